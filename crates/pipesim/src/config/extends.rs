@@ -1,0 +1,145 @@
+//! `extends`: GitLab's `Gitlab::Ci::Config::Extendable` (lib/gitlab/ci/config/extendable.rb and
+//! extendable/entry.rb). Runs after includes, before `!reference`.
+
+use crate::diagnostic::Finding;
+use crate::yaml::{deep_merge, Map, Node, Value};
+
+/// GitLab's `MAX_NESTING_LEVELS`: an error when more than 10 ancestors are involved.
+pub const MAX_NESTING_LEVELS: usize = 10;
+
+/// Extends every top-level hash that has an `extends` key, in file order. GitLab stops at the
+/// first problem (an `ExtensionError` becomes the single config error), and so do we.
+pub fn resolve(root: &mut Node) -> Result<(), Finding> {
+    let Some(map) = root.as_map() else {
+        return Ok(());
+    };
+    let keys: Vec<String> = map.keys().collect();
+    let mut done = std::collections::HashSet::new();
+    for key in keys {
+        if is_extensible(root.as_map().and_then(|m| m.get(&key))) {
+            let mut ancestors = Vec::new();
+            extend(root, &key, &mut ancestors, &mut done)?;
+        }
+    }
+    Ok(())
+}
+
+fn is_extensible(value: Option<&Node>) -> bool {
+    value
+        .and_then(Node::as_map)
+        .is_some_and(|m| m.contains_key("extends"))
+}
+
+fn extends_keys(value: &Node) -> Vec<String> {
+    match value.get("extends").map(|n| &n.value) {
+        Some(Value::Seq(items)) => items
+            .iter()
+            .map(|i| i.scalar_to_s().unwrap_or_default())
+            .collect(),
+        Some(Value::Null) | None => Vec::new(),
+        Some(_) => vec![value
+            .get("extends")
+            .and_then(Node::scalar_to_s)
+            .unwrap_or_default()],
+    }
+}
+
+fn extend(
+    root: &mut Node,
+    key: &str,
+    ancestors: &mut Vec<String>,
+    done: &mut std::collections::HashSet<String>,
+) -> Result<(), Finding> {
+    if done.contains(key) {
+        return Ok(());
+    }
+    let map: &Map = root.as_map().expect("root is a hash");
+    let value = map.get(key).expect("key exists").clone();
+    let span = value
+        .as_map()
+        .and_then(|m| m.entry("extends"))
+        .map(|(k, _)| k.span)
+        .unwrap_or(value.span);
+    let bases = extends_keys(&value);
+
+    let unknown: Vec<&str> = bases
+        .iter()
+        .filter(|b| !map.contains_key(b))
+        .map(String::as_str)
+        .collect();
+    if !unknown.is_empty() {
+        return Err(Finding::error(
+            "extends-unknown",
+            format!("{key}: unknown keys in `extends` ({})", unknown.join(", ")),
+            Some(span),
+        )
+        .explain(format!(
+            "`extends` names {}, but no job or hidden job (a key starting with `.`) of that name \
+             exists in this file or its includes. Names are case-sensitive.",
+            quote_list(&unknown)
+        )));
+    }
+    let invalid: Vec<&str> = bases
+        .iter()
+        .filter(|b| map.get(b).and_then(Node::as_map).is_none())
+        .map(String::as_str)
+        .collect();
+    if !invalid.is_empty() {
+        return Err(Finding::error(
+            "extends-invalid-base",
+            format!("{key}: invalid base hashes in `extends` ({})", invalid.join(", ")),
+            Some(span),
+        )
+        .explain(
+            "A job can only extend another job or hidden job (a hash of keywords), not a list or \
+             a single value.",
+        ));
+    }
+    if ancestors.len() > MAX_NESTING_LEVELS {
+        return Err(Finding::error(
+            "extends-too-deep",
+            format!("{key}: nesting too deep in `extends`"),
+            Some(span),
+        )
+        .explain("GitLab allows at most 11 levels of `extends` (a job, its parent, and 10 more)."));
+    }
+    if ancestors.iter().any(|a| a == key) {
+        return Err(Finding::error(
+            "extends-circular",
+            format!("{key}: circular dependency detected in `extends`"),
+            Some(span),
+        )
+        .explain(format!(
+            "Following `extends` from `{}` comes back to `{key}`: {} → {key}.",
+            ancestors.first().map(String::as_str).unwrap_or(key),
+            ancestors.join(" → ")
+        )));
+    }
+
+    ancestors.push(key.to_owned());
+    let mut merged = Node::new(Value::Map(Map::default()), value.span);
+    for base in &bases {
+        let base_value = root.as_map().and_then(|m| m.get(base));
+        if is_extensible(base_value) {
+            extend(root, base, ancestors, done)?;
+        }
+        let base_value = root.as_map().and_then(|m| m.get(base)).expect("checked above");
+        deep_merge(&mut merged, base_value);
+    }
+    ancestors.pop();
+    deep_merge(&mut merged, &value);
+    merged.span = value.span;
+    if let Some(slot) = root.as_map_mut().and_then(|m| m.get_mut(key)) {
+        *slot = merged;
+    }
+    done.insert(key.to_owned());
+    Ok(())
+}
+
+fn quote_list(names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

@@ -1,0 +1,134 @@
+//! `!reference [job, key, ...]`: GitLab's `Config::Yaml::Tags::Resolver` and `Tags::Reference`
+//! (lib/gitlab/ci/config/yaml/tags/*.rb). Runs after includes and `extends`, over the whole
+//! configuration; the first problem is the single config error.
+
+use crate::diagnostic::Finding;
+use crate::source::Span;
+use crate::yaml::{Map, Node, Value};
+
+pub fn resolve(root: &Node) -> Result<Node, Finding> {
+    let mut chain = Vec::new();
+    resolve_tree(root, root, &mut chain)
+}
+
+fn resolve_tree(node: &Node, root: &Node, chain: &mut Vec<Span>) -> Result<Node, Finding> {
+    let value = match &node.value {
+        Value::Seq(items) => Value::Seq(
+            items
+                .iter()
+                .map(|i| resolve_tree(i, root, chain))
+                .collect::<Result<_, _>>()?,
+        ),
+        Value::Map(map) => {
+            let mut out = Map::default();
+            out.entries.reserve(map.entries.len());
+            for (k, v) in &map.entries {
+                out.entries.push((k.clone(), resolve_tree(v, root, chain)?));
+            }
+            Value::Map(out)
+        }
+        Value::Reference(items) => return resolve_reference(node, items, root, chain),
+        other => other.clone(),
+    };
+    Ok(Node::new(value, node.span))
+}
+
+fn resolve_reference(
+    node: &Node,
+    items: &[Node],
+    root: &Node,
+    chain: &mut Vec<Span>,
+) -> Result<Node, Finding> {
+    let names: Option<Vec<&str>> = items.iter().map(Node::as_str).collect();
+    let names = match names {
+        Some(names) if !names.is_empty() => names,
+        _ => {
+            return Err(Finding::error(
+                "reference-invalid",
+                format!("!reference {} is not valid", inspect_seq(items)),
+                Some(node.span),
+            )
+            .explain(
+                "`!reference` takes a non-empty list of names: the job (or hidden job or \
+                 top-level key) first, then the keys to walk into, e.g. `!reference [.setup, script]`.",
+            ))
+        }
+    };
+    let shown = inspect_names(&names);
+    if chain.contains(&node.span) {
+        return Err(Finding::error(
+            "reference-circular",
+            format!("!reference {shown} is part of a circular chain"),
+            Some(node.span),
+        )
+        .explain(
+            "Following these `!reference` tags leads back to this one, so GitLab cannot compute \
+             a value. Break the loop by writing the value out in one of the places.",
+        ));
+    }
+    let mut target = Some(root);
+    for name in &names {
+        target = target.and_then(|t| t.get(name));
+    }
+    let target = match target {
+        Some(t) if !matches!(t.value, Value::Null | Value::Bool(false)) => t,
+        _ => {
+            return Err(Finding::error(
+                "reference-not-found",
+                format!("!reference {shown} could not be found"),
+                Some(node.span),
+            )
+            .explain(format!(
+                "There is no `{}` in the merged configuration (after includes and `extends`). \
+                 Check the spelling of each name and that the file defining it is included.",
+                names.join(".")
+            )))
+        }
+    };
+    chain.push(node.span);
+    let resolved = resolve_tree(target, root, chain);
+    chain.pop();
+    resolved
+}
+
+/// Ruby `Array#inspect` of the tag's items: `["job", "script"]`.
+fn inspect_names(names: &[&str]) -> String {
+    let parts: Vec<String> = names.iter().map(|n| inspect_str(n)).collect();
+    format!("[{}]", parts.join(", "))
+}
+
+fn inspect_seq(items: &[Node]) -> String {
+    let parts: Vec<String> = items.iter().map(inspect_node).collect();
+    format!("[{}]", parts.join(", "))
+}
+
+fn inspect_node(node: &Node) -> String {
+    match &node.value {
+        Value::Str(s) => inspect_str(s),
+        Value::Symbol(s) => format!(":{s}"),
+        Value::Null => "nil".into(),
+        Value::Seq(items) | Value::Reference(items) => inspect_seq(items),
+        Value::Map(_) => "{...}".into(),
+        _ => node.scalar_to_s().unwrap_or_default(),
+    }
+}
+
+/// Ruby `String#inspect`.
+pub fn inspect_str(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            '#' => out.push('#'),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}

@@ -1,0 +1,131 @@
+//! Findings about the user's configuration: GitLab's own message, our explanation, and where.
+//!
+//! A diagnostic is data, never printed here: the CLI formats it as `FILE:LINE:COL: error: ...`,
+//! the web app pins it to the editor gutter.
+
+use serde::Serialize;
+
+use crate::source::{Files, Span};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+    Info,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        }
+    }
+}
+
+/// One finding, before it is tied to file names (see [`Diagnostic::resolve`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Finding {
+    /// Stable identifier, e.g. `config-unknown-keys`; documented in docs/DIAGNOSTICS.md.
+    pub code: &'static str,
+    pub severity: Severity,
+    /// The text GitLab shows, exactly, where GitLab has one; otherwise our own sentence.
+    pub message: String,
+    /// Our plain-language explanation of what GitLab does and how to fix it.
+    pub explanation: Option<String>,
+    pub span: Option<Span>,
+    /// A second place the finding is about (e.g. the first of two duplicate keys).
+    pub related: Option<Span>,
+}
+
+impl Finding {
+    pub fn error(code: &'static str, message: impl Into<String>, span: Option<Span>) -> Self {
+        Finding {
+            code,
+            severity: Severity::Error,
+            message: message.into(),
+            explanation: None,
+            span,
+            related: None,
+        }
+    }
+
+    pub fn warning(code: &'static str, message: impl Into<String>, span: Option<Span>) -> Self {
+        Finding {
+            severity: Severity::Warning,
+            ..Finding::error(code, message, span)
+        }
+    }
+
+    pub fn info(code: &'static str, message: impl Into<String>, span: Option<Span>) -> Self {
+        Finding {
+            severity: Severity::Info,
+            ..Finding::error(code, message, span)
+        }
+    }
+
+    pub fn explain(mut self, text: impl Into<String>) -> Self {
+        self.explanation = Some(text.into());
+        self
+    }
+
+    pub fn related(mut self, span: Span) -> Self {
+        self.related = Some(span);
+        self
+    }
+}
+
+/// A finding with its file resolved to a path: the serialisable form every shell consumes.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Diagnostic {
+    pub code: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explanation: Option<String>,
+    pub file: Option<String>,
+    /// 1-based; 0 when the finding has no position.
+    pub line: u32,
+    pub column: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub related: Option<Location>,
+    /// 1-based index of the event in a scenario, when the finding belongs to one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub job: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Location {
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
+}
+
+impl Diagnostic {
+    pub fn resolve(finding: Finding, files: &Files) -> Self {
+        let (file, line, column) = match finding.span {
+            Some(s) => (Some(files.path(s.file).to_owned()), s.line, s.column),
+            None => (None, 0, 0),
+        };
+        Diagnostic {
+            code: finding.code,
+            severity: finding.severity,
+            message: finding.message,
+            explanation: finding.explanation,
+            file,
+            line,
+            column,
+            related: finding.related.map(|s| Location {
+                file: files.path(s.file).to_owned(),
+                line: s.line,
+                column: s.column,
+            }),
+            event: None,
+            job: None,
+        }
+    }
+}

@@ -1,0 +1,213 @@
+//! Writes a [`Node`] tree back as YAML in the style of Ruby's `to_yaml` (Psych), which is what
+//! GitLab's "Full configuration" view shows: `---` header, block style, sequences at the
+//! indentation of their parent key, and strings quoted only where YAML would misread them.
+
+use super::scalar::{resolve_plain, ruby_float_to_s, Plain};
+use super::{Node, Value};
+
+pub fn to_yaml(node: &Node) -> String {
+    let mut out = String::from("---");
+    match &node.value {
+        Value::Map(m) if !m.is_empty() => {
+            out.push('\n');
+            write_map(&mut out, node, 0);
+        }
+        Value::Seq(s) if !s.is_empty() => {
+            out.push('\n');
+            write_seq(&mut out, node, 0);
+        }
+        _ => {
+            out.push(' ');
+            write_inline(&mut out, node, 0);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+fn indent(out: &mut String, n: usize) {
+    for _ in 0..n {
+        out.push(' ');
+    }
+}
+
+fn write_map(out: &mut String, node: &Node, level: usize) {
+    let Value::Map(map) = &node.value else { return };
+    for (key, value) in &map.entries {
+        indent(out, level);
+        write_scalar(out, key, level);
+        out.push(':');
+        write_child(out, value, level, true);
+    }
+}
+
+fn write_seq(out: &mut String, node: &Node, level: usize) {
+    let items = match &node.value {
+        Value::Seq(items) | Value::Reference(items) => items,
+        _ => return,
+    };
+    for item in items {
+        indent(out, level);
+        out.push('-');
+        write_child(out, item, level, false);
+    }
+}
+
+/// Writes what follows `key:` or `-`: a nested block on the next lines, or a scalar inline.
+fn write_child(out: &mut String, value: &Node, level: usize, under_key: bool) {
+    match &value.value {
+        Value::Map(m) if !m.is_empty() => {
+            if under_key {
+                out.push('\n');
+                write_map(out, value, level + 2);
+            } else {
+                // "- key: v" with the rest of the mapping aligned under the first key.
+                out.push(' ');
+                let mut nested = String::new();
+                write_map(&mut nested, value, level + 2);
+                out.push_str(nested.trim_start_matches(' '));
+            }
+        }
+        Value::Seq(items) if !items.is_empty() => {
+            if under_key {
+                out.push('\n');
+                write_seq(out, value, level);
+            } else {
+                out.push(' ');
+                let mut nested = String::new();
+                write_seq(&mut nested, value, level + 2);
+                out.push_str(nested.trim_start_matches(' '));
+            }
+        }
+        Value::Reference(_) => {
+            out.push_str(" !reference ");
+            write_flow(out, value);
+            out.push('\n');
+        }
+        _ => {
+            out.push(' ');
+            write_inline(out, value, level);
+            out.push('\n');
+        }
+    }
+}
+
+fn write_inline(out: &mut String, node: &Node, level: usize) {
+    match &node.value {
+        Value::Map(_) => out.push_str("{}"),
+        Value::Seq(_) => out.push_str("[]"),
+        Value::Reference(_) => {
+            out.push_str("!reference ");
+            write_flow(out, node);
+        }
+        _ => write_scalar(out, node, level),
+    }
+}
+
+fn write_flow(out: &mut String, node: &Node) {
+    match &node.value {
+        Value::Seq(items) | Value::Reference(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_flow(out, item);
+            }
+            out.push(']');
+        }
+        _ => write_scalar(out, node, 0),
+    }
+}
+
+fn write_scalar(out: &mut String, node: &Node, level: usize) {
+    match &node.value {
+        Value::Null => {}
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Int(i) => out.push_str(&i.to_string()),
+        Value::Float(f) => out.push_str(&match ruby_float_to_s(*f).as_str() {
+            "Infinity" => ".inf".to_owned(),
+            "-Infinity" => "-.inf".to_owned(),
+            "NaN" => ".nan".to_owned(),
+            other => other.to_owned(),
+        }),
+        Value::Symbol(s) => {
+            out.push(':');
+            out.push_str(s);
+        }
+        Value::Str(s) => write_string(out, s, level),
+        Value::Seq(_) | Value::Map(_) | Value::Reference(_) => write_inline(out, node, level),
+    }
+}
+
+fn write_string(out: &mut String, s: &str, level: usize) {
+    if s.contains('\n') && !s.contains('\r') && s.chars().all(|c| c == '\n' || c == '\t' || !c.is_control()) {
+        // Literal block, as Psych writes multi-line strings.
+        out.push('|');
+        if s.starts_with(' ') {
+            out.push('2');
+        }
+        let body = match s.strip_suffix('\n') {
+            Some(rest) if !rest.ends_with('\n') => rest,
+            Some(_) => {
+                out.push('+');
+                s
+            }
+            None => {
+                out.push('-');
+                s
+            }
+        };
+        for line in body.split('\n') {
+            out.push('\n');
+            if !line.is_empty() {
+                indent(out, level + 2);
+                out.push_str(line);
+            }
+        }
+        return;
+    }
+    if needs_quotes(s) {
+        if s.chars().any(|c| c.is_control()) {
+            write_double_quoted(out, s);
+        } else {
+            out.push('\'');
+            out.push_str(&s.replace('\'', "''"));
+            out.push('\'');
+        }
+    } else {
+        out.push_str(s);
+    }
+}
+
+fn write_double_quoted(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() => out.push_str(&format!("\\x{:02X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// A string must be quoted when reading it back plain would change it: it would type as
+/// something else, or its characters have meaning in YAML syntax.
+fn needs_quotes(s: &str) -> bool {
+    if s.is_empty() || s != s.trim() {
+        return true;
+    }
+    if !matches!(resolve_plain(s), Plain::Value(Value::Str(ref v)) if v == s) {
+        return true;
+    }
+    let first = s.chars().next().unwrap_or(' ');
+    if "-?:,[]{}#&*!|>'\"%@`".contains(first) && !(first == '-' && s.len() > 1 && !s[1..].starts_with(' ') && first != s.chars().nth(1).unwrap_or(' ')) {
+        return true;
+    }
+    s.contains(": ") || s.contains(" #") || s.ends_with(':') || s.chars().any(|c| c.is_control())
+}

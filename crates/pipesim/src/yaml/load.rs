@@ -1,0 +1,398 @@
+//! Builds [`Node`] trees from saphyr-parser events, applying Psych's rules: anchors and
+//! aliases, `<<` merge keys, duplicate keys (last wins), scalar typing and tags.
+
+use std::collections::HashMap;
+
+use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Span as YamlSpan, Tag};
+
+use super::scalar::{resolve_plain, Plain};
+use super::{Map, Node, Value};
+use crate::diagnostic::Finding;
+use crate::source::{FileId, Span};
+
+/// Bounds that keep hostile input (alias bombs, deep nesting) from exhausting the browser tab.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Nodes after alias expansion, a stand-in for GitLab's `max_yaml_size_bytes` check on the
+    /// loaded hash.
+    pub max_nodes: usize,
+    /// Nesting depth; GitLab's `max_yaml_depth` defaults to 100.
+    pub max_depth: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_nodes: 2_000_000,
+            max_depth: 100,
+        }
+    }
+}
+
+/// The documents of one YAML file, and what went wrong reading it.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub documents: Vec<Node>,
+    pub findings: Vec<Finding>,
+    /// A fatal problem (syntax error, limit exceeded): `documents` is then empty.
+    pub failed: bool,
+}
+
+/// Message GitLab gives when the loaded YAML exceeds its size or depth limit.
+pub const TOO_BIG_MESSAGE: &str = "The parsed YAML is too big";
+
+pub fn load(text: &str, file: FileId, limits: Limits) -> Loaded {
+    let mut builder = Builder {
+        file,
+        limits,
+        stack: Vec::new(),
+        anchors: HashMap::new(),
+        documents: Vec::new(),
+        findings: Vec::new(),
+        nodes: 0,
+    };
+    let mut parser = Parser::new_from_str(text);
+    loop {
+        match parser.next_event() {
+            None => break,
+            Some(Ok((event, span))) => {
+                if let Err(fatal) = builder.on_event(event, span) {
+                    builder.findings.push(fatal);
+                    return Loaded {
+                        documents: Vec::new(),
+                        findings: builder.findings,
+                        failed: true,
+                    };
+                }
+            }
+            Some(Err(error)) => {
+                builder.findings.push(syntax_error(&error, file));
+                return Loaded {
+                    documents: Vec::new(),
+                    findings: builder.findings,
+                    failed: true,
+                };
+            }
+        }
+    }
+    Loaded {
+        documents: builder.documents,
+        findings: builder.findings,
+        failed: false,
+    }
+}
+
+fn syntax_error(error: &ScanError, file: FileId) -> Finding {
+    let mark = error.marker();
+    let line = mark.line() as u32;
+    let column = mark.col() as u32 + 1;
+    // Psych formats libyaml errors as "(<unknown>): PROBLEM at line L column C"; GitLab passes
+    // that text through. Our parser's problem wording can differ from libyaml's.
+    Finding::error(
+        "yaml-syntax",
+        format!("(<unknown>): {} at line {line} column {column}", error.info()),
+        Some(Span::new(file, line.max(1), column)),
+    )
+    .explain(
+        "The file is not valid YAML, so GitLab cannot read any of it. Check the indentation and \
+         quoting around this position: the problem is often on this line or the one before.",
+    )
+}
+
+enum Frame {
+    Seq {
+        items: Vec<Node>,
+        span: Span,
+        anchor: usize,
+        reference: bool,
+    },
+    Map {
+        map: Map,
+        span: Span,
+        anchor: usize,
+        pending_key: Option<Node>,
+        /// `<<` values seen in this mapping, merged in order when the mapping ends.
+        merges: Vec<(usize, Node)>,
+    },
+}
+
+struct Builder {
+    file: FileId,
+    limits: Limits,
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, Node>,
+    documents: Vec<Node>,
+    findings: Vec<Finding>,
+    nodes: usize,
+}
+
+impl Builder {
+    fn span(&self, span: YamlSpan) -> Span {
+        Span::new(
+            self.file,
+            span.start.line() as u32,
+            span.start.col() as u32 + 1,
+        )
+    }
+
+    fn too_big(&self, span: Span) -> Finding {
+        Finding::error("yaml-too-big", TOO_BIG_MESSAGE, Some(span)).explain(format!(
+            "After expanding anchors and aliases the configuration exceeds pipesim's limits \
+             ({} nodes, {} levels of nesting). GitLab rejects configurations whose loaded size or \
+             depth exceed its own limits with this message.",
+            self.limits.max_nodes, self.limits.max_depth
+        ))
+    }
+
+    fn count(&mut self, n: usize, span: Span) -> Result<(), Finding> {
+        self.nodes += n;
+        if self.nodes > self.limits.max_nodes {
+            return Err(self.too_big(span));
+        }
+        Ok(())
+    }
+
+    fn on_event(&mut self, event: Event<'_>, span: YamlSpan) -> Result<(), Finding> {
+        let at = self.span(span);
+        match event {
+            Event::Nothing | Event::StreamStart | Event::StreamEnd | Event::DocumentEnd => {}
+            Event::DocumentStart(_) => self.anchors.clear(),
+            Event::Alias(id) => {
+                let Some(anchored) = self.anchors.get(&id) else {
+                    return Err(Finding::error(
+                        "yaml-syntax",
+                        format!(
+                            "(<unknown>): An alias referenced an unknown anchor at line {} column {}",
+                            at.line, at.column
+                        ),
+                        Some(at),
+                    ));
+                };
+                // Charge the copy to the budget before making it: alias bombs stop here.
+                let size = anchored.size();
+                self.count(size, at)?;
+                let node = self.anchors[&id].clone();
+                self.push_value(node, 0)?;
+            }
+            Event::Scalar(text, style, anchor, tag) => {
+                self.count(1, at)?;
+                let value = self.scalar_value(&text, style, tag.as_deref(), at)?;
+                self.push_value(Node::new(value, at), anchor)?;
+            }
+            Event::SequenceStart(anchor, tag) => {
+                self.count(1, at)?;
+                if self.stack.len() >= self.limits.max_depth {
+                    return Err(self.too_big(at));
+                }
+                let reference = tag.as_deref().is_some_and(is_reference_tag);
+                self.stack.push(Frame::Seq {
+                    items: Vec::new(),
+                    span: at,
+                    anchor,
+                    reference,
+                });
+            }
+            Event::MappingStart(anchor, _tag) => {
+                self.count(1, at)?;
+                if self.stack.len() >= self.limits.max_depth {
+                    return Err(self.too_big(at));
+                }
+                self.stack.push(Frame::Map {
+                    map: Map::default(),
+                    span: at,
+                    anchor,
+                    pending_key: None,
+                    merges: Vec::new(),
+                });
+            }
+            Event::SequenceEnd => {
+                if let Some(Frame::Seq {
+                    items,
+                    span,
+                    anchor,
+                    reference,
+                }) = self.stack.pop()
+                {
+                    let value = if reference {
+                        Value::Reference(items)
+                    } else {
+                        Value::Seq(items)
+                    };
+                    self.push_value(Node::new(value, span), anchor)?;
+                }
+            }
+            Event::MappingEnd => {
+                if let Some(Frame::Map {
+                    mut map,
+                    span,
+                    anchor,
+                    merges,
+                    ..
+                }) = self.stack.pop()
+                {
+                    apply_merges(&mut map, merges);
+                    self.push_value(Node::new(Value::Map(map), span), anchor)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn scalar_value(
+        &mut self,
+        text: &str,
+        style: ScalarStyle,
+        tag: Option<&Tag>,
+        at: Span,
+    ) -> Result<Value, Finding> {
+        if let Some(tag) = tag {
+            if tag.handle == "tag:yaml.org,2002:" || tag.handle == "!!" {
+                return Ok(match tag.suffix.as_str() {
+                    "str" => Value::Str(text.to_owned()),
+                    "null" => Value::Null,
+                    _ => self.plain(text, at)?,
+                });
+            }
+            if is_reference_tag(tag) {
+                // Tags::Base#valid? wants a non-empty array of strings.
+                return Err(Finding::error(
+                    "reference-invalid",
+                    format!(
+                        "!reference {} is not valid",
+                        crate::config::reference::inspect_str(text)
+                    ),
+                    Some(at),
+                ));
+            }
+        }
+        if style != ScalarStyle::Plain {
+            return Ok(Value::Str(text.to_owned()));
+        }
+        self.plain(text, at)
+    }
+
+    fn plain(&mut self, text: &str, at: Span) -> Result<Value, Finding> {
+        match resolve_plain(text) {
+            Plain::Value(v) => Ok(v),
+            Plain::DisallowedClass(class) => Err(Finding::error(
+                "yaml-disallowed-class",
+                format!("Tried to load unspecified class: {class}"),
+                Some(at),
+            )
+            .explain(format!(
+                "`{text}` looks like a {} to YAML, and GitLab's safe YAML loader refuses dates and \
+                 times. Quote it (\"{text}\") to make it a string.",
+                class.to_lowercase()
+            ))),
+        }
+    }
+
+    fn push_value(&mut self, node: Node, anchor: usize) -> Result<(), Finding> {
+        if anchor > 0 {
+            self.anchors.insert(anchor, node.clone());
+        }
+        match self.stack.last_mut() {
+            None => self.documents.push(node),
+            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Map {
+                map,
+                pending_key,
+                merges,
+                ..
+            }) => match pending_key.take() {
+                None => *pending_key = Some(node),
+                Some(key) => {
+                    if is_merge_key(&key) && merges_hashes(&node) {
+                        merges.push((map.entries.len(), node));
+                    } else if let Some(existing) =
+                        map.entries.iter_mut().find(|(k, _)| k.value == key.value)
+                    {
+                        let first = existing.0.span;
+                        let name = key.scalar_to_s().unwrap_or_default();
+                        self.findings.push(
+                            Finding::warning(
+                                "yaml-duplicate-key",
+                                format!("duplicate key `{name}`: the last value is used"),
+                                Some(key.span),
+                            )
+                            .explain(format!(
+                                "`{name}` is also defined at line {}. GitLab's YAML loader keeps \
+                                 only the last value, without a warning, so the earlier one is \
+                                 silently ignored.",
+                                first.line
+                            ))
+                            .related(first),
+                        );
+                        existing.1 = node;
+                    } else {
+                        map.entries.push((key, node));
+                    }
+                }
+            },
+        }
+        Ok(())
+    }
+}
+
+fn is_reference_tag(tag: &Tag) -> bool {
+    tag.handle == "!" && tag.suffix == "reference"
+}
+
+fn is_merge_key(key: &Node) -> bool {
+    matches!(&key.value, Value::Str(s) if s == "<<")
+}
+
+/// Psych merges `<<: mapping` and `<<: [mappings]`; any other value stays an ordinary `<<` key.
+fn merges_hashes(value: &Node) -> bool {
+    match &value.value {
+        Value::Map(_) => true,
+        Value::Seq(items) => items.iter().all(|i| matches!(i.value, Value::Map(_))),
+        _ => false,
+    }
+}
+
+/// Psych's `revive_hash` runs `hash.merge!(merged)` at the position of the `<<` key: merged keys
+/// override keys written *before* `<<`, and keys written after it override the merged ones. In
+/// a list of merges the earlier mapping wins.
+fn apply_merges(map: &mut Map, merges: Vec<(usize, Node)>) {
+    if merges.is_empty() {
+        return;
+    }
+    let mut result = Map::default();
+    let mut merges = merges.into_iter().peekable();
+    let own = std::mem::take(&mut map.entries);
+    for (index, (key, value)) in own.into_iter().enumerate() {
+        while let Some((_, merge)) = merges.next_if(|(at, _)| *at == index) {
+            merge_into(&mut result, merge);
+        }
+        result.insert(key, value);
+    }
+    for (_, merge) in merges {
+        merge_into(&mut result, merge);
+    }
+    *map = result;
+}
+
+fn merge_into(target: &mut Map, merge: Node) {
+    match merge.value {
+        Value::Map(m) => {
+            for (k, v) in m.entries {
+                target.insert(k, v);
+            }
+        }
+        Value::Seq(items) => {
+            let mut combined = Map::default();
+            for item in items.into_iter().rev() {
+                if let Value::Map(m) = item.value {
+                    for (k, v) in m.entries {
+                        combined.insert(k, v);
+                    }
+                }
+            }
+            for (k, v) in combined.entries {
+                target.insert(k, v);
+            }
+        }
+        _ => {}
+    }
+}

@@ -1,0 +1,224 @@
+//! YAML loading with spans, the way GitLab (Ruby Psych, `YAML.safe_load`) reads a CI file.
+//!
+//! Every node keeps its file, line and column. Anchors, aliases and `<<` merge keys are
+//! resolved here; `!reference` tags are kept as [`Value::Reference`] for the config layer,
+//! which resolves them after includes and `extends`, as GitLab does.
+
+mod load;
+mod scalar;
+pub mod emit;
+
+pub use load::{load, Limits, Loaded, TOO_BIG_MESSAGE};
+pub use scalar::{ruby_float_to_s, resolve_plain};
+
+use crate::source::Span;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Node {
+    pub value: Value,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    /// A Ruby symbol (`:name` plain scalar): Psych's safe_load permits symbols in GitLab.
+    Symbol(String),
+    Seq(Vec<Node>),
+    Map(Map),
+    /// `!reference [job, key, ...]`, resolved by the config layer.
+    Reference(Vec<Node>),
+}
+
+/// A mapping in insertion order. Duplicate keys were already folded by the loader (last value
+/// wins, first position kept, like a Ruby Hash).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Map {
+    pub entries: Vec<(Node, Node)>,
+}
+
+impl Node {
+    pub fn new(value: Value, span: Span) -> Self {
+        Node { value, span }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_map(&self) -> Option<&Map> {
+        match &self.value {
+            Value::Map(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    pub fn as_map_mut(&mut self) -> Option<&mut Map> {
+        match &mut self.value {
+            Value::Map(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    pub fn as_seq(&self) -> Option<&[Node]> {
+        match &self.value {
+            Value::Seq(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_bool(&self) -> Option<bool> {
+        match self.value {
+            Value::Bool(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self.value, Value::Null)
+    }
+
+    /// Shortcut for `node.as_map().and_then(|m| m.get(key))`.
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.as_map().and_then(|m| m.get(key))
+    }
+
+    /// The value as Ruby's `to_s` would print it, for scalars (GitLab stringifies variable
+    /// values and some other scalars this way). `None` for collections.
+    pub fn scalar_to_s(&self) -> Option<String> {
+        Some(match &self.value {
+            Value::Null => String::new(),
+            Value::Bool(b) => b.to_string(),
+            Value::Int(i) => i.to_string(),
+            Value::Float(f) => ruby_float_to_s(*f),
+            Value::Str(s) | Value::Symbol(s) => s.clone(),
+            Value::Seq(_) | Value::Map(_) | Value::Reference(_) => return None,
+        })
+    }
+
+    /// What kind of value this is, in the words GitLab's messages use.
+    pub fn type_name(&self) -> &'static str {
+        self.value.type_name()
+    }
+
+    /// Number of nodes in this tree, itself included.
+    pub fn size(&self) -> usize {
+        1 + match &self.value {
+            Value::Seq(items) | Value::Reference(items) => items.iter().map(Node::size).sum(),
+            Value::Map(m) => m
+                .entries
+                .iter()
+                .map(|(k, v)| k.size() + v.size())
+                .sum(),
+            _ => 0,
+        }
+    }
+}
+
+impl Value {
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "boolean",
+            Value::Int(_) => "integer",
+            Value::Float(_) => "float",
+            Value::Str(_) => "string",
+            Value::Symbol(_) => "symbol",
+            Value::Seq(_) => "array",
+            Value::Map(_) => "hash",
+            Value::Reference(_) => "!reference",
+        }
+    }
+}
+
+impl Map {
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.entry(key).map(|(_, v)| v)
+    }
+
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Node> {
+        self.entries
+            .iter_mut()
+            .find(|(k, _)| key_is(k, key))
+            .map(|(_, v)| v)
+    }
+
+    pub fn entry(&self, key: &str) -> Option<&(Node, Node)> {
+        self.entries.iter().find(|(k, _)| key_is(k, key))
+    }
+
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.entry(key).is_some()
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Sets `key`, keeping the position of an existing entry (Ruby `Hash#[]=`).
+    pub fn insert(&mut self, key: Node, value: Node) {
+        match self.entries.iter_mut().find(|(k, _)| k.value == key.value) {
+            Some(slot) => slot.1 = value,
+            None => self.entries.push((key, value)),
+        }
+    }
+
+    pub fn remove(&mut self, key: &str) -> Option<(Node, Node)> {
+        let index = self.entries.iter().position(|(k, _)| key_is(k, key))?;
+        Some(self.entries.remove(index))
+    }
+
+    /// Keys as strings (non-string keys in their Ruby `to_s` form).
+    pub fn keys(&self) -> impl Iterator<Item = String> + '_ {
+        self.entries
+            .iter()
+            .map(|(k, _)| k.scalar_to_s().unwrap_or_default())
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&Node, &Node)> {
+        self.entries.iter().map(|(k, v)| (k, v))
+    }
+}
+
+/// GitLab symbolizes string keys (`deep_symbolize_keys`), so `"script"` and `:script` name the
+/// same key; integer or boolean keys stay distinct.
+fn key_is(key: &Node, name: &str) -> bool {
+    match &key.value {
+        Value::Str(s) | Value::Symbol(s) => s == name,
+        _ => false,
+    }
+}
+
+/// Ruby's deep merge of hashes (`Hash#deep_merge`): nested hashes merge, everything else
+/// (arrays, scalars) is replaced by `other`. Used by `include` and `extends`.
+pub fn deep_merge(base: &mut Node, other: &Node) {
+    match (&mut base.value, &other.value) {
+        (Value::Map(base_map), Value::Map(other_map)) => {
+            for (key, value) in &other_map.entries {
+                match base_map
+                    .entries
+                    .iter_mut()
+                    .find(|(k, _)| k.value == key.value)
+                {
+                    Some((_, existing)) => deep_merge(existing, value),
+                    None => base_map.entries.push((key.clone(), value.clone())),
+                }
+            }
+        }
+        _ => *base = other.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,1 +1,207 @@
-fn main() {}
+//! `pipesim`: the command-line shell over the pipesim core. No GitLab logic lives here: it reads
+//! files, calls the core and prints what the core returns.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use pipesim::{Diagnostic, Files, LintReport};
+
+#[derive(Parser)]
+#[command(
+    name = "pipesim",
+    version,
+    about = "Simulate GitLab CI/CD pipelines offline"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Validate a CI configuration the way GitLab does.
+    Lint {
+        /// The CI configuration file (usually .gitlab-ci.yml).
+        file: PathBuf,
+        /// The repository root that `include:local` paths are read from (default: the file's directory).
+        #[arg(long)]
+        root: Option<PathBuf>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
+    /// Print the merged configuration: includes, extends, !reference, default and anchors resolved.
+    Expand {
+        file: PathBuf,
+        #[arg(long)]
+        root: Option<PathBuf>,
+    },
+}
+
+/// Exit codes of the CLI contract: 0 valid, 1 config errors, 2 usage errors.
+const EXIT_INVALID: u8 = 1;
+const EXIT_USAGE: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { EXIT_USAGE } else { 0 });
+        }
+    };
+    match cli.command {
+        Command::Lint { file, root, format } => {
+            let (files, entry) = match read_repository(&file, root.as_deref()) {
+                Ok(x) => x,
+                Err(message) => return usage_error(&message),
+            };
+            let report = pipesim::lint(&files, &entry);
+            match format {
+                Format::Json => println!(
+                    "{}",
+                    serde_json::to_string_pretty(&report).expect("report serialises")
+                ),
+                Format::Text => print_report(&report, &file, &entry),
+            }
+            ExitCode::from(if report.valid { 0 } else { EXIT_INVALID })
+        }
+        Command::Expand { file, root } => {
+            let (files, entry) = match read_repository(&file, root.as_deref()) {
+                Ok(x) => x,
+                Err(message) => return usage_error(&message),
+            };
+            let (yaml, report) = pipesim::expand(&files, &entry);
+            for d in report.errors.iter().chain(&report.warnings) {
+                eprintln!("{}", format_diagnostic(d, &file, &entry));
+            }
+            match yaml {
+                Some(text) if report.valid => {
+                    print!("{text}");
+                    ExitCode::SUCCESS
+                }
+                Some(text) => {
+                    print!("{text}");
+                    ExitCode::from(EXIT_INVALID)
+                }
+                None => ExitCode::from(EXIT_INVALID),
+            }
+        }
+    }
+}
+
+fn usage_error(message: &str) -> ExitCode {
+    eprintln!("pipesim: {message}");
+    ExitCode::from(EXIT_USAGE)
+}
+
+fn print_report(report: &LintReport, file: &Path, entry: &str) {
+    for d in report.errors.iter().chain(&report.warnings) {
+        println!("{}", format_diagnostic(d, file, entry));
+    }
+    if report.valid {
+        eprintln!("{}: configuration is valid", file.display());
+    }
+}
+
+/// `FILE:LINE:COL: error: MESSAGE`, with the explanation indented below it.
+fn format_diagnostic(d: &Diagnostic, file: &Path, entry: &str) -> String {
+    let shown = match d.file.as_deref() {
+        Some(path) if path == entry => file.display().to_string(),
+        Some(path) => path.to_owned(),
+        None => file.display().to_string(),
+    };
+    let position = if d.line > 0 {
+        format!("{}:{}:", d.line, d.column)
+    } else {
+        String::new()
+    };
+    let mut out = format!("{shown}:{position} {}: {}", d.severity.as_str(), d.message);
+    if let Some(explanation) = &d.explanation {
+        out.push_str("\n    ");
+        out.push_str(explanation);
+    }
+    out
+}
+
+/// Reads the config file and every YAML file under the repository root, so `include:local`
+/// (wildcards too) resolves as it would on GitLab. Returns the files and the config's path
+/// relative to the root.
+fn read_repository(file: &Path, root: Option<&Path>) -> Result<(Files, String), String> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    let root = match root {
+        Some(r) => r.to_path_buf(),
+        None => file
+            .parent()
+            .map(Path::to_path_buf)
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or_else(|| PathBuf::from(".")),
+    };
+    let root_abs = std::fs::canonicalize(&root)
+        .map_err(|e| format!("cannot read --root {}: {e}", root.display()))?;
+    let file_abs =
+        std::fs::canonicalize(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    let entry = file_abs
+        .strip_prefix(&root_abs)
+        .map(|p| p.to_string_lossy().replace('\\', "/"))
+        .unwrap_or_else(|_| {
+            file.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        });
+    let mut files = Files::new();
+    let mut budget = 20_000usize;
+    collect(&root_abs, &root_abs, &mut files, &mut budget);
+    files.insert(&entry, text);
+    Ok((files, entry))
+}
+
+/// Repository files that a config can read: YAML files (includes, child pipelines) and the
+/// names of other files (for `rules:exists`), skipping VCS and build folders.
+fn collect(root: &Path, dir: &Path, files: &mut Files, budget: &mut usize) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries: Vec<_> = entries.flatten().collect();
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        if *budget == 0 {
+            return;
+        }
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
+        if kind.is_dir() {
+            if matches!(name.as_str(), ".git" | "target" | "node_modules" | "dist") {
+                continue;
+            }
+            collect(root, &path, files, budget);
+        } else if kind.is_file() {
+            *budget -= 1;
+            let relative = path
+                .strip_prefix(root)
+                .map(|p| p.to_string_lossy().replace('\\', "/"))
+                .unwrap_or_default();
+            let is_yaml = name.ends_with(".yml") || name.ends_with(".yaml");
+            let small = entry
+                .metadata()
+                .map(|m| m.len() < 5 * 1024 * 1024)
+                .unwrap_or(false);
+            let text = if is_yaml && small {
+                std::fs::read_to_string(&path).unwrap_or_default()
+            } else {
+                String::new()
+            };
+            files.insert(&relative, text);
+        }
+    }
+}

@@ -47,7 +47,8 @@ impl LintReport {
 /// included files from `files`.
 pub fn lint(files: &Files, entry: &str) -> LintReport {
     let loaded = config::load(files, entry);
-    LintReport::from_findings(loaded.findings, files)
+    // `loaded.files` also holds the bundled templates that findings may point into.
+    LintReport::from_findings(loaded.findings, &loaded.files)
 }
 
 /// The merged configuration as YAML, like GitLab's "Full configuration" view: includes,
@@ -56,5 +57,8 @@ pub fn lint(files: &Files, entry: &str) -> LintReport {
 pub fn expand(files: &Files, entry: &str) -> (Option<String>, LintReport) {
     let loaded = config::load(files, entry);
     let yaml = loaded.expanded.as_ref().map(yaml::emit::to_yaml);
-    (yaml, LintReport::from_findings(loaded.findings, files))
+    (
+        yaml,
+        LintReport::from_findings(loaded.findings, &loaded.files),
+    )
 }

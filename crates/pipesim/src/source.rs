@@ -24,7 +24,11 @@ impl Span {
 
     /// A position at the start of a file, for findings about the file as a whole.
     pub const fn file_start(file: FileId) -> Self {
-        Span { file, line: 1, column: 1 }
+        Span {
+            file,
+            line: 1,
+            column: 1,
+        }
     }
 }
 

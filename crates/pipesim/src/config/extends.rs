@@ -9,7 +9,9 @@ pub const MAX_NESTING_LEVELS: usize = 10;
 
 /// Extends every top-level hash that has an `extends` key, in file order. GitLab stops at the
 /// first problem (an `ExtensionError` becomes the single config error), and so do we.
-pub fn resolve(root: &mut Node) -> Result<(), Finding> {
+/// With `lenient` (some include could not be read offline), a base that does not exist is
+/// skipped with a warning in `softened` instead of failing: it may live in that include.
+pub fn resolve(root: &mut Node, lenient: bool, softened: &mut Vec<Finding>) -> Result<(), Finding> {
     let Some(map) = root.as_map() else {
         return Ok(());
     };
@@ -18,7 +20,7 @@ pub fn resolve(root: &mut Node) -> Result<(), Finding> {
     for key in keys {
         if is_extensible(root.as_map().and_then(|m| m.get(&key))) {
             let mut ancestors = Vec::new();
-            extend(root, &key, &mut ancestors, &mut done)?;
+            extend(root, &key, &mut ancestors, &mut done, lenient, softened)?;
         }
     }
     Ok(())
@@ -37,6 +39,17 @@ fn extends_keys(value: &Node) -> Vec<String> {
             .map(|i| i.scalar_to_s().unwrap_or_default())
             .collect(),
         Some(Value::Null) | None => Vec::new(),
+        // Ruby `Array({})` is `[]`; a non-empty hash becomes its `[key, value]` pairs.
+        Some(Value::Map(m)) => m
+            .iter()
+            .map(|(k, v)| {
+                format!(
+                    "[:{}, {}]",
+                    k.scalar_to_s().unwrap_or_default(),
+                    v.scalar_to_s().unwrap_or_default()
+                )
+            })
+            .collect(),
         Some(_) => vec![value
             .get("extends")
             .and_then(Node::scalar_to_s)
@@ -49,6 +62,8 @@ fn extend(
     key: &str,
     ancestors: &mut Vec<String>,
     done: &mut std::collections::HashSet<String>,
+    lenient: bool,
+    softened: &mut Vec<Finding>,
 ) -> Result<(), Finding> {
     if done.contains(key) {
         return Ok(());
@@ -60,14 +75,30 @@ fn extend(
         .and_then(|m| m.entry("extends"))
         .map(|(k, _)| k.span)
         .unwrap_or(value.span);
-    let bases = extends_keys(&value);
+    let mut bases = extends_keys(&value);
 
     let unknown: Vec<&str> = bases
         .iter()
         .filter(|b| !map.contains_key(b))
         .map(String::as_str)
         .collect();
-    if !unknown.is_empty() {
+    if !unknown.is_empty() && lenient {
+        let missing: Vec<String> = unknown.iter().map(|s| s.to_string()).collect();
+        softened.push(
+            Finding::warning(
+                "extends-unknown-offline",
+                format!("{key}: unknown keys in `extends` ({})", missing.join(", ")),
+                Some(span),
+            )
+            .explain(format!(
+                "{} may be defined in an include pipesim could not read offline; the simulation goes on \
+                 without it, so keywords it would add are missing. If it is not defined there, GitLab \
+                 rejects the configuration with this message.",
+                quote_list(&unknown)
+            )),
+        );
+        bases.retain(|b| !missing.contains(b));
+    } else if !unknown.is_empty() {
         return Err(Finding::error(
             "extends-unknown",
             format!("{key}: unknown keys in `extends` ({})", unknown.join(", ")),
@@ -87,7 +118,10 @@ fn extend(
     if !invalid.is_empty() {
         return Err(Finding::error(
             "extends-invalid-base",
-            format!("{key}: invalid base hashes in `extends` ({})", invalid.join(", ")),
+            format!(
+                "{key}: invalid base hashes in `extends` ({})",
+                invalid.join(", ")
+            ),
             Some(span),
         )
         .explain(
@@ -101,7 +135,9 @@ fn extend(
             format!("{key}: nesting too deep in `extends`"),
             Some(span),
         )
-        .explain("GitLab allows at most 11 levels of `extends` (a job, its parent, and 10 more)."));
+        .explain(
+            "GitLab allows at most 11 levels of `extends` (a job, its parent, and 10 more).",
+        ));
     }
     if ancestors.iter().any(|a| a == key) {
         return Err(Finding::error(
@@ -121,9 +157,12 @@ fn extend(
     for base in &bases {
         let base_value = root.as_map().and_then(|m| m.get(base));
         if is_extensible(base_value) {
-            extend(root, base, ancestors, done)?;
+            extend(root, base, ancestors, done, lenient, softened)?;
         }
-        let base_value = root.as_map().and_then(|m| m.get(base)).expect("checked above");
+        let base_value = root
+            .as_map()
+            .and_then(|m| m.get(base))
+            .expect("checked above");
         deep_merge(&mut merged, base_value);
     }
     ancestors.pop();

@@ -1,16 +1,157 @@
-//! The configuration model: from the root file to a validated, fully composed configuration.
+//! The configuration model: from the root file to a validated, fully composed configuration,
+//! in GitLab's order (`Gitlab::Ci::Config#build_config`): YAML documents and inputs → `include`
+//! → `extends` → `!reference` → entry validation → logical validation.
+//!
+//! Steps up to `!reference` stop at their first error, as GitLab raises there; entry validation
+//! reports every problem; logical validation reports the first.
+
+pub mod compose;
+pub mod document;
+pub mod duration;
+pub mod extends;
+pub mod include;
+pub mod inputs;
+pub mod logic;
+pub mod normalize;
+pub mod reference;
+pub mod templates;
+pub mod validate;
+
 use crate::diagnostic::Finding;
-use crate::source::Files;
-use crate::yaml::Node;
+use crate::source::{Files, Span};
+use crate::yaml::{Limits, Node};
+
+pub use normalize::{Normalized, NormalizedJob};
+
+/// What the caller knows that loading depends on.
+#[derive(Default)]
+pub struct LoadOptions<'a> {
+    /// Variables usable in `include` paths (project predefined and project CI/CD variables).
+    pub variables: Vec<(String, String)>,
+    /// Decides `include:rules`; `None` (lint, expand) reads every include.
+    pub include_rules: Option<&'a dyn Fn(&Node) -> bool>,
+    pub limits: Limits,
+}
 
 pub struct Loaded {
+    /// The caller's files plus the bundled templates that were included.
+    pub files: Files,
+    /// The merged configuration (includes, `extends`, `!reference` resolved).
+    pub merged: Option<Node>,
+    /// `merged` with `default:` and the deprecated global keywords copied into jobs.
     pub expanded: Option<Node>,
+    pub normalized: Option<Normalized>,
     pub findings: Vec<Finding>,
+    /// Includes pipesim could not read offline.
+    pub unresolved_includes: Vec<String>,
+}
+
+impl Loaded {
+    pub fn has_errors(&self) -> bool {
+        self.findings
+            .iter()
+            .any(|f| f.severity == crate::Severity::Error)
+    }
 }
 
 pub fn load(files: &Files, entry: &str) -> Loaded {
-    let _ = (files, entry);
-    Loaded { expanded: None, findings: Vec::new() }
+    load_with(files, entry, &LoadOptions::default())
 }
-pub mod extends;
-pub mod reference;
+
+pub fn load_with(files: &Files, entry: &str, options: &LoadOptions) -> Loaded {
+    let mut loaded = Loaded {
+        files: files.clone(),
+        merged: None,
+        expanded: None,
+        normalized: None,
+        findings: Vec::new(),
+        unresolved_includes: Vec::new(),
+    };
+    let Some(root_id) = files.find(entry) else {
+        loaded.findings.push(
+            Finding::error("config-missing", format!("Missing {entry} file"), None)
+                .explain("There is no CI configuration file to read."),
+        );
+        return loaded;
+    };
+    if files.get(root_id).text.trim().is_empty() {
+        loaded.findings.push(
+            Finding::error(
+                "config-empty",
+                "Please provide content of .gitlab-ci.yml",
+                Some(Span::file_start(root_id)),
+            )
+            .explain("The configuration file is empty."),
+        );
+        return loaded;
+    }
+
+    let mut warnings = Vec::new();
+    let document = match document::load(&loaded.files, root_id, None, options.limits, &mut warnings)
+    {
+        Ok(doc) => doc,
+        Err(e) => {
+            loaded.findings.extend(warnings);
+            loaded.findings.push(e.finding);
+            return loaded;
+        }
+    };
+    loaded.findings.append(&mut warnings);
+
+    let mut ctx = include::IncludeContext {
+        files: std::mem::take(&mut loaded.files),
+        variables: &options.variables,
+        rules: options.include_rules,
+        limits: options.limits,
+        count: 0,
+        warnings: Vec::new(),
+        unresolved: Vec::new(),
+    };
+    let merged = include::resolve(document.content, &mut ctx);
+    loaded.files = ctx.files;
+    loaded.findings.append(&mut ctx.warnings);
+    loaded.unresolved_includes = ctx.unresolved;
+    let mut merged = match merged {
+        Ok(node) => node,
+        Err(finding) => {
+            loaded.findings.push(finding);
+            return loaded;
+        }
+    };
+    let lenient = !loaded.unresolved_includes.is_empty();
+    let mut softened = Vec::new();
+    let extended = extends::resolve(&mut merged, lenient, &mut softened);
+    loaded.findings.append(&mut softened);
+    if let Err(finding) = extended {
+        loaded.findings.push(finding);
+        return loaded;
+    }
+    let merged = match reference::resolve(&merged) {
+        Ok(node) => node,
+        Err(finding) => {
+            loaded.findings.push(finding);
+            return loaded;
+        }
+    };
+
+    let validation = validate::validate(&merged, lenient);
+    loaded.findings.extend(validation.warnings);
+    let entry_errors = !validation.errors.is_empty();
+    loaded.findings.extend(validation.errors);
+    loaded.expanded = Some(compose::apply_defaults(&merged));
+    if !entry_errors {
+        let normalized = normalize::normalize(&merged);
+        let mut softened = Vec::new();
+        if let Err(finding) = logic::check(
+            &normalized,
+            !loaded.unresolved_includes.is_empty(),
+            &mut softened,
+        ) {
+            loaded.findings.push(finding);
+        }
+        loaded.findings.extend(softened);
+        loaded.normalized = Some(normalized);
+    }
+    loaded.merged = Some(merged);
+    loaded
+}

@@ -141,7 +141,10 @@ fn write_scalar(out: &mut String, node: &Node, level: usize) {
 }
 
 fn write_string(out: &mut String, s: &str, level: usize) {
-    if s.contains('\n') && !s.contains('\r') && s.chars().all(|c| c == '\n' || c == '\t' || !c.is_control()) {
+    if s.contains('\n')
+        && !s.contains('\r')
+        && s.chars().all(|c| c == '\n' || c == '\t' || !c.is_control())
+    {
         // Literal block, as Psych writes multi-line strings.
         out.push('|');
         if s.starts_with(' ') {
@@ -206,7 +209,12 @@ fn needs_quotes(s: &str) -> bool {
         return true;
     }
     let first = s.chars().next().unwrap_or(' ');
-    if "-?:,[]{}#&*!|>'\"%@`".contains(first) && !(first == '-' && s.len() > 1 && !s[1..].starts_with(' ') && first != s.chars().nth(1).unwrap_or(' ')) {
+    if "-?:,[]{}#&*!|>'\"%@`".contains(first)
+        && !(first == '-'
+            && s.len() > 1
+            && !s[1..].starts_with(' ')
+            && first != s.chars().nth(1).unwrap_or(' '))
+    {
         return true;
     }
     s.contains(": ") || s.contains(" #") || s.ends_with(':') || s.chars().any(|c| c.is_control())

@@ -42,8 +42,15 @@ pub struct Loaded {
 pub const TOO_BIG_MESSAGE: &str = "The parsed YAML is too big";
 
 pub fn load(text: &str, file: FileId, limits: Limits) -> Loaded {
+    load_at(text, file, 0, limits)
+}
+
+/// Loads `text` that starts on line `line_offset + 1` of `file` (one piece of a file GitLab
+/// splits into documents textually).
+pub fn load_at(text: &str, file: FileId, line_offset: u32, limits: Limits) -> Loaded {
     let mut builder = Builder {
         file,
+        line_offset,
         limits,
         stack: Vec::new(),
         anchors: HashMap::new(),
@@ -66,7 +73,9 @@ pub fn load(text: &str, file: FileId, limits: Limits) -> Loaded {
                 }
             }
             Some(Err(error)) => {
-                builder.findings.push(syntax_error(&error, file));
+                builder
+                    .findings
+                    .push(syntax_error(&error, file, line_offset));
                 return Loaded {
                     documents: Vec::new(),
                     findings: builder.findings,
@@ -82,7 +91,7 @@ pub fn load(text: &str, file: FileId, limits: Limits) -> Loaded {
     }
 }
 
-fn syntax_error(error: &ScanError, file: FileId) -> Finding {
+fn syntax_error(error: &ScanError, file: FileId, line_offset: u32) -> Finding {
     let mark = error.marker();
     let line = mark.line() as u32;
     let column = mark.col() as u32 + 1;
@@ -90,8 +99,11 @@ fn syntax_error(error: &ScanError, file: FileId) -> Finding {
     // that text through. Our parser's problem wording can differ from libyaml's.
     Finding::error(
         "yaml-syntax",
-        format!("(<unknown>): {} at line {line} column {column}", error.info()),
-        Some(Span::new(file, line.max(1), column)),
+        format!(
+            "(<unknown>): {} at line {line} column {column}",
+            error.info()
+        ),
+        Some(Span::new(file, line.max(1) + line_offset, column)),
     )
     .explain(
         "The file is not valid YAML, so GitLab cannot read any of it. Check the indentation and \
@@ -118,6 +130,7 @@ enum Frame {
 
 struct Builder {
     file: FileId,
+    line_offset: u32,
     limits: Limits,
     stack: Vec<Frame>,
     anchors: HashMap<usize, Node>,
@@ -130,7 +143,7 @@ impl Builder {
     fn span(&self, span: YamlSpan) -> Span {
         Span::new(
             self.file,
-            span.start.line() as u32,
+            span.start.line() as u32 + self.line_offset,
             span.start.col() as u32 + 1,
         )
     }

@@ -4,12 +4,12 @@
 //! resolved here; `!reference` tags are kept as [`Value::Reference`] for the config layer,
 //! which resolves them after includes and `extends`, as GitLab does.
 
+pub mod emit;
 mod load;
 mod scalar;
-pub mod emit;
 
-pub use load::{load, Limits, Loaded, TOO_BIG_MESSAGE};
-pub use scalar::{ruby_float_to_s, resolve_plain};
+pub use load::{load, load_at, Limits, Loaded, TOO_BIG_MESSAGE};
+pub use scalar::{resolve_plain, ruby_float_to_s};
 
 use crate::source::Span;
 
@@ -112,11 +112,7 @@ impl Node {
     pub fn size(&self) -> usize {
         1 + match &self.value {
             Value::Seq(items) | Value::Reference(items) => items.iter().map(Node::size).sum(),
-            Value::Map(m) => m
-                .entries
-                .iter()
-                .map(|(k, v)| k.size() + v.size())
-                .sum(),
+            Value::Map(m) => m.entries.iter().map(|(k, v)| k.size() + v.size()).sum(),
             _ => 0,
         }
     }

@@ -75,11 +75,12 @@ fn tokenize(s: &str) -> Result<Value, &'static str> {
             .replace(".E", "E")
             .trim_end_matches('.')
             .to_owned();
-        let normalised = if cleaned.starts_with('.') || cleaned.starts_with("-.") || cleaned.starts_with("+.") {
-            cleaned.replacen('.', "0.", 1)
-        } else {
-            cleaned
-        };
+        let normalised =
+            if cleaned.starts_with('.') || cleaned.starts_with("-.") || cleaned.starts_with("+.") {
+                cleaned.replacen('.', "0.", 1)
+            } else {
+                cleaned
+            };
         if let Ok(f) = normalised.parse::<f64>() {
             return Ok(Value::Float(f));
         }
@@ -163,7 +164,12 @@ fn is_time(s: &str) -> bool {
             false
         }
     };
-    if !(take_digits(&mut i, 4, 4) && expect(&mut i, b'-') && take_digits(&mut i, 1, 2) && expect(&mut i, b'-') && take_digits(&mut i, 1, 2)) {
+    if !(take_digits(&mut i, 4, 4)
+        && expect(&mut i, b'-')
+        && take_digits(&mut i, 1, 2)
+        && expect(&mut i, b'-')
+        && take_digits(&mut i, 1, 2))
+    {
         return false;
     }
     if i < b.len() && (b[i] == b'T' || b[i] == b't') {
@@ -177,7 +183,12 @@ fn is_time(s: &str) -> bool {
             return false;
         }
     }
-    if !(take_digits(&mut i, 1, 2) && expect(&mut i, b':') && take_digits(&mut i, 2, 2) && expect(&mut i, b':') && take_digits(&mut i, 2, 2)) {
+    if !(take_digits(&mut i, 1, 2)
+        && expect(&mut i, b':')
+        && take_digits(&mut i, 2, 2)
+        && expect(&mut i, b':')
+        && take_digits(&mut i, 2, 2))
+    {
         return false;
     }
     if expect(&mut i, b'.') {
@@ -228,7 +239,10 @@ fn sexagesimal(s: &str) -> Option<Value> {
         return None;
     }
     let head = groups[0];
-    if head.is_empty() || !head.starts_with(|c: char| c.is_ascii_digit()) || !head.chars().all(|c| c.is_ascii_digit() || c == '_') {
+    if head.is_empty()
+        || !head.starts_with(|c: char| c.is_ascii_digit())
+        || !head.chars().all(|c| c.is_ascii_digit() || c == '_')
+    {
         return None;
     }
     for g in &groups[1..] {
@@ -253,7 +267,11 @@ fn sexagesimal(s: &str) -> Option<Value> {
         None => Some(Value::Int((sign * total) as i64)),
         Some(f) => {
             let f = f.replace('_', "");
-            let fraction: f64 = if f.is_empty() { 0.0 } else { format!("0.{f}").parse().ok()? };
+            let fraction: f64 = if f.is_empty() {
+                0.0
+            } else {
+                format!("0.{f}").parse().ok()?
+            };
             Some(Value::Float(sign * (total + fraction)))
         }
     }
@@ -355,7 +373,11 @@ pub fn ruby_float_to_s(f: f64) -> String {
         return "NaN".into();
     }
     if f.is_infinite() {
-        return if f > 0.0 { "Infinity".into() } else { "-Infinity".into() };
+        return if f > 0.0 {
+            "Infinity".into()
+        } else {
+            "-Infinity".into()
+        };
     }
     let abs = f.abs();
     if abs == 0.0 || (1e-4..1e16).contains(&abs) {
@@ -375,6 +397,10 @@ pub fn ruby_float_to_s(f: f64) -> String {
             format!("{mantissa}.0")
         };
         let exponent: i32 = exponent.parse().unwrap_or(0);
-        format!("{mantissa}e{}{:02}", if exponent < 0 { '-' } else { '+' }, exponent.abs())
+        format!(
+            "{mantissa}e{}{:02}",
+            if exponent < 0 { '-' } else { '+' },
+            exponent.abs()
+        )
     }
 }

@@ -8,11 +8,19 @@ use crate::source::FileId;
 fn load_one(text: &str) -> (Node, Vec<crate::Finding>) {
     let loaded = load(text, FileId(0), Limits::default());
     assert!(!loaded.failed, "failed: {:?}", loaded.findings);
-    (loaded.documents.into_iter().next().unwrap(), loaded.findings)
+    (
+        loaded.documents.into_iter().next().unwrap(),
+        loaded.findings,
+    )
 }
 
 fn scalar(text: &str) -> Value {
-    load_one(&format!("k: {text}\n")).0.get("k").unwrap().value.clone()
+    load_one(&format!("k: {text}\n"))
+        .0
+        .get("k")
+        .unwrap()
+        .value
+        .clone()
 }
 
 #[test]
@@ -67,10 +75,16 @@ fn dates_are_refused_like_safe_load() {
     // Source: Psych safe_load raises DisallowedClass for Date ("Tried to load unspecified class: Date").
     let loaded = load("k: 2024-01-31\n", FileId(0), Limits::default());
     assert!(loaded.failed);
-    assert_eq!(loaded.findings[0].message, "Tried to load unspecified class: Date");
+    assert_eq!(
+        loaded.findings[0].message,
+        "Tried to load unspecified class: Date"
+    );
     assert_eq!(loaded.findings[0].span.unwrap().line, 1);
     let loaded = load("k: 2024-01-31 10:00:00\n", FileId(0), Limits::default());
-    assert_eq!(loaded.findings[0].message, "Tried to load unspecified class: Time");
+    assert_eq!(
+        loaded.findings[0].message,
+        "Tried to load unspecified class: Time"
+    );
 }
 
 #[test]
@@ -115,7 +129,10 @@ list:
     let (doc, _) = load_one(text);
     let job = doc.get("job").unwrap();
     // Keys before `<<` are overridden by the merge (Psych `merge!`); keys after it win.
-    assert_eq!(job.get("script").unwrap().as_seq().unwrap()[0].as_str(), Some("a"));
+    assert_eq!(
+        job.get("script").unwrap().as_seq().unwrap()[0].as_str(),
+        Some("a")
+    );
     assert_eq!(job.get("image").unwrap().as_str(), Some("ruby"));
     let list = doc.get("list").unwrap();
     // In a list of merges the earlier mapping wins.
@@ -150,7 +167,10 @@ fn alias_bomb_is_bounded() {
             "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
         ));
     }
-    let limits = Limits { max_nodes: 100_000, max_depth: 100 };
+    let limits = Limits {
+        max_nodes: 100_000,
+        max_depth: 100,
+    };
     let loaded = load(&text, FileId(0), limits);
     assert!(loaded.failed);
     assert_eq!(loaded.findings[0].message, TOO_BIG_MESSAGE);

@@ -1,0 +1,165 @@
+//! One CI file as GitLab reads it: split into at most three documents by a textual `---`
+//! divider (`Gitlab::Config::Loader::MultiDocYaml`), an optional `spec:` header document, and
+//! `$[[ inputs.x ]]` interpolation of the content with the header's inputs.
+
+use crate::diagnostic::Finding;
+use crate::source::{FileId, Files, Span};
+use crate::yaml::{self, Limits, Map, Node, Value};
+
+use super::inputs;
+
+/// GitLab's `Gitlab::Ci::Config::Yaml::Loader::MAX_DOCUMENTS`.
+const MAX_DOCUMENTS: usize = 2;
+
+pub struct Document {
+    pub content: Node,
+    /// The `spec:` header, when the file has one.
+    pub header: Option<Node>,
+}
+
+/// Why a file could not be read. The message is GitLab's text without any `include` wrapping.
+pub struct LoadError {
+    pub finding: Finding,
+}
+
+/// Loads one file. `inputs` are the values an `include:inputs` passes (None for the root file).
+pub fn load(
+    files: &Files,
+    file: FileId,
+    provided_inputs: Option<&Node>,
+    limits: Limits,
+    warnings: &mut Vec<Finding>,
+) -> Result<Document, LoadError> {
+    let text = &files.get(file).text;
+    let mut pieces = Vec::new();
+    for (offset_line, piece) in split_documents(text) {
+        let loaded = yaml::load_at(piece, file, offset_line, limits);
+        if loaded.failed {
+            let mut findings = loaded.findings;
+            let finding = findings.pop().expect("a failed load reports why");
+            return Err(LoadError { finding });
+        }
+        warnings.extend(loaded.findings);
+        // Psych's safe_load returns the first YAML document of the piece.
+        let first = loaded.documents.into_iter().next();
+        pieces.push((offset_line, first));
+    }
+    // `docs.shift if docs.first.blank?` and `reject_empty: true`.
+    let docs: Vec<(u32, Node)> = pieces
+        .into_iter()
+        .filter_map(|(line, doc)| match doc {
+            None => None,
+            Some(node) if is_blank(&node) => None,
+            Some(node) => Some((line, node)),
+        })
+        .collect();
+    for (line, doc) in &docs {
+        if doc.as_map().is_none() {
+            let span = Span::new(file, doc.span.line.max(line + 1), doc.span.column);
+            return Err(LoadError {
+                finding: Finding::error(
+                    "config-invalid-format",
+                    "Invalid configuration format",
+                    Some(span),
+                )
+                .explain(
+                    "A GitLab CI file must be a YAML mapping of keywords and jobs (`key: value` at \
+                     the top level), not a list or a single value.",
+                ),
+            });
+        }
+    }
+    let has_header = docs.len() > 1 && docs[0].1.get("spec").is_some();
+    let (header, content) = if has_header {
+        let mut docs = docs;
+        let content = docs.pop().map(|(_, d)| d);
+        (docs.into_iter().next().map(|(_, d)| d), content)
+    } else {
+        (None, docs.into_iter().next().map(|(_, d)| d))
+    };
+    let content =
+        content.unwrap_or_else(|| Node::new(Value::Map(Map::default()), Span::file_start(file)));
+    let content = match (&header, provided_inputs) {
+        (None, Some(given)) if given.as_map().is_some_and(|m| !m.is_empty()) => {
+            return Err(LoadError {
+                finding: Finding::error(
+                    "include-inputs-unexpected",
+                    "unknown input arguments",
+                    Some(given.span),
+                )
+                .explain(
+                    "`include:inputs` passes inputs to a file that declares none: the file has no \
+                     `spec:inputs` header document (a `spec:` mapping followed by `---`).",
+                ),
+            })
+        }
+        (None, _) => content,
+        (Some(header), given) => {
+            inputs::interpolate(header, given, content).map_err(|finding| LoadError { finding })?
+        }
+    };
+    Ok(Document { content, header })
+}
+
+fn is_blank(node: &Node) -> bool {
+    match &node.value {
+        Value::Null => true,
+        Value::Str(s) => s.trim().is_empty(),
+        Value::Map(m) => m.is_empty(),
+        Value::Seq(s) => s.is_empty(),
+        _ => false,
+    }
+}
+
+/// `config.split(/^---\s+/, MAX_DOCUMENTS + 1)`: a textual split, with the line each piece
+/// starts on (0-based) so spans stay true to the whole file.
+fn split_documents(text: &str) -> Vec<(u32, &str)> {
+    let mut pieces = Vec::new();
+    let mut piece_start = 0usize;
+    let mut line_of_piece = 0u32;
+    let mut line = 0u32;
+    let mut at = 0usize;
+    let bytes = text.as_bytes();
+    while at < bytes.len() && pieces.len() < MAX_DOCUMENTS {
+        let line_end = text[at..].find('\n').map(|i| at + i).unwrap_or(bytes.len());
+        let is_divider = text[at..].starts_with("---")
+            && bytes.get(at + 3).is_some_and(|b| b.is_ascii_whitespace());
+        if is_divider {
+            pieces.push((line_of_piece, &text[piece_start..at]));
+            // `\s+` swallows the rest of the whitespace, newlines included.
+            let mut next = at + 3;
+            while next < bytes.len() && bytes[next].is_ascii_whitespace() {
+                if bytes[next] == b'\n' {
+                    line += 1;
+                }
+                next += 1;
+            }
+            piece_start = next;
+            line_of_piece = line;
+            at = next;
+            continue;
+        }
+        line += 1;
+        at = line_end + 1;
+    }
+    pieces.push((line_of_piece, &text[piece_start.min(text.len())..]));
+    pieces
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_documents;
+
+    // Source: lib/gitlab/config/loader/multi_doc_yaml.rb (MULTI_DOC_DIVIDER = /^---\s+/, at most 3 pieces).
+    #[test]
+    fn splits_textually_into_at_most_three_pieces() {
+        let pieces = split_documents("spec:\n  inputs: {}\n---\na: 1\n---\nb: 2\n---\nc: 3\n");
+        assert_eq!(pieces.len(), 3);
+        assert_eq!(pieces[0], (0, "spec:\n  inputs: {}\n"));
+        assert_eq!(pieces[1], (3, "a: 1\n"));
+        assert_eq!(pieces[2], (5, "b: 2\n---\nc: 3\n"));
+        let pieces = split_documents("---\na: 1\n");
+        assert_eq!(pieces, vec![(0, ""), (1, "a: 1\n")]);
+        assert_eq!(split_documents("a: '---'\n"), vec![(0, "a: '---'\n")]);
+    }
+}

@@ -1,0 +1,477 @@
+//! `include`: GitLab's `Config::External::Mapper` and `Processor`
+//! (lib/gitlab/ci/config/external/{mapper,processor}.rb, file/*.rb).
+//!
+//! Included files are deep-merged in `include` order, then the including file's own content
+//! is merged last and wins. `local` and bundled `template` includes are read offline; `remote`,
+//! `project` and `component` includes are reported as unavailable offline, and the rest of the
+//! configuration is still simulated.
+
+use crate::diagnostic::Finding;
+use crate::source::{normalize_path, FileId, Files, Span};
+use crate::yaml::{deep_merge, Limits, Map, Node, Value};
+
+use super::document;
+use super::templates;
+
+/// GitLab's default `ci_max_includes` application setting.
+pub const MAX_INCLUDES: usize = 150;
+
+const SUBKEYS: [&str; 6] = [
+    "local",
+    "project",
+    "remote",
+    "template",
+    "artifact",
+    "component",
+];
+
+/// What the including side knows while resolving includes.
+pub struct IncludeContext<'a> {
+    /// The user's files plus bundled templates read so far (diagnostics point into them).
+    pub files: Files,
+    /// Variables allowed in include paths (project predefined and CI/CD settings variables).
+    pub variables: &'a [(String, String)],
+    /// Decides `include:rules`. `None` when there is no event (lint): every include is read.
+    pub rules: Option<&'a dyn Fn(&Node) -> bool>,
+    pub limits: Limits,
+    pub count: usize,
+    pub warnings: Vec<Finding>,
+    /// Includes that could not be read offline: later "not found" checks are softened.
+    pub unresolved: Vec<String>,
+}
+
+/// Resolves the `include` of `content` (recursively) and returns the merged configuration.
+pub fn resolve(content: Node, ctx: &mut IncludeContext) -> Result<Node, Finding> {
+    let Some(include) = content.get("include").cloned() else {
+        return Ok(content);
+    };
+    let mut merged = Node::new(Value::Map(Map::default()), content.span);
+    for location in normalize(&include, ctx)? {
+        if let Some(rules) = location.get("rules") {
+            if let Some(decide) = ctx.rules {
+                if !decide(rules) {
+                    continue;
+                }
+            }
+        }
+        for file_node in read_location(&location, ctx)? {
+            deep_merge(&mut merged, &file_node);
+        }
+    }
+    let mut own = content;
+    if let Some(map) = own.as_map_mut() {
+        map.remove("include");
+    }
+    deep_merge(&mut merged, &own);
+    if let Some(map) = merged.as_map_mut() {
+        map.remove("include");
+    }
+    Ok(merged)
+}
+
+/// Strings become `{local: s}` or `{remote: s}`; hashes stay; anything else is an error.
+fn normalize(include: &Node, ctx: &IncludeContext) -> Result<Vec<Node>, Finding> {
+    let items: Vec<&Node> = match &include.value {
+        Value::Seq(items) => items.iter().filter(|i| !i.is_null()).collect(),
+        Value::Null => Vec::new(),
+        _ => vec![include],
+    };
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        match &item.value {
+            Value::Str(s) => {
+                let expanded = expand_variables(s, ctx.variables);
+                let key = if is_url(&expanded) { "remote" } else { "local" };
+                let mut map = Map::default();
+                map.entries.push((
+                    Node::new(Value::Str(key.into()), item.span),
+                    Node::new(Value::Str(expanded), item.span),
+                ));
+                out.push(Node::new(Value::Map(map), item.span));
+            }
+            Value::Map(_) => out.push(item.clone()),
+            _ => {
+                return Err(Finding::error(
+                    "include-invalid",
+                    "Each include must be a hash or a string",
+                    Some(item.span),
+                ))
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn is_url(s: &str) -> bool {
+    s.starts_with("http://") || s.starts_with("https://")
+}
+
+/// `ExpandVariables.expand`: `$VAR` and `${VAR}`; unknown variables become empty.
+pub fn expand_variables(s: &str, variables: &[(String, String)]) -> String {
+    if !s.contains('$') {
+        return s.to_owned();
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        let (name, consumed) = if let Some(inner) = after.strip_prefix('{') {
+            match inner.find('}') {
+                Some(end)
+                    if inner[..end]
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_') =>
+                {
+                    (&inner[..end], end + 2)
+                }
+                _ => ("", 0),
+            }
+        } else {
+            let len = after
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .count();
+            (&after[..len], len)
+        };
+        if consumed == 0 || name.is_empty() {
+            out.push('$');
+            rest = after;
+            continue;
+        }
+        if let Some((_, value)) = variables.iter().find(|(k, _)| k == name) {
+            out.push_str(value);
+        }
+        rest = &after[consumed..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn location_string(location: &Node) -> String {
+    // GitLab shows the location hash as JSON in "does not have a valid subkey" messages.
+    let mut parts = Vec::new();
+    if let Some(map) = location.as_map() {
+        for (k, v) in map.iter() {
+            let key = k.scalar_to_s().unwrap_or_default();
+            let value = v.scalar_to_s().unwrap_or_else(|| "…".into());
+            parts.push(format!("\"{key}\":\"{value}\""));
+        }
+    }
+    format!("{{{}}}", parts.join(","))
+}
+
+fn read_location(location: &Node, ctx: &mut IncludeContext) -> Result<Vec<Node>, Finding> {
+    let map = location.as_map().expect("normalised to a hash");
+    let present: Vec<&str> = SUBKEYS
+        .iter()
+        .copied()
+        .filter(|k| map.get(k).is_some_and(|v| !v.is_null()))
+        .collect();
+    let span = location.span;
+    if present.is_empty() {
+        return Err(Finding::error(
+            "include-invalid",
+            format!(
+                "`{}` does not have a valid subkey for include. Valid subkeys are: `local`, `project`, `remote`, `template`, `artifact`, `component`",
+                location_string(location)
+            ),
+            Some(span),
+        ));
+    }
+    if present.len() > 1 {
+        return Err(Finding::error(
+            "include-invalid",
+            "Each include must use only one of: `local`, `project`, `remote`, `template`, `artifact`, `component`",
+            Some(span),
+        ));
+    }
+    let inputs = map.get("inputs");
+    let kind = present[0];
+    let value = map.get(kind).expect("present");
+    match kind {
+        "local" => {
+            let Some(raw) = value.as_str() else {
+                return Err(Finding::error(
+                    "include-invalid",
+                    format!(
+                        "Included file `{}` needs to be a string",
+                        value.scalar_to_s().unwrap_or_default()
+                    ),
+                    Some(value.span),
+                ));
+            };
+            let path = expand_variables(raw, ctx.variables);
+            let path = path.trim_start_matches('/').to_owned();
+            if path.contains('*') {
+                let matcher = wildcard_regex(&path);
+                let matches: Vec<(String, FileId)> = ctx
+                    .files
+                    .iter()
+                    .filter(|(_, f)| matcher.as_ref().is_some_and(|re| re.is_match(&f.path)))
+                    .map(|(id, f)| (f.path.clone(), id))
+                    .collect();
+                let mut out = Vec::new();
+                for (found, id) in matches {
+                    // GitLab drops `rules`/`inputs` of a wildcard location for each match.
+                    out.push(read_file(
+                        &found,
+                        id,
+                        None,
+                        value.span,
+                        ctx,
+                        FileKind::Local,
+                    )?);
+                }
+                return Ok(out);
+            }
+            check_extension(&path, value.span)?;
+            let Some(id) = ctx.files.find(&path) else {
+                return Err(Finding::error("include-not-found", format!("Local file `{path}` does not exist!"), Some(value.span))
+                    .explain(format!(
+                        "GitLab looks for `{path}` in the same repository and commit as the including file, \
+                         relative to the repository root. Add the file (in the web app: a new file tab with this path; \
+                         on the command line: under --root), or fix the path.",
+                    )));
+            };
+            Ok(vec![read_file(
+                &path,
+                id,
+                inputs,
+                value.span,
+                ctx,
+                FileKind::Local,
+            )?])
+        }
+        "template" => {
+            let name = value.scalar_to_s().unwrap_or_default();
+            check_extension(&name, value.span)?;
+            if !name.ends_with(".gitlab-ci.yml") {
+                return Err(Finding::error(
+                    "include-invalid",
+                    format!("Template file `{name}` is not a valid location!"),
+                    Some(value.span),
+                ));
+            }
+            let Some(text) = templates::get(&name) else {
+                ctx.unresolved.push(format!("template:{name}"));
+                ctx.warnings.push(offline(
+                    format!("Template `{name}` is not bundled with pipesim"),
+                    value.span,
+                    format!(
+                        "pipesim bundles the GitLab templates listed in its templates folder, not this one. \
+                         Jobs it defines are missing from the simulation. To include it, copy its content from \
+                         GitLab (lib/gitlab/ci/templates/{name}) into a file `.pipesim/templates/{name}`.",
+                    ),
+                ));
+                let local = format!(".pipesim/templates/{name}");
+                if let Some(id) = ctx.files.find(&local) {
+                    ctx.unresolved.pop();
+                    ctx.warnings.pop();
+                    return Ok(vec![read_file(
+                        &name,
+                        id,
+                        inputs,
+                        value.span,
+                        ctx,
+                        FileKind::Template,
+                    )?]);
+                }
+                return Ok(Vec::new());
+            };
+            let path = format!("<gitlab-template>/{name}");
+            let id = match ctx.files.find(&path) {
+                Some(id) => id,
+                None => ctx.files.insert(&path, text),
+            };
+            Ok(vec![read_file(
+                &name,
+                id,
+                inputs,
+                value.span,
+                ctx,
+                FileKind::Template,
+            )?])
+        }
+        "remote" | "project" | "component" | "artifact" => {
+            let (address, supplied) = offline_address(kind, map, ctx);
+            if let Some(path) = supplied
+                .as_deref()
+                .and_then(|p| ctx.files.find(p).map(|id| (p.to_owned(), id)))
+            {
+                return Ok(vec![read_file(
+                    &path.0,
+                    path.1,
+                    inputs,
+                    value.span,
+                    ctx,
+                    FileKind::Local,
+                )?]);
+            }
+            if kind == "artifact" {
+                // Only valid in trigger:include; resolved by the data-flow layer.
+                return Ok(Vec::new());
+            }
+            ctx.unresolved.push(address.clone());
+            let how = match &supplied {
+                Some(path) => format!(
+                    "To simulate it, add its content as the file `{path}` (in the web app: a new file tab with this path; \
+                     on the command line: that path under --root)."
+                ),
+                None => "Its address uses variables pipesim cannot expand offline.".to_owned(),
+            };
+            ctx.warnings.push(offline(
+                format!("`include:{kind}` `{address}` is not available offline"),
+                value.span,
+                format!(
+                    "pipesim never fetches anything: nothing you paste leaves the browser. Jobs and keywords from this \
+                     include are missing from the simulation, and checks that depend on them are relaxed. {how}"
+                ),
+            ));
+            Ok(Vec::new())
+        }
+        _ => Ok(Vec::new()),
+    }
+}
+
+/// Where a user can put the content of an include pipesim cannot fetch.
+fn offline_address(kind: &str, map: &Map, ctx: &IncludeContext) -> (String, Option<String>) {
+    let text = |key: &str| {
+        map.get(key)
+            .and_then(Node::scalar_to_s)
+            .map(|s| expand_variables(&s, ctx.variables))
+    };
+    match kind {
+        "remote" => {
+            let url = text("remote").unwrap_or_default();
+            let path = url
+                .split_once("://")
+                .map(|(_, rest)| format!(".pipesim/remote/{}", normalize_path(rest)));
+            (url, path)
+        }
+        "project" => {
+            let project = text("project").unwrap_or_default();
+            let file = match map.get("file").map(|f| &f.value) {
+                Some(Value::Seq(items)) => items
+                    .first()
+                    .and_then(Node::scalar_to_s)
+                    .unwrap_or_default(),
+                _ => text("file").unwrap_or_default(),
+            };
+            let address = format!("{project}:{file}");
+            (
+                address,
+                Some(format!(
+                    ".pipesim/project/{}/{}",
+                    normalize_path(&project),
+                    normalize_path(&file)
+                )),
+            )
+        }
+        "component" => {
+            let component = text("component").unwrap_or_default();
+            let without_version = component.split('@').next().unwrap_or_default().to_owned();
+            (
+                component.clone(),
+                Some(format!(
+                    ".pipesim/component/{}.yml",
+                    normalize_path(&without_version)
+                )),
+            )
+        }
+        _ => (text(kind).unwrap_or_default(), None),
+    }
+}
+
+fn offline(message: String, span: Span, explanation: String) -> Finding {
+    Finding::warning("include-offline", message, Some(span)).explain(explanation)
+}
+
+fn check_extension(location: &str, span: Span) -> Result<(), Finding> {
+    let base = location
+        .rsplit('/')
+        .next()
+        .unwrap_or(location)
+        .to_ascii_lowercase();
+    let ok =
+        (base.ends_with(".yml") && base.len() > 4) || (base.ends_with(".yaml") && base.len() > 5);
+    if ok {
+        Ok(())
+    } else {
+        Err(Finding::error(
+            "include-invalid",
+            format!("Included file `{location}` does not have YAML extension!"),
+            Some(span),
+        ))
+    }
+}
+
+/// GitLab's wildcard search for `include:local`: `*` stays within a folder, `**` crosses
+/// folders (docs: `configs/*.yml` direct children, `configs/**.yml` any depth,
+/// `configs/**/*.yml` subfolders only).
+fn wildcard_regex(pattern: &str) -> Option<regex::Regex> {
+    let mut re = String::from("^");
+    let mut chars = pattern.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '*' {
+            if chars.peek() == Some(&'*') {
+                chars.next();
+                re.push_str(".*");
+            } else {
+                re.push_str("[^/]*");
+            }
+        } else {
+            re.push_str(&regex::escape(&c.to_string()));
+        }
+    }
+    re.push('$');
+    regex::Regex::new(&re).ok()
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum FileKind {
+    Local,
+    Template,
+}
+
+fn read_file(
+    location: &str,
+    id: FileId,
+    inputs: Option<&Node>,
+    span: Span,
+    ctx: &mut IncludeContext,
+    kind: FileKind,
+) -> Result<Node, Finding> {
+    ctx.count += 1;
+    if ctx.count > MAX_INCLUDES {
+        return Err(Finding::error(
+            "include-too-many",
+            format!("Maximum of {MAX_INCLUDES} nested includes are allowed!"),
+            Some(span),
+        )
+        .explain(
+            "GitLab counts every included file, nested and repeated ones too, against this limit.",
+        ));
+    }
+    if ctx.files.get(id).text.trim().is_empty() {
+        let message = match kind {
+            FileKind::Local => format!("Local file `{location}` is empty!"),
+            FileKind::Template => format!("Included file `{location}` is empty or does not exist!"),
+        };
+        return Err(Finding::error("include-empty", message, Some(span)));
+    }
+    let doc =
+        document::load(&ctx.files, id, inputs, ctx.limits, &mut ctx.warnings).map_err(|e| {
+            let mut finding = e.finding;
+            finding.message = format!("`{location}`: {}", finding.message);
+            finding
+        })?;
+    if doc.content.as_map().is_none_or(Map::is_empty) {
+        return Err(Finding::error(
+            "include-invalid",
+            format!("Included file `{location}` does not have valid YAML syntax!"),
+            Some(span),
+        ));
+    }
+    resolve(doc.content, ctx)
+}

@@ -1,0 +1,284 @@
+//! Stages and jobs after composition, with `parallel` expanded into GitLab's job names
+//! (lib/gitlab/ci/config/normalizer.rb, normalizer/number_strategy.rb, matrix_strategy.rb;
+//! lib/gitlab/ci/config/edge_stages_injector.rb for `.pre`/`.post`).
+
+use crate::source::Span;
+use crate::yaml::{Map, Node, Value};
+
+use super::validate::{job_kind, JobKind, GLOBAL_KEYS};
+
+pub const DEFAULT_STAGES: [&str; 3] = ["build", "test", "deploy"];
+
+#[derive(Clone, Debug)]
+pub struct NeedRef {
+    pub name: String,
+    pub span: Span,
+    pub optional: bool,
+    pub artifacts: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct NormalizedJob {
+    /// The name GitLab creates: `rspec`, `rspec 1/3` or `rspec: [ruby, 3.2]`.
+    pub name: String,
+    /// The name in the YAML.
+    pub base_name: String,
+    pub kind: JobKind,
+    pub span: Span,
+    pub stage: String,
+    pub stage_span: Option<Span>,
+    pub needs: Vec<NeedRef>,
+    /// `needs` of each rule (they replace the job's needs when that rule matches).
+    pub rule_needs: Vec<Vec<NeedRef>>,
+    pub dependencies: Vec<(String, Span)>,
+    pub trigger_include_jobs: Vec<(String, Span)>,
+    pub environment: Option<String>,
+    pub environment_action: Option<String>,
+    pub on_stop: Option<(String, Span)>,
+    /// `CI_NODE_INDEX`/`CI_NODE_TOTAL` for parallel jobs.
+    pub node: Option<(usize, usize)>,
+    /// Variables a matrix instance adds.
+    pub matrix_variables: Vec<(String, String)>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Normalized {
+    pub stages: Vec<String>,
+    pub jobs: Vec<NormalizedJob>,
+}
+
+impl Normalized {
+    /// Jobs a `needs`/`dependencies` name refers to: the job itself, or every instance of a
+    /// parallel job.
+    pub fn expand_name(&self, name: &str) -> Vec<String> {
+        let exact: Vec<String> = self
+            .jobs
+            .iter()
+            .filter(|j| j.name == name)
+            .map(|j| j.name.clone())
+            .collect();
+        if !exact.is_empty() {
+            return exact;
+        }
+        self.jobs
+            .iter()
+            .filter(|j| j.base_name == name && j.node.is_some())
+            .map(|j| j.name.clone())
+            .collect()
+    }
+}
+
+/// Stages as GitLab uses them: the user's list (or the default), with `.pre` first and
+/// `.post` last wherever the user wrote them; nested lists are flattened.
+pub fn stages(root: &Map) -> Vec<String> {
+    let declared = root.get("stages").or_else(|| root.get("types"));
+    let mut user: Vec<String> = Vec::new();
+    match declared {
+        Some(node) if node.as_seq().is_some() => flatten_strings(node, &mut user),
+        _ => user.extend(DEFAULT_STAGES.iter().map(|s| s.to_string())),
+    }
+    let mut out = vec![".pre".to_owned()];
+    out.extend(user.into_iter().filter(|s| s != ".pre" && s != ".post"));
+    out.push(".post".to_owned());
+    out
+}
+
+fn flatten_strings(node: &Node, out: &mut Vec<String>) {
+    match &node.value {
+        Value::Seq(items) => items.iter().for_each(|i| flatten_strings(i, out)),
+        _ => {
+            if let Some(s) = node.scalar_to_s() {
+                out.push(s);
+            }
+        }
+    }
+}
+
+pub fn normalize(root: &Node) -> Normalized {
+    let Some(map) = root.as_map() else {
+        return Normalized::default();
+    };
+    let mut jobs = Vec::new();
+    for (key, value) in map.iter() {
+        let name = key.scalar_to_s().unwrap_or_default();
+        if GLOBAL_KEYS.contains(&name.as_str()) {
+            continue;
+        }
+        let Some(kind @ (JobKind::Job | JobKind::Bridge)) = job_kind(&name, value) else {
+            continue;
+        };
+        let base = base_job(&name, kind, key.span, value);
+        match value.get("parallel") {
+            Some(Node {
+                value: Value::Int(n),
+                ..
+            }) if *n >= 1 => {
+                let total = *n as usize;
+                for i in 1..=total {
+                    let mut job = base.clone();
+                    job.name = format!("{name} {i}/{total}");
+                    job.node = Some((i, total));
+                    jobs.push(job);
+                }
+            }
+            Some(p) if p.get("matrix").is_some() => {
+                let instances = matrix_instances(p.get("matrix").unwrap_or(p));
+                let total = instances.len();
+                for (i, vars) in instances.into_iter().enumerate() {
+                    let mut job = base.clone();
+                    job.name = matrix_job_name(&name, &vars);
+                    job.node = Some((i + 1, total));
+                    job.matrix_variables = vars;
+                    jobs.push(job);
+                }
+            }
+            _ => jobs.push(base),
+        }
+    }
+    Normalized {
+        stages: stages(map),
+        jobs,
+    }
+}
+
+/// `job: [v1, v2]`: the values only, in key order, joined by `, `.
+pub fn matrix_job_name(name: &str, vars: &[(String, String)]) -> String {
+    let values: Vec<&str> = vars.iter().map(|(_, v)| v.as_str()).collect();
+    format!("{name}: [{}]", values.join(", "))
+}
+
+/// The cartesian product of each matrix entry, entries in list order.
+pub fn matrix_instances(matrix: &Node) -> Vec<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    for entry in matrix.as_seq().unwrap_or(&[]) {
+        let Some(map) = entry.as_map() else { continue };
+        let mut combos: Vec<Vec<(String, String)>> = vec![Vec::new()];
+        for (key, values) in map.iter() {
+            let key = key.scalar_to_s().unwrap_or_default();
+            let values: Vec<String> = match &values.value {
+                Value::Seq(items) => items.iter().filter_map(Node::scalar_to_s).collect(),
+                Value::Null => Vec::new(),
+                _ => values.scalar_to_s().into_iter().collect(),
+            };
+            let mut next = Vec::with_capacity(combos.len() * values.len().max(1));
+            for combo in &combos {
+                for value in &values {
+                    let mut c = combo.clone();
+                    c.push((key.clone(), value.clone()));
+                    next.push(c);
+                }
+            }
+            combos = next;
+        }
+        out.extend(combos);
+    }
+    out
+}
+
+fn base_job(name: &str, kind: JobKind, span: Span, value: &Node) -> NormalizedJob {
+    let stage_node = value.get("stage").filter(|s| !s.is_null());
+    let environment = value.get("environment");
+    let (environment_name, environment_action, on_stop) = match environment.map(|e| &e.value) {
+        Some(Value::Str(s)) => (Some(s.clone()), None, None),
+        Some(Value::Map(m)) => (
+            m.get("name").and_then(Node::scalar_to_s),
+            m.get("action").and_then(Node::scalar_to_s),
+            m.get("on_stop")
+                .and_then(|n| n.scalar_to_s().map(|s| (s, n.span))),
+        ),
+        _ => (None, None, None),
+    };
+    let rule_needs = value
+        .get("rules")
+        .and_then(Node::as_seq)
+        .map(|rules| {
+            rules
+                .iter()
+                .filter_map(|r| r.get("needs"))
+                .map(needs_of)
+                .collect()
+        })
+        .unwrap_or_default();
+    let trigger_include_jobs = value
+        .get("trigger")
+        .and_then(|t| t.get("include"))
+        .map(|inc| match &inc.value {
+            Value::Seq(items) => items
+                .iter()
+                .filter_map(|i| i.get("job"))
+                .filter_map(|j| j.scalar_to_s().map(|s| (s, j.span)))
+                .collect(),
+            Value::Map(_) => inc
+                .get("job")
+                .and_then(|j| j.scalar_to_s().map(|s| vec![(s, j.span)]))
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        })
+        .unwrap_or_default();
+    NormalizedJob {
+        name: name.to_owned(),
+        base_name: name.to_owned(),
+        kind,
+        span,
+        stage: stage_node
+            .and_then(Node::scalar_to_s)
+            .unwrap_or_else(|| "test".to_owned()),
+        stage_span: stage_node.map(|s| s.span),
+        needs: value.get("needs").map(needs_of).unwrap_or_default(),
+        rule_needs,
+        dependencies: super::logic::string_items(value.get("dependencies")),
+        trigger_include_jobs,
+        environment: environment_name,
+        environment_action,
+        on_stop,
+        node: None,
+        matrix_variables: Vec::new(),
+    }
+}
+
+/// Same-pipeline needs (strings and `{job:}` hashes); cross-pipeline and cross-project needs
+/// are not checked against this configuration's jobs.
+pub fn needs_of(needs: &Node) -> Vec<NeedRef> {
+    let items: Vec<&Node> = match &needs.value {
+        Value::Seq(items) => items.iter().collect(),
+        Value::Map(_) => vec![needs],
+        _ => Vec::new(),
+    };
+    let mut out = Vec::new();
+    for item in items {
+        match &item.value {
+            Value::Str(s) => out.push(NeedRef {
+                name: s.clone(),
+                span: item.span,
+                optional: false,
+                artifacts: true,
+            }),
+            Value::Map(m) if m.get("project").is_none() && m.get("pipeline").is_none() => {
+                let Some(job) = m.get("job") else { continue };
+                let name = job.scalar_to_s().unwrap_or_default();
+                let optional = m.get("optional").and_then(Node::as_bool).unwrap_or(false);
+                let artifacts = m.get("artifacts").and_then(Node::as_bool).unwrap_or(true);
+                match m.get("parallel").and_then(|p| p.get("matrix")) {
+                    Some(matrix) => {
+                        for vars in matrix_instances(matrix) {
+                            out.push(NeedRef {
+                                name: matrix_job_name(&name, &vars),
+                                span: job.span,
+                                optional,
+                                artifacts,
+                            });
+                        }
+                    }
+                    None => out.push(NeedRef {
+                        name,
+                        span: job.span,
+                        optional,
+                        artifacts,
+                    }),
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}

@@ -36,6 +36,14 @@ enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
     },
+    /// Evaluate a CI/CD variable expression (as in `rules:if`): prints true or false.
+    Expr {
+        /// The expression, e.g. '$CI_COMMIT_BRANCH == "main"'.
+        expression: String,
+        /// A variable the expression can read, as NAME=VALUE (repeatable).
+        #[arg(long = "var", value_name = "NAME=VALUE")]
+        vars: Vec<String>,
+    },
     /// Print the merged configuration: includes, extends, !reference, default and anchors resolved.
     Expand {
         file: PathBuf,
@@ -71,6 +79,25 @@ fn main() -> ExitCode {
                 Format::Text => print_report(&report, &file, &entry),
             }
             ExitCode::from(if report.valid { 0 } else { EXIT_INVALID })
+        }
+        Command::Expr { expression, vars } => {
+            let mut variables = std::collections::HashMap::new();
+            for pair in &vars {
+                let Some((name, value)) = pair.split_once('=') else {
+                    return usage_error(&format!("--var {pair}: expected NAME=VALUE"));
+                };
+                variables.insert(name.to_owned(), value.to_owned());
+            }
+            match pipesim::expr::parse(&expression) {
+                Ok(parsed) => {
+                    println!("{}", parsed.truthful(&variables));
+                    ExitCode::SUCCESS
+                }
+                Err(error) => {
+                    eprintln!("pipesim: invalid expression syntax: {}", error.message);
+                    ExitCode::from(EXIT_USAGE)
+                }
+            }
         }
         Command::Expand { file, root } => {
             let (files, entry) = match read_repository(&file, root.as_deref()) {

@@ -963,3 +963,25 @@ fn long_statements() {
     let deep = format!("{}$A{}", "(".repeat(49), ")".repeat(49));
     assert_eq!(parse(&deep).map(|e| e.inspect()), Ok("$A".to_string()));
 }
+
+/// Offsets point at the token GitLab's error is about, for editor diagnostics.
+#[test]
+fn error_offsets() {
+    let table: &[(&str, Option<usize>)] = &[
+        ("$A == 12", Some(6)),
+        (r#"$A "x""#, Some(3)),
+        ("$A == (", Some(6)),
+        ("$A )", Some(3)),
+        ("== $A", Some(0)),
+        ("$A =~ /a(/", Some(6)),
+        ("()", None),
+        ("", None),
+    ];
+    for (source, offset) in table {
+        assert_eq!(
+            parse(source).map_err(|e| e.offset),
+            Err(*offset),
+            "{source:?}"
+        );
+    }
+}

@@ -75,7 +75,7 @@ pub fn load_at(text: &str, file: FileId, line_offset: u32, limits: Limits) -> Lo
             Some(Err(error)) => {
                 builder
                     .findings
-                    .push(syntax_error(&error, file, line_offset));
+                    .push(syntax_error(&error, text, file, line_offset));
                 return Loaded {
                     documents: Vec::new(),
                     findings: builder.findings,
@@ -91,10 +91,29 @@ pub fn load_at(text: &str, file: FileId, line_offset: u32, limits: Limits) -> Lo
     }
 }
 
-fn syntax_error(error: &ScanError, file: FileId, line_offset: u32) -> Finding {
+fn syntax_error(error: &ScanError, text: &str, file: FileId, line_offset: u32) -> Finding {
     let mark = error.marker();
     let line = mark.line() as u32;
     let column = mark.col() as u32 + 1;
+    if error.info().contains("unknown anchor") {
+        // Psych::BadAlias, as GitLab's yaml_processor_spec shows: "Unknown alias: bad_alias".
+        let name: String = text
+            .chars()
+            .skip(mark.index())
+            .skip_while(|c| *c == '*')
+            .take_while(|c| !c.is_whitespace() && !",[]{}".contains(*c))
+            .collect();
+        return Finding::error(
+            "yaml-unknown-alias",
+            format!("Unknown alias: {name}"),
+            Some(Span::new(file, line.max(1) + line_offset, column)),
+        )
+        .explain(format!(
+            "`*{name}` refers to an anchor `&{name}` that is not defined earlier in this file. Anchors \
+             work only within one file and must come before their aliases; across files use `extends` \
+             or `!reference`."
+        ));
+    }
     // Psych formats libyaml errors as "(<unknown>): PROBLEM at line L column C"; GitLab passes
     // that text through. Our parser's problem wording can differ from libyaml's.
     Finding::error(

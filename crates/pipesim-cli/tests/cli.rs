@@ -1,0 +1,148 @@
+//! The CLI contract other tools rely on: output formats and exit codes (0 valid, 1 invalid,
+//! 2 usage error).
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn pipesim() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_pipesim"))
+}
+
+fn temp_repo(name: &str, files: &[(&str, &str)]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("pipesim-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    for (path, text) in files {
+        let file = dir.join(path);
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(file, text).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn lint_valid_config_exits_zero() {
+    let dir = temp_repo(
+        "valid",
+        &[
+            (
+                ".gitlab-ci.yml",
+                "include: ci/build.yml\ntest:\n  script: echo\n",
+            ),
+            ("ci/build.yml", "build:\n  stage: build\n  script: make\n"),
+        ],
+    );
+    let out = pipesim()
+        .arg("lint")
+        .arg(dir.join(".gitlab-ci.yml"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+#[test]
+fn lint_errors_print_file_line_column_and_exit_one() {
+    let dir = temp_repo(
+        "invalid",
+        &[(
+            ".gitlab-ci.yml",
+            "rspec:\n  script: echo\n  when: sometimes\n",
+        )],
+    );
+    let file = dir.join(".gitlab-ci.yml");
+    let out = pipesim().arg("lint").arg(&file).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let expected = format!(
+        "{}:3:9: error: jobs:rspec when should be one of: on_success, on_failure, always, manual, delayed",
+        file.display()
+    );
+    assert!(stdout.lines().any(|l| l == expected), "{stdout}");
+}
+
+#[test]
+fn lint_json_has_the_contract_fields() {
+    let dir = temp_repo(
+        "json",
+        &[(".gitlab-ci.yml", "rspec:\n  script: echo\n  foo: 1\n")],
+    );
+    let out = pipesim()
+        .args(["lint", "--format", "json"])
+        .arg(dir.join(".gitlab-ci.yml"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["valid"], false);
+    let error = &json["errors"][0];
+    assert_eq!(
+        error["message"],
+        "jobs:rspec config contains unknown keys: foo"
+    );
+    assert_eq!(error["file"], ".gitlab-ci.yml");
+    assert_eq!(
+        (error["line"].as_u64(), error["column"].as_u64()),
+        (Some(3), Some(3))
+    );
+    assert_eq!(error["code"], "config-unknown-keys");
+    assert!(json["warnings"].is_array());
+}
+
+#[test]
+fn usage_errors_exit_two() {
+    let out = pipesim()
+        .args(["lint", "/nonexistent/.gitlab-ci.yml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let out = pipesim().args(["lint"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn expand_prints_merged_yaml() {
+    let dir = temp_repo(
+        "expand",
+        &[(
+            ".gitlab-ci.yml",
+            ".base:\n  image: ruby\njob:\n  extends: .base\n  script: rake\n",
+        )],
+    );
+    let out = pipesim()
+        .arg("expand")
+        .arg(dir.join(".gitlab-ci.yml"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("job:\n  image: ruby\n  extends: .base\n  script: rake\n"),
+        "{stdout}"
+    );
+}
+
+/// Source: GitLab docs ci/jobs/job_rules.md "CI/CD variable expressions" and
+/// lib/gitlab/ci/pipeline/expression/lexer.rb (`${VAR}` is not a lexeme).
+#[test]
+fn expr_prints_truth_or_gitlabs_error() {
+    let out = pipesim()
+        .args([
+            "expr",
+            "$CI_COMMIT_BRANCH == \"main\"",
+            "--var",
+            "CI_COMMIT_BRANCH=main",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "true");
+    let out = pipesim().args(["expr", "$UNSET"]).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "false");
+    let out = pipesim().args(["expr", "${X} == \"a\""]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Unknown lexeme found!"));
+}

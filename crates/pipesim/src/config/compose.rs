@@ -4,23 +4,8 @@
 
 use crate::yaml::{Map, Node, Value};
 
-use super::validate::{job_kind, JobKind, GLOBAL_KEYS};
+use super::validate::{job_kind, JobKind, DEFAULT_KEYS, GLOBAL_KEYS};
 
-/// Keys `default:` can set (`Entry::Default::ALLOWED_KEYS`).
-pub const DEFAULT_KEYS: &[&str] = &[
-    "after_script",
-    "artifacts",
-    "before_script",
-    "cache",
-    "hooks",
-    "id_tokens",
-    "image",
-    "interruptible",
-    "retry",
-    "services",
-    "tags",
-    "timeout",
-];
 /// Top-level keys that still act as defaults (deprecated globals).
 const GLOBAL_DEFAULTS: &[&str] = &[
     "image",

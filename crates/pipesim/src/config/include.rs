@@ -254,6 +254,12 @@ fn read_location(location: &Node, ctx: &mut IncludeContext) -> Result<Vec<Node>,
                 ));
             }
             let Some(text) = templates::get(&name) else {
+                // A template pipesim does not bundle can be supplied as a repository file.
+                let supplied = format!(".pipesim/templates/{name}");
+                if let Some(id) = ctx.files.find(&supplied) {
+                    let node = read_file(&name, id, inputs, value.span, ctx, FileKind::Template)?;
+                    return Ok(vec![node]);
+                }
                 ctx.unresolved.push(format!("template:{name}"));
                 ctx.warnings.push(offline(
                     format!("Template `{name}` is not bundled with pipesim"),
@@ -261,22 +267,9 @@ fn read_location(location: &Node, ctx: &mut IncludeContext) -> Result<Vec<Node>,
                     format!(
                         "pipesim bundles the GitLab templates listed in its templates folder, not this one. \
                          Jobs it defines are missing from the simulation. To include it, copy its content from \
-                         GitLab (lib/gitlab/ci/templates/{name}) into a file `.pipesim/templates/{name}`.",
+                         GitLab (lib/gitlab/ci/templates/{name}) into a file `{supplied}`.",
                     ),
                 ));
-                let local = format!(".pipesim/templates/{name}");
-                if let Some(id) = ctx.files.find(&local) {
-                    ctx.unresolved.pop();
-                    ctx.warnings.pop();
-                    return Ok(vec![read_file(
-                        &name,
-                        id,
-                        inputs,
-                        value.span,
-                        ctx,
-                        FileKind::Template,
-                    )?]);
-                }
                 return Ok(Vec::new());
             };
             let path = format!("<gitlab-template>/{name}");

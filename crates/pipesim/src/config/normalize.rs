@@ -71,7 +71,7 @@ impl Normalized {
 /// Stages as GitLab uses them: the user's list (or the default), with `.pre` first and
 /// `.post` last wherever the user wrote them; nested lists are flattened.
 pub fn stages(root: &Map) -> Vec<String> {
-    let declared = root.get("stages").or_else(|| root.get("types"));
+    let declared = root.get("stages");
     let mut user: Vec<String> = Vec::new();
     match declared {
         Some(node) if node.as_seq().is_some() => flatten_strings(node, &mut user),

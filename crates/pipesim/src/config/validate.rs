@@ -11,7 +11,8 @@ use crate::yaml::{Map, Node, Value};
 
 use super::duration::{self, parse_seconds};
 
-/// Keys of the root entry that are not jobs (`Entry::Root` nodes).
+/// Keys of the root entry that are not jobs (`Entry::Root` nodes). Anything else at the top
+/// level, `types:` and a stray `spec:` included, is a job candidate (root.rb `filter_jobs!`).
 pub const GLOBAL_KEYS: &[&str] = &[
     "default",
     "include",
@@ -21,10 +22,8 @@ pub const GLOBAL_KEYS: &[&str] = &[
     "after_script",
     "variables",
     "stages",
-    "types",
     "cache",
     "workflow",
-    "spec",
 ];
 
 const PROCESSABLE_KEYS: &[&str] = &[
@@ -104,7 +103,8 @@ const WORKFLOW_RULE_KEYS: &[&str] = &[
     "auto_cancel",
 ];
 const WORKFLOW_RULE_WHEN: &[&str] = &["always", "never"];
-const DEFAULT_KEYS: &[&str] = &[
+/// Keys `default:` can set (`Entry::Default::ALLOWED_KEYS`).
+pub const DEFAULT_KEYS: &[&str] = &[
     "after_script",
     "artifacts",
     "before_script",
@@ -238,7 +238,7 @@ fn validate_globals(map: &Map, v: &mut Validation) {
     for (key, value) in map.iter() {
         let name = key.scalar_to_s().unwrap_or_default();
         match name.as_str() {
-            "stages" | "types" => {
+            "stages" => {
                 if value.as_seq().is_none()
                     || !is_nested_array_of_strings(value, COMMANDS_MAX_NESTING)
                 {

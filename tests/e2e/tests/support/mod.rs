@@ -1,0 +1,489 @@
+//! Test harness: a static file server for `dist/`, a private chromedriver, and a headless
+//! Chromium session with a fresh profile. Nothing is built or downloaded here.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::path::{Component, Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use fantoccini::wd::WebDriverCompatibleCommand;
+use fantoccini::{Client, ClientBuilder};
+use serde_json::{json, Value};
+
+/// Where the built app, the browser and its driver are, from the environment or the defaults.
+pub struct Setup {
+    pub dist: PathBuf,
+    pub chromium: PathBuf,
+    pub chromedriver: PathBuf,
+}
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+pub fn screenshots_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("screenshots")
+}
+
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
+}
+
+/// Finds what the tests need. When something is missing, CI fails with the reason; a developer
+/// without a browser gets the same reason printed and the test passes without running.
+pub fn setup() -> Option<Setup> {
+    let dist = std::env::var_os("PIPESIM_DIST")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("dist"));
+    let chromium = std::env::var_os("CHROMIUM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| "/usr/bin/chromium".into());
+    let chromedriver = std::env::var_os("CHROMEDRIVER")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| "/usr/bin/chromedriver".into());
+
+    let mut missing = Vec::new();
+    if !dist.join("index.html").is_file() {
+        missing.push(format!(
+            "{} has no index.html: run `trunk build --release` first (or set PIPESIM_DIST)",
+            dist.display()
+        ));
+    }
+    for (what, path) in [("chromium", &chromium), ("chromedriver", &chromedriver)] {
+        if !path.is_file() {
+            missing.push(format!(
+                "{what} not found at {} (install with `bash scripts/install-tools.sh`, or set {})",
+                path.display(),
+                what.to_uppercase()
+            ));
+        }
+    }
+    if missing.is_empty() {
+        return Some(Setup {
+            dist,
+            chromium,
+            chromedriver,
+        });
+    }
+    let message = format!(
+        "end-to-end test cannot run:\n  - {}",
+        missing.join("\n  - ")
+    );
+    if in_ci() {
+        panic!("{message}");
+    }
+    eprintln!("SKIPPED (CI is not set): {message}");
+    None
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("no free port on 127.0.0.1")
+        .port()
+}
+
+fn temp_dir(label: &str) -> PathBuf {
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+    let dir = std::env::temp_dir().join(format!("pipesim-e2e-{}-{label}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create temp dir");
+    dir
+}
+
+// ---------------------------------------------------------------------------------------------
+// Static server
+
+/// Serves a directory over HTTP/1.1 on 127.0.0.1 (one thread per connection, `Connection:
+/// close`), and remembers every path it was asked for.
+pub struct StaticServer {
+    pub origin: String,
+    pub requests: Arc<Mutex<Vec<String>>>,
+    stop: Arc<AtomicBool>,
+    port: u16,
+}
+
+impl StaticServer {
+    pub fn start(root: &Path) -> StaticServer {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind static server");
+        let port = listener.local_addr().unwrap().port();
+        let stop = Arc::new(AtomicBool::new(false));
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let root = root.to_path_buf();
+        {
+            let stop = stop.clone();
+            let requests = requests.clone();
+            std::thread::spawn(move || {
+                for stream in listener.incoming() {
+                    if stop.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    let Ok(stream) = stream else { continue };
+                    let root = root.clone();
+                    let requests = requests.clone();
+                    std::thread::spawn(move || {
+                        let _ = serve_one(stream, &root, &requests);
+                    });
+                }
+            });
+        }
+        StaticServer {
+            origin: format!("http://127.0.0.1:{port}"),
+            requests,
+            stop,
+            port,
+        }
+    }
+}
+
+impl Drop for StaticServer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        // Wakes the blocking accept() so that the thread sees the flag.
+        let _ = TcpStream::connect(("127.0.0.1", self.port));
+    }
+}
+
+fn serve_one(stream: TcpStream, root: &Path, requests: &Mutex<Vec<String>>) -> std::io::Result<()> {
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut request_line = String::new();
+    reader.read_line(&mut request_line)?;
+    // Drain the headers; the server needs none of them.
+    let mut header = String::new();
+    while reader.read_line(&mut header)? > 2 {
+        header.clear();
+    }
+    let mut parts = request_line.split_whitespace();
+    let method = parts.next().unwrap_or("");
+    let target = parts.next().unwrap_or("/");
+    let path = target.split(['?', '#']).next().unwrap_or("/");
+    requests.lock().unwrap().push(path.to_owned());
+
+    let mut stream = stream;
+    let (status, content_type, body) = match (method, resolve(root, path)) {
+        ("GET" | "HEAD", Some(file)) => match std::fs::read(&file) {
+            Ok(body) => ("200 OK", content_type(&file), body),
+            Err(_) => ("404 Not Found", "text/plain", b"not found".to_vec()),
+        },
+        ("GET" | "HEAD", None) => ("404 Not Found", "text/plain", b"not found".to_vec()),
+        _ => (
+            "405 Method Not Allowed",
+            "text/plain",
+            b"method not allowed".to_vec(),
+        ),
+    };
+    write!(
+        stream,
+        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\
+         Cache-Control: no-store\r\nConnection: close\r\n\r\n",
+        body.len()
+    )?;
+    if method != "HEAD" {
+        stream.write_all(&body)?;
+    }
+    stream.flush()?;
+    let _ = stream.shutdown(Shutdown::Write);
+    // Let the client see the whole response before the socket closes.
+    let _ = reader.read_to_end(&mut Vec::new());
+    Ok(())
+}
+
+/// Maps a URL path to a file under `root`; refuses anything that could step outside it.
+fn resolve(root: &Path, path: &str) -> Option<PathBuf> {
+    let relative = path.trim_start_matches('/');
+    let relative = if relative.is_empty() {
+        "index.html"
+    } else {
+        relative
+    };
+    let relative = Path::new(relative);
+    if relative
+        .components()
+        .any(|c| !matches!(c, Component::Normal(_)))
+    {
+        return None;
+    }
+    let file = root.join(relative);
+    file.is_file().then_some(file)
+}
+
+fn content_type(file: &Path) -> &'static str {
+    match file.extension().and_then(|e| e.to_str()).unwrap_or("") {
+        "html" => "text/html; charset=utf-8",
+        "js" | "mjs" => "text/javascript; charset=utf-8",
+        // instantiateStreaming refuses wasm served with any other type.
+        "wasm" => "application/wasm",
+        "css" => "text/css; charset=utf-8",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "ico" => "image/x-icon",
+        "json" => "application/json",
+        _ => "application/octet-stream",
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Browser
+
+/// A chromedriver process of our own, killed on drop.
+pub struct Driver {
+    child: Child,
+    pub url: String,
+    pub log: PathBuf,
+}
+
+impl Driver {
+    pub fn start(setup: &Setup, work: &Path) -> Driver {
+        let port = free_port();
+        let log = work.join("chromedriver.log");
+        let child = Command::new(&setup.chromedriver)
+            .arg(format!("--port={port}"))
+            .arg(format!("--log-path={}", log.display()))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", setup.chromedriver.display()));
+        let driver = Driver {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+            log,
+        };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "chromedriver did not listen on port {port} within 20 s (log: {})",
+                driver.log.display()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        driver
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Everything one test needs: the app served on its own origin and a browser pointed at it.
+pub struct Session {
+    pub client: Client,
+    pub server: StaticServer,
+    driver: Driver,
+    work: PathBuf,
+}
+
+impl Session {
+    pub async fn start(setup: &Setup, label: &str) -> Session {
+        let work = temp_dir(label);
+        let server = StaticServer::start(&setup.dist);
+        let driver = Driver::start(setup, &work);
+        let profile = work.join("profile");
+        let mut args: Vec<String> = [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+            // A safety net: whatever the page asks for, no host resolves but 127.0.0.1.
+            "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+            "--window-size=1280,800",
+        ]
+        .map(String::from)
+        .to_vec();
+        args.push(format!("--user-data-dir={}", profile.display()));
+        let caps = json!({
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": setup.chromium,
+                "args": args,
+            },
+            // Every request the page makes, and the console, for the same-origin check.
+            "goog:loggingPrefs": { "performance": "ALL", "browser": "ALL" },
+        });
+        let caps = caps.as_object().unwrap().clone();
+        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(&driver.url)
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "cannot start headless Chromium through chromedriver: {e} (log: {})",
+                    driver.log.display()
+                )
+            });
+        // The window size includes browser chrome in some headless modes; screenshots want an
+        // exact viewport.
+        cdp(
+            &client,
+            "Emulation.setDeviceMetricsOverride",
+            json!({ "width": 1280, "height": 800, "deviceScaleFactor": 1, "mobile": false }),
+        )
+        .await;
+        Session {
+            client,
+            server,
+            driver,
+            work,
+        }
+    }
+
+    /// Runs `body` with the browser, then always closes the browser (also when `body` panics,
+    /// which would otherwise leave Chromium running), and re-raises the panic.
+    pub async fn run<F, Fut>(self, body: F)
+    where
+        F: FnOnce(Page) -> Fut,
+        Fut: std::future::Future<Output = ()> + Send + 'static,
+    {
+        let page = Page {
+            client: self.client.clone(),
+            origin: self.server.origin.clone(),
+            served: self.server.requests.clone(),
+        };
+        let outcome = tokio::spawn(body(page)).await;
+        let _ = self.client.clone().close().await;
+        drop(self.driver);
+        let _ = std::fs::remove_dir_all(&self.work);
+        if let Err(e) = outcome {
+            std::panic::resume_unwind(e.into_panic());
+        }
+    }
+}
+
+/// What a test body gets: the browser, the app's origin, and the paths the server has served.
+#[derive(Clone)]
+pub struct Page {
+    pub client: Client,
+    pub origin: String,
+    pub served: Arc<Mutex<Vec<String>>>,
+}
+
+impl Page {
+    pub fn served(&self) -> Vec<String> {
+        self.served.lock().unwrap().clone()
+    }
+}
+
+/// A chromedriver-specific endpoint under `/session/{id}/`.
+#[derive(Debug)]
+struct SessionCommand {
+    path: &'static str,
+    body: Value,
+}
+
+impl WebDriverCompatibleCommand for SessionCommand {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!(
+            "session/{}/{}",
+            session.unwrap_or_default(),
+            self.path
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(self.body.to_string()))
+    }
+}
+
+/// Runs a Chrome DevTools Protocol command through chromedriver.
+pub async fn cdp(client: &Client, cmd: &'static str, params: Value) -> Value {
+    client
+        .issue_cmd(SessionCommand {
+            path: "goog/cdp/execute",
+            body: json!({ "cmd": cmd, "params": params }),
+        })
+        .await
+        .unwrap_or_else(|e| panic!("CDP {cmd} failed: {e}"))
+}
+
+/// Drains one of chromedriver's logs ("performance" or "browser").
+pub async fn log_entries(client: &Client, kind: &str) -> Vec<Value> {
+    let entries = client
+        .issue_cmd(SessionCommand {
+            path: "se/log",
+            body: json!({ "type": kind }),
+        })
+        .await
+        .unwrap_or_else(|e| panic!("reading the {kind} log failed: {e}"));
+    entries.as_array().cloned().unwrap_or_default()
+}
+
+/// Every URL the tab asked for from the moment it navigated to `origin`, from the DevTools
+/// network events in the performance log (this sees what the Performance API misses:
+/// websockets, failed and blocked requests). What Chromium's own start page loaded in the same
+/// tab before that is not the app's doing.
+pub async fn requested_urls(client: &Client, origin: &str) -> Vec<String> {
+    let mut tab: Option<String> = None;
+    let mut urls = Vec::new();
+    for entry in log_entries(client, "performance").await {
+        let Some(message) = entry["message"].as_str() else {
+            continue;
+        };
+        let Ok(message) = serde_json::from_str::<Value>(message) else {
+            continue;
+        };
+        let webview = message["webview"].as_str().unwrap_or_default();
+        let event = &message["message"];
+        let url = match event["method"].as_str() {
+            Some("Network.requestWillBeSent") => event["params"]["request"]["url"].as_str(),
+            Some("Network.webSocketCreated") => event["params"]["url"].as_str(),
+            _ => None,
+        };
+        let Some(url) = url else { continue };
+        if tab.is_none() && url.starts_with(origin) {
+            tab = Some(webview.to_owned());
+        }
+        if tab.as_deref() == Some(webview) {
+            urls.push(url.to_owned());
+        }
+    }
+    urls
+}
+
+pub async fn save_screenshot(client: &Client, name: &str) -> PathBuf {
+    let png = client.screenshot().await.expect("screenshot");
+    let dir = screenshots_dir();
+    std::fs::create_dir_all(&dir).expect("create screenshots dir");
+    let path = dir.join(format!("{name}.png"));
+    std::fs::write(&path, png).expect("write screenshot");
+    path
+}
+
+/// Polls `check` every 50 ms until it returns `Some`, or panics after `timeout` with `what`.
+pub async fn eventually<T, F, Fut>(timeout: Duration, what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {timeout:?} waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

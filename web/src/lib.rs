@@ -1,0 +1,76 @@
+//! The pipesim web app: an editor for `.gitlab-ci.yml` that lints as you type.
+//!
+//! All GitLab knowledge lives in the `pipesim` core; this crate only turns the editor text into
+//! [`pipesim::Files`], calls [`pipesim::lint`] and draws the report. It makes no network
+//! requests: everything runs in the page.
+
+mod app;
+mod diagnostics;
+mod editor;
+mod panic;
+pub mod text;
+
+pub use app::{App, AppProps};
+pub use diagnostics::{DiagnosticsView, DiagnosticsViewProps};
+pub use editor::{Editor, EditorProps};
+pub use panic::{install_panic_hook, show_panic};
+
+use pipesim::{Files, LintReport};
+
+/// The file name the editor stands for; diagnostics in other files are not clickable.
+pub const ENTRY: &str = ".gitlab-ci.yml";
+
+/// How long typing must pause before the configuration is linted again.
+pub const LINT_DEBOUNCE_MS: u32 = 150;
+
+/// What the editor shows on first load: small, valid, and using the common keywords.
+pub const EXAMPLE: &str = "\
+stages:
+  - build
+  - test
+
+variables:
+  CARGO_TERM_COLOR: always
+
+build:
+  stage: build
+  image: rust:1.85
+  script:
+    - cargo build --release
+  artifacts:
+    paths:
+      - target/release/pipesim
+
+test:
+  stage: test
+  image: rust:1.85
+  script:
+    - cargo test
+  rules:
+    - if: $CI_PIPELINE_SOURCE == \"merge_request_event\"
+    - if: $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH
+";
+
+/// Lints `text` as the whole repository: a lone `.gitlab-ci.yml`.
+pub fn lint_text(text: &str) -> LintReport {
+    let mut files = Files::new();
+    files.insert(ENTRY, text);
+    pipesim::lint(&files, ENTRY)
+}
+
+/// Mounts the app on `<body>`; the entry point of the browser bundle.
+pub fn start() {
+    install_panic_hook();
+    yew::Renderer::<App>::new().render();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_example_is_valid() {
+        let report = lint_text(EXAMPLE);
+        assert!(report.valid, "{report:#?}");
+    }
+}

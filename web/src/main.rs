@@ -1,0 +1,3 @@
+fn main() {
+    pipesim_web::start();
+}

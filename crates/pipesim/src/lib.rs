@@ -8,6 +8,7 @@ pub mod config;
 pub mod diagnostic;
 pub mod expr;
 pub mod glob;
+pub mod ruby;
 pub mod source;
 pub mod yaml;
 

@@ -49,7 +49,7 @@ pub fn load(
         .into_iter()
         .filter_map(|(line, doc)| match doc {
             None => None,
-            Some(node) if is_blank(&node) => None,
+            Some(node) if node.is_blank() => None,
             Some(node) => Some((line, node)),
         })
         .collect();
@@ -99,16 +99,6 @@ pub fn load(
         }
     };
     Ok(Document { content, header })
-}
-
-fn is_blank(node: &Node) -> bool {
-    match &node.value {
-        Value::Null => true,
-        Value::Str(s) => s.trim().is_empty(),
-        Value::Map(m) => m.is_empty(),
-        Value::Seq(s) => s.is_empty(),
-        _ => false,
-    }
 }
 
 /// `config.split(/^---\s+/, MAX_DOCUMENTS + 1)`: a textual split, with the line each piece

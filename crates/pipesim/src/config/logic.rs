@@ -6,7 +6,6 @@ use std::collections::HashMap;
 
 use crate::diagnostic::Finding;
 use crate::source::Span;
-use crate::yaml::{Node, Value};
 
 use super::normalize::{Normalized, NormalizedJob};
 
@@ -230,7 +229,7 @@ fn check_circular_dependencies(normalized: &Normalized) -> Result<(), Finding> {
                     Cycle::Component(nodes) => {
                         let parts: Vec<String> = nodes
                             .iter()
-                            .map(|n| super::reference::inspect_str(names[*n]))
+                            .map(|n| crate::ruby::inspect_str(names[*n]))
                             .collect();
                         format!("topological sort failed: [{}]", parts.join(", "))
                     }
@@ -334,16 +333,5 @@ impl Tarjan {
         self.next += 1;
         self.stack.push(node);
         self.on_stack[node] = true;
-    }
-}
-
-/// Convenience for callers that only need to know whether a node holds a string list.
-pub fn string_items(node: Option<&Node>) -> Vec<(String, Span)> {
-    match node.map(|n| &n.value) {
-        Some(Value::Seq(items)) => items
-            .iter()
-            .filter_map(|i| i.scalar_to_s().map(|s| (s, i.span)))
-            .collect(),
-        _ => Vec::new(),
     }
 }

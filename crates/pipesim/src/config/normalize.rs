@@ -226,7 +226,7 @@ fn base_job(name: &str, kind: JobKind, span: Span, value: &Node) -> NormalizedJo
         stage_span: stage_node.map(|s| s.span),
         needs: value.get("needs").map(needs_of).unwrap_or_default(),
         rule_needs,
-        dependencies: super::logic::string_items(value.get("dependencies")),
+        dependencies: string_items(value.get("dependencies")),
         trigger_include_jobs,
         environment: environment_name,
         environment_action,
@@ -281,4 +281,15 @@ pub fn needs_of(needs: &Node) -> Vec<NeedRef> {
         }
     }
     out
+}
+
+/// The strings of a list node, with their positions (`dependencies: [a, b]`).
+fn string_items(node: Option<&Node>) -> Vec<(String, Span)> {
+    match node.map(|n| &n.value) {
+        Some(Value::Seq(items)) => items
+            .iter()
+            .filter_map(|i| i.scalar_to_s().map(|s| (s, i.span)))
+            .collect(),
+        _ => Vec::new(),
+    }
 }

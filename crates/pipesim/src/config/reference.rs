@@ -3,6 +3,7 @@
 //! configuration; the first problem is the single config error.
 
 use crate::diagnostic::Finding;
+use crate::ruby::inspect_str;
 use crate::source::Span;
 use crate::yaml::{Map, Node, Value};
 
@@ -111,24 +112,4 @@ fn inspect_node(node: &Node) -> String {
         Value::Map(_) => "{...}".into(),
         _ => node.scalar_to_s().unwrap_or_default(),
     }
-}
-
-/// Ruby `String#inspect`.
-pub fn inspect_str(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            '#' => out.push('#'),
-            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }

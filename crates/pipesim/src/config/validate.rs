@@ -187,17 +187,6 @@ fn is_array_of_strings(node: &Node) -> bool {
         .is_some_and(|items| items.iter().all(is_string))
 }
 
-/// Ruby `blank?`: nil, false, empty or whitespace-only strings, empty collections.
-fn is_blank(node: &Node) -> bool {
-    match &node.value {
-        Value::Null | Value::Bool(false) => true,
-        Value::Str(s) => s.trim().is_empty(),
-        Value::Seq(s) => s.is_empty(),
-        Value::Map(m) => m.is_empty(),
-        _ => false,
-    }
-}
-
 fn unknown_keys<'a>(map: &'a Map, allowed: &[&[&str]]) -> Vec<&'a Node> {
     map.entries
         .iter()
@@ -355,15 +344,6 @@ fn is_nested_array_of_strings(node: &Node, max_level: usize) -> bool {
         Value::Str(_) | Value::Symbol(_) => true,
         Value::Seq(items) => items.iter().all(|i| level_ok(i, 1, max_level)),
         _ => false,
-    }
-}
-
-/// Flattens nested script arrays like `Array(@config).flatten`.
-pub fn flatten_commands(node: &Node, out: &mut Vec<Node>) {
-    match &node.value {
-        Value::Seq(items) => items.iter().for_each(|i| flatten_commands(i, out)),
-        Value::Null => {}
-        _ => out.push(node.clone()),
     }
 }
 
@@ -669,7 +649,7 @@ fn validate_job(
         }
         if !map.contains_key("run") {
             if let Some(script) = map.get("script") {
-                if is_blank(script) {
+                if script.is_blank() {
                     v.errors.push(
                         Finding::error("job-script-blank", format!("{loc} script can't be blank").to_lowercase(), Some(script.span))
                             .explain("A job must run at least one command: give `script` a command or a list of commands."),
@@ -766,8 +746,8 @@ fn validate_job(
                 );
             }
         }
-        if let Some(publish) = map.get("publish").filter(|p| !is_blank(p)) {
-            let pages_job = map.get("pages").is_some_and(|p| !is_blank(p))
+        if let Some(publish) = map.get("publish").filter(|p| !p.is_blank()) {
+            let pages_job = map.get("pages").is_some_and(|p| !p.is_blank())
                 || (name == "pages" && map.get("pages").and_then(Node::as_bool) != Some(false));
             if !pages_job {
                 err(

@@ -61,7 +61,7 @@ impl Node {
             Node::Leaf { leaf, .. } => match leaf {
                 Leaf::Variable(name) => format!("${name}"),
                 Leaf::Input(name) => format!("$[[ inputs.{name} ]]"),
-                Leaf::String(value) => ruby_inspect(value),
+                Leaf::String(value) => crate::ruby::inspect_str(value),
                 // `Pattern#inspect` is "/#{value}/" where value still has its own slashes.
                 Leaf::Pattern { raw, .. } => format!("/{}/", raw.replace("\\/", "/")),
                 Leaf::Null => "null".to_string(),
@@ -102,29 +102,6 @@ impl Node {
             _ => false,
         }
     }
-}
-
-/// Ruby's `String#inspect`, enough for the characters a string lexeme can hold.
-fn ruby_inspect(value: &str) -> String {
-    let mut out = String::from("\"");
-    let mut chars = value.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            '\u{b}' => out.push_str("\\v"),
-            '\u{c}' => out.push_str("\\f"),
-            '\u{1b}' => out.push_str("\\e"),
-            '#' if matches!(chars.peek(), Some('{' | '$' | '@')) => out.push_str("\\#"),
-            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 /// Canonical source text: single spaces, parentheses only where precedence or left

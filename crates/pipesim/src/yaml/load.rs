@@ -289,10 +289,7 @@ impl Builder {
                 // Tags::Base#valid? wants a non-empty array of strings.
                 return Err(Finding::error(
                     "reference-invalid",
-                    format!(
-                        "!reference {} is not valid",
-                        crate::config::reference::inspect_str(text)
-                    ),
+                    format!("!reference {} is not valid", crate::ruby::inspect_str(text)),
                     Some(at),
                 ));
             }

@@ -81,6 +81,17 @@ impl Node {
         }
     }
 
+    /// Ruby's `blank?`: nil, false, empty or whitespace-only strings, empty collections.
+    pub fn is_blank(&self) -> bool {
+        match &self.value {
+            Value::Null | Value::Bool(false) => true,
+            Value::Str(s) => s.trim().is_empty(),
+            Value::Seq(s) => s.is_empty(),
+            Value::Map(m) => m.is_empty(),
+            _ => false,
+        }
+    }
+
     pub fn is_null(&self) -> bool {
         matches!(self.value, Value::Null)
     }

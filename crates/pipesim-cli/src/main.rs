@@ -4,6 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod simulate;
+
 use clap::{Parser, Subcommand, ValueEnum};
 use pipesim::{Diagnostic, Files, LintReport};
 
@@ -19,7 +21,7 @@ struct Cli {
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
-enum Format {
+pub enum Format {
     Text,
     Json,
 }
@@ -44,6 +46,14 @@ enum Command {
         #[arg(long = "var", value_name = "NAME=VALUE")]
         vars: Vec<String>,
     },
+    /// Show the pipelines GitLab creates for one event, and why each job is in or out.
+    Simulate(simulate::SimulateArgs),
+    /// Run a timeline of events from a scenario file (project, files, events).
+    Scenario {
+        file: PathBuf,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
     /// Print the merged configuration: includes, extends, !reference, default and anchors resolved.
     Expand {
         file: PathBuf,
@@ -53,7 +63,7 @@ enum Command {
 }
 
 /// Exit codes of the CLI contract: 0 valid, 1 config errors, 2 usage errors.
-const EXIT_INVALID: u8 = 1;
+pub(crate) const EXIT_INVALID: u8 = 1;
 const EXIT_USAGE: u8 = 2;
 
 fn main() -> ExitCode {
@@ -99,6 +109,8 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Command::Simulate(args) => simulate::simulate(args),
+        Command::Scenario { file, format } => simulate::scenario(&file, format),
         Command::Expand { file, root } => {
             let (files, entry) = match read_repository(&file, root.as_deref()) {
                 Ok(x) => x,
@@ -123,7 +135,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn usage_error(message: &str) -> ExitCode {
+pub(crate) fn usage_error(message: &str) -> ExitCode {
     eprintln!("pipesim: {message}");
     ExitCode::from(EXIT_USAGE)
 }
@@ -138,7 +150,7 @@ fn print_report(report: &LintReport, file: &Path, entry: &str) {
 }
 
 /// `FILE:LINE:COL: error: MESSAGE`, with the explanation indented below it.
-fn format_diagnostic(d: &Diagnostic, file: &Path, entry: &str) -> String {
+pub(crate) fn format_diagnostic(d: &Diagnostic, file: &Path, entry: &str) -> String {
     let shown = match d.file.as_deref() {
         Some(path) if path == entry => file.display().to_string(),
         Some(path) => path.to_owned(),
@@ -160,7 +172,7 @@ fn format_diagnostic(d: &Diagnostic, file: &Path, entry: &str) -> String {
 /// Reads the config file and every YAML file under the repository root, so `include:local`
 /// (wildcards too) resolves as it would on GitLab. Returns the files and the config's path
 /// relative to the root.
-fn read_repository(file: &Path, root: Option<&Path>) -> Result<(Files, String), String> {
+pub(crate) fn read_repository(file: &Path, root: Option<&Path>) -> Result<(Files, String), String> {
     let text = std::fs::read_to_string(file)
         .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
     let root = match root {

@@ -6,9 +6,12 @@
 
 pub mod config;
 pub mod diagnostic;
+pub mod event;
 pub mod expr;
 pub mod glob;
+pub mod pipeline;
 pub mod ruby;
+pub mod simulate;
 pub mod source;
 pub mod yaml;
 

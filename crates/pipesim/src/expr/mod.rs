@@ -14,7 +14,7 @@ mod regexp;
 mod tests;
 
 pub use lexer::{Op, MAX_TOKENS};
-pub use regexp::Regex;
+pub use regexp::{from_ruby_syntax, Regex};
 
 /// Which of GitLab's exception classes the error corresponds to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]

@@ -1,0 +1,288 @@
+//! `pipesim simulate` and `pipesim scenario`: build the event from flags (or read a scenario
+//! file), call the core, print what it returns.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use pipesim::event::{
+    Event, ManualEvent, ManualSource, MergeRequestEvent, MergeRequestPipelineKind, Project, Push,
+    RefTarget, Tier,
+};
+use pipesim::pipeline::{PipelineReport, Status};
+use pipesim::simulate::Simulation;
+use pipesim::{Diagnostic, Files, Severity};
+
+use crate::{format_diagnostic, Format};
+
+#[derive(clap::Args)]
+pub struct SimulateArgs {
+    /// The CI configuration file (usually .gitlab-ci.yml).
+    pub file: std::path::PathBuf,
+    /// What happens: push, tag, merge_request, merged_result, merge_train, schedule, web, api, trigger.
+    #[arg(long, value_name = "EVENT")]
+    pub event: String,
+    /// The branch pushed to, or the pipeline's branch (default: the default branch).
+    #[arg(long)]
+    pub branch: Option<String>,
+    /// The tag pushed, or the pipeline's tag.
+    #[arg(long)]
+    pub tag: Option<String>,
+    #[arg(long)]
+    pub source_branch: Option<String>,
+    #[arg(long)]
+    pub target_branch: Option<String>,
+    #[arg(long, default_value_t = 1)]
+    pub mr_iid: u64,
+    /// A merge request label (repeatable).
+    #[arg(long = "label")]
+    pub labels: Vec<String>,
+    /// A pipeline variable, NAME=VALUE (repeatable): the Run pipeline form, API, trigger or schedule variables.
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    pub vars: Vec<String>,
+    /// A project CI/CD variable, NAME=VALUE (repeatable).
+    #[arg(long = "project-var", value_name = "NAME=VALUE")]
+    pub project_vars: Vec<String>,
+    /// A path the push or merge request changes (repeatable).
+    #[arg(long = "changed", value_name = "PATH")]
+    pub changed: Vec<String>,
+    /// The push creates the branch (rules:changes is then always true).
+    #[arg(long)]
+    pub new_branch: bool,
+    /// Commit message of the pushed commit.
+    #[arg(long)]
+    pub message: Option<String>,
+    #[arg(long, default_value = "main")]
+    pub default_branch: String,
+    #[arg(long, default_value = "free")]
+    pub tier: String,
+    /// The project's full path (CI_PROJECT_PATH).
+    #[arg(long, default_value = "group/project")]
+    pub project_path: String,
+    #[arg(long)]
+    pub root: Option<std::path::PathBuf>,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+}
+
+fn pairs(items: &[String], flag: &str) -> Result<Vec<(String, String)>, String> {
+    items
+        .iter()
+        .map(|pair| {
+            pair.split_once('=')
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .ok_or_else(|| format!("{flag} {pair}: expected NAME=VALUE"))
+        })
+        .collect()
+}
+
+fn build(args: &SimulateArgs, entry: &str) -> Result<(Project, Event), String> {
+    let mut project = Project::new(&args.project_path);
+    project.default_branch = args.default_branch.clone();
+    project.settings.protected_branches = vec![args.default_branch.clone()];
+    project.tier = Tier::parse(&args.tier)
+        .ok_or_else(|| format!("--tier {}: expected free, premium or ultimate", args.tier))?;
+    project.ci_config_path = entry.to_owned();
+    for (key, value) in pairs(&args.project_vars, "--project-var")? {
+        project.variables.push(pipesim::event::ProjectVariable {
+            key,
+            value,
+            protected: false,
+        });
+    }
+    let variables = pairs(&args.vars, "--var")?;
+    let branch = || {
+        args.branch
+            .clone()
+            .unwrap_or_else(|| args.default_branch.clone())
+    };
+    let target = || match &args.tag {
+        Some(tag) => RefTarget::Tag(tag.clone()),
+        None => RefTarget::Branch(branch()),
+    };
+    let changes = (!args.changed.is_empty()).then(|| args.changed.clone());
+    let merge_request = |kind| -> Result<Event, String> {
+        let source = args
+            .source_branch
+            .clone()
+            .ok_or("--source-branch is required for merge request events")?;
+        Ok(Event::MergeRequest(MergeRequestEvent {
+            iid: args.mr_iid,
+            source_branch: source,
+            target_branch: args
+                .target_branch
+                .clone()
+                .unwrap_or_else(|| args.default_branch.clone()),
+            labels: args.labels.clone(),
+            kind: Some(kind),
+            changes: changes.clone(),
+            ..MergeRequestEvent::default()
+        }))
+    };
+    let manual = |source| {
+        Event::Manual(ManualEvent {
+            source,
+            target: target(),
+            variables: variables.clone(),
+            description: None,
+        })
+    };
+    let event = match args.event.as_str() {
+        "push" | "tag" => {
+            let target = if args.event == "tag" {
+                RefTarget::Tag(args.tag.clone().ok_or("--tag is required for --event tag")?)
+            } else {
+                target()
+            };
+            Event::Push(Push {
+                target,
+                changes: changes.clone(),
+                message: args.message.clone(),
+                variables: variables.clone(),
+                ..Push::default()
+            })
+        }
+        "merge_request" => merge_request(MergeRequestPipelineKind::Detached)?,
+        "merged_result" => merge_request(MergeRequestPipelineKind::MergedResult)?,
+        "merge_train" => merge_request(MergeRequestPipelineKind::MergeTrain)?,
+        "schedule" => manual(ManualSource::Schedule),
+        "web" => manual(ManualSource::Web),
+        "api" => manual(ManualSource::Api),
+        "trigger" => manual(ManualSource::Trigger),
+        other => {
+            return Err(format!(
+                "--event {other}: expected push, tag, merge_request, merged_result, merge_train, schedule, web, api or trigger"
+            ))
+        }
+    };
+    Ok((project, event))
+}
+
+pub fn simulate(args: SimulateArgs) -> ExitCode {
+    let (files, entry) = match crate::read_repository(&args.file, args.root.as_deref()) {
+        Ok(x) => x,
+        Err(message) => return crate::usage_error(&message),
+    };
+    let (project, event) = match build(&args, &entry) {
+        Ok(x) => x,
+        Err(message) => return crate::usage_error(&message),
+    };
+    let simulation = pipesim::simulate::simulate_event(&project, &files, &event, args.new_branch);
+    finish(&simulation, args.format, &args.file, &entry)
+}
+
+pub fn scenario(file: &Path, format: Format) -> ExitCode {
+    let text = match std::fs::read_to_string(file) {
+        Ok(text) => text,
+        Err(e) => return crate::usage_error(&format!("cannot read {}: {e}", file.display())),
+    };
+    let mut files = Files::new();
+    let name = file.display().to_string();
+    let id = files.insert(&name, text);
+    let simulation = pipesim::simulate::run_scenario(&files, id);
+    finish(&simulation, format, file, &name)
+}
+
+/// Exit 0 when every pipeline could be simulated, 1 when a configuration or event has errors.
+fn finish(simulation: &Simulation, format: Format, file: &Path, entry: &str) -> ExitCode {
+    match format {
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(simulation).expect("simulation serialises")
+        ),
+        Format::Text => print!("{}", text(simulation, file, entry)),
+    }
+    let failed = simulation
+        .diagnostics
+        .iter()
+        .any(|d| d.severity == Severity::Error)
+        || simulation
+            .pipelines
+            .iter()
+            .any(|p| p.status == Status::Failed);
+    ExitCode::from(if failed { crate::EXIT_INVALID } else { 0 })
+}
+
+fn text(simulation: &Simulation, file: &Path, entry: &str) -> String {
+    let mut out = String::new();
+    let mut last_event = 0;
+    for pipeline in &simulation.pipelines {
+        if pipeline.event != last_event {
+            last_event = pipeline.event;
+            out.push_str(&format!("event {}\n", pipeline.event));
+            for d in simulation
+                .diagnostics
+                .iter()
+                .filter(|d| d.event == Some(last_event))
+            {
+                out.push_str(&indent(&format_diagnostic(d, file, entry), "  "));
+            }
+        }
+        out.push_str(&pipeline_text(pipeline, file, entry));
+    }
+    for d in simulation.diagnostics.iter().filter(|d| {
+        d.event.is_none()
+            || !simulation
+                .pipelines
+                .iter()
+                .any(|p| Some(p.event) == d.event)
+    }) {
+        out.push_str(&format_diagnostic(d, file, entry));
+        out.push('\n');
+    }
+    out
+}
+
+fn indent(text: &str, prefix: &str) -> String {
+    text.lines().map(|l| format!("{prefix}{l}\n")).collect()
+}
+
+fn pipeline_text(p: &PipelineReport, file: &Path, entry: &str) -> String {
+    let status = match p.status {
+        Status::Created => "created",
+        Status::Skipped => "skipped",
+        Status::Failed => "failed",
+        Status::NotCreated => "not created",
+    };
+    let mut out = format!(
+        "  pipeline #{} ({}, ref {}): {status}\n",
+        p.id, p.source, p.ref_name
+    );
+    if let Some(name) = &p.name {
+        out.push_str(&format!("    name: {name}\n"));
+    }
+    out.push_str(&indent(&p.reason, "    "));
+    for d in p.errors.iter().chain(&p.warnings) {
+        out.push_str(&indent(&format_diagnostic(d, file, entry), "    "));
+    }
+    for stage in &p.stages {
+        out.push_str(&format!("    stage {stage}\n"));
+        for job in p.jobs.iter().filter(|j| j.created && &j.stage == stage) {
+            let mut attrs = vec![job.when.clone()];
+            if job.allow_failure {
+                attrs.push("allow_failure".to_owned());
+            }
+            if let Some(start_in) = &job.start_in {
+                if job.when == "delayed" {
+                    attrs.push(format!("start_in {start_in}"));
+                }
+            }
+            if let Some(needs) = &job.needs {
+                attrs.push(format!("needs [{}]", needs.join(", ")));
+            }
+            out.push_str(&format!("      + {} ({})\n", job.name, attrs.join(", ")));
+            out.push_str(&indent(&job.why, "          "));
+        }
+    }
+    let left_out: Vec<_> = p.jobs.iter().filter(|j| !j.created).collect();
+    if !left_out.is_empty() && p.status != Status::Skipped {
+        out.push_str("    not in this pipeline\n");
+        for job in left_out {
+            out.push_str(&format!("      - {}\n", job.name));
+            out.push_str(&indent(&job.why, "          "));
+        }
+    }
+    out
+}
+
+#[allow(dead_code)]
+fn _assert_diagnostic(_: &Diagnostic) {}

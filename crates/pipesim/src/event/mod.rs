@@ -1,0 +1,317 @@
+//! Events and predefined variables: what happened in the repository (a push, a merge request,
+//! a schedule...), the pipelines GitLab starts for it, and the variables each of those
+//! pipelines sees before any job exists.
+//!
+//! The timeline keeps the repository state a sequence of events needs (which branches exist,
+//! which merge requests are open, what each branch changed), so that a push to a branch with an
+//! open merge request asks for both a branch pipeline and a merge request pipeline, and a merge
+//! becomes a push to the target branch.
+//!
+//! Sources: app/models/ci/pipeline.rb, app/models/concerns/ci/has_ref.rb,
+//! lib/gitlab/ci/variables/builder/pipeline.rb, app/models/merge_request.rb,
+//! app/services/git/process_ref_changes_service.rb (see ../shared/gitlab-semantics.md §1).
+
+pub mod scenario;
+pub mod timeline;
+pub mod variables;
+
+use serde::Serialize;
+
+use crate::source::Files;
+
+pub use scenario::{load_scenario, Scenario};
+pub use timeline::Timeline;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Tier {
+    #[default]
+    Free,
+    Premium,
+    Ultimate,
+}
+
+impl Tier {
+    pub fn parse(text: &str) -> Option<Tier> {
+        match text {
+            "free" => Some(Tier::Free),
+            "premium" => Some(Tier::Premium),
+            "ultimate" => Some(Tier::Ultimate),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tier::Free => "free",
+            Tier::Premium => "premium",
+            Tier::Ultimate => "ultimate",
+        }
+    }
+
+    pub fn is_paid(self) -> bool {
+        self != Tier::Free
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ProjectSettings {
+    /// "Enable merged results pipelines" (Premium and up; ignored on Free).
+    pub merged_results_pipelines: bool,
+    /// "Enable merge trains" (Premium and up; needs merged results pipelines).
+    pub merge_trains: bool,
+    /// Protected branch names or wildcard patterns (`release/*`). GitLab protects the default
+    /// branch when a project is created, so the default is `[default_branch]`.
+    pub protected_branches: Vec<String>,
+    /// Protected tag names or patterns; none by default.
+    pub protected_tags: Vec<String>,
+}
+
+/// A project CI/CD variable (Settings > CI/CD > Variables).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ProjectVariable {
+    pub key: String,
+    pub value: String,
+    /// Only given to pipelines on protected branches and tags.
+    pub protected: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Project {
+    /// Full path, `group/subgroup/name`.
+    pub path: String,
+    pub default_branch: String,
+    pub tier: Tier,
+    pub settings: ProjectSettings,
+    pub variables: Vec<ProjectVariable>,
+    /// Base URL of the instance, for `CI_SERVER_URL`, `CI_PROJECT_URL`...
+    pub server_url: String,
+    /// Settings > CI/CD > "CI/CD configuration file" (`CI_CONFIG_PATH`).
+    pub ci_config_path: String,
+}
+
+impl Project {
+    /// A project as GitLab creates it: `main` is the default and only protected branch.
+    pub fn new(path: &str) -> Project {
+        Project {
+            path: path.to_owned(),
+            default_branch: "main".to_owned(),
+            tier: Tier::Free,
+            settings: ProjectSettings {
+                merged_results_pipelines: false,
+                merge_trains: false,
+                protected_branches: vec!["main".to_owned()],
+                protected_tags: Vec::new(),
+            },
+            variables: Vec::new(),
+            server_url: "https://gitlab.example.com".to_owned(),
+            ci_config_path: ".gitlab-ci.yml".to_owned(),
+        }
+    }
+}
+
+/// One thing that happens in the repository or the UI, as a scenario or the CLI states it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Event {
+    /// A `git push` of one branch or tag.
+    Push(Push),
+    /// A merge request is opened, or updated with **Run pipeline** when it is already open.
+    MergeRequest(MergeRequestEvent),
+    /// The merge request `iid` is merged: a push to its target branch.
+    Merge { iid: u64 },
+    /// A pipeline not started by a push: schedule, web (Run pipeline button), api, trigger.
+    Manual(ManualEvent),
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Push {
+    pub target: RefTarget,
+    /// Paths the pushed commits change. `None`: not stated (files in `files` still count).
+    pub changes: Option<Vec<String>>,
+    /// Files whose content the push sets (added or modified) on the ref.
+    pub files: Vec<(String, String)>,
+    /// Paths the push deletes.
+    pub deleted: Vec<String>,
+    /// Commit message of the head commit (`[ci skip]` makes a skipped pipeline).
+    pub message: Option<String>,
+    /// `git push -o ci.skip`.
+    pub skip_ci: bool,
+    /// `git push -o ci.variable="K=V"`: pipeline variables.
+    pub variables: Vec<(String, String)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RefTarget {
+    Branch(String),
+    Tag(String),
+}
+
+impl Default for RefTarget {
+    fn default() -> Self {
+        RefTarget::Branch(String::new())
+    }
+}
+
+impl RefTarget {
+    pub fn name(&self) -> &str {
+        match self {
+            RefTarget::Branch(name) | RefTarget::Tag(name) => name,
+        }
+    }
+}
+
+/// Which kind of merge request pipeline GitLab runs (`CI_MERGE_REQUEST_EVENT_TYPE`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MergeRequestPipelineKind {
+    Detached,
+    MergedResult,
+    MergeTrain,
+}
+
+impl MergeRequestPipelineKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MergeRequestPipelineKind::Detached => "detached",
+            MergeRequestPipelineKind::MergedResult => "merged_result",
+            MergeRequestPipelineKind::MergeTrain => "merge_train",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "detached" => Some(MergeRequestPipelineKind::Detached),
+            "merged_result" | "merged_results" => Some(MergeRequestPipelineKind::MergedResult),
+            "merge_train" => Some(MergeRequestPipelineKind::MergeTrain),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MergeRequestEvent {
+    pub iid: u64,
+    pub source_branch: String,
+    pub target_branch: String,
+    pub labels: Vec<String>,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub draft: bool,
+    /// Asked-for pipeline kind; `None` lets the project settings decide (merged results when
+    /// enabled on a paid tier, otherwise detached).
+    pub kind: Option<MergeRequestPipelineKind>,
+    /// Paths the merge request changes, when the scenario states them instead of deriving them
+    /// from the pushes to the source branch.
+    pub changes: Option<Vec<String>>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ManualSource {
+    Schedule,
+    Web,
+    Api,
+    Trigger,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ManualEvent {
+    pub source: ManualSource,
+    pub target: RefTarget,
+    /// Pipeline variables (schedule variables for a schedule).
+    pub variables: Vec<(String, String)>,
+    /// Schedule description (`CI_PIPELINE_SCHEDULE_DESCRIPTION`).
+    pub description: Option<String>,
+}
+
+/// `CI_PIPELINE_SOURCE` values pipesim creates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    Push,
+    Web,
+    Trigger,
+    Schedule,
+    Api,
+    Pipeline,
+    MergeRequestEvent,
+    ParentPipeline,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Push => "push",
+            Source::Web => "web",
+            Source::Trigger => "trigger",
+            Source::Schedule => "schedule",
+            Source::Api => "api",
+            Source::Pipeline => "pipeline",
+            Source::MergeRequestEvent => "merge_request_event",
+            Source::ParentPipeline => "parent_pipeline",
+        }
+    }
+}
+
+/// What kind of ref a pipeline runs for (`Ci::HasRef#branch?` / `tag?` / `merge_request?`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RefKind {
+    Branch,
+    Tag,
+    MergeRequest,
+}
+
+/// The merge request a pipeline belongs to.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MergeRequestInfo {
+    pub iid: u64,
+    pub source_branch: String,
+    pub target_branch: String,
+    /// Sorted, as GitLab joins them for `CI_MERGE_REQUEST_LABELS`.
+    pub labels: Vec<String>,
+    pub title: String,
+    pub description: String,
+    pub draft: bool,
+    pub kind: MergeRequestPipelineKind,
+}
+
+/// One pipeline GitLab is asked to create: everything pipeline creation needs to know about
+/// the event, independent of the configuration.
+#[derive(Clone, Debug)]
+pub struct PipelineRequest {
+    /// 1-based index of the event that caused it.
+    pub event: usize,
+    pub source: Source,
+    pub ref_kind: RefKind,
+    /// `pipeline.ref`: the branch or tag name, or `refs/merge-requests/<iid>/head|merge|train`.
+    pub ref_name: String,
+    /// The branch or tag name the commit is on (`source_ref`: the MR source branch for MR
+    /// pipelines), i.e. `CI_COMMIT_REF_NAME`.
+    pub ref_short: String,
+    pub sha: String,
+    /// `CI_COMMIT_BEFORE_SHA`: forty zeros for new refs, MR pipelines and non-push sources.
+    pub before_sha: String,
+    pub merge_request: Option<MergeRequestInfo>,
+    /// Paths `rules:changes` (without `compare_to`) and `only:changes` compare against; `None`
+    /// when GitLab cannot compute them, which makes those clauses true.
+    pub changed_paths: Option<Vec<String>>,
+    /// Why `changed_paths` is what it is, for explanations ("the push to a new branch...").
+    pub changes_note: String,
+    /// The repository at the pipeline's commit: the configuration and `rules:exists` read it.
+    pub files: Files,
+    /// Pipeline variables (web form, API, trigger, push options) or schedule variables.
+    pub pipeline_variables: Vec<(String, String)>,
+    /// `CI_OPEN_MERGE_REQUESTS` entries (`path!iid`), at most 4, branch pipelines only.
+    pub open_merge_requests: Vec<String>,
+    /// Head commit message (`CI_COMMIT_MESSAGE`).
+    pub commit_message: String,
+    /// `[ci skip]` / `ci.skip`: the pipeline is created with status skipped and no jobs run.
+    pub skip_ci: bool,
+    /// Whether the ref is protected (protected variables and `CI_COMMIT_REF_PROTECTED`).
+    pub protected: bool,
+    pub schedule_description: Option<String>,
+}
+
+#[cfg(test)]
+mod tests;

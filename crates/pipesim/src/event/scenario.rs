@@ -1,0 +1,787 @@
+//! Scenario files: a project, its repository files and a list of events, in YAML.
+//!
+//! ```yaml
+//! project: {path, default_branch, tier: free|premium|ultimate, server_url,
+//!           settings: {merged_results_pipelines, merge_trains, protected_branches: [..],
+//!                      protected_tags: [..]}}
+//! variables: {KEY: value | {value: v, protected: bool}}   # project CI/CD variables
+//! files: {path: content}                                   # .gitlab-ci.yml is required
+//! events:
+//!   - push: {branch: B | tag: T, changes, files, deleted, message, skip_ci, variables}
+//!   - merge_request: {iid, source, target, labels, type, title, description, draft, changes}
+//!   - merge: {iid}
+//!   - schedule: {branch | tag, variables, description}
+//!   - web | api | trigger: {branch | tag, variables}
+//! ```
+//!
+//! Loading never panics: every problem is a [`Finding`] at the position of the offending key
+//! or value (codes `scenario-invalid` and `scenario-unknown-key`).
+
+use crate::diagnostic::Finding;
+use crate::source::{FileId, Files, Span};
+use crate::yaml::{self, Limits, Map, Node, Value};
+
+use super::{
+    Event, ManualEvent, ManualSource, MergeRequestEvent, MergeRequestPipelineKind, Project,
+    ProjectVariable, Push, RefTarget, Tier,
+};
+
+const INVALID: &str = "scenario-invalid";
+const UNKNOWN_KEY: &str = "scenario-unknown-key";
+
+/// A loaded scenario.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    pub project: Project,
+    /// The repository at the start: the default branch's files.
+    pub files: Files,
+    /// Each event with the position of its key (`push`, `merge`...) in the scenario file.
+    pub events: Vec<(Event, Span)>,
+}
+
+/// Parses the scenario file `id` of `files`. The scenario is `None` when an error was found.
+pub fn load_scenario(files: &Files, id: FileId) -> (Option<Scenario>, Vec<Finding>) {
+    if id.0 as usize >= files.len() {
+        return (
+            None,
+            vec![Finding::error(
+                INVALID,
+                "the scenario file is missing",
+                None,
+            )],
+        );
+    }
+    let text = &files.get(id).text;
+    let loaded = yaml::load(text, id, Limits::default());
+    let mut parser = Parser {
+        findings: loaded.findings,
+    };
+    if loaded.failed {
+        return (None, parser.findings);
+    }
+    let Some(root) = loaded.documents.first() else {
+        parser.error(
+            "the scenario is empty: it needs at least `files:` with a `.gitlab-ci.yml`",
+            Span::file_start(id),
+        );
+        return (None, parser.findings);
+    };
+    if let Some(extra) = loaded.documents.get(1) {
+        parser.warning(
+            "the scenario has more than one YAML document; only the first is read",
+            extra.span,
+        );
+    }
+    let scenario = parser.scenario(root);
+    let failed = parser
+        .findings
+        .iter()
+        .any(|f| f.severity == crate::diagnostic::Severity::Error);
+    (if failed { None } else { scenario }, parser.findings)
+}
+
+struct Parser {
+    findings: Vec<Finding>,
+}
+
+impl Parser {
+    fn error(&mut self, message: impl Into<String>, span: Span) {
+        self.findings
+            .push(Finding::error(INVALID, message, Some(span)));
+    }
+
+    fn warning(&mut self, message: impl Into<String>, span: Span) {
+        self.findings
+            .push(Finding::warning(INVALID, message, Some(span)));
+    }
+
+    fn unknown_key(&mut self, context: &str, key: &Node, allowed: &[&str]) {
+        let name = key.scalar_to_s().unwrap_or_default();
+        self.findings.push(
+            Finding::error(
+                UNKNOWN_KEY,
+                format!("{context}: unknown key `{name}`"),
+                Some(key.span),
+            )
+            .explain(format!(
+                "The keys allowed here are: {}.",
+                allowed.join(", ")
+            )),
+        );
+    }
+
+    /// The entries of `node` as a map, checking keys against `allowed`. A null node is an
+    /// empty map.
+    fn map<'a>(&mut self, node: &'a Node, context: &str, allowed: &[&str]) -> Option<&'a Map> {
+        static EMPTY: Map = Map {
+            entries: Vec::new(),
+        };
+        let map = match &node.value {
+            Value::Map(map) => map,
+            Value::Null => &EMPTY,
+            _ => {
+                self.error(
+                    format!("{context} must be a mapping, not {}", article(node)),
+                    node.span,
+                );
+                return None;
+            }
+        };
+        for (key, _) in &map.entries {
+            let name = key.scalar_to_s().unwrap_or_default();
+            if !allowed.contains(&name.as_str()) {
+                self.unknown_key(context, key, allowed);
+            }
+        }
+        Some(map)
+    }
+
+    fn scenario(&mut self, root: &Node) -> Option<Scenario> {
+        let map = self.map(
+            root,
+            "the scenario",
+            &["project", "variables", "files", "events"],
+        )?;
+        if root.is_null() {
+            self.error(
+                "the scenario is empty: it needs at least `files:` with a `.gitlab-ci.yml`",
+                root.span,
+            );
+            return None;
+        }
+        let mut project = match map.get("project") {
+            Some(node) => self.project(node),
+            None => Some(Project::new("group/project")),
+        }?;
+        if let Some(node) = map.get("variables") {
+            project.variables = self.project_variables(node);
+        }
+        let files = match map.entry("files") {
+            Some((key, node)) => self.files(key, node),
+            None => {
+                self.error(
+                    "the scenario has no `files:`; it needs at least a `.gitlab-ci.yml`",
+                    root.span,
+                );
+                Files::new()
+            }
+        };
+        let events = match map.get("events") {
+            Some(node) => self.events(node, &project),
+            None => Vec::new(),
+        };
+        Some(Scenario {
+            project,
+            files,
+            events,
+        })
+    }
+
+    fn project(&mut self, node: &Node) -> Option<Project> {
+        let allowed = ["path", "default_branch", "tier", "server_url", "settings"];
+        let map = self.map(node, "project", &allowed)?;
+        let path = match map.get("path") {
+            Some(n) => self.string(n, "project:path")?,
+            None => "group/project".to_owned(),
+        };
+        let mut project = Project::new(&path);
+        let trimmed = path.trim_matches('/');
+        if trimmed.is_empty() || !trimmed.contains('/') {
+            self.error(
+                format!(
+                    "project:path `{path}` must be a namespace and a name, like `group/project`"
+                ),
+                map.get("path").map_or(node.span, |n| n.span),
+            );
+        }
+        project.path = trimmed.to_owned();
+        if let Some(n) = map.get("default_branch") {
+            let branch = self.string(n, "project:default_branch")?;
+            if branch.is_empty() {
+                self.error("project:default_branch must not be empty", n.span);
+            }
+            project.default_branch = branch.clone();
+            project.settings.protected_branches = vec![branch];
+        }
+        if let Some(n) = map.get("tier") {
+            let text = self.string(n, "project:tier")?;
+            match Tier::parse(&text) {
+                Some(tier) => project.tier = tier,
+                None => self.error(
+                    format!("project:tier `{text}` is not one of free, premium, ultimate"),
+                    n.span,
+                ),
+            }
+        }
+        if let Some(n) = map.get("server_url") {
+            project.server_url = self.string(n, "project:server_url")?;
+        }
+        if let Some(n) = map.get("settings") {
+            let allowed = [
+                "merged_results_pipelines",
+                "merge_trains",
+                "protected_branches",
+                "protected_tags",
+            ];
+            if let Some(settings) = self.map(n, "project:settings", &allowed) {
+                if let Some(v) = settings.get("merged_results_pipelines") {
+                    if let Some(b) = self.boolean(v, "project:settings:merged_results_pipelines") {
+                        project.settings.merged_results_pipelines = b;
+                    }
+                }
+                if let Some(v) = settings.get("merge_trains") {
+                    if let Some(b) = self.boolean(v, "project:settings:merge_trains") {
+                        project.settings.merge_trains = b;
+                    }
+                }
+                if let Some(v) = settings.get("protected_branches") {
+                    project.settings.protected_branches =
+                        self.strings(v, "project:settings:protected_branches");
+                }
+                if let Some(v) = settings.get("protected_tags") {
+                    project.settings.protected_tags =
+                        self.strings(v, "project:settings:protected_tags");
+                }
+            }
+        }
+        Some(project)
+    }
+
+    fn project_variables(&mut self, node: &Node) -> Vec<ProjectVariable> {
+        let Some(map) = self.map_any_keys(node, "variables") else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (key, value) in &map.entries {
+            let Some(name) = self.variable_name(key, "variables") else {
+                continue;
+            };
+            let (value, protected) = match &value.value {
+                Value::Map(_) => {
+                    let Some(fields) =
+                        self.map(value, &format!("variables:{name}"), &["value", "protected"])
+                    else {
+                        continue;
+                    };
+                    let text = match fields.get("value") {
+                        Some(v) => match self.scalar(v, &format!("variables:{name}:value")) {
+                            Some(t) => t,
+                            None => continue,
+                        },
+                        None => {
+                            self.error(format!("variables:{name} needs a `value:`"), value.span);
+                            continue;
+                        }
+                    };
+                    let protected = match fields.get("protected") {
+                        Some(p) => self
+                            .boolean(p, &format!("variables:{name}:protected"))
+                            .unwrap_or(false),
+                        None => false,
+                    };
+                    (text, protected)
+                }
+                _ => match self.scalar(value, &format!("variables:{name}")) {
+                    Some(t) => (t, false),
+                    None => continue,
+                },
+            };
+            out.push(ProjectVariable {
+                key: name,
+                value,
+                protected,
+            });
+        }
+        out
+    }
+
+    fn files(&mut self, key: &Node, node: &Node) -> Files {
+        let mut files = Files::new();
+        let Some(map) = self.map_any_keys(node, "files") else {
+            return files;
+        };
+        for (path_node, content) in &map.entries {
+            let Some(path) = self.file_path(path_node, "files") else {
+                continue;
+            };
+            match self.file_content(content, &format!("files:{path}")) {
+                Some(text) => {
+                    files.insert(&path, text);
+                }
+                None => continue,
+            }
+        }
+        if files.find(".gitlab-ci.yml").is_none() {
+            self.error(
+                "`files:` has no `.gitlab-ci.yml`; a scenario needs the CI configuration",
+                key.span,
+            );
+        }
+        files
+    }
+
+    fn events(&mut self, node: &Node, project: &Project) -> Vec<(Event, Span)> {
+        let items = match &node.value {
+            Value::Seq(items) => items.as_slice(),
+            Value::Null => return Vec::new(),
+            _ => {
+                self.error(
+                    format!(
+                        "events must be a list (`- push: {{branch: main}}`), not {}",
+                        article(node)
+                    ),
+                    node.span,
+                );
+                return Vec::new();
+            }
+        };
+        let kinds = [
+            "push",
+            "merge_request",
+            "merge",
+            "schedule",
+            "web",
+            "api",
+            "trigger",
+        ];
+        let mut events = Vec::new();
+        for (index, item) in items.iter().enumerate() {
+            let number = index + 1;
+            let Value::Map(map) = &item.value else {
+                self.error(
+                    format!(
+                        "event {number} must be a mapping with one key such as `push:`, not {}",
+                        article(item)
+                    ),
+                    item.span,
+                );
+                continue;
+            };
+            if map.len() != 1 {
+                self.error(
+                    format!(
+                        "event {number} must have exactly one key (push, merge_request, merge, \
+                         schedule, web, api or trigger); it has {}",
+                        map.len()
+                    ),
+                    item.span,
+                );
+                continue;
+            }
+            let (key, body) = &map.entries[0];
+            let kind = key.scalar_to_s().unwrap_or_default();
+            let context = format!("event {number} ({kind})");
+            let event = match kind.as_str() {
+                "push" => self.push(body, &context),
+                "merge_request" => self.merge_request(body, &context, project),
+                "merge" => self.merge(body, &context),
+                "schedule" => self.manual(body, &context, ManualSource::Schedule, project),
+                "web" => self.manual(body, &context, ManualSource::Web, project),
+                "api" => self.manual(body, &context, ManualSource::Api, project),
+                "trigger" => self.manual(body, &context, ManualSource::Trigger, project),
+                _ => {
+                    self.findings.push(
+                        Finding::error(
+                            UNKNOWN_KEY,
+                            format!("event {number}: unknown event `{kind}`"),
+                            Some(key.span),
+                        )
+                        .explain(format!("Events are: {}.", kinds.join(", "))),
+                    );
+                    None
+                }
+            };
+            if let Some(event) = event {
+                events.push((event, key.span));
+            }
+        }
+        events
+    }
+
+    fn push(&mut self, node: &Node, context: &str) -> Option<Event> {
+        let allowed = [
+            "branch",
+            "tag",
+            "changes",
+            "files",
+            "deleted",
+            "message",
+            "skip_ci",
+            "variables",
+        ];
+        let map = self.map(node, context, &allowed)?;
+        let target = match self.ref_target(map, context) {
+            Some(Some(target)) => target,
+            Some(None) => {
+                self.error(
+                    format!("{context}: a push needs `branch:` or `tag:`"),
+                    node.span,
+                );
+                return None;
+            }
+            None => return None,
+        };
+        let mut push = Push {
+            target,
+            ..Push::default()
+        };
+        if let Some(n) = map.get("changes") {
+            push.changes = Some(self.paths(n, &format!("{context}:changes")));
+        }
+        if let Some(n) = map.get("files") {
+            if let Some(files) = self.map_any_keys(n, &format!("{context}:files")) {
+                for (path_node, content) in &files.entries {
+                    let Some(path) = self.file_path(path_node, &format!("{context}:files")) else {
+                        continue;
+                    };
+                    if let Some(text) =
+                        self.file_content(content, &format!("{context}:files:{path}"))
+                    {
+                        push.files.push((path, text));
+                    }
+                }
+            }
+        }
+        if let Some(n) = map.get("deleted") {
+            push.deleted = self.paths(n, &format!("{context}:deleted"));
+        }
+        if let Some(n) = map.get("message") {
+            push.message = self.scalar(n, &format!("{context}:message"));
+        }
+        if let Some(n) = map.get("skip_ci") {
+            push.skip_ci = self
+                .boolean(n, &format!("{context}:skip_ci"))
+                .unwrap_or(false);
+        }
+        if let Some(n) = map.get("variables") {
+            push.variables = self.key_values(n, &format!("{context}:variables"));
+        }
+        Some(Event::Push(push))
+    }
+
+    fn merge_request(&mut self, node: &Node, context: &str, project: &Project) -> Option<Event> {
+        let allowed = [
+            "iid",
+            "source",
+            "target",
+            "labels",
+            "type",
+            "title",
+            "description",
+            "draft",
+            "changes",
+        ];
+        let map = self.map(node, context, &allowed)?;
+        let iid = self.iid(map, node, context)?;
+        let mut event = MergeRequestEvent {
+            iid,
+            ..MergeRequestEvent::default()
+        };
+        if let Some(n) = map.get("source") {
+            event.source_branch = self.ref_name(n, &format!("{context}:source"))?;
+        }
+        if let Some(n) = map.get("target") {
+            event.target_branch = self.ref_name(n, &format!("{context}:target"))?;
+        } else {
+            event.target_branch = project.default_branch.clone();
+        }
+        if let Some(n) = map.get("labels") {
+            event.labels = match &n.value {
+                // The API accepts a comma-separated string too.
+                Value::Str(s) => s
+                    .split(',')
+                    .map(|l| l.trim().to_owned())
+                    .filter(|l| !l.is_empty())
+                    .collect(),
+                _ => self.strings(n, &format!("{context}:labels")),
+            };
+        }
+        if let Some(n) = map.get("type") {
+            let text = self.scalar(n, &format!("{context}:type"))?;
+            match MergeRequestPipelineKind::parse(&text) {
+                Some(kind) => event.kind = Some(kind),
+                None => self.error(
+                    format!(
+                        "{context}:type `{text}` is not one of detached, merged_result, \
+                         merge_train"
+                    ),
+                    n.span,
+                ),
+            }
+        }
+        if let Some(n) = map.get("title") {
+            event.title = self.scalar(n, &format!("{context}:title"));
+        }
+        if let Some(n) = map.get("description") {
+            event.description = self.scalar(n, &format!("{context}:description"));
+        }
+        if let Some(n) = map.get("draft") {
+            event.draft = self
+                .boolean(n, &format!("{context}:draft"))
+                .unwrap_or(false);
+        }
+        if let Some(n) = map.get("changes") {
+            event.changes = Some(self.paths(n, &format!("{context}:changes")));
+        }
+        Some(Event::MergeRequest(event))
+    }
+
+    fn merge(&mut self, node: &Node, context: &str) -> Option<Event> {
+        let map = self.map(node, context, &["iid"])?;
+        let iid = self.iid(map, node, context)?;
+        Some(Event::Merge { iid })
+    }
+
+    fn manual(
+        &mut self,
+        node: &Node,
+        context: &str,
+        source: ManualSource,
+        project: &Project,
+    ) -> Option<Event> {
+        let allowed: &[&str] = if source == ManualSource::Schedule {
+            &["branch", "tag", "variables", "description"]
+        } else {
+            &["branch", "tag", "variables"]
+        };
+        let map = self.map(node, context, allowed)?;
+        // Like the Run pipeline form, the default is the default branch.
+        let target = self
+            .ref_target(map, context)?
+            .unwrap_or_else(|| RefTarget::Branch(project.default_branch.clone()));
+        let variables = match map.get("variables") {
+            Some(n) => self.key_values(n, &format!("{context}:variables")),
+            None => Vec::new(),
+        };
+        let description = match map.get("description") {
+            Some(n) => self.scalar(n, &format!("{context}:description")),
+            None => None,
+        };
+        Some(Event::Manual(ManualEvent {
+            source,
+            target,
+            variables,
+            description,
+        }))
+    }
+
+    /// `branch:` or `tag:`; `Some(None)` when neither is given, `None` on an error.
+    fn ref_target(&mut self, map: &Map, context: &str) -> Option<Option<RefTarget>> {
+        match (map.get("branch"), map.get("tag")) {
+            (Some(_), Some(tag)) => {
+                self.error(
+                    format!("{context}: give either `branch:` or `tag:`, not both"),
+                    tag.span,
+                );
+                None
+            }
+            (Some(b), None) => Some(Some(RefTarget::Branch(
+                self.ref_name(b, &format!("{context}:branch"))?,
+            ))),
+            (None, Some(t)) => Some(Some(RefTarget::Tag(
+                self.ref_name(t, &format!("{context}:tag"))?,
+            ))),
+            (None, None) => Some(None),
+        }
+    }
+
+    fn ref_name(&mut self, node: &Node, context: &str) -> Option<String> {
+        let name = self.scalar(node, context)?;
+        if name.trim().is_empty() {
+            self.error(format!("{context} must not be empty"), node.span);
+            return None;
+        }
+        if name.contains(char::is_whitespace) {
+            self.error(
+                format!("{context} `{name}` is not a valid Git ref name (it contains a space)"),
+                node.span,
+            );
+            return None;
+        }
+        Some(name)
+    }
+
+    fn iid(&mut self, map: &Map, node: &Node, context: &str) -> Option<u64> {
+        let Some(n) = map.get("iid") else {
+            self.error(
+                format!("{context} needs an `iid:` (e.g. `iid: 1`)"),
+                node.span,
+            );
+            return None;
+        };
+        let parsed = match &n.value {
+            Value::Int(i) if *i > 0 => Some(*i as u64),
+            Value::Str(s) => s.trim().trim_start_matches('!').parse::<u64>().ok(),
+            _ => None,
+        };
+        match parsed {
+            Some(iid) if iid > 0 => Some(iid),
+            _ => {
+                self.error(
+                    format!("{context}:iid must be a positive whole number, like `1`"),
+                    n.span,
+                );
+                None
+            }
+        }
+    }
+
+    /// A mapping whose keys are names (no fixed key list).
+    fn map_any_keys<'a>(&mut self, node: &'a Node, context: &str) -> Option<&'a Map> {
+        match &node.value {
+            Value::Map(map) => Some(map),
+            Value::Null => None,
+            _ => {
+                self.error(
+                    format!("{context} must be a mapping, not {}", article(node)),
+                    node.span,
+                );
+                None
+            }
+        }
+    }
+
+    /// `{K: V}` with scalar values, stringified the way Ruby's `to_s` does.
+    fn key_values(&mut self, node: &Node, context: &str) -> Vec<(String, String)> {
+        let Some(map) = self.map_any_keys(node, context) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (key, value) in &map.entries {
+            let Some(name) = self.variable_name(key, context) else {
+                continue;
+            };
+            if let Some(text) = self.scalar(value, &format!("{context}:{name}")) {
+                out.push((name, text));
+            }
+        }
+        out
+    }
+
+    /// A CI/CD variable key: letters, digits and `_` (Ci::HasVariable `key` format).
+    fn variable_name(&mut self, key: &Node, context: &str) -> Option<String> {
+        let name = key.scalar_to_s().unwrap_or_default();
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            self.error(
+                format!(
+                    "{context}: `{name}` is not a valid variable key (only letters, digits and \
+                     `_`)"
+                ),
+                key.span,
+            );
+            return None;
+        }
+        Some(name)
+    }
+
+    fn file_path(&mut self, node: &Node, context: &str) -> Option<String> {
+        let path = node.scalar_to_s().unwrap_or_default();
+        let normalized = crate::source::normalize_path(&path);
+        if normalized.is_empty() {
+            self.error(
+                format!("{context}: a file path must not be empty"),
+                node.span,
+            );
+            return None;
+        }
+        Some(normalized)
+    }
+
+    fn file_content(&mut self, node: &Node, context: &str) -> Option<String> {
+        match &node.value {
+            Value::Str(s) => Some(s.clone()),
+            Value::Null => Some(String::new()),
+            Value::Map(_) | Value::Seq(_) | Value::Reference(_) => {
+                self.error(
+                    format!(
+                        "{context} must be the file's text (use a `|` block), not {}",
+                        article(node)
+                    ),
+                    node.span,
+                );
+                None
+            }
+            _ => node.scalar_to_s(),
+        }
+    }
+
+    /// A scalar as a string (numbers and booleans as Ruby's `to_s` prints them).
+    fn scalar(&mut self, node: &Node, context: &str) -> Option<String> {
+        match &node.value {
+            Value::Map(_) | Value::Seq(_) | Value::Reference(_) => {
+                self.error(
+                    format!("{context} must be a single value, not {}", article(node)),
+                    node.span,
+                );
+                None
+            }
+            _ => node.scalar_to_s(),
+        }
+    }
+
+    /// A string value (a number is accepted and stringified).
+    fn string(&mut self, node: &Node, context: &str) -> Option<String> {
+        match &node.value {
+            Value::Null => {
+                self.error(format!("{context} must not be empty"), node.span);
+                None
+            }
+            _ => self.scalar(node, context),
+        }
+    }
+
+    fn boolean(&mut self, node: &Node, context: &str) -> Option<bool> {
+        match &node.value {
+            Value::Bool(b) => Some(*b),
+            _ => {
+                self.error(
+                    format!("{context} must be true or false, not {}", article(node)),
+                    node.span,
+                );
+                None
+            }
+        }
+    }
+
+    /// A list of strings; a single string is a one-item list.
+    fn strings(&mut self, node: &Node, context: &str) -> Vec<String> {
+        match &node.value {
+            Value::Seq(items) => items
+                .iter()
+                .filter_map(|item| self.scalar(item, &format!("{context} item")))
+                .collect(),
+            Value::Null => Vec::new(),
+            Value::Map(_) | Value::Reference(_) => {
+                self.error(
+                    format!("{context} must be a list, not {}", article(node)),
+                    node.span,
+                );
+                Vec::new()
+            }
+            _ => node.scalar_to_s().into_iter().collect(),
+        }
+    }
+
+    fn paths(&mut self, node: &Node, context: &str) -> Vec<String> {
+        self.strings(node, context)
+            .into_iter()
+            .map(|p| crate::source::normalize_path(&p))
+            .filter(|p| !p.is_empty())
+            .collect()
+    }
+}
+
+/// "a list", "a mapping", "the number 3"... for messages.
+fn article(node: &Node) -> String {
+    match &node.value {
+        Value::Null => "empty".to_owned(),
+        Value::Bool(b) => format!("the boolean {b}"),
+        Value::Int(i) => format!("the number {i}"),
+        Value::Float(_) => "a number".to_owned(),
+        Value::Str(s) => format!("the string \"{s}\""),
+        Value::Symbol(s) => format!("the symbol :{s}"),
+        Value::Seq(_) => "a list".to_owned(),
+        Value::Map(_) => "a mapping".to_owned(),
+        Value::Reference(_) => "a !reference".to_owned(),
+    }
+}

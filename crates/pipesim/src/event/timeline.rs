@@ -1,0 +1,860 @@
+//! The repository state a sequence of events needs, and the pipelines each event asks for.
+//!
+//! Sources (gitlabhq/gitlabhq):
+//! - app/services/git/branch_push_service.rb, app/services/git/process_ref_changes_service.rb:
+//!   a push creates a branch or tag pipeline (source `push`);
+//! - app/services/merge_requests/refresh_service.rb and merge_requests/create_pipeline_service.rb:
+//!   a push to the source branch of an open merge request also creates a merge request
+//!   pipeline; so does opening the merge request and **Run pipeline**;
+//! - app/models/ci/pipeline.rb: `modified_paths` (which diff `rules:changes` compares),
+//!   `open_merge_requests_refs`, `merged_result_pipeline?` / `detached_merge_request_pipeline?`;
+//! - app/models/merge_request.rb: `ref_path` (`refs/merge-requests/<iid>/head`),
+//!   `merge_ref_path` (`/merge`), `train_ref_path` (`/train`), `default_merge_commit_message`;
+//! - lib/gitlab/ci/pipeline/chain/skip.rb: `[ci skip]` / `ci.skip`; web, api, schedule and
+//!   trigger pipelines are created with `ignore_skip_ci: true`.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::variables::{branch_protected, fake_sha, short_sha, skips_ci, tag_protected, ZERO_SHA};
+use super::{
+    Event, ManualEvent, ManualSource, MergeRequestEvent, MergeRequestInfo,
+    MergeRequestPipelineKind, PipelineRequest, Project, Push, RefKind, RefTarget, Source,
+};
+use crate::source::Files;
+
+/// `Ci::Pipeline::MAX_OPEN_MERGE_REQUESTS_REFS`.
+const MAX_OPEN_MERGE_REQUESTS_REFS: usize = 4;
+
+/// The head of a branch or tag.
+#[derive(Clone, Debug)]
+struct Head {
+    files: Files,
+    sha: String,
+    message: String,
+}
+
+#[derive(Clone, Debug)]
+struct Branch {
+    head: Head,
+    /// Paths changed since the branch was created from its base (what a merge request from
+    /// this branch changes).
+    changed: BTreeSet<String>,
+    /// The subset of `changed` the branch deleted.
+    deleted: BTreeSet<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MergeRequestState {
+    Open,
+    Merged,
+}
+
+/// A merge request the timeline knows about.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MergeRequest {
+    pub iid: u64,
+    pub source_branch: String,
+    pub target_branch: String,
+    /// Sorted.
+    pub labels: Vec<String>,
+    pub title: String,
+    pub description: String,
+    pub draft: bool,
+    /// Paths the scenario says the merge request changes; `None`: derived from the pushes to
+    /// the source branch.
+    pub stated_changes: Option<Vec<String>>,
+    pub state: MergeRequestState,
+}
+
+/// Repository state: branches, tags and merge requests.
+#[derive(Clone, Debug)]
+pub struct Timeline {
+    project: Project,
+    branches: BTreeMap<String, Branch>,
+    tags: BTreeMap<String, Head>,
+    merge_requests: BTreeMap<u64, MergeRequest>,
+    notes: Vec<(usize, String)>,
+}
+
+impl Timeline {
+    /// A repository whose only branch is the default branch, holding `files`.
+    pub fn new(project: &Project, files: &Files) -> Timeline {
+        let mut branches = BTreeMap::new();
+        branches.insert(
+            project.default_branch.clone(),
+            Branch {
+                head: Head {
+                    files: files.clone(),
+                    sha: fake_sha(&format!("initial:{}", project.default_branch)),
+                    message: "Initial commit".to_owned(),
+                },
+                changed: BTreeSet::new(),
+                deleted: BTreeSet::new(),
+            },
+        );
+        Timeline {
+            project: project.clone(),
+            branches,
+            tags: BTreeMap::new(),
+            merge_requests: BTreeMap::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    pub fn project(&self) -> &Project {
+        &self.project
+    }
+
+    pub fn branch_exists(&self, name: &str) -> bool {
+        self.branches.contains_key(name)
+    }
+
+    pub fn tag_exists(&self, name: &str) -> bool {
+        self.tags.contains_key(name)
+    }
+
+    /// The files at the head of `branch`.
+    pub fn files_of(&self, branch: &str) -> Option<&Files> {
+        self.branches.get(branch).map(|b| &b.head.files)
+    }
+
+    /// The files at `tag`.
+    pub fn files_of_tag(&self, tag: &str) -> Option<&Files> {
+        self.tags.get(tag).map(|t| &t.files)
+    }
+
+    /// The (fake) SHA of the head of `branch`.
+    pub fn head_sha(&self, branch: &str) -> Option<&str> {
+        self.branches.get(branch).map(|b| b.head.sha.as_str())
+    }
+
+    /// Branch names, sorted.
+    pub fn branches(&self) -> Vec<&str> {
+        self.branches.keys().map(String::as_str).collect()
+    }
+
+    /// Open merge requests, by iid.
+    pub fn open_merge_requests(&self) -> Vec<&MergeRequest> {
+        self.merge_requests
+            .values()
+            .filter(|mr| mr.state == MergeRequestState::Open)
+            .collect()
+    }
+
+    pub fn merge_request(&self, iid: u64) -> Option<&MergeRequest> {
+        self.merge_requests.get(&iid)
+    }
+
+    /// Assumptions the timeline made to carry on (e.g. a merge request's target branch that
+    /// was never pushed), with the 1-based index of the event that caused each.
+    pub fn notes(&self) -> &[(usize, String)] {
+        &self.notes
+    }
+
+    /// Applies event number `event_index` (1-based) and returns the pipelines GitLab is asked
+    /// to create for it, in creation order. `Err` is a plain-English problem with the event.
+    pub fn apply(
+        &mut self,
+        event_index: usize,
+        event: &Event,
+    ) -> Result<Vec<PipelineRequest>, String> {
+        match event {
+            Event::Push(push) => match &push.target {
+                RefTarget::Branch(name) => self.push_branch(event_index, name, push),
+                RefTarget::Tag(name) => self.push_tag(event_index, name, push),
+            },
+            Event::MergeRequest(mr) => self.merge_request_event(event_index, mr),
+            Event::Merge { iid } => self.merge(event_index, *iid),
+            Event::Manual(manual) => self.manual(event_index, manual),
+        }
+    }
+
+    fn push_branch(
+        &mut self,
+        event: usize,
+        name: &str,
+        push: &Push,
+    ) -> Result<Vec<PipelineRequest>, String> {
+        if name.is_empty() {
+            return Err("push: the branch name is empty".to_owned());
+        }
+        let touched = touched_paths(push);
+        let sha = fake_sha(&format!("{event}:{name}:push"));
+        let message = push
+            .message
+            .clone()
+            .unwrap_or_else(|| default_message(name, &touched));
+        let skip_ci = push.skip_ci || skips_ci(&message);
+
+        let (before_sha, changed_paths, changes_note) = match self.branches.get_mut(name) {
+            Some(branch) => {
+                // An update of an existing branch: `rules:changes` compares the push diff
+                // `before_sha..sha` (Ci::Pipeline#modified_paths, push_details).
+                let before = branch.head.sha.clone();
+                apply_files(&mut branch.head.files, push);
+                branch.head.sha = sha.clone();
+                branch.head.message = message.clone();
+                record_changes(branch, push, &touched);
+                let note = format!(
+                    "the paths this push changes ({}..{})",
+                    short_sha(&before),
+                    short_sha(&sha)
+                );
+                (before, Some(touched.clone()), note)
+            }
+            None => {
+                // A new branch, created from the default branch's head: the before SHA is
+                // blank, so GitLab cannot compute the changed paths and `rules:changes` is
+                // always true (DOC ci/yaml rules:changes).
+                let base = self.default_branch().head.files.clone();
+                let mut branch = Branch {
+                    head: Head {
+                        files: base,
+                        sha: sha.clone(),
+                        message: message.clone(),
+                    },
+                    changed: BTreeSet::new(),
+                    deleted: BTreeSet::new(),
+                };
+                apply_files(&mut branch.head.files, push);
+                record_changes(&mut branch, push, &touched);
+                self.branches.insert(name.to_owned(), branch);
+                let note = format!(
+                    "the push creates branch {name}, so GitLab has no previous commit to \
+                     compare with: rules:changes is always true"
+                );
+                (ZERO_SHA.to_owned(), None, note)
+            }
+        };
+
+        let mut requests = vec![PipelineRequest {
+            event,
+            source: Source::Push,
+            ref_kind: RefKind::Branch,
+            ref_name: name.to_owned(),
+            ref_short: name.to_owned(),
+            sha,
+            before_sha,
+            merge_request: None,
+            changed_paths,
+            changes_note,
+            files: self.branches[name].head.files.clone(),
+            pipeline_variables: push.variables.clone(),
+            open_merge_requests: self.open_merge_request_refs(name),
+            commit_message: message,
+            skip_ci,
+            protected: branch_protected(&self.project, name),
+            schedule_description: None,
+        }];
+        // MergeRequests::RefreshService: every open merge request whose source branch got new
+        // commits runs a merge request pipeline. The push options (`ci.skip`) reach it; push
+        // option variables do not (UNCONFIRMED).
+        requests.extend(self.refresh_merge_requests(event, name, push.skip_ci));
+        Ok(requests)
+    }
+
+    fn push_tag(
+        &mut self,
+        event: usize,
+        name: &str,
+        push: &Push,
+    ) -> Result<Vec<PipelineRequest>, String> {
+        if name.is_empty() {
+            return Err("push: the tag name is empty".to_owned());
+        }
+        if self.tags.contains_key(name) {
+            return Err(format!(
+                "push: tag {name} already exists; a tag is pushed once"
+            ));
+        }
+        // The tag points at the default branch's head, or at a new commit on top of it when the
+        // push sets or deletes files.
+        let base = self.default_branch().head.clone();
+        let touched = touched_paths(push);
+        let head = if push.files.is_empty() && push.deleted.is_empty() && push.message.is_none() {
+            base
+        } else {
+            let mut files = base.files.clone();
+            apply_files(&mut files, push);
+            Head {
+                files,
+                sha: fake_sha(&format!("{event}:{name}:push")),
+                message: push
+                    .message
+                    .clone()
+                    .unwrap_or_else(|| default_message(name, &touched)),
+            }
+        };
+        self.tags.insert(name.to_owned(), head.clone());
+        Ok(vec![PipelineRequest {
+            event,
+            source: Source::Push,
+            ref_kind: RefKind::Tag,
+            ref_name: name.to_owned(),
+            ref_short: name.to_owned(),
+            sha: head.sha,
+            before_sha: ZERO_SHA.to_owned(),
+            merge_request: None,
+            changed_paths: None,
+            changes_note: format!(
+                "a tag pipeline has no push diff ({name} is a new tag): rules:changes is always \
+                 true"
+            ),
+            files: head.files,
+            pipeline_variables: push.variables.clone(),
+            open_merge_requests: Vec::new(),
+            skip_ci: push.skip_ci || skips_ci(&head.message),
+            commit_message: head.message,
+            protected: tag_protected(&self.project, name),
+            schedule_description: None,
+        }])
+    }
+
+    fn merge_request_event(
+        &mut self,
+        event: usize,
+        ev: &MergeRequestEvent,
+    ) -> Result<Vec<PipelineRequest>, String> {
+        let iid = ev.iid;
+        if iid == 0 {
+            return Err("merge_request: iid must be a positive number".to_owned());
+        }
+        match self.merge_requests.get(&iid).map(|mr| mr.state) {
+            Some(MergeRequestState::Merged) => {
+                return Err(format!(
+                    "merge request !{iid} was already merged; open a new one with another iid"
+                ));
+            }
+            Some(MergeRequestState::Open) => {
+                // Already open: an update and **Run pipeline**.
+                let mr = self.merge_requests.get_mut(&iid).expect("checked above");
+                if !ev.source_branch.is_empty() && ev.source_branch != mr.source_branch {
+                    return Err(format!(
+                        "merge request !{iid} is open from branch {}, not {}; a merge request's \
+                         source branch cannot change",
+                        mr.source_branch, ev.source_branch
+                    ));
+                }
+                if !ev.target_branch.is_empty() && ev.target_branch != mr.target_branch {
+                    mr.target_branch = ev.target_branch.clone();
+                }
+                if !ev.labels.is_empty() {
+                    mr.labels = sorted_labels(&ev.labels);
+                }
+                if let Some(title) = &ev.title {
+                    mr.title = title.clone();
+                }
+                if let Some(description) = &ev.description {
+                    mr.description = description.clone();
+                }
+                if ev.draft {
+                    mr.draft = true;
+                }
+                if ev.changes.is_some() {
+                    mr.stated_changes = ev.changes.clone();
+                }
+                let target = mr.target_branch.clone();
+                self.ensure_target(event, iid, &target);
+            }
+            None => {
+                let source = ev.source_branch.clone();
+                if source.is_empty() {
+                    return Err(format!("merge_request: !{iid} needs a source branch"));
+                }
+                if !self.branches.contains_key(&source) {
+                    return Err(format!(
+                        "merge request !{iid}: source branch {source} does not exist; push it \
+                         first"
+                    ));
+                }
+                let target = if ev.target_branch.is_empty() {
+                    self.project.default_branch.clone()
+                } else {
+                    ev.target_branch.clone()
+                };
+                if target == source {
+                    return Err(format!(
+                        "merge request !{iid}: the source and target branch are both {source}"
+                    ));
+                }
+                self.ensure_target(event, iid, &target);
+                let (title, draft) = title_and_draft(ev.title.as_deref(), ev.draft, &source);
+                self.merge_requests.insert(
+                    iid,
+                    MergeRequest {
+                        iid,
+                        source_branch: source,
+                        target_branch: target,
+                        labels: sorted_labels(&ev.labels),
+                        title,
+                        description: ev.description.clone().unwrap_or_default(),
+                        draft,
+                        stated_changes: ev.changes.clone(),
+                        state: MergeRequestState::Open,
+                    },
+                );
+            }
+        }
+        let kind = ev.kind.unwrap_or_else(|| self.default_kind());
+        Ok(vec![self.merge_request_pipeline(event, iid, kind, false)])
+    }
+
+    fn merge(&mut self, event: usize, iid: u64) -> Result<Vec<PipelineRequest>, String> {
+        let Some(mr) = self.merge_requests.get(&iid).cloned() else {
+            return Err(format!(
+                "merge: no merge request !{iid} was opened before; add a merge_request event \
+                 with iid {iid} first"
+            ));
+        };
+        if mr.state == MergeRequestState::Merged {
+            return Err(format!(
+                "merge: merge request !{iid} is not open (already merged)"
+            ));
+        }
+        let mut requests = Vec::new();
+        // Merge trains (Premium): **Merge** adds the merge request to the train, which runs a
+        // merge train pipeline on refs/merge-requests/<iid>/train before the merge
+        // (DOC ci/pipelines/merge_trains.md). pipesim assumes it passes.
+        if self.project.tier.is_paid()
+            && self.project.settings.merged_results_pipelines
+            && self.project.settings.merge_trains
+        {
+            requests.push(self.merge_request_pipeline(
+                event,
+                iid,
+                MergeRequestPipelineKind::MergeTrain,
+                false,
+            ));
+        }
+        self.ensure_target(event, iid, &mr.target_branch);
+        let changes = self.merge_request_changes(&mr);
+        let source = self.branches.get(&mr.source_branch).cloned();
+        let target_name = mr.target_branch.clone();
+        let message = merge_commit_message(&self.project, &mr);
+        let sha = fake_sha(&format!("{event}:{target_name}:merge!{iid}"));
+        let target = self
+            .branches
+            .get_mut(&target_name)
+            .expect("ensure_target created it");
+        let before_sha = target.head.sha.clone();
+        if let Some(source) = &source {
+            overlay(&mut target.head.files, source, &changes);
+            for path in &changes {
+                target.changed.insert(path.clone());
+                if source.deleted.contains(path) {
+                    target.deleted.insert(path.clone());
+                } else {
+                    target.deleted.remove(path);
+                }
+            }
+        }
+        target.head.sha = sha.clone();
+        target.head.message = message.clone();
+        let files = target.head.files.clone();
+        if let Some(mr) = self.merge_requests.get_mut(&iid) {
+            mr.state = MergeRequestState::Merged;
+        }
+        // The merge is a push to the target branch (source `push`); its diff is the merge
+        // commit's, i.e. what the merge request changed.
+        requests.push(PipelineRequest {
+            event,
+            source: Source::Push,
+            ref_kind: RefKind::Branch,
+            ref_name: target_name.clone(),
+            ref_short: target_name.clone(),
+            sha: sha.clone(),
+            before_sha: before_sha.clone(),
+            merge_request: None,
+            changed_paths: Some(changes),
+            changes_note: format!(
+                "the paths the merge commit of !{iid} changes on {target_name} ({}..{})",
+                short_sha(&before_sha),
+                short_sha(&sha)
+            ),
+            files,
+            pipeline_variables: Vec::new(),
+            open_merge_requests: self.open_merge_request_refs(&target_name),
+            skip_ci: skips_ci(&message),
+            commit_message: message,
+            protected: branch_protected(&self.project, &target_name),
+            schedule_description: None,
+        });
+        // Open merge requests whose source branch is the target branch got new commits too.
+        requests.extend(self.refresh_merge_requests(event, &target_name, false));
+        Ok(requests)
+    }
+
+    fn manual(
+        &mut self,
+        event: usize,
+        manual: &ManualEvent,
+    ) -> Result<Vec<PipelineRequest>, String> {
+        let (source, what) = match manual.source {
+            ManualSource::Schedule => (Source::Schedule, "schedule"),
+            ManualSource::Web => (Source::Web, "web"),
+            ManualSource::Api => (Source::Api, "api"),
+            ManualSource::Trigger => (Source::Trigger, "trigger"),
+        };
+        let (ref_kind, name, head, protected, open) = match &manual.target {
+            RefTarget::Branch(name) => {
+                let name = if name.is_empty() {
+                    self.project.default_branch.clone()
+                } else {
+                    name.clone()
+                };
+                let Some(branch) = self.branches.get(&name) else {
+                    return Err(format!(
+                        "{what}: branch {name} does not exist; push it first"
+                    ));
+                };
+                let head = branch.head.clone();
+                let protected = branch_protected(&self.project, &name);
+                let open = self.open_merge_request_refs(&name);
+                (RefKind::Branch, name, head, protected, open)
+            }
+            RefTarget::Tag(name) => {
+                let Some(head) = self.tags.get(name) else {
+                    return Err(format!("{what}: tag {name} does not exist; push it first"));
+                };
+                let protected = tag_protected(&self.project, name);
+                (
+                    RefKind::Tag,
+                    name.clone(),
+                    head.clone(),
+                    protected,
+                    Vec::new(),
+                )
+            }
+        };
+        let schedule_description = (source == Source::Schedule).then(|| {
+            manual
+                .description
+                .clone()
+                .unwrap_or_else(|| "Scheduled pipeline".to_owned())
+        });
+        Ok(vec![PipelineRequest {
+            event,
+            source,
+            ref_kind,
+            ref_name: name.clone(),
+            ref_short: name,
+            sha: head.sha,
+            before_sha: ZERO_SHA.to_owned(),
+            merge_request: None,
+            changed_paths: None,
+            changes_note: format!(
+                "a {} pipeline is not started by a push, so it has no diff: rules:changes is \
+                 always true",
+                source.as_str()
+            ),
+            files: head.files,
+            pipeline_variables: manual.variables.clone(),
+            open_merge_requests: open,
+            commit_message: head.message,
+            // Web, API, schedule and trigger pipelines are created with
+            // `ignore_skip_ci: true`: `[ci skip]` never skips them.
+            skip_ci: false,
+            protected,
+            schedule_description,
+        }])
+    }
+
+    /// The merge request pipelines a push to `branch` starts, by iid.
+    fn refresh_merge_requests(
+        &self,
+        event: usize,
+        branch: &str,
+        push_skip: bool,
+    ) -> Vec<PipelineRequest> {
+        let iids: Vec<u64> = self
+            .open_merge_requests()
+            .iter()
+            .filter(|mr| mr.source_branch == branch)
+            .map(|mr| mr.iid)
+            .collect();
+        let kind = self.default_kind();
+        iids.into_iter()
+            .map(|iid| self.merge_request_pipeline(event, iid, kind, push_skip))
+            .collect()
+    }
+
+    /// Merged results when the project enables them on a paid tier, otherwise detached
+    /// (DOC ci/pipelines/merged_results_pipelines.md; MergeRequests::CreatePipelineService).
+    fn default_kind(&self) -> MergeRequestPipelineKind {
+        if self.project.tier.is_paid() && self.project.settings.merged_results_pipelines {
+            MergeRequestPipelineKind::MergedResult
+        } else {
+            MergeRequestPipelineKind::Detached
+        }
+    }
+
+    fn merge_request_pipeline(
+        &self,
+        event: usize,
+        iid: u64,
+        kind: MergeRequestPipelineKind,
+        push_skip: bool,
+    ) -> PipelineRequest {
+        let mr = &self.merge_requests[&iid];
+        let source = &self.branches[&mr.source_branch];
+        let changes = self.merge_request_changes(mr);
+        let (suffix, sha, files, message) = match kind {
+            MergeRequestPipelineKind::Detached => (
+                "head",
+                source.head.sha.clone(),
+                source.head.files.clone(),
+                source.head.message.clone(),
+            ),
+            MergeRequestPipelineKind::MergedResult | MergeRequestPipelineKind::MergeTrain => {
+                let suffix = if kind == MergeRequestPipelineKind::MergedResult {
+                    "merge"
+                } else {
+                    "train"
+                };
+                // The internal merge commit of source into target (MergeToRefService).
+                let mut files = self
+                    .branches
+                    .get(&mr.target_branch)
+                    .map(|t| t.head.files.clone())
+                    .unwrap_or_default();
+                overlay(&mut files, source, &changes);
+                (
+                    suffix,
+                    fake_sha(&format!("{event}:refs/merge-requests/{iid}/{suffix}")),
+                    files,
+                    merge_commit_message(&self.project, mr),
+                )
+            }
+        };
+        let note = match &mr.stated_changes {
+            Some(_) => format!(
+                "the paths merge request !{iid} changes against {} (as the scenario states them)",
+                mr.target_branch
+            ),
+            None => format!(
+                "the paths merge request !{iid} changes against {} (every push to {} since it \
+                 was created)",
+                mr.target_branch, mr.source_branch
+            ),
+        };
+        // `[ci skip]` in the head commit skips a detached pipeline; a merged results pipeline
+        // runs on the merge commit, whose message is GitLab's (UNCONFIRMED).
+        let skip_ci =
+            push_skip || (kind == MergeRequestPipelineKind::Detached && skips_ci(&message));
+        PipelineRequest {
+            event,
+            source: Source::MergeRequestEvent,
+            ref_kind: RefKind::MergeRequest,
+            ref_name: format!("refs/merge-requests/{iid}/{suffix}"),
+            ref_short: mr.source_branch.clone(),
+            sha,
+            before_sha: ZERO_SHA.to_owned(),
+            merge_request: Some(MergeRequestInfo {
+                iid,
+                source_branch: mr.source_branch.clone(),
+                target_branch: mr.target_branch.clone(),
+                labels: mr.labels.clone(),
+                title: mr.title.clone(),
+                description: mr.description.clone(),
+                draft: mr.draft,
+                kind,
+            }),
+            changed_paths: Some(changes),
+            changes_note: note,
+            files,
+            pipeline_variables: Vec::new(),
+            // `related_merge_requests` of an MR pipeline: the open MRs of the same source
+            // branch, this one included.
+            open_merge_requests: self.open_merge_request_refs(&mr.source_branch),
+            commit_message: message,
+            skip_ci,
+            // refs/merge-requests/* are never protected refs.
+            protected: false,
+            schedule_description: None,
+        }
+    }
+
+    /// What merge request `mr` changes: as stated, or everything its source branch changed.
+    fn merge_request_changes(&self, mr: &MergeRequest) -> Vec<String> {
+        match &mr.stated_changes {
+            Some(changes) => sorted_unique(changes.iter().cloned()),
+            None => self
+                .branches
+                .get(&mr.source_branch)
+                .map(|b| b.changed.iter().cloned().collect())
+                .unwrap_or_default(),
+        }
+    }
+
+    /// `CI_OPEN_MERGE_REQUESTS` entries for a pipeline on `branch`: open merge requests whose
+    /// source branch it is, newest first, at most 4 (`open_merge_requests_refs`:
+    /// `.limit(4).order(id: :desc)`, `to_reference(full: true)`).
+    fn open_merge_request_refs(&self, branch: &str) -> Vec<String> {
+        self.merge_requests
+            .values()
+            .rev()
+            .filter(|mr| mr.state == MergeRequestState::Open && mr.source_branch == branch)
+            .take(MAX_OPEN_MERGE_REQUESTS_REFS)
+            .map(|mr| format!("{}!{}", self.project.path, mr.iid))
+            .collect()
+    }
+
+    /// GitLab refuses a merge request whose target branch does not exist. Scenarios often name
+    /// a target they never pushed (e.g. `staging`); pipesim then assumes it was created from
+    /// the default branch's head, and records a note.
+    fn ensure_target(&mut self, event: usize, iid: u64, target: &str) {
+        if self.branches.contains_key(target) {
+            return;
+        }
+        let base = self.default_branch().head.clone();
+        self.branches.insert(
+            target.to_owned(),
+            Branch {
+                head: base,
+                changed: BTreeSet::new(),
+                deleted: BTreeSet::new(),
+            },
+        );
+        self.notes.push((
+            event,
+            format!(
+                "branch {target}, the target of merge request !{iid}, was never pushed; pipesim \
+                 assumes it exists with the content of {} (GitLab requires an existing target \
+                 branch)",
+                self.project.default_branch
+            ),
+        ));
+    }
+
+    fn default_branch(&self) -> &Branch {
+        self.branches
+            .get(&self.project.default_branch)
+            .expect("the default branch always exists")
+    }
+}
+
+/// The paths a push touches: its stated changes, the files it sets and the paths it deletes.
+fn touched_paths(push: &Push) -> Vec<String> {
+    sorted_unique(
+        push.changes
+            .iter()
+            .flatten()
+            .cloned()
+            .chain(push.files.iter().map(|(path, _)| path.clone()))
+            .chain(push.deleted.iter().cloned())
+            .map(|p| crate::source::normalize_path(&p)),
+    )
+}
+
+fn record_changes(branch: &mut Branch, push: &Push, touched: &[String]) {
+    for path in touched {
+        branch.changed.insert(path.clone());
+    }
+    for path in &push.deleted {
+        branch.deleted.insert(crate::source::normalize_path(path));
+    }
+    for (path, _) in &push.files {
+        branch.deleted.remove(&crate::source::normalize_path(path));
+    }
+}
+
+/// Sets the push's files and removes its deleted paths.
+fn apply_files(files: &mut Files, push: &Push) {
+    if !push.deleted.is_empty() {
+        let deleted: BTreeSet<String> = push
+            .deleted
+            .iter()
+            .map(|p| crate::source::normalize_path(p))
+            .collect();
+        remove_paths(files, &deleted);
+    }
+    for (path, text) in &push.files {
+        files.insert(path, text.clone());
+    }
+}
+
+fn remove_paths(files: &mut Files, paths: &BTreeSet<String>) {
+    if !files.iter().any(|(_, f)| paths.contains(&f.path)) {
+        return;
+    }
+    *files = files
+        .iter()
+        .filter(|(_, f)| !paths.contains(&f.path))
+        .map(|(_, f)| (f.path.clone(), f.text.clone()))
+        .collect();
+}
+
+/// The target's files after merging `source`'s `changes` into them: changed files take the
+/// source's content; paths the source deleted are removed.
+fn overlay(files: &mut Files, source: &Branch, changes: &[String]) {
+    let deleted: BTreeSet<String> = changes
+        .iter()
+        .filter(|p| source.deleted.contains(*p) && source.head.files.find(p).is_none())
+        .cloned()
+        .collect();
+    remove_paths(files, &deleted);
+    for path in changes {
+        if let Some(id) = source.head.files.find(path) {
+            files.insert(path, source.head.files.get(id).text.clone());
+        }
+    }
+}
+
+fn sorted_unique(paths: impl Iterator<Item = String>) -> Vec<String> {
+    paths.collect::<BTreeSet<_>>().into_iter().collect()
+}
+
+fn sorted_labels(labels: &[String]) -> Vec<String> {
+    sorted_unique(labels.iter().cloned())
+}
+
+/// "Update a.txt, b.txt" (like GitLab's Web IDE), or "Update feature" when no path is named.
+fn default_message(ref_name: &str, touched: &[String]) -> String {
+    match touched.len() {
+        0 => format!("Update {ref_name}"),
+        1..=3 => format!("Update {}", touched.join(", ")),
+        n => format!(
+            "Update {} and {} more files",
+            touched[..3].join(", "),
+            n - 3
+        ),
+    }
+}
+
+/// `MergeRequest#default_merge_commit_message`: "Merge branch 'S' into 'T'", the title, and
+/// "See merge request <path>!<iid>", separated by blank lines.
+fn merge_commit_message(project: &Project, mr: &MergeRequest) -> String {
+    format!(
+        "Merge branch '{}' into '{}'\n\n{}\n\nSee merge request {}!{}",
+        mr.source_branch, mr.target_branch, mr.title, project.path, mr.iid
+    )
+}
+
+/// The title GitLab proposes for a merge request from `source` (MergeRequests::BuildService:
+/// the branch name humanized, "my-feature" → "My feature"), with the "Draft: " prefix when the
+/// merge request is a draft. A title starting with "Draft:" makes it a draft.
+fn title_and_draft(title: Option<&str>, draft: bool, source: &str) -> (String, bool) {
+    let title = match title {
+        Some(t) => t.to_owned(),
+        None => {
+            let words = source.replace(['-', '_'], " ").to_lowercase();
+            let mut chars = words.chars();
+            match chars.next() {
+                Some(first) => first.to_uppercase().chain(chars).collect(),
+                None => source.to_owned(),
+            }
+        }
+    };
+    let has_prefix = is_draft_title(&title);
+    if draft && !has_prefix {
+        (format!("Draft: {title}"), true)
+    } else {
+        (title, draft || has_prefix)
+    }
+}
+
+/// `MergeRequest::DRAFT_REGEX`-like check: "Draft:", "[Draft]" or "(Draft)" at the start.
+fn is_draft_title(title: &str) -> bool {
+    let lower = title.trim_start().to_lowercase();
+    lower.starts_with("draft:") || lower.starts_with("[draft]") || lower.starts_with("(draft)")
+}

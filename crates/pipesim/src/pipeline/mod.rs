@@ -1,0 +1,568 @@
+//! Pipeline creation: for one pipeline request, GitLab's chain in order — `[ci skip]`, the
+//! configuration (with `include:rules`), `workflow:rules`, each job's `rules` or
+//! `only`/`except`, then the seed checks on `needs` — with a reason for every decision.
+//!
+//! Sources: lib/gitlab/ci/pipeline/chain/{skip,evaluate_workflow_rules,seed,populate}.rb,
+//! lib/gitlab/ci/pipeline/seed/build.rb, lib/gitlab/ci/build/rules.rb,
+//! lib/gitlab/ci/config/entry/processable.rb (the default `only`).
+
+pub mod explain;
+pub mod policy;
+pub mod report;
+pub mod rules;
+pub mod scope;
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashSet};
+
+use crate::config::{self, LoadOptions, NormalizedJob};
+use crate::diagnostic::{Diagnostic, Finding};
+use crate::event::{variables as predefined, PipelineRequest, Project};
+use crate::source::Files;
+use crate::yaml::{Node, Value};
+
+pub use report::{JobReport, PipelineReport, Status};
+pub use rules::Check;
+use rules::ClauseContext;
+use scope::{inherited_variables, yaml_variables, PipelineScope, Scope};
+
+/// chain/populate.rb → `Ci::Pipeline.rules_failure_message` (the `rules` link stripped by
+/// `Chain::Helpers#error`'s sanitize). Older GitLab said `No stages / jobs for this pipeline.`
+pub const EMPTY_PIPELINE_MESSAGE: &str =
+    "The resulting pipeline would have been empty. Review the rules configuration for the relevant jobs.";
+pub const FILTERED_MESSAGE: &str = "Pipeline filtered out by workflow rules.";
+/// `ci_needs_size_limit`'s default plan limit.
+const NEEDS_LIMIT: usize = 50;
+
+/// Everything one pipeline's creation reads.
+pub struct Request<'a> {
+    pub project: &'a Project,
+    pub pipeline: &'a PipelineRequest,
+    pub id: u64,
+    pub iid: u64,
+    /// Paths that differ between a ref and this pipeline's commit (`rules:changes:compare_to`);
+    /// `None` when the ref does not exist.
+    pub compare_to: &'a dyn Fn(&str) -> Option<Vec<String>>,
+}
+
+/// Creates one pipeline the way GitLab's `CreatePipelineService` chain does.
+pub fn create(request: &Request) -> PipelineReport {
+    let pipeline = request.pipeline;
+    let predefined = predefined::predefined(request.project, pipeline, request.iid);
+    let scope = PipelineScope::new(request.project, pipeline, predefined);
+    let mut report = PipelineReport {
+        event: pipeline.event,
+        id: request.id,
+        iid: request.iid,
+        source: pipeline.source.as_str().to_owned(),
+        ref_name: pipeline.ref_name.clone(),
+        sha: pipeline.sha.clone(),
+        merge_request_iid: pipeline.merge_request.as_ref().map(|mr| mr.iid),
+        merge_request_event_type: pipeline
+            .merge_request
+            .as_ref()
+            .map(|mr| mr.kind.as_str().to_owned()),
+        created: false,
+        status: Status::NotCreated,
+        reason: String::new(),
+        name: None,
+        workflow: Vec::new(),
+        errors: Vec::new(),
+        warnings: Vec::new(),
+        variables: visible_variables(&scope),
+        stages: Vec::new(),
+        jobs: Vec::new(),
+    };
+
+    // chain/skip.rb runs before the configuration is read.
+    if pipeline.skip_ci {
+        report.created = true;
+        report.status = Status::Skipped;
+        report.reason = "The commit message contains [ci skip] or [skip ci] (or the push used -o ci.skip): GitLab creates the pipeline with status skipped and runs no jobs.".to_owned();
+        return report;
+    }
+
+    let clause_context = ClauseContext {
+        request: pipeline,
+        compare_to: request.compare_to,
+        project_path: &request.project.path,
+    };
+    let include_checks = RefCell::new(Vec::new());
+    let include_scope = scope.for_includes();
+    let decide_include = |rules_node: &Node| -> bool {
+        let rules_list = rules_node.as_seq().unwrap_or(&[]);
+        let result = rules::evaluate(rules_list, "include:rules", &include_scope, &clause_context);
+        let included = result.error.is_none()
+            && result
+                .matched
+                .is_some_and(|i| rule_when(&rules_list[i]).as_deref() != Some("never"));
+        include_checks.borrow_mut().extend(result.checks);
+        included
+    };
+    let options = LoadOptions {
+        variables: include_variables(&scope),
+        include_rules: Some(&decide_include),
+        limits: Default::default(),
+    };
+    let loaded = config::load_with(&pipeline.files, &request.project.ci_config_path, &options);
+    let (errors, warnings): (Vec<Finding>, Vec<Finding>) = loaded
+        .findings
+        .iter()
+        .cloned()
+        .partition(|f| f.severity == crate::Severity::Error);
+    report.warnings = resolve(warnings, &loaded.files);
+    let (Some(merged), Some(normalized), true) =
+        (&loaded.merged, &loaded.normalized, errors.is_empty())
+    else {
+        report.status = Status::Failed;
+        report.errors = resolve(errors, &loaded.files);
+        report.reason = "The configuration is invalid: GitLab shows a failed pipeline with these errors and runs no jobs.".to_owned();
+        return report;
+    };
+    let global_variables = yaml_variables(merged.get("variables"));
+
+    // chain/evaluate_workflow_rules.rb: no `workflow:rules` means the pipeline passes.
+    let workflow_rules = merged
+        .get("workflow")
+        .and_then(|w| w.get("rules"))
+        .and_then(Node::as_seq);
+    let mut root_variables = global_variables.clone();
+    if let Some(workflow_rules) = workflow_rules {
+        let workflow_scope = scope.for_workflow(&global_variables);
+        let result = rules::evaluate(
+            workflow_rules,
+            "workflow:rules",
+            &workflow_scope,
+            &clause_context,
+        );
+        report.workflow = result.checks;
+        let matched = result.matched.map(|i| &workflow_rules[i]);
+        let when = matched.map(|r| rule_when(r).unwrap_or_else(|| "always".to_owned()));
+        if matched.is_none() || when.as_deref() == Some("never") {
+            report.errors.push(message(FILTERED_MESSAGE));
+            report.reason = explain::workflow_filtered(&report.workflow, matched.is_some());
+            return report;
+        }
+        if let Some(rule) = matched {
+            // workflow:rules:variables override the top-level ones (doc/ci/yaml/_index.md).
+            for (key, value) in yaml_variables(rule.get("variables")) {
+                root_variables.retain(|(k, _)| *k != key);
+                root_variables.push((key, value));
+            }
+        }
+    }
+    report.name = merged
+        .get("workflow")
+        .and_then(|w| w.get("name"))
+        .and_then(Node::scalar_to_s)
+        .map(|name| scope.for_workflow(&root_variables).expand_existing(&name))
+        .map(|name| name.trim().to_owned())
+        .filter(|name| !name.is_empty());
+
+    let expanded = loaded.expanded.as_ref().unwrap_or(merged);
+    let has_workflow_rules = workflow_rules.is_some();
+    let mut seeds: Vec<Seed> = Vec::with_capacity(normalized.jobs.len());
+    for job in &normalized.jobs {
+        let Some(node) = expanded
+            .get(&job.base_name)
+            .or_else(|| merged.get(&job.base_name))
+        else {
+            continue;
+        };
+        seeds.push(seed_job(
+            job,
+            normalized,
+            node,
+            &root_variables,
+            &scope,
+            &clause_context,
+            has_workflow_rules,
+        ));
+    }
+
+    // Seed errors (seed/build.rb `errors`): rules that could not be evaluated, then needs of
+    // included jobs.
+    let included: HashSet<String> = seeds
+        .iter()
+        .filter(|s| s.report.created)
+        .map(|s| s.report.name.clone())
+        .collect();
+    let stage_index = |stage: &str| normalized.stages.iter().position(|s| s == stage);
+    let mut seed_errors = Vec::new();
+    for seed in &seeds {
+        if let Some(error) = &seed.rules_error {
+            seed_errors.push(
+                message(format!(
+                    "Failed to parse rule for {}: {error}",
+                    seed.report.name
+                ))
+                .with_job(&seed.report.name),
+            );
+            continue;
+        }
+        if !seed.report.created {
+            continue;
+        }
+        let Some(needs) = &seed.needs else { continue };
+        if needs.len() > NEEDS_LIMIT {
+            seed_errors.push(message(format!(
+                "{}: one job can only need {NEEDS_LIMIT} others, but you have listed {}. See needs keyword documentation for more details",
+                seed.report.name,
+                needs.len()
+            )).with_job(&seed.report.name));
+            continue;
+        }
+        for need in needs {
+            if need.optional {
+                continue;
+            }
+            // seed/build.rb `need_present?` looks in earlier stages and the job's own.
+            let present = seeds.iter().any(|s| {
+                s.report.created
+                    && s.report.name == need.name
+                    && stage_index(&s.report.stage) <= stage_index(&seed.report.stage)
+            });
+            if !present {
+                let name = &seed.report.name;
+                let need_name = &need.name;
+                let why_absent = seeds
+                    .iter()
+                    .find(|s| s.report.name == *need_name)
+                    .map(|s| s.report.why.clone());
+                let mut diagnostic = message(format!(
+                    "'{name}' job needs '{need_name}' job, but '{need_name}' does not exist in the pipeline. This might be because of the only, except, or rules keywords. To need a job that sometimes does not exist in the pipeline, use needs:optional."
+                ))
+                .with_job(name);
+                diagnostic.explanation =
+                    Some(explain::missing_need(need_name, why_absent.as_deref()));
+                diagnostic.file = Some(loaded.files.path(need.span.file).to_owned());
+                diagnostic.line = need.span.line;
+                diagnostic.column = need.span.column;
+                seed_errors.push(diagnostic);
+            }
+        }
+    }
+
+    let mut jobs: Vec<JobReport> = Vec::with_capacity(seeds.len());
+    for seed in seeds {
+        let mut job = seed.report;
+        if let Some(needs) = seed.needs {
+            job.needs = Some(
+                needs
+                    .into_iter()
+                    .filter(|n| included.contains(&n.name))
+                    .map(|n| n.name)
+                    .collect(),
+            );
+        }
+        jobs.push(job);
+    }
+    jobs.sort_by_key(|j| stage_index(&j.stage).unwrap_or(usize::MAX));
+    report.stages = normalized
+        .stages
+        .iter()
+        .filter(|stage| jobs.iter().any(|j| j.created && j.stage == **stage))
+        .cloned()
+        .collect();
+    report.jobs = jobs;
+
+    if !seed_errors.is_empty() {
+        report.status = Status::Failed;
+        report.errors = seed_errors;
+        report.reason = "GitLab could not create the jobs (see the errors): it shows a failed pipeline and runs nothing.".to_owned();
+        for job in &mut report.jobs {
+            job.created = false;
+        }
+        return report;
+    }
+    // populate.rb: `.pre`/`.post` alone are not a complete pipeline (gitlab#198518).
+    if report.stages.iter().all(|s| s == ".pre" || s == ".post") {
+        report.errors.push(message(EMPTY_PIPELINE_MESSAGE));
+        report.reason = explain::no_jobs(&report.jobs, has_workflow_rules, pipeline);
+        return report;
+    }
+    report.created = true;
+    report.status = Status::Created;
+    report.reason = explain::created(&report, has_workflow_rules);
+    report
+}
+
+/// A job after its rules or `only`/`except`, before the pipeline-wide checks.
+struct Seed {
+    report: JobReport,
+    /// Effective same-pipeline needs (instance names), `None` without `needs`.
+    needs: Option<Vec<config::normalize::NeedRef>>,
+    rules_error: Option<String>,
+}
+
+fn seed_job(
+    job: &NormalizedJob,
+    normalized: &config::Normalized,
+    node: &Node,
+    root_variables: &[(String, String)],
+    scope: &PipelineScope,
+    clause_context: &ClauseContext,
+    has_workflow_rules: bool,
+) -> Seed {
+    let mut configuration = inherited_variables(root_variables, node);
+    configuration.extend(yaml_variables(node.get("variables")));
+    for (key, value) in &job.matrix_variables {
+        configuration.push((key.clone(), value.clone()));
+    }
+    let job_when = node
+        .get("when")
+        .and_then(Node::scalar_to_s)
+        .unwrap_or_else(|| "on_success".to_owned());
+    // entry/job.rb `ignored?`: a defined boolean wins, `exit_codes` means false, otherwise
+    // job-level manual jobs may fail.
+    let allow_failure = match node.get("allow_failure").map(|n| &n.value) {
+        Some(Value::Bool(b)) => *b,
+        Some(_) => false,
+        None => job_when == "manual",
+    };
+    let job_predefined = job_predefined(job, &job_when, node);
+    let job_scope: Scope = scope.for_job(&configuration, &job_predefined);
+
+    let mut report = JobReport {
+        name: job.name.clone(),
+        stage: job.stage.clone(),
+        kind: match job.kind {
+            config::validate::JobKind::Bridge => "trigger",
+            _ => "job",
+        },
+        created: false,
+        when: job_when.clone(),
+        allow_failure,
+        start_in: node.get("start_in").and_then(Node::scalar_to_s),
+        why: String::new(),
+        checks: Vec::new(),
+        needs: None,
+        rule_variables: Vec::new(),
+        interruptible: node.get("interruptible").and_then(Node::as_bool),
+    };
+    let mut needs = node
+        .get("needs")
+        .map(|_| expand_needs(&job.needs, normalized));
+    let mut rules_error = None;
+
+    if let Some(rules_node) = node.get("rules") {
+        let rules_list = rules_node.as_seq().unwrap_or(&[]);
+        let result = rules::evaluate(rules_list, "rules", &job_scope, clause_context);
+        report.checks = result.checks;
+        if let Some(error) = result.error {
+            rules_error = Some(error);
+            report.when = "never".to_owned();
+            report.why = explain::rules_error(&report.checks);
+        } else if let Some(index) = result.matched {
+            let rule = &rules_list[index];
+            report.when = rule_when(rule).unwrap_or(job_when.clone());
+            if let Some(af) = rule.get("allow_failure").and_then(Node::as_bool) {
+                report.allow_failure = af;
+            }
+            if let Some(start_in) = rule.get("start_in").and_then(Node::scalar_to_s) {
+                report.start_in = Some(start_in);
+            }
+            if let Some(interruptible) = rule.get("interruptible").and_then(Node::as_bool) {
+                report.interruptible = Some(interruptible);
+            }
+            report.rule_variables = yaml_variables(rule.get("variables"));
+            if rule.get("needs").is_some() {
+                let rule_position = rules_list[..index]
+                    .iter()
+                    .filter(|r| r.get("needs").is_some())
+                    .count();
+                if let Some(rule_needs) = job.rule_needs.get(rule_position) {
+                    needs = Some(expand_needs(rule_needs, normalized));
+                }
+            }
+            report.created = report.when != "never";
+            report.why = explain::rules(&report, index, rule_when(rule).is_some(), &job_when);
+        } else {
+            report.when = "never".to_owned();
+            report.why = explain::no_rule_matched(&report.checks);
+        }
+    } else if node.get("only").is_some() || node.get("except").is_some() {
+        let project_path = clause_context.project_path;
+        let request = clause_context.request;
+        let mut included = true;
+        if let Some(only) = node.get("only") {
+            let checks = policy::evaluate(only, "only", &job_scope, request, project_path);
+            included = checks.iter().all(|c| c.matched);
+            report.checks.extend(checks);
+        }
+        if included {
+            if let Some(except) = node.get("except") {
+                let checks = policy::evaluate(except, "except", &job_scope, request, project_path);
+                included = !checks.iter().any(|c| c.matched);
+                report.checks.extend(checks);
+            }
+        }
+        report.created = included;
+        if !included {
+            report.when = "never".to_owned();
+        }
+        report.why = explain::policy(&report, false);
+    } else if has_workflow_rules {
+        // entry/processable.rb `compose!`: `workflow:rules` removes the default `only`.
+        report.created = true;
+        report.why = explain::no_conditions(&report, true);
+    } else {
+        let default_only = Node::new(
+            Value::Seq(vec![
+                Node::new(Value::Str("branches".into()), job.span),
+                Node::new(Value::Str("tags".into()), job.span),
+            ]),
+            job.span,
+        );
+        let checks = policy::evaluate(
+            &default_only,
+            "only",
+            &job_scope,
+            clause_context.request,
+            clause_context.project_path,
+        );
+        report.created = checks.iter().all(|c| c.matched);
+        report.checks = checks;
+        if !report.created {
+            report.when = "never".to_owned();
+        }
+        report.why = explain::policy(&report, true);
+    }
+    if !report.created {
+        needs = None;
+    }
+    Seed {
+        report,
+        needs,
+        rules_error,
+    }
+}
+
+/// `needs: [build]` on a parallel job means every instance (config/normalizer.rb); an
+/// optional need on a job the configuration does not define is dropped.
+fn expand_needs(
+    needs: &[config::normalize::NeedRef],
+    normalized: &config::Normalized,
+) -> Vec<config::normalize::NeedRef> {
+    let mut out = Vec::with_capacity(needs.len());
+    for need in needs {
+        let names = normalized.expand_name(&need.name);
+        if names.is_empty() {
+            if !need.optional {
+                out.push(need.clone());
+            }
+            continue;
+        }
+        for name in names {
+            out.push(config::normalize::NeedRef {
+                name,
+                ..need.clone()
+            });
+        }
+    }
+    out
+}
+
+/// `rules:when` / `workflow:rules:when` as written.
+fn rule_when(rule: &Node) -> Option<String> {
+    rule.get("when").and_then(Node::scalar_to_s)
+}
+
+/// builder.rb `predefined_variables_from_job_attr`.
+fn job_predefined(job: &NormalizedJob, job_when: &str, node: &Node) -> Vec<(String, String)> {
+    let mut out = vec![
+        ("CI_JOB_NAME".to_owned(), job.name.clone()),
+        ("CI_JOB_NAME_SLUG".to_owned(), predefined::slug(&job.name)),
+        ("CI_JOB_STAGE".to_owned(), job.stage.clone()),
+    ];
+    // Ci::Processable::ACTIONABLE_WHEN: manual and delayed jobs are actions.
+    if matches!(job_when, "manual" | "delayed") {
+        out.push(("CI_JOB_MANUAL".to_owned(), "true".to_owned()));
+    }
+    match job.node {
+        Some((index, total)) => {
+            out.push(("CI_NODE_INDEX".to_owned(), index.to_string()));
+            out.push(("CI_NODE_TOTAL".to_owned(), total.to_string()));
+        }
+        None => out.push(("CI_NODE_TOTAL".to_owned(), "1".to_owned())),
+    }
+    if let Some(environment) = &job.environment {
+        out.push(("CI_ENVIRONMENT_NAME".to_owned(), environment.clone()));
+        out.push((
+            "CI_ENVIRONMENT_ACTION".to_owned(),
+            job.environment_action
+                .clone()
+                .unwrap_or_else(|| "start".to_owned()),
+        ));
+        if let Some(url) = node
+            .get("environment")
+            .and_then(|e| e.get("url"))
+            .and_then(Node::scalar_to_s)
+        {
+            out.push(("CI_ENVIRONMENT_URL".to_owned(), url));
+        }
+    }
+    out
+}
+
+/// The variables `include` paths and `include:rules` see (`Builder#config_variables`).
+fn include_variables(scope: &PipelineScope) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = scope
+        .predefined
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    out.extend(
+        scope
+            .settings
+            .iter()
+            .map(|(k, (v, _))| (k.clone(), v.clone())),
+    );
+    out
+}
+
+fn visible_variables(scope: &PipelineScope) -> BTreeMap<String, String> {
+    let mut out: BTreeMap<String, String> = scope
+        .predefined
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    for (key, (value, _)) in &scope.settings {
+        out.insert(key.clone(), value.clone());
+    }
+    out
+}
+
+fn resolve(findings: Vec<Finding>, files: &Files) -> Vec<Diagnostic> {
+    findings
+        .into_iter()
+        .map(|f| Diagnostic::resolve(f, files))
+        .collect()
+}
+
+/// A pipeline-level message with no position.
+fn message(text: impl Into<String>) -> Diagnostic {
+    Diagnostic {
+        code: "pipeline-error",
+        severity: crate::Severity::Error,
+        message: text.into(),
+        explanation: None,
+        file: None,
+        line: 0,
+        column: 0,
+        related: None,
+        event: None,
+        job: None,
+    }
+}
+
+trait WithJob {
+    fn with_job(self, job: &str) -> Self;
+}
+
+impl WithJob for Diagnostic {
+    fn with_job(mut self, job: &str) -> Self {
+        self.job = Some(job.to_owned());
+        self
+    }
+}

@@ -1,0 +1,93 @@
+//! What pipeline creation produces: serialisable, stable field names (the JSON contract of
+//! `pipesim simulate` and `pipesim scenario`; fields may be added, never renamed).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::diagnostic::Diagnostic;
+
+use super::rules::Check;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Created with jobs.
+    Created,
+    /// `[ci skip]`: GitLab shows a skipped pipeline and runs nothing.
+    Skipped,
+    /// GitLab shows a failed pipeline with the errors and runs no job (invalid configuration,
+    /// a rule it could not evaluate, a missing need).
+    Failed,
+    /// No pipeline appears (filtered by `workflow:rules`, or no job to run).
+    NotCreated,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PipelineReport {
+    /// 1-based index of the event that asked for this pipeline.
+    pub event: usize,
+    /// Instance-wide id (`CI_PIPELINE_ID`), counted across the whole simulation.
+    pub id: u64,
+    /// Project-scoped id (`CI_PIPELINE_IID`).
+    pub iid: u64,
+    /// `CI_PIPELINE_SOURCE`.
+    pub source: String,
+    /// `pipeline.ref`: a branch, a tag, or `refs/merge-requests/<iid>/head|merge|train`.
+    #[serde(rename = "ref")]
+    pub ref_name: String,
+    pub sha: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub merge_request_iid: Option<u64>,
+    /// `detached`, `merged_result` or `merge_train` for merge request pipelines.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub merge_request_event_type: Option<String>,
+    /// Whether the pipeline exists with jobs to run.
+    pub created: bool,
+    pub status: Status,
+    /// Why the pipeline was created or not, in plain English.
+    pub reason: String,
+    /// `workflow:name` after expansion (`CI_PIPELINE_NAME`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The `workflow:rules` decision, when the configuration has them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub workflow: Vec<Check>,
+    /// GitLab's messages for a pipeline that failed or was not created.
+    pub errors: Vec<Diagnostic>,
+    /// Configuration warnings GitLab shows for this pipeline.
+    pub warnings: Vec<Diagnostic>,
+    /// The variables every job of this pipeline starts from: predefined, project CI/CD and
+    /// pipeline variables (not the configuration's `variables:`).
+    pub variables: BTreeMap<String, String>,
+    /// Stages that have at least one job, in order.
+    pub stages: Vec<String>,
+    /// Every job of the configuration, created or not, in stage order.
+    pub jobs: Vec<JobReport>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct JobReport {
+    pub name: String,
+    pub stage: String,
+    /// `job` or `trigger` (a bridge to a downstream pipeline).
+    pub kind: &'static str,
+    pub created: bool,
+    /// `on_success`, `on_failure`, `always`, `manual`, `delayed`; `never` when not created.
+    pub when: String,
+    pub allow_failure: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start_in: Option<String>,
+    /// Why the job is (not) in this pipeline, in plain English.
+    pub why: String,
+    /// Each clause that was evaluated, in order.
+    pub checks: Vec<Check>,
+    /// Same-pipeline jobs this job needs, after rules (`None`: no `needs`, stage order
+    /// applies; empty: `needs: []`).
+    pub needs: Option<Vec<String>>,
+    /// Variables `rules:variables` of the matched rule set.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rule_variables: Vec<(String, String)>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interruptible: Option<bool>,
+}

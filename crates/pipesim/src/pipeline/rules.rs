@@ -1,0 +1,340 @@
+//! `rules` of jobs, `workflow:rules` and `include:rules`: the first rule whose clauses all hold
+//! wins; no match means the job (or pipeline, or file) is left out.
+//!
+//! Sources: lib/gitlab/ci/build/rules.rb, rules/rule.rb, rules/rule/clause/{if,changes,exists}.rb;
+//! doc/ci/yaml/_index.md (rules, rules:changes, rules:exists).
+
+use serde::Serialize;
+
+use crate::event::{variables::absence_reason, PipelineRequest};
+use crate::expr::{self, Outcome, TraceKind, TraceNode};
+use crate::glob::fnmatch;
+use crate::yaml::{Node, Value};
+
+use super::scope::Scope;
+
+/// GitLab stops comparing after this many path × pattern pairs and counts the clause as
+/// matched (doc/ci/yaml/_index.md rules:changes and rules:exists).
+const COMPARISON_LIMIT: usize = 50_000;
+
+/// One clause that was evaluated, with what it read.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Check {
+    /// Where it is: `rules[0]`, `only:refs`, `workflow:rules[1]`.
+    pub clause: String,
+    pub matched: bool,
+    /// What was checked and why it gave this result, in plain English.
+    pub detail: String,
+}
+
+/// Everything a clause needs besides the variables.
+pub struct ClauseContext<'a> {
+    pub request: &'a PipelineRequest,
+    /// Paths changed between the merge base of a ref and this pipeline's commit
+    /// (`modified_paths_since`); `None` when the ref does not exist.
+    pub compare_to: &'a dyn Fn(&str) -> Option<Vec<String>>,
+    /// The project's full path, for `exists:project`.
+    pub project_path: &'a str,
+}
+
+/// The outcome of a `rules` list.
+#[derive(Clone, Debug, Default)]
+pub struct RulesResult {
+    /// Index of the rule that matched.
+    pub matched: Option<usize>,
+    pub checks: Vec<Check>,
+    /// A clause GitLab could not evaluate (`rules:changes:compare_to is not a valid ref`):
+    /// the job gets `when: never` and the pipeline fails with this.
+    pub error: Option<String>,
+}
+
+/// Evaluates `rules` in order. `prefix` names the list in checks (`rules`, `workflow:rules`).
+pub fn evaluate(rules: &[Node], prefix: &str, scope: &Scope, ctx: &ClauseContext) -> RulesResult {
+    let mut result = RulesResult::default();
+    for (index, rule) in rules.iter().enumerate() {
+        let label = format!("{prefix}[{index}]");
+        let Some(map) = rule.as_map() else { continue };
+        let mut all = true;
+        let mut details = Vec::new();
+        for (key, value) in map.iter() {
+            let outcome = match key.as_str() {
+                Some("if") => Some(if_clause(value, scope, ctx.request)),
+                Some("changes") => Some(changes_clause(value, scope, ctx)),
+                Some("exists") => Some(exists_clause(value, scope, ctx)),
+                _ => None,
+            };
+            let Some(outcome) = outcome else { continue };
+            match outcome {
+                Ok((matched, detail)) => {
+                    details.push(detail);
+                    if !matched {
+                        all = false;
+                        break;
+                    }
+                }
+                Err(message) => {
+                    result.checks.push(Check {
+                        clause: label,
+                        matched: false,
+                        detail: message.clone(),
+                    });
+                    result.error = Some(message);
+                    return result;
+                }
+            }
+        }
+        if details.is_empty() {
+            details.push("it has no `if`, `changes` or `exists`, so it always matches".to_owned());
+        }
+        result.checks.push(Check {
+            clause: label,
+            matched: all,
+            detail: details.join("; "),
+        });
+        if all {
+            result.matched = Some(index);
+            return result;
+        }
+    }
+    result
+}
+
+/// `rules:if` (clause/if.rb): the statement's `truthful?`, with unexpanded variable values.
+pub fn if_clause(
+    node: &Node,
+    scope: &Scope,
+    request: &PipelineRequest,
+) -> Result<(bool, String), String> {
+    let source = node.scalar_to_s().unwrap_or_default();
+    Ok(explain_if(&source, scope, request))
+}
+
+/// Evaluates an expression and says why it gave its result.
+pub fn explain_if(source: &str, scope: &Scope, request: &PipelineRequest) -> (bool, String) {
+    let expression = match expr::parse(source) {
+        Ok(e) => e,
+        Err(e) => {
+            return (
+                false,
+                format!("`{source}` cannot be evaluated: {}", e.message),
+            )
+        }
+    };
+    let trace = expression.trace(scope);
+    let mut reads = Vec::new();
+    collect_reads(&trace.root, scope, request, &mut reads);
+    let verdict = if trace.truthful { "true" } else { "false" };
+    let mut text = format!("`{source}` is {verdict}");
+    if let Some(error) = &trace.error {
+        text.push_str(&format!(
+            " (GitLab treats the error \"{}\" as false)",
+            error.message
+        ));
+    }
+    if !reads.is_empty() {
+        text.push_str(": ");
+        text.push_str(&reads.join(", "));
+    }
+    (trace.truthful, text)
+}
+
+fn collect_reads(
+    node: &TraceNode,
+    scope: &Scope,
+    request: &PipelineRequest,
+    out: &mut Vec<String>,
+) {
+    if let TraceKind::Variable { name } = &node.kind {
+        if matches!(node.outcome, Outcome::Skipped) {
+            return;
+        }
+        let described = match scope.lookup(name) {
+            Some((value, origin)) => {
+                let shown = if value.chars().count() > 80 {
+                    let cut: String = value.chars().take(77).collect();
+                    format!("{cut}...")
+                } else {
+                    value.to_owned()
+                };
+                format!("${name} is {} ({})", crate::ruby::inspect_str(&shown), origin.describe())
+            }
+            None => match absence_reason(name, request) {
+                Some(reason) => format!("${name} is not set: {reason}"),
+                None => format!(
+                    "${name} is not set (no predefined, project, pipeline or configuration variable has this name)"
+                ),
+            },
+        };
+        if !out.contains(&described) {
+            out.push(described);
+        }
+        return;
+    }
+    for child in &node.children {
+        collect_reads(child, scope, request, out);
+    }
+}
+
+/// The globs of `changes`/`exists`: a list, or `{paths: [...]}`.
+fn paths_of(node: &Node) -> Vec<String> {
+    let list = match &node.value {
+        Value::Map(m) => m.get("paths"),
+        _ => Some(node),
+    };
+    match list.map(|n| &n.value) {
+        Some(Value::Seq(items)) => items.iter().filter_map(Node::scalar_to_s).collect(),
+        Some(_) => list.and_then(Node::scalar_to_s).into_iter().collect(),
+        None => Vec::new(),
+    }
+}
+
+/// `rules:changes` (clause/changes.rb).
+fn changes_clause(
+    node: &Node,
+    scope: &Scope,
+    ctx: &ClauseContext,
+) -> Result<(bool, String), String> {
+    let globs: Vec<String> = paths_of(node)
+        .iter()
+        .map(|g| scope.expand_existing(g))
+        .collect();
+    let compare_to = node
+        .get("compare_to")
+        .and_then(Node::scalar_to_s)
+        .map(|r| scope.expand_existing(&r));
+    let (paths, base_note) = match &compare_to {
+        Some(reference) => match (ctx.compare_to)(reference) {
+            Some(paths) => (
+                Some(paths),
+                format!("the files that differ from `{reference}`"),
+            ),
+            None => return Err("rules:changes:compare_to is not a valid ref".to_owned()),
+        },
+        None => (
+            ctx.request.changed_paths.clone(),
+            ctx.request.changes_note.clone(),
+        ),
+    };
+    let shown = globs_list(&globs);
+    let Some(paths) = paths else {
+        return Ok((
+            true,
+            format!("`changes: {shown}` is true: {}", ctx.request.changes_note),
+        ));
+    };
+    Ok(match_paths(&globs, &paths, &shown, "changes", &base_note))
+}
+
+fn match_paths(
+    globs: &[String],
+    paths: &[String],
+    shown: &str,
+    keyword: &str,
+    base: &str,
+) -> (bool, String) {
+    let mut comparisons = 0usize;
+    for path in paths {
+        for glob in globs {
+            comparisons += 1;
+            if comparisons > COMPARISON_LIMIT {
+                return (
+                    true,
+                    format!("`{keyword}: {shown}` is true: more than {COMPARISON_LIMIT} comparisons, which GitLab counts as a match"),
+                );
+            }
+            if fnmatch(glob, path) {
+                return (
+                    true,
+                    format!("`{keyword}: {shown}` is true: `{path}` matches `{glob}`"),
+                );
+            }
+        }
+    }
+    let listed = if paths.is_empty() {
+        "none".to_owned()
+    } else {
+        truncated_list(paths)
+    };
+    (
+        false,
+        format!("`{keyword}: {shown}` is false: no path matches among {base} ({listed})"),
+    )
+}
+
+/// `rules:exists` (clause/exists.rb): globs against the files at the pipeline's commit.
+fn exists_clause(
+    node: &Node,
+    scope: &Scope,
+    ctx: &ClauseContext,
+) -> Result<(bool, String), String> {
+    let globs: Vec<String> = paths_of(node)
+        .iter()
+        .map(|g| scope.expand_existing(g))
+        .collect();
+    let shown = globs_list(&globs);
+    if let Some(project) = node.get("project").and_then(Node::scalar_to_s) {
+        let project = scope.expand_existing(&project);
+        if project != ctx.project_path {
+            return Ok((
+                true,
+                format!("`exists: {shown}` in project `{project}`: pipesim cannot see other projects and assumes the files exist (uncertain)"),
+            ));
+        }
+    }
+    let mut comparisons = 0usize;
+    for (_, file) in ctx.request.files.iter() {
+        for glob in &globs {
+            comparisons += 1;
+            if comparisons > COMPARISON_LIMIT {
+                return Ok((true, format!("`exists: {shown}` is true: more than {COMPARISON_LIMIT} comparisons, which GitLab counts as a match")));
+            }
+            if fnmatch(glob, &file.path) {
+                return Ok((
+                    true,
+                    format!(
+                        "`exists: {shown}` is true: `{}` is in the repository",
+                        file.path
+                    ),
+                ));
+            }
+        }
+    }
+    Ok((
+        false,
+        format!("`exists: {shown}` is false: no file in the repository at this commit matches"),
+    ))
+}
+
+fn globs_list(globs: &[String]) -> String {
+    format!("[{}]", globs.join(", "))
+}
+
+fn truncated_list(paths: &[String]) -> String {
+    const SHOWN: usize = 5;
+    let mut text = paths
+        .iter()
+        .take(SHOWN)
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join(", ");
+    if paths.len() > SHOWN {
+        text.push_str(&format!(" and {} more", paths.len() - SHOWN));
+    }
+    text
+}
+
+/// `only:changes`/`except:changes` share the path matching (policy/changes.rb).
+pub fn policy_changes(
+    globs: &[String],
+    request: &PipelineRequest,
+    keyword: &str,
+) -> (bool, String) {
+    let shown = globs_list(globs);
+    match &request.changed_paths {
+        None => (
+            true,
+            format!("`{keyword}: {shown}` is true: {}", request.changes_note),
+        ),
+        Some(paths) => match_paths(globs, paths, &shown, keyword, &request.changes_note),
+    }
+}

@@ -1,0 +1,268 @@
+//! The variables a rule reads, layered in GitLab's precedence order without copying the
+//! pipeline-wide layers for every job.
+//!
+//! Source: lib/gitlab/ci/variables/builder.rb — `scoped_variables_for_pipeline_seed` (job
+//! rules), `config_variables` (`include:rules`), and lib/gitlab/ci/build/context/global.rb
+//! (`workflow:rules`, which drops `CI_JOB_*`/`CI_BUILD_*`).
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use crate::event::{PipelineRequest, Project};
+use crate::expr::Variables;
+use crate::yaml::{Node, Value};
+
+/// Where a value came from, lowest precedence first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Origin {
+    /// `CI_JOB_NAME`, `CI_NODE_TOTAL`... from the job's own attributes.
+    JobPredefined,
+    /// Project and pipeline predefined variables.
+    Predefined,
+    /// `variables:` in the configuration (global, `workflow:rules`, job, matrix, rule).
+    Configuration,
+    /// A project CI/CD variable (Settings > CI/CD > Variables).
+    Project,
+    /// A pipeline variable (Run pipeline form, API, trigger, push option).
+    Pipeline,
+    /// A schedule's variable.
+    Schedule,
+}
+
+impl Origin {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Origin::JobPredefined => "a predefined job variable",
+            Origin::Predefined => "a predefined variable",
+            Origin::Configuration => "set in the configuration's variables",
+            Origin::Project => "a project CI/CD variable",
+            Origin::Pipeline => "a pipeline variable",
+            Origin::Schedule => "a schedule variable",
+        }
+    }
+}
+
+/// The pipeline-wide layers: predefined variables below the configuration's variables, and
+/// the project's and the pipeline's own variables above them.
+pub struct PipelineScope {
+    pub predefined: HashMap<String, String>,
+    /// Project CI/CD variables (protected ones only on protected refs), then pipeline or
+    /// schedule variables; a later layer overrides an earlier one.
+    pub settings: HashMap<String, (String, Origin)>,
+}
+
+impl PipelineScope {
+    pub fn new(
+        project: &Project,
+        request: &PipelineRequest,
+        predefined: Vec<(String, String)>,
+    ) -> Self {
+        let mut settings = HashMap::new();
+        for variable in &project.variables {
+            if variable.protected && !request.protected {
+                continue;
+            }
+            settings.insert(
+                variable.key.clone(),
+                (variable.value.clone(), Origin::Project),
+            );
+        }
+        let origin = if request.source == crate::event::Source::Schedule {
+            Origin::Schedule
+        } else {
+            Origin::Pipeline
+        };
+        for (key, value) in &request.pipeline_variables {
+            settings.insert(key.clone(), (value.clone(), origin));
+        }
+        PipelineScope {
+            predefined: predefined.into_iter().collect(),
+            settings,
+        }
+    }
+
+    /// What `include:rules` sees (`Builder#config_variables`): no configuration variables yet.
+    pub fn for_includes(&self) -> Scope<'_> {
+        Scope {
+            pipeline: self,
+            configuration: &[],
+            job: &[],
+            global: false,
+        }
+    }
+
+    /// What `workflow:rules` sees: the global context, with the configuration's top-level
+    /// variables and no job variables.
+    pub fn for_workflow<'a>(&'a self, configuration: &'a [(String, String)]) -> Scope<'a> {
+        Scope {
+            pipeline: self,
+            configuration,
+            job: &[],
+            global: true,
+        }
+    }
+
+    pub fn for_job<'a>(
+        &'a self,
+        configuration: &'a [(String, String)],
+        job: &'a [(String, String)],
+    ) -> Scope<'a> {
+        Scope {
+            pipeline: self,
+            configuration,
+            job,
+            global: false,
+        }
+    }
+}
+
+/// One rule's view of the variables.
+#[derive(Clone, Copy)]
+pub struct Scope<'a> {
+    pipeline: &'a PipelineScope,
+    /// Configuration variables, later entries win.
+    configuration: &'a [(String, String)],
+    job: &'a [(String, String)],
+    /// The global context hides `CI_JOB_*` and `CI_BUILD_*` (context/global.rb).
+    global: bool,
+}
+
+impl Scope<'_> {
+    pub fn lookup(&self, name: &str) -> Option<(&str, Origin)> {
+        if self.global && (name.starts_with("CI_JOB") || name.starts_with("CI_BUILD")) {
+            return None;
+        }
+        if let Some((value, origin)) = self.pipeline.settings.get(name) {
+            return Some((value, *origin));
+        }
+        if let Some((_, value)) = self.configuration.iter().rev().find(|(k, _)| k == name) {
+            return Some((value, Origin::Configuration));
+        }
+        if let Some(value) = self.pipeline.predefined.get(name) {
+            return Some((value, Origin::Predefined));
+        }
+        if let Some((_, value)) = self.job.iter().rev().find(|(k, _)| k == name) {
+            return Some((value, Origin::JobPredefined));
+        }
+        None
+    }
+
+    /// `ExpandVariables.expand_existing`: `$VAR`, `${VAR}` and `%VAR%` of variables that exist
+    /// are replaced (recursively, as `variables_hash_expanded` holds expanded values); unknown
+    /// ones stay as written.
+    pub fn expand_existing(&self, text: &str) -> String {
+        self.expand_depth(text, 0)
+    }
+
+    fn expand_depth(&self, text: &str, depth: usize) -> String {
+        if !text.contains('$') && !text.contains('%') || depth > 10 {
+            return text.to_owned();
+        }
+        let bytes = text.as_bytes();
+        let mut out = String::with_capacity(text.len());
+        let mut i = 0;
+        while i < bytes.len() {
+            let (name, consumed) = variable_at(text, i);
+            if consumed > 0 {
+                if let Some((value, _)) = self.lookup(name) {
+                    out.push_str(&self.expand_depth(value, depth + 1));
+                    i += consumed;
+                    continue;
+                }
+            }
+            let ch = text[i..].chars().next().unwrap_or(' ');
+            out.push(ch);
+            i += ch.len_utf8();
+        }
+        out
+    }
+}
+
+fn is_name_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// The variable reference starting at byte `at`, if any: its name and length in bytes.
+fn variable_at(text: &str, at: usize) -> (&str, usize) {
+    let bytes = text.as_bytes();
+    let rest = &bytes[at..];
+    let name_len = |from: usize| {
+        rest[from..]
+            .iter()
+            .take_while(|b| is_name_byte(**b))
+            .count()
+    };
+    match rest.first() {
+        Some(b'$') if rest.get(1) == Some(&b'{') => {
+            let len = name_len(2);
+            if len > 0 && rest.get(2 + len) == Some(&b'}') {
+                return (&text[at + 2..at + 2 + len], len + 3);
+            }
+        }
+        Some(b'$') => {
+            let len = name_len(1);
+            if len > 0 {
+                return (&text[at + 1..at + 1 + len], len + 1);
+            }
+        }
+        Some(b'%') => {
+            let len = name_len(1);
+            if len > 0 && rest.get(1 + len) == Some(&b'%') {
+                return (&text[at + 1..at + 1 + len], len + 2);
+            }
+        }
+        _ => {}
+    }
+    ("", 0)
+}
+
+impl Variables for Scope<'_> {
+    fn get(&self, name: &str) -> Option<&str> {
+        self.lookup(name).map(|(value, _)| value)
+    }
+}
+
+/// `variables:` as name/value pairs: `KEY: value` or `KEY: {value: ..., description: ...}`;
+/// numbers and booleans become their Ruby `to_s`.
+pub fn yaml_variables(node: Option<&Node>) -> Vec<(String, String)> {
+    let Some(map) = node.and_then(Node::as_map) else {
+        return Vec::new();
+    };
+    let mut out = Vec::with_capacity(map.len());
+    for (key, value) in map.iter() {
+        let Some(name) = key.scalar_to_s() else {
+            continue;
+        };
+        let text = match &value.value {
+            Value::Map(m) => m
+                .get("value")
+                .and_then(Node::scalar_to_s)
+                .unwrap_or_default(),
+            _ => value.scalar_to_s().unwrap_or_default(),
+        };
+        out.push((name, text));
+    }
+    out
+}
+
+/// The global variables a job inherits (`inherit:variables: true | false | [names]`).
+pub fn inherited_variables(global: &[(String, String)], job: &Node) -> Vec<(String, String)> {
+    match job
+        .get("inherit")
+        .and_then(|i| i.get("variables"))
+        .map(|n| &n.value)
+    {
+        Some(Value::Bool(false)) => Vec::new(),
+        Some(Value::Seq(names)) => {
+            let names: Vec<String> = names.iter().filter_map(Node::scalar_to_s).collect();
+            global
+                .iter()
+                .filter(|(k, _)| names.contains(k))
+                .cloned()
+                .collect()
+        }
+        _ => global.to_vec(),
+    }
+}

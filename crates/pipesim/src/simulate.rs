@@ -1,0 +1,249 @@
+//! The whole simulation: a timeline of events, the pipelines each one asks for, and what
+//! GitLab creates for each, plus findings that only show across pipelines (duplicates).
+
+use serde::Serialize;
+
+use crate::diagnostic::{Diagnostic, Finding};
+use crate::event::{
+    load_scenario, Event, MergeRequestEvent, PipelineRequest, Project, Push, RefKind, RefTarget,
+    Source, Timeline,
+};
+use crate::pipeline::{self, PipelineReport};
+use crate::source::{FileId, Files};
+
+/// The JSON contract of `pipesim simulate` and `pipesim scenario`.
+#[derive(Clone, Debug, Serialize)]
+pub struct Simulation {
+    /// Every pipeline the events asked for, in event order, created or not.
+    pub pipelines: Vec<PipelineReport>,
+    /// Findings about the events or across pipelines (e.g. duplicate pipelines).
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Runs `events` in order against a project whose default branch holds `files`.
+pub fn simulate(project: &Project, files: &Files, events: &[Event]) -> Simulation {
+    let mut timeline = Timeline::new(project, files);
+    let mut simulation = Simulation {
+        pipelines: Vec::new(),
+        diagnostics: Vec::new(),
+    };
+    for (index, event) in events.iter().enumerate() {
+        run_event(project, &mut timeline, index + 1, event, &mut simulation);
+    }
+    simulation
+}
+
+/// One event on its own, the way `pipesim simulate` states it: the branches it names are
+/// taken to exist already (unless `new_branch`), so a push is an update and a merge request's
+/// source branch is there with `changes` as its diff.
+pub fn simulate_event(
+    project: &Project,
+    files: &Files,
+    event: &Event,
+    new_branch: bool,
+) -> Simulation {
+    let mut timeline = Timeline::new(project, files);
+    let mut preparation = Vec::new();
+    match event {
+        Event::Push(push) => {
+            if let RefTarget::Branch(branch) = &push.target {
+                if !new_branch && *branch != project.default_branch {
+                    preparation.push(Event::Push(Push {
+                        target: RefTarget::Branch(branch.clone()),
+                        ..Push::default()
+                    }));
+                }
+            }
+        }
+        Event::MergeRequest(MergeRequestEvent {
+            source_branch,
+            target_branch,
+            changes,
+            ..
+        }) => {
+            for branch in [target_branch, source_branch] {
+                if *branch != project.default_branch {
+                    preparation.push(Event::Push(Push {
+                        target: RefTarget::Branch(branch.clone()),
+                        changes: if branch == source_branch {
+                            changes.clone()
+                        } else {
+                            None
+                        },
+                        ..Push::default()
+                    }));
+                }
+            }
+        }
+        Event::Merge { .. } => {}
+        Event::Manual(manual) => {
+            if let RefTarget::Branch(branch) = &manual.target {
+                if *branch != project.default_branch {
+                    preparation.push(Event::Push(Push {
+                        target: RefTarget::Branch(branch.clone()),
+                        ..Push::default()
+                    }));
+                }
+            }
+        }
+    }
+    for step in &preparation {
+        // Setting the scene: these pushes' own pipelines are not part of the answer.
+        let _ = timeline.apply(0, step);
+    }
+    let mut simulation = Simulation {
+        pipelines: Vec::new(),
+        diagnostics: Vec::new(),
+    };
+    run_event(project, &mut timeline, 1, event, &mut simulation);
+    simulation
+}
+
+/// Loads a scenario file (see `event::scenario`) and runs it.
+pub fn run_scenario(files: &Files, scenario: FileId) -> Simulation {
+    let (loaded, findings) = load_scenario(files, scenario);
+    let mut diagnostics: Vec<Diagnostic> = findings
+        .into_iter()
+        .map(|f| Diagnostic::resolve(f, files))
+        .collect();
+    let Some(scenario) = loaded else {
+        return Simulation {
+            pipelines: Vec::new(),
+            diagnostics,
+        };
+    };
+    let events: Vec<Event> = scenario.events.iter().map(|(e, _)| e.clone()).collect();
+    let mut simulation = simulate(&scenario.project, &scenario.files, &events);
+    for diagnostic in &mut simulation.diagnostics {
+        // Event problems point at the event in the scenario file.
+        if let (Some(index), None) = (diagnostic.event, &diagnostic.file) {
+            if let Some((_, span)) = scenario.events.get(index - 1) {
+                diagnostic.file = Some(files.path(span.file).to_owned());
+                diagnostic.line = span.line;
+                diagnostic.column = span.column;
+            }
+        }
+    }
+    diagnostics.append(&mut simulation.diagnostics);
+    simulation.diagnostics = diagnostics;
+    simulation
+}
+
+fn run_event(
+    project: &Project,
+    timeline: &mut Timeline,
+    index: usize,
+    event: &Event,
+    simulation: &mut Simulation,
+) {
+    let requests = match timeline.apply(index, event) {
+        Ok(requests) => requests,
+        Err(problem) => {
+            let mut diagnostic = Diagnostic::resolve(
+                Finding::error("event-invalid", problem, None).explain(
+                    "pipesim cannot apply this event to the repository as it stands at this point of the timeline, so it creates no pipeline for it.",
+                ),
+                &Files::new(),
+            );
+            diagnostic.event = Some(index);
+            simulation.diagnostics.push(diagnostic);
+            return;
+        }
+    };
+    let first = simulation.pipelines.len();
+    for request in &requests {
+        let id = simulation.pipelines.len() as u64 + 1;
+        let compare_to = |reference: &str| compare(timeline, reference, request);
+        let report = pipeline::create(&pipeline::Request {
+            project,
+            pipeline: request,
+            id,
+            iid: id,
+            compare_to: &compare_to,
+        });
+        // A configuration warning is shown once, at the first pipeline that met it.
+        for warning in &report.warnings {
+            let seen = simulation.diagnostics.iter().any(|d| {
+                d.message == warning.message && d.file == warning.file && d.line == warning.line
+            });
+            if !seen {
+                let mut diagnostic = warning.clone();
+                diagnostic.event = Some(index);
+                simulation.diagnostics.push(diagnostic);
+            }
+        }
+        simulation.pipelines.push(report);
+    }
+    flag_duplicates(
+        index,
+        &requests,
+        &simulation.pipelines[first..],
+        &mut simulation.diagnostics,
+    );
+}
+
+/// `rules:changes:compare_to`: the paths that differ between the ref's files and the
+/// pipeline's. A ref pipesim does not know is not a valid ref.
+fn compare(timeline: &Timeline, reference: &str, request: &PipelineRequest) -> Option<Vec<String>> {
+    let name = reference.strip_prefix("refs/heads/").unwrap_or(reference);
+    let base = timeline.files_of(name)?;
+    Some(differing_paths(base, &request.files))
+}
+
+fn differing_paths(base: &Files, head: &Files) -> Vec<String> {
+    let mut out = Vec::new();
+    for (_, file) in head.iter() {
+        match base.find(&file.path) {
+            Some(id) if base.get(id).text == file.text => {}
+            _ => out.push(file.path.clone()),
+        }
+    }
+    for (_, file) in base.iter() {
+        if head.find(&file.path).is_none() {
+            out.push(file.path.clone());
+        }
+    }
+    out.sort();
+    out
+}
+
+/// doc/ci/jobs/job_rules.md "Avoid duplicate pipelines": a push to a merge request's source
+/// branch can start a branch pipeline and a merge request pipeline for the same commit.
+fn flag_duplicates(
+    index: usize,
+    requests: &[PipelineRequest],
+    reports: &[PipelineReport],
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let branch = requests
+        .iter()
+        .zip(reports)
+        .find(|(r, p)| p.created && r.ref_kind == RefKind::Branch && r.source == Source::Push);
+    let Some((branch_request, branch_report)) = branch else {
+        return;
+    };
+    for (request, report) in requests.iter().zip(reports) {
+        let Some(mr) = &request.merge_request else {
+            continue;
+        };
+        if !report.created || mr.source_branch != branch_request.ref_name {
+            continue;
+        }
+        let mut diagnostic = Diagnostic::resolve(
+            Finding::warning(
+                "duplicate-pipelines",
+                format!(
+                    "duplicate pipelines: this push to `{}` runs both a branch pipeline (#{}) and a merge request pipeline for !{} (#{})",
+                    branch_request.ref_name, branch_report.id, mr.iid, report.id
+                ),
+                None,
+            )
+            .explain(
+                "Both pipelines run the same commit, so every job runs twice. GitLab's fix (doc/ci/yaml/workflow.md): add `workflow: rules: [{if: $CI_PIPELINE_SOURCE == \"merge_request_event\"}, {if: $CI_COMMIT_BRANCH && $CI_OPEN_MERGE_REQUESTS, when: never}, {if: $CI_COMMIT_BRANCH}]`, which keeps the merge request pipeline and drops the branch pipeline while a merge request is open.",
+            ),
+            &Files::new(),
+        );
+        diagnostic.event = Some(index);
+        diagnostics.push(diagnostic);
+    }
+}

@@ -178,8 +178,10 @@ pub fn scenario(file: &Path, format: Format) -> ExitCode {
     let mut files = Files::new();
     let name = file.display().to_string();
     let id = files.insert(&name, text);
+    // Paths are normalised on insert; diagnostics name the stored path.
+    let entry = files.path(id).to_owned();
     let simulation = pipesim::simulate::run_scenario(&files, id);
-    finish(&simulation, format, file, &name)
+    finish(&simulation, format, file, &entry)
 }
 
 /// Exit 0 when every pipeline could be simulated, 1 when a configuration or event has errors.
@@ -214,7 +216,7 @@ fn text(simulation: &Simulation, file: &Path, entry: &str) -> String {
                 .iter()
                 .filter(|d| d.event == Some(last_event))
             {
-                out.push_str(&indent(&format_diagnostic(d, file, entry), "  "));
+                out.push_str(&indent(&diagnostic_text(d, file, entry), "  "));
             }
         }
         out.push_str(&pipeline_text(pipeline, file, entry));
@@ -226,8 +228,21 @@ fn text(simulation: &Simulation, file: &Path, entry: &str) -> String {
                 .iter()
                 .any(|p| Some(p.event) == d.event)
     }) {
-        out.push_str(&format_diagnostic(d, file, entry));
+        out.push_str(&diagnostic_text(d, file, entry));
         out.push('\n');
+    }
+    out
+}
+
+/// Pipeline messages without a position are GitLab's pipeline errors: no file to point at.
+fn diagnostic_text(d: &Diagnostic, file: &Path, entry: &str) -> String {
+    if d.file.is_some() {
+        return format_diagnostic(d, file, entry);
+    }
+    let mut out = format!("{}: {}", d.severity.as_str(), d.message);
+    if let Some(explanation) = &d.explanation {
+        out.push_str("\n    ");
+        out.push_str(explanation);
     }
     out
 }
@@ -252,7 +267,7 @@ fn pipeline_text(p: &PipelineReport, file: &Path, entry: &str) -> String {
     }
     out.push_str(&indent(&p.reason, "    "));
     for d in p.errors.iter().chain(&p.warnings) {
-        out.push_str(&indent(&format_diagnostic(d, file, entry), "    "));
+        out.push_str(&indent(&diagnostic_text(d, file, entry), "    "));
     }
     for stage in &p.stages {
         out.push_str(&format!("    stage {stage}\n"));
@@ -283,6 +298,3 @@ fn pipeline_text(p: &PipelineReport, file: &Path, entry: &str) -> String {
     }
     out
 }
-
-#[allow(dead_code)]
-fn _assert_diagnostic(_: &Diagnostic) {}

@@ -146,3 +146,155 @@ fn expr_prints_truth_or_gitlabs_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("Unknown lexeme found!"));
 }
+
+const RULES_CONFIG: &str = r#"stages: [build, deploy]
+build:
+  stage: build
+  script: make
+  rules:
+    - if: $CI_PIPELINE_SOURCE == "merge_request_event"
+    - if: $CI_COMMIT_BRANCH == "main"
+deploy:
+  stage: deploy
+  script: deploy
+  needs: [build]
+  rules:
+    - if: $CI_COMMIT_BRANCH == "main"
+      when: manual
+"#;
+
+#[test]
+fn simulate_json_has_the_contract_fields() {
+    let dir = temp_repo("simulate-json", &[(".gitlab-ci.yml", RULES_CONFIG)]);
+    let out = pipesim()
+        .args(["simulate", "--format", "json", "--event", "merge_request"])
+        .args([
+            "--source-branch",
+            "feature",
+            "--target-branch",
+            "main",
+            "--mr-iid",
+            "4",
+        ])
+        .arg(dir.join(".gitlab-ci.yml"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let pipeline = &json["pipelines"][0];
+    assert_eq!(pipeline["event"], 1);
+    assert_eq!(pipeline["source"], "merge_request_event");
+    assert_eq!(pipeline["ref"], "refs/merge-requests/4/head");
+    assert_eq!(pipeline["created"], true);
+    assert!(pipeline["reason"].is_string());
+    assert!(pipeline["errors"].as_array().unwrap().is_empty());
+    assert_eq!(pipeline["variables"]["CI_MERGE_REQUEST_IID"], "4");
+    assert!(pipeline["variables"].get("CI_COMMIT_BRANCH").is_none());
+    let jobs = pipeline["jobs"].as_array().unwrap();
+    let build = jobs.iter().find(|j| j["name"] == "build").unwrap();
+    assert_eq!(build["created"], true);
+    assert_eq!(build["stage"], "build");
+    assert_eq!(build["when"], "on_success");
+    assert_eq!(build["allow_failure"], false);
+    let deploy = jobs.iter().find(|j| j["name"] == "deploy").unwrap();
+    assert_eq!(deploy["created"], false);
+    assert!(deploy["why"]
+        .as_str()
+        .unwrap()
+        .contains("merge request pipelines have no CI_COMMIT_BRANCH"));
+    assert!(json["diagnostics"].is_array());
+}
+
+#[test]
+fn simulate_text_shows_jobs_and_exits_one_on_creation_errors() {
+    let dir = temp_repo("simulate-text", &[(".gitlab-ci.yml", RULES_CONFIG)]);
+    let out = pipesim()
+        .args(["simulate", "--event", "push", "--branch", "main"])
+        .arg(dir.join(".gitlab-ci.yml"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("+ deploy (manual, needs [build])"),
+        "{stdout}"
+    );
+
+    // In a tag pipeline `build`'s rules leave it out while `deploy` (now unconditional)
+    // still needs it: GitLab refuses to create the pipeline.
+    let broken = RULES_CONFIG.replace(
+        "    - if: $CI_COMMIT_BRANCH == \"main\"\n      when: manual",
+        "    - when: manual",
+    );
+    let dir = temp_repo("simulate-needs", &[(".gitlab-ci.yml", &broken)]);
+    let out = pipesim()
+        .args(["simulate", "--event", "tag", "--tag", "v1"])
+        .arg(dir.join(".gitlab-ci.yml"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(
+            "error: 'deploy' job needs 'build' job, but 'build' does not exist in the pipeline."
+        ),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn simulate_rejects_unknown_events() {
+    let dir = temp_repo("simulate-usage", &[(".gitlab-ci.yml", RULES_CONFIG)]);
+    let out = pipesim()
+        .args(["simulate", "--event", "merge"])
+        .arg(dir.join(".gitlab-ci.yml"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn scenario_runs_a_timeline() {
+    let dir = temp_repo(
+        "scenario",
+        &[(
+            "story.scenario.yml",
+            "project: {path: acme/app}\nfiles:\n  .gitlab-ci.yml: |\n    build:\n      script: make\nevents:\n  - push: {branch: main}\n  - push: {tag: v1.0.0}\n",
+        )],
+    );
+    let out = pipesim()
+        .args(["scenario", "--format", "json"])
+        .arg(dir.join("story.scenario.yml"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let pipelines = json["pipelines"].as_array().unwrap();
+    assert_eq!(pipelines.len(), 2);
+    assert_eq!(pipelines[1]["event"], 2);
+    assert_eq!(pipelines[1]["ref"], "v1.0.0");
+    assert_eq!(pipelines[1]["variables"]["CI_COMMIT_TAG"], "v1.0.0");
+
+    let bad = temp_repo(
+        "scenario-bad",
+        &[("bad.scenario.yml", "events:\n  - pushh: {branch: main}\n")],
+    );
+    let out = pipesim()
+        .arg("scenario")
+        .arg(bad.join("bad.scenario.yml"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("bad.scenario.yml:"), "{stdout}");
+}

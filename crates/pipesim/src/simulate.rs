@@ -136,7 +136,19 @@ fn run_event(
     event: &Event,
     simulation: &mut Simulation,
 ) {
-    let requests = match timeline.apply(index, event) {
+    let notes_before = timeline.notes().len();
+    let applied = timeline.apply(index, event);
+    for (_, note) in &timeline.notes()[notes_before..] {
+        let mut diagnostic = Diagnostic::resolve(
+            Finding::info("event-assumption", note.clone(), None).explain(
+                "pipesim says what it assumed or changed to follow what GitLab would do at this point of the timeline.",
+            ),
+            &Files::new(),
+        );
+        diagnostic.event = Some(index);
+        simulation.diagnostics.push(diagnostic);
+    }
+    let requests = match applied {
         Ok(requests) => requests,
         Err(problem) => {
             let mut diagnostic = Diagnostic::resolve(

@@ -302,7 +302,9 @@ pub struct PipelineRequest {
     pub files: Files,
     /// Pipeline variables (web form, API, trigger, push options) or schedule variables.
     pub pipeline_variables: Vec<(String, String)>,
-    /// `CI_OPEN_MERGE_REQUESTS` entries (`path!iid`), at most 4, branch pipelines only.
+    /// `CI_OPEN_MERGE_REQUESTS` entries (`path!iid`), newest first, at most 4: open merge
+    /// requests whose source branch is this pipeline's branch, for pipelines of any source
+    /// (app/models/ci/pipeline.rb `open_merge_requests_refs`).
     pub open_merge_requests: Vec<String>,
     /// Head commit message (`CI_COMMIT_MESSAGE`).
     pub commit_message: String,

@@ -395,7 +395,25 @@ impl Timeline {
                 );
             }
         }
-        let kind = ev.kind.unwrap_or_else(|| self.default_kind());
+        let kind = match ev.kind {
+            // doc/ci/pipelines/merged_results_pipelines.md and merge_trains.md: Premium and
+            // Ultimate only; on Free GitLab runs the detached pipeline instead.
+            Some(
+                asked @ (MergeRequestPipelineKind::MergedResult
+                | MergeRequestPipelineKind::MergeTrain),
+            ) if !self.project.tier.is_paid() => {
+                self.notes.push((
+                    event,
+                    format!(
+                        "a {} pipeline needs GitLab Premium or Ultimate; on the Free tier GitLab runs a detached merge request pipeline instead, so pipesim does too",
+                        asked.as_str()
+                    ),
+                ));
+                MergeRequestPipelineKind::Detached
+            }
+            Some(asked) => asked,
+            None => self.default_kind(),
+        };
         Ok(vec![self.merge_request_pipeline(event, iid, kind, false)])
     }
 

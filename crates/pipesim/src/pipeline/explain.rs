@@ -33,34 +33,38 @@ fn when_note(job: &JobReport, from_rule: bool) -> String {
     }
 }
 
+/// Earlier rules first, then the one that decided, so the story reads in GitLab's order.
 pub fn rules(job: &JobReport, index: usize, rule_has_when: bool, job_when: &str) -> String {
     let matched = &job.checks[job.checks.len() - 1];
     let before = &job.checks[..job.checks.len() - 1];
     let mut text = if job.when == "never" {
-        format!(
-            "Not in this pipeline: rules[{index}] matched and says `when: never` ({}).",
-            matched.detail
-        )
+        "Not in this pipeline.".to_owned()
     } else {
-        let source = if rule_has_when {
-            "from the rule".to_owned()
-        } else {
-            format!("the rule has no `when`, so the job's `when: {job_when}` applies")
-        };
-        format!(
-            "Added by rules[{index}] ({}): when: {} ({source}).",
-            matched.detail, job.when
-        )
+        "In this pipeline.".to_owned()
     };
-    if !before.is_empty() {
+    for check in before {
         text.push_str(&format!(
-            " Earlier rules did not match: {}.",
-            list_checks(before)
+            " {} does not match: {}.",
+            check.clause, check.detail
         ));
     }
-    if job.when != "never" {
-        text.push_str(&when_note(job, rule_has_when));
+    if job.when == "never" {
+        text.push_str(&format!(
+            " rules[{index}] matches ({}) and says `when: never`, so the job is left out.",
+            matched.detail
+        ));
+        return text;
     }
+    let source = if rule_has_when {
+        "set by the rule".to_owned()
+    } else {
+        format!("the rule sets no `when`, so the job's `when: {job_when}` applies")
+    };
+    text.push_str(&format!(
+        " rules[{index}] matches ({}): when: {} ({source}).",
+        matched.detail, job.when
+    ));
+    text.push_str(&when_note(job, rule_has_when));
     text
 }
 
@@ -68,10 +72,14 @@ pub fn no_rule_matched(checks: &[Check]) -> String {
     if checks.is_empty() {
         return "Not in this pipeline: `rules` is empty, so no rule can match.".to_owned();
     }
-    format!(
-        "Not in this pipeline: no rule matched, and a job whose rules all fail is not added. {}.",
-        list_checks(checks)
-    )
+    let mut text = "Not in this pipeline: no rule matches, and a job with `rules` is only added when one does.".to_owned();
+    for check in checks {
+        text.push_str(&format!(
+            " {} does not match: {}.",
+            check.clause, check.detail
+        ));
+    }
+    text
 }
 
 pub fn rules_error(checks: &[Check]) -> String {

@@ -240,7 +240,11 @@ fn base_job(name: &str, kind: JobKind, span: Span, value: &Node) -> NormalizedJo
 /// are not checked against this configuration's jobs.
 pub fn needs_of(needs: &Node) -> Vec<NeedRef> {
     let items: Vec<&Node> = match &needs.value {
-        Value::Seq(items) => items.iter().collect(),
+        Value::Seq(items) => {
+            let mut flat = Vec::with_capacity(items.len());
+            super::validate::flatten_seq(items, &mut flat);
+            flat
+        }
         Value::Map(_) => vec![needs],
         _ => Vec::new(),
     };

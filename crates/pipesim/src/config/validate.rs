@@ -1518,9 +1518,24 @@ fn validate_artifacts(v: &mut Validation, loc: &str, node: &Node) {
     }
 }
 
+/// Ruby `Array#flatten`: nested lists (e.g. an aliased list inside `needs`) are spliced in.
+pub fn flatten_seq<'a>(items: &'a [Node], out: &mut Vec<&'a Node>) {
+    for item in items {
+        match &item.value {
+            Value::Seq(inner) => flatten_seq(inner, out),
+            _ => out.push(item),
+        }
+    }
+}
+
 fn validate_needs(v: &mut Validation, loc: &str, needs: &Node, bridge: bool) {
+    // entry/needs.rb `compose!`: `[@config].flatten.each_with_index`.
     let items: Vec<&Node> = match &needs.value {
-        Value::Seq(items) => items.iter().collect(),
+        Value::Seq(items) => {
+            let mut flat = Vec::with_capacity(items.len());
+            flatten_seq(items, &mut flat);
+            flat
+        }
         Value::Map(_) => vec![needs],
         _ => {
             err(

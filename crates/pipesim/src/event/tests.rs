@@ -603,17 +603,23 @@ fn merged_results_pipeline() {
 }
 
 #[test]
-fn asked_kind_wins_over_settings() {
-    // An explicit `type:` is used as given; without it Free gives detached.
-    let p = project();
+fn asked_kind_needs_a_paid_tier() {
+    // doc/ci/pipelines/merged_results_pipelines.md: Premium and Ultimate. Asked for on Free,
+    // GitLab runs a detached pipeline; pipesim does too and says so in a note.
+    let free = project();
     let mut event = open_mr(1, "feature", "main", &[]);
     if let Event::MergeRequest(mr) = &mut event {
         mr.kind = Some(MergeRequestPipelineKind::MergedResult);
     }
-    let (_, requests) = run(&p, &[push("feature", &[]), event]);
+    let (timeline, requests) = run(&free, &[push("feature", &[]), event.clone()]);
+    assert_eq!(requests[1].ref_name, "refs/merge-requests/1/head");
+    assert!(timeline.notes().iter().any(|(_, n)| n.contains("Premium")));
+    let mut premium = project();
+    premium.tier = Tier::Premium;
+    let (_, requests) = run(&premium, &[push("feature", &[]), event]);
     assert_eq!(requests[1].ref_name, "refs/merge-requests/1/merge");
     let (_, requests) = run(
-        &p,
+        &free,
         &[push("feature", &[]), open_mr(1, "feature", "main", &[])],
     );
     assert_eq!(requests[1].ref_name, "refs/merge-requests/1/head");

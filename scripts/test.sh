@@ -73,6 +73,7 @@ fi
 
 step "cargo fmt --check" cargo fmt --all --check
 step "native tests" cargo test --workspace --exclude pipesim-e2e
+step "benchmarks compile" cargo check -p pipesim --benches
 step "web component tests (Chromium)" cargo test --target wasm32-unknown-unknown -p pipesim-web
 if step "trunk build --release" trunk build --release; then
   step "bundle size" bundle_size

@@ -47,7 +47,7 @@ enum Command {
         vars: Vec<String>,
     },
     /// Show the pipelines GitLab creates for one event, and why each job is in or out.
-    Simulate(simulate::SimulateArgs),
+    Simulate(Box<simulate::SimulateArgs>),
     /// Run a timeline of events from a scenario file (project, files, events).
     Scenario {
         file: PathBuf,
@@ -109,7 +109,7 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Command::Simulate(args) => simulate::simulate(args),
+        Command::Simulate(args) => simulate::simulate(*args),
         Command::Scenario { file, format } => simulate::scenario(&file, format),
         Command::Expand { file, root } => {
             let (files, entry) = match read_repository(&file, root.as_deref()) {

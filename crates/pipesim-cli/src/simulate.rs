@@ -214,12 +214,17 @@ fn text(simulation: &Simulation, file: &Path, entry: &str) -> String {
             for d in simulation
                 .diagnostics
                 .iter()
-                .filter(|d| d.event == Some(last_event))
+                .filter(|d| d.event == Some(last_event) && d.pipeline.is_none())
             {
                 out.push_str(&indent(&diagnostic_text(d, file, entry), "  "));
             }
         }
-        out.push_str(&pipeline_text(pipeline, file, entry));
+        out.push_str(&pipeline_text(
+            pipeline,
+            &simulation.diagnostics,
+            file,
+            entry,
+        ));
     }
     for d in simulation.diagnostics.iter().filter(|d| {
         d.event.is_none()
@@ -251,7 +256,12 @@ fn indent(text: &str, prefix: &str) -> String {
     text.lines().map(|l| format!("{prefix}{l}\n")).collect()
 }
 
-fn pipeline_text(p: &PipelineReport, file: &Path, entry: &str) -> String {
+fn pipeline_text(
+    p: &PipelineReport,
+    diagnostics: &[Diagnostic],
+    file: &Path,
+    entry: &str,
+) -> String {
     let status = match p.status {
         Status::Created => "created",
         Status::Skipped => "skipped",
@@ -262,6 +272,11 @@ fn pipeline_text(p: &PipelineReport, file: &Path, entry: &str) -> String {
         "  pipeline #{} ({}, ref {}): {status}\n",
         p.id, p.source, p.ref_name
     );
+    if let (Some(parent), Some(bridge)) = (p.parent, &p.trigger_job) {
+        out.push_str(&format!(
+            "    child of pipeline #{parent}, started by {bridge}\n"
+        ));
+    }
     if let Some(name) = &p.name {
         out.push_str(&format!("    name: {name}\n"));
     }
@@ -286,6 +301,22 @@ fn pipeline_text(p: &PipelineReport, file: &Path, entry: &str) -> String {
             }
             out.push_str(&format!("      + {} ({})\n", job.name, attrs.join(", ")));
             out.push_str(&indent(&job.why, "          "));
+            if let Some(from) = job.artifacts_from.as_ref().filter(|f| !f.is_empty()) {
+                out.push_str(&format!("          artifacts from: {}\n", from.join(", ")));
+            }
+            for (name, value) in &job.dotenv {
+                let shown = value.value.as_deref().unwrap_or("(known at run time)");
+                out.push_str(&format!(
+                    "          dotenv: {name}={shown} (from {}, pipeline #{})\n",
+                    value.from, value.pipeline
+                ));
+            }
+            for d in diagnostics
+                .iter()
+                .filter(|d| d.pipeline == Some(p.id) && d.job.as_deref() == Some(job.name.as_str()))
+            {
+                out.push_str(&indent(&diagnostic_text(d, file, entry), "          ! "));
+            }
         }
     }
     let left_out: Vec<_> = p.jobs.iter().filter(|j| !j.created).collect();

@@ -96,6 +96,9 @@ pub struct Diagnostic {
     pub event: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub job: Option<String>,
+    /// Id of the pipeline the finding belongs to (an event can create several).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pipeline: Option<u64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -126,6 +129,7 @@ impl Diagnostic {
             }),
             event: None,
             job: None,
+            pipeline: None,
         }
     }
 }

@@ -5,6 +5,7 @@
 //! See `docs/ARCHITECTURE.md` for the map of the layers.
 
 pub mod config;
+pub mod dataflow;
 pub mod diagnostic;
 pub mod event;
 pub mod expr;

@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use crate::dataflow::{self, store::Store};
 use crate::diagnostic::{Diagnostic, Finding};
 use crate::event::{
     load_scenario, Event, MergeRequestEvent, PipelineRequest, Project, Push, RefKind, RefTarget,
@@ -23,12 +24,20 @@ pub struct Simulation {
 /// Runs `events` in order against a project whose default branch holds `files`.
 pub fn simulate(project: &Project, files: &Files, events: &[Event]) -> Simulation {
     let mut timeline = Timeline::new(project, files);
+    let mut store = Store::default();
     let mut simulation = Simulation {
         pipelines: Vec::new(),
         diagnostics: Vec::new(),
     };
     for (index, event) in events.iter().enumerate() {
-        run_event(project, &mut timeline, index + 1, event, &mut simulation);
+        run_event(
+            project,
+            &mut timeline,
+            &mut store,
+            index + 1,
+            event,
+            &mut simulation,
+        );
     }
     simulation
 }
@@ -95,7 +104,14 @@ pub fn simulate_event(
         pipelines: Vec::new(),
         diagnostics: Vec::new(),
     };
-    run_event(project, &mut timeline, 1, event, &mut simulation);
+    run_event(
+        project,
+        &mut timeline,
+        &mut Store::default(),
+        1,
+        event,
+        &mut simulation,
+    );
     simulation
 }
 
@@ -116,7 +132,7 @@ pub fn run_scenario(files: &Files, scenario: FileId) -> Simulation {
     let mut simulation = simulate(&scenario.project, &scenario.files, &events);
     for diagnostic in &mut simulation.diagnostics {
         // Event problems point at the event in the scenario file.
-        if let (Some(index), None) = (diagnostic.event, &diagnostic.file) {
+        if let (Some(index), None, None) = (diagnostic.event, &diagnostic.file, &diagnostic.job) {
             if let Some((_, span)) = scenario.events.get(index - 1) {
                 diagnostic.file = Some(files.path(span.file).to_owned());
                 diagnostic.line = span.line;
@@ -132,6 +148,7 @@ pub fn run_scenario(files: &Files, scenario: FileId) -> Simulation {
 fn run_event(
     project: &Project,
     timeline: &mut Timeline,
+    store: &mut Store,
     index: usize,
     event: &Event,
     simulation: &mut Simulation,
@@ -162,36 +179,90 @@ fn run_event(
             return;
         }
     };
-    let first = simulation.pipelines.len();
+    let mut top_level = Vec::with_capacity(requests.len());
     for request in &requests {
-        let id = simulation.pipelines.len() as u64 + 1;
-        let compare_to = |reference: &str| compare(timeline, reference, request);
-        let report = pipeline::create(&pipeline::Request {
-            project,
-            pipeline: request,
-            id,
-            iid: id,
-            compare_to: &compare_to,
-        });
-        // A configuration warning is shown once, at the first pipeline that met it.
-        for warning in &report.warnings {
-            let seen = simulation.diagnostics.iter().any(|d| {
-                d.message == warning.message && d.file == warning.file && d.line == warning.line
-            });
-            if !seen {
-                let mut diagnostic = warning.clone();
-                diagnostic.event = Some(index);
-                simulation.diagnostics.push(diagnostic);
-            }
-        }
-        simulation.pipelines.push(report);
+        top_level.push(simulation.pipelines.len());
+        run_pipeline(project, timeline, store, request, None, 0, simulation);
     }
-    flag_duplicates(
-        index,
-        &requests,
-        &simulation.pipelines[first..],
-        &mut simulation.diagnostics,
+    let outcomes: Vec<(bool, u64)> = top_level
+        .iter()
+        .map(|&i| (simulation.pipelines[i].created, simulation.pipelines[i].id))
+        .collect();
+    flag_duplicates(index, &requests, &outcomes, &mut simulation.diagnostics);
+}
+
+/// Creates one pipeline, follows its data flow, then the child pipelines its trigger jobs start.
+fn run_pipeline(
+    project: &Project,
+    timeline: &Timeline,
+    store: &mut Store,
+    request: &PipelineRequest,
+    parent: Option<(u64, String)>,
+    depth: usize,
+    simulation: &mut Simulation,
+) {
+    let index = request.event;
+    let id = simulation.pipelines.len() as u64 + 1;
+    let compare_to = |reference: &str| compare(timeline, reference, request);
+    let (mut report, composed) = pipeline::create_composed(&pipeline::Request {
+        project,
+        pipeline: request,
+        id,
+        iid: id,
+        compare_to: &compare_to,
+    });
+    if let Some((parent_id, bridge)) = &parent {
+        report.parent = Some(*parent_id);
+        report.trigger_job = Some(bridge.clone());
+    }
+    // A configuration warning is shown once, at the first pipeline that met it.
+    for warning in &report.warnings {
+        let seen = simulation.diagnostics.iter().any(|d| {
+            d.message == warning.message && d.file == warning.file && d.line == warning.line
+        });
+        if !seen {
+            let mut diagnostic = warning.clone();
+            diagnostic.event = Some(index);
+            simulation.diagnostics.push(diagnostic);
+        }
+    }
+    let Some(composed) = composed else {
+        simulation.pipelines.push(report);
+        return;
+    };
+    let flow = dataflow::analyze(
+        &mut report,
+        &dataflow::Input {
+            project,
+            request,
+            composed: &composed,
+            store,
+            depth,
+        },
     );
+    simulation
+        .diagnostics
+        .extend(flow.diagnostics.into_iter().map(|mut d| {
+            d.pipeline = Some(id);
+            d
+        }));
+    for job in flow.stored {
+        store.record(job);
+    }
+    simulation.pipelines.push(report);
+    for child in flow.children {
+        let mut child_project = project.clone();
+        child_project.ci_config_path = child.entry;
+        run_pipeline(
+            &child_project,
+            timeline,
+            store,
+            &child.request,
+            Some((id, child.bridge)),
+            depth + 1,
+            simulation,
+        );
+    }
 }
 
 /// `rules:changes:compare_to`: the paths that differ between the ref's files and the
@@ -224,21 +295,20 @@ fn differing_paths(base: &Files, head: &Files) -> Vec<String> {
 fn flag_duplicates(
     index: usize,
     requests: &[PipelineRequest],
-    reports: &[PipelineReport],
+    outcomes: &[(bool, u64)],
     diagnostics: &mut Vec<Diagnostic>,
 ) {
-    let branch = requests
-        .iter()
-        .zip(reports)
-        .find(|(r, p)| p.created && r.ref_kind == RefKind::Branch && r.source == Source::Push);
-    let Some((branch_request, branch_report)) = branch else {
+    let branch = requests.iter().zip(outcomes).find(|(r, (created, _))| {
+        *created && r.ref_kind == RefKind::Branch && r.source == Source::Push
+    });
+    let Some((branch_request, (_, branch_id))) = branch else {
         return;
     };
-    for (request, report) in requests.iter().zip(reports) {
+    for (request, (created, id)) in requests.iter().zip(outcomes) {
         let Some(mr) = &request.merge_request else {
             continue;
         };
-        if !report.created || mr.source_branch != branch_request.ref_name {
+        if !created || mr.source_branch != branch_request.ref_name {
             continue;
         }
         let mut diagnostic = Diagnostic::resolve(
@@ -246,7 +316,7 @@ fn flag_duplicates(
                 "duplicate-pipelines",
                 format!(
                     "duplicate pipelines: this push to `{}` runs both a branch pipeline (#{}) and a merge request pipeline for !{} (#{})",
-                    branch_request.ref_name, branch_report.id, mr.iid, report.id
+                    branch_request.ref_name, branch_id, mr.iid, id
                 ),
                 None,
             )

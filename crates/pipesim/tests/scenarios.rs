@@ -8,8 +8,10 @@ use pipesim::yaml::{Node, Value as Yaml};
 use pipesim::{simulate::run_scenario, Files};
 use serde_json::Value;
 
-fn fixtures_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/scenarios")
+fn fixtures_dir(kind: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures")
+        .join(kind)
 }
 
 fn scenario_files(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -67,7 +69,7 @@ fn check_pipeline(label: &str, expected: &Value, actual: &Value, failures: &mut 
     let exp = expected.as_object().expect("pipeline expectation is a map");
     for (key, want) in exp {
         match key.as_str() {
-            "event" | "source" | "ref" | "created" | "status" | "name" => {
+            "event" | "source" | "ref" | "created" | "status" | "name" | "parent" => {
                 let got = &actual[key.as_str()];
                 if text(got) != text(want) {
                     failures.push(format!(
@@ -149,25 +151,74 @@ fn check_pipeline(label: &str, expected: &Value, actual: &Value, failures: &mut 
                     };
                     for (field, value) in checks.as_object().expect("job checks map") {
                         let got = &job[field.as_str()];
-                        let ok = match field.as_str() {
-                            "why" => text(got).contains(&text(value)),
-                            "needs" => {
-                                let got: Vec<String> = got
+                        let ok =
+                            match field.as_str() {
+                                "why" => text(got).contains(&text(value)),
+                                "artifacts_from" => {
+                                    let mut got: Vec<String> = got
+                                        .as_array()
+                                        .map(|a| a.iter().map(text).collect())
+                                        .unwrap_or_default();
+                                    let mut want: Vec<String> = value
+                                        .as_array()
+                                        .map(|a| a.iter().map(text).collect())
+                                        .unwrap_or_default();
+                                    got.sort();
+                                    want.sort();
+                                    got == want
+                                }
+                                "dotenv" => {
+                                    value.as_object().expect("dotenv map").iter().all(|(k, v)| {
+                                        let entry = &got[k.as_str()];
+                                        !entry.is_null() && entry["value"] == *v
+                                    })
+                                }
+                                "dotenv_absent" => value
                                     .as_array()
-                                    .map(|a| a.iter().map(text).collect())
-                                    .unwrap_or_default();
-                                let want: Vec<String> = value
-                                    .as_array()
-                                    .map(|a| a.iter().map(text).collect())
-                                    .unwrap_or_default();
-                                got == want
-                            }
-                            _ => text(got) == text(value),
-                        };
+                                    .expect("dotenv_absent list")
+                                    .iter()
+                                    .all(|k| job["dotenv"][text(k).as_str()].is_null()),
+                                "variables" => value
+                                    .as_object()
+                                    .expect("variables map")
+                                    .iter()
+                                    .all(|(k, v)| {
+                                        let winner = job["variables"].as_array().and_then(|rows| {
+                                            rows.iter().find(|r| {
+                                                text(&r["name"]) == *k
+                                                    && r["overridden_by"].is_null()
+                                            })
+                                        });
+                                        match (winner, v) {
+                                            (None, Value::Null) => true,
+                                            (None, _) | (Some(_), Value::Null) => false,
+                                            (Some(row), want) => want
+                                                .as_object()
+                                                .expect("variable expectation map")
+                                                .iter()
+                                                .all(|(f, w)| text(&row[f.as_str()]) == text(w)),
+                                        }
+                                    }),
+                                "needs" => {
+                                    let got: Vec<String> = got
+                                        .as_array()
+                                        .map(|a| a.iter().map(text).collect())
+                                        .unwrap_or_default();
+                                    let want: Vec<String> = value
+                                        .as_array()
+                                        .map(|a| a.iter().map(text).collect())
+                                        .unwrap_or_default();
+                                    got == want
+                                }
+                                _ => text(got) == text(value),
+                            };
                         if !ok {
+                            let got = match field.as_str() {
+                                "variables" | "dotenv_absent" => text(&job["variables"]),
+                                _ => text(got),
+                            };
                             failures.push(format!(
-                                "{label}: job {name:?} {field} is {}, expected {}",
-                                text(got),
+                                "{label}: job {name:?} {field} is {got}, expected {}",
                                 text(value)
                             ));
                         }
@@ -262,10 +313,21 @@ fn check(path: &Path) -> Vec<String> {
     failures
 }
 
+/// Pipeline creation: which pipelines and jobs each event gives.
 #[test]
 fn scenario_fixtures() {
+    run_all("scenarios");
+}
+
+/// Data flow: artifacts, dotenv, variables, downstream pipelines, cross-pipeline breaks.
+#[test]
+fn dataflow_fixtures() {
+    run_all("dataflow");
+}
+
+fn run_all(kind: &str) {
     let mut paths = Vec::new();
-    scenario_files(&fixtures_dir(), &mut paths);
+    scenario_files(&fixtures_dir(kind), &mut paths);
     assert!(!paths.is_empty(), "no scenario fixtures found");
     let only = std::env::var("PIPESIM_FIXTURE").ok();
     let mut failures = Vec::new();

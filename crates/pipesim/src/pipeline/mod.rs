@@ -21,7 +21,7 @@ use crate::event::{variables as predefined, PipelineRequest, Project};
 use crate::source::Files;
 use crate::yaml::{Node, Value};
 
-pub use report::{JobReport, PipelineReport, Status};
+pub use report::{DotenvValue, JobReport, PipelineReport, Status, VariableRow};
 pub use rules::Check;
 use rules::ClauseContext;
 use scope::{inherited_variables, yaml_variables, PipelineScope, Scope};
@@ -45,11 +45,35 @@ pub struct Request<'a> {
     pub compare_to: &'a dyn Fn(&str) -> Option<Vec<String>>,
 }
 
+/// What a created pipeline was made from, for the data-flow layer.
+pub struct Composed {
+    /// The configuration with `default:` applied to jobs.
+    pub expanded: Node,
+    pub normalized: config::Normalized,
+    /// Top-level `variables:` after `workflow:rules:variables`.
+    pub root_variables: Vec<(String, String)>,
+    /// Project and pipeline predefined variables.
+    pub predefined: Vec<(String, String)>,
+    /// The files the configuration was read from, bundled templates included.
+    pub files: Files,
+}
+
 /// Creates one pipeline the way GitLab's `CreatePipelineService` chain does.
 pub fn create(request: &Request) -> PipelineReport {
+    create_composed(request).0
+}
+
+/// [`create`], also returning what a created pipeline was composed from.
+pub fn create_composed(request: &Request) -> (PipelineReport, Option<Composed>) {
+    let mut composed = None;
+    let report = create_into(request, &mut composed);
+    (report, composed)
+}
+
+fn create_into(request: &Request, composed: &mut Option<Composed>) -> PipelineReport {
     let pipeline = request.pipeline;
     let predefined = predefined::predefined(request.project, pipeline, request.iid);
-    let scope = PipelineScope::new(request.project, pipeline, predefined);
+    let scope = PipelineScope::new(request.project, pipeline, predefined.clone());
     let mut report = PipelineReport {
         event: pipeline.event,
         id: request.id,
@@ -66,6 +90,8 @@ pub fn create(request: &Request) -> PipelineReport {
         status: Status::NotCreated,
         reason: String::new(),
         name: None,
+        parent: None,
+        trigger_job: None,
         workflow: Vec::new(),
         errors: Vec::new(),
         warnings: Vec::new(),
@@ -247,13 +273,15 @@ pub fn create(request: &Request) -> PipelineReport {
     for seed in seeds {
         let mut job = seed.report;
         if let Some(needs) = seed.needs {
-            job.needs = Some(
-                needs
-                    .into_iter()
-                    .filter(|n| included.contains(&n.name))
-                    .map(|n| n.name)
-                    .collect(),
-            );
+            let present: Vec<_> = needs
+                .into_iter()
+                .filter(|n| included.contains(&n.name))
+                .collect();
+            job.need_artifacts = present
+                .iter()
+                .map(|n| (n.name.clone(), n.artifacts))
+                .collect();
+            job.needs = Some(present.into_iter().map(|n| n.name).collect());
         }
         jobs.push(job);
     }
@@ -284,6 +312,15 @@ pub fn create(request: &Request) -> PipelineReport {
     report.created = true;
     report.status = Status::Created;
     report.reason = explain::created(&report, has_workflow_rules);
+    let normalized = normalized.clone();
+    let expanded = expanded.clone();
+    *composed = Some(Composed {
+        expanded,
+        normalized,
+        root_variables,
+        predefined,
+        files: loaded.files,
+    });
     report
 }
 
@@ -337,8 +374,12 @@ fn seed_job(
         why: String::new(),
         checks: Vec::new(),
         needs: None,
+        need_artifacts: Vec::new(),
         rule_variables: Vec::new(),
         interruptible: node.get("interruptible").and_then(Node::as_bool),
+        artifacts_from: None,
+        dotenv: BTreeMap::new(),
+        variables: Vec::new(),
     };
     let mut needs = node
         .get("needs")
@@ -553,6 +594,7 @@ fn message(text: impl Into<String>) -> Diagnostic {
         related: None,
         event: None,
         job: None,
+        pipeline: None,
     }
 }
 

@@ -50,6 +50,11 @@ pub struct PipelineReport {
     /// `workflow:name` after expansion (`CI_PIPELINE_NAME`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// The pipeline whose trigger job started this one (child pipelines).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trigger_job: Option<String>,
     /// The `workflow:rules` decision, when the configuration has them.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub workflow: Vec<Check>,
@@ -85,9 +90,44 @@ pub struct JobReport {
     /// Same-pipeline jobs this job needs, after rules (`None`: no `needs`, stage order
     /// applies; empty: `needs: []`).
     pub needs: Option<Vec<String>>,
+    /// The same needs with their `artifacts:` flag, for the data-flow layer.
+    #[serde(skip)]
+    pub need_artifacts: Vec<(String, bool)>,
     /// Variables `rules:variables` of the matched rule set.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub rule_variables: Vec<(String, String)>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub interruptible: Option<bool>,
+    /// Same-pipeline jobs whose artifacts this job downloads (created jobs only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub artifacts_from: Option<Vec<String>>,
+    /// Variables this job receives through dotenv reports.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub dotenv: BTreeMap<String, DotenvValue>,
+    /// Every definition of every variable the job sets or receives, with the winner of each.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub variables: Vec<VariableRow>,
+}
+
+/// A variable a job receives from a dotenv report.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct DotenvValue {
+    /// `None` when the value is only known at run time.
+    pub value: Option<String>,
+    pub from: String,
+    pub pipeline: u64,
+}
+
+/// One definition of a variable in a job's environment.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct VariableRow {
+    pub name: String,
+    /// `None` when only known at run time.
+    pub value: Option<String>,
+    /// predefined, global, workflow, job, matrix, rules, dotenv, project, pipeline, schedule,
+    /// upstream.
+    pub source: String,
+    /// The source of the definition that wins, when this one loses.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub overridden_by: Option<String>,
 }

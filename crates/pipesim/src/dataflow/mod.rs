@@ -1,0 +1,1082 @@
+//! Data flow: what each job of a created pipeline receives — artifacts, dotenv variables, its
+//! final variable table — and where passing data breaks: a `dependencies` entry whose job is not
+//! in the pipeline, a file the runner's git clean removed, a dotenv variable that never
+//! arrives, a `needs:project` with nothing to find. Also the downstream (child) pipelines that
+//! trigger jobs start.
+//!
+//! Sources: app/models/ci/build_dependencies.rb (+ the EE module), app/models/ci/build.rb
+//! `valid_dependency?`, lib/gitlab/ci/variables/builder.rb `scoped_variables`,
+//! lib/gitlab/ci/variables/downstream/generator.rb, app/models/ci/bridge.rb,
+//! doc/ci/variables/dotenv_variables.md, doc/ci/yaml/_index.md (artifacts, dependencies, needs,
+//! trigger), and the runner's fetch step (`git clean -ffdx`, see ../shared/gitlab-semantics.md §6).
+
+pub mod dotenv;
+pub mod script;
+pub mod store;
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::config::NormalizedJob;
+use crate::diagnostic::{Diagnostic, Finding};
+use crate::event::{PipelineRequest, Project, Source};
+use crate::glob::fnmatch;
+use crate::pipeline::{Composed, DotenvValue, JobReport, PipelineReport, VariableRow};
+use crate::source::Files;
+use crate::yaml::{Node, Value};
+
+use store::{Store, StoredJob};
+
+/// Precedence tier of each source, lowest first (builder.rb `scoped_variables`).
+fn tier(source: &str) -> u8 {
+    match source {
+        "predefined" => 0,
+        "global" => 1,
+        "workflow" => 2,
+        "job" => 3,
+        "matrix" => 4,
+        "rules" => 5,
+        "dotenv" => 6,
+        "project" => 7,
+        "pipeline" | "upstream" => 8,
+        "schedule" => 9,
+        _ => 0,
+    }
+}
+
+/// A child pipeline a trigger job asks for.
+pub struct ChildRequest {
+    pub bridge: String,
+    pub request: PipelineRequest,
+    /// Path of the generated root file that includes the trigger's files.
+    pub entry: String,
+}
+
+/// What data-flow analysis adds to one pipeline.
+pub struct Flow {
+    pub diagnostics: Vec<Diagnostic>,
+    pub stored: Vec<StoredJob>,
+    pub children: Vec<ChildRequest>,
+}
+
+/// What a job leaves behind for others.
+struct Produced {
+    runs: bool,
+    artifact_paths: Vec<String>,
+    has_artifacts: bool,
+    dotenv: Vec<(String, Option<String>)>,
+    /// Keys the script writes to its dotenv report, even when GitLab rejects the report.
+    dotenv_attempted: Vec<String>,
+    /// GitLab's reason for rejecting the dotenv report.
+    dotenv_rejected: Option<String>,
+    /// Paths the script writes, declared as artifacts or not.
+    writes: Vec<String>,
+}
+
+/// Whether an `artifacts:paths` entry (a path or glob, or a directory) delivers `path`.
+pub fn artifact_covers(pattern: &str, path: &str) -> bool {
+    let pattern = pattern.trim_start_matches("./").trim_end_matches('/');
+    let path = path.trim_start_matches("./");
+    pattern == path
+        || fnmatch(pattern, path)
+        || path
+            .strip_prefix(pattern)
+            .is_some_and(|rest| rest.starts_with('/'))
+}
+
+fn strings(node: Option<&Node>) -> Vec<String> {
+    match node.map(|n| &n.value) {
+        Some(Value::Seq(items)) => {
+            let mut out = Vec::new();
+            for item in items {
+                match &item.value {
+                    Value::Seq(_) => out.extend(strings(Some(item))),
+                    _ => out.extend(item.scalar_to_s()),
+                }
+            }
+            out
+        }
+        Some(_) => node.and_then(Node::scalar_to_s).into_iter().collect(),
+        None => Vec::new(),
+    }
+}
+
+fn script_lines(node: &Node) -> Vec<String> {
+    let mut lines = strings(node.get("before_script"));
+    lines.extend(strings(node.get("script")));
+    lines
+}
+
+/// Whether a created job is assumed to run and succeed: manual jobs wait for someone,
+/// `on_failure` jobs run only when something failed.
+fn assumed_to_run(job: &JobReport) -> bool {
+    job.created && !matches!(job.when.as_str(), "manual" | "on_failure")
+}
+
+pub struct Input<'a> {
+    pub project: &'a Project,
+    pub request: &'a PipelineRequest,
+    pub composed: &'a Composed,
+    pub store: &'a Store,
+    /// How deep in a parent/child hierarchy this pipeline is (0 for a top-level pipeline).
+    pub depth: usize,
+}
+
+/// Analyses one created pipeline, filling each created job's `artifacts_from`, `dotenv` and
+/// `variables`.
+pub fn analyze(report: &mut PipelineReport, input: &Input) -> Flow {
+    let composed = input.composed;
+    let normalized: HashMap<&str, &NormalizedJob> = composed
+        .normalized
+        .jobs
+        .iter()
+        .map(|j| (j.name.as_str(), j))
+        .collect();
+    let node_of = |name: &str| -> Option<&Node> {
+        normalized
+            .get(name)
+            .and_then(|j| composed.expanded.get(&j.base_name))
+    };
+    let stage_index = |stage: &str| {
+        composed
+            .normalized
+            .stages
+            .iter()
+            .position(|s| s == stage)
+            .unwrap_or(usize::MAX)
+    };
+
+    let mut produced: HashMap<String, Produced> = HashMap::new();
+    let mut diagnostics = Vec::new();
+    for job in report.jobs.iter().filter(|j| j.created) {
+        let Some(node) = node_of(&job.name) else {
+            continue;
+        };
+        let facts = script::analyze(&script_lines(node));
+        let artifacts = node.get("artifacts");
+        let mut paths = strings(artifacts.and_then(|a| a.get("paths")));
+        let artifacts_when = artifacts
+            .and_then(|a| a.get("when"))
+            .and_then(Node::scalar_to_s)
+            .unwrap_or_else(|| "on_success".to_owned());
+        let untracked = artifacts
+            .and_then(|a| a.get("untracked"))
+            .and_then(Node::as_bool)
+            .unwrap_or(false);
+        let dotenv_files = strings(
+            artifacts
+                .and_then(|a| a.get("reports"))
+                .and_then(|r| r.get("dotenv")),
+        );
+        let writes: Vec<String> = facts.writes.iter().map(|w| w.path.clone()).collect();
+        if untracked {
+            // `artifacts:untracked` uploads every untracked file the job leaves.
+            paths.extend(writes.iter().cloned());
+        }
+        // `artifacts:when: on_failure` uploads nothing from a job that succeeds; reports are
+        // always uploaded (doc/ci/yaml/_index.md artifacts:when, artifacts:reports).
+        if artifacts_when == "on_failure" {
+            paths.clear();
+        }
+        let mut dotenv = Vec::new();
+        let mut dotenv_rejected = None;
+        for file in &dotenv_files {
+            let file_writes: Vec<_> = facts
+                .writes
+                .iter()
+                .filter(|w| artifact_covers(&w.path, file))
+                .collect();
+            if file_writes.is_empty() {
+                diagnostics.push(job_diagnostic(
+                    report.event,
+                    &job.name,
+                    Finding::warning(
+                        "dotenv-unknown",
+                        format!("pipesim cannot see what {} writes to {file}", job.name),
+                        None,
+                    )
+                    .explain(format!(
+                        "`artifacts:reports:dotenv: {file}` names the file, but no line of the script visibly writes it (`echo \"KEY=value\" > {file}`), so its variables are known only at run time. If the file does not exist when the job ends, GitLab uploads no dotenv report."
+                    )),
+                ));
+            }
+            let mut text = String::new();
+            let mut known = true;
+            for write in file_writes {
+                if !write.append {
+                    dotenv.clear();
+                    text.clear();
+                }
+                known &= write.complete;
+                for entry in &write.entries {
+                    dotenv.retain(|(k, _): &(String, Option<String>)| *k != entry.key);
+                    dotenv.push((entry.key.clone(), entry.value.clone()));
+                    text.push_str(&entry.raw);
+                    text.push('\n');
+                }
+            }
+            if known && !text.is_empty() {
+                let limit = dotenv::max_variables(input.project.tier.as_str(), false);
+                if let Err(error) = dotenv::parse(&text, limit) {
+                    diagnostics.push(job_diagnostic(
+                        report.event,
+                        &job.name,
+                        Finding::error("dotenv-invalid", error.message.clone(), None)
+                            .explain(error.explanation.clone()),
+                    ));
+                    dotenv_rejected = Some(error.message.clone());
+                }
+            }
+        }
+        let dotenv_attempted: Vec<String> = dotenv.iter().map(|(k, _)| k.clone()).collect();
+        if dotenv_rejected.is_some() {
+            dotenv.clear();
+        }
+        let has_artifacts = !paths.is_empty() || !dotenv_files.is_empty() || artifacts.is_some();
+        produced.insert(
+            job.name.clone(),
+            Produced {
+                runs: assumed_to_run(job),
+                artifact_paths: paths,
+                has_artifacts,
+                dotenv,
+                dotenv_attempted,
+                dotenv_rejected,
+                writes,
+            },
+        );
+    }
+
+    let created: Vec<(String, String)> = report
+        .jobs
+        .iter()
+        .filter(|j| j.created)
+        .map(|j| (j.name.clone(), j.stage.clone()))
+        .collect();
+    let mut stored = Vec::new();
+    let mut children = Vec::new();
+    let pipeline_id = report.id;
+    for index in 0..report.jobs.len() {
+        if !report.jobs[index].created {
+            continue;
+        }
+        let name = report.jobs[index].name.clone();
+        let Some(node) = node_of(&name) else { continue };
+        let job_stage = stage_index(&report.jobs[index].stage);
+
+        // build_dependencies.rb `local`.
+        let declared = node.get("dependencies").map(|d| strings(Some(d)));
+        let mut deps: Vec<String> = match (&declared, &report.jobs[index].needs) {
+            (Some(list), _) if list.is_empty() => Vec::new(),
+            (_, Some(_)) => report.jobs[index]
+                .need_artifacts
+                .iter()
+                .filter(|(_, artifacts)| *artifacts)
+                .map(|(n, _)| n.clone())
+                .collect(),
+            _ => created
+                .iter()
+                .filter(|(_, stage)| stage_index(stage) < job_stage)
+                .map(|(n, _)| n.clone())
+                .collect(),
+        };
+        if let Some(list) = &declared {
+            let mut wanted = Vec::new();
+            for dependency in list {
+                let names = composed.normalized.expand_name(dependency);
+                let present: Vec<&String> =
+                    names.iter().filter(|n| produced.contains_key(*n)).collect();
+                if present.is_empty() {
+                    diagnostics.push(missing_dependency(report, &name, dependency, input.store));
+                }
+                wanted.extend(names);
+            }
+            deps.retain(|d| wanted.contains(d));
+        }
+
+        let mut artifacts_from = Vec::new();
+        let mut received_paths: Vec<String> = Vec::new();
+        let mut dotenv_in: BTreeMap<String, DotenvValue> = BTreeMap::new();
+        for dep in &deps {
+            let Some(p) = produced.get(dep) else { continue };
+            if !p.runs {
+                continue;
+            }
+            if p.has_artifacts {
+                artifacts_from.push(dep.clone());
+            }
+            received_paths.extend(p.artifact_paths.iter().cloned());
+            for (key, value) in &p.dotenv {
+                dotenv_in.insert(
+                    key.clone(),
+                    DotenvValue {
+                        value: value.clone(),
+                        from: dep.clone(),
+                        pipeline: pipeline_id,
+                    },
+                );
+            }
+        }
+
+        // needs:project and needs:pipeline:job (cross-pipeline dependencies).
+        let cross = cross_pipeline_needs(node);
+        let job_scope_values =
+            simple_values(input, composed, &report.jobs[index], node, &normalized);
+        for need in &cross {
+            let expand = |s: &str| expand_all(s, &job_scope_values, pipeline_id);
+            match need {
+                CrossNeed::Project {
+                    project,
+                    job,
+                    reference,
+                    artifacts,
+                } => {
+                    let (project, job, reference) =
+                        (expand(project), expand(job), expand(reference));
+                    let found = resolve_needs_project(
+                        report,
+                        input,
+                        &name,
+                        &project,
+                        &job,
+                        &reference,
+                        &mut diagnostics,
+                    );
+                    if let (Some(found), true) = (found, *artifacts) {
+                        received_paths.extend(found.artifact_paths.iter().cloned());
+                        for (key, value) in &found.dotenv {
+                            dotenv_in.insert(
+                                key.clone(),
+                                DotenvValue {
+                                    value: value.clone(),
+                                    from: found.job.clone(),
+                                    pipeline: found.pipeline,
+                                },
+                            );
+                        }
+                    }
+                }
+                CrossNeed::Pipeline {
+                    pipeline,
+                    job,
+                    artifacts,
+                } => {
+                    let pipeline_text = expand(pipeline);
+                    let found = pipeline_text.parse::<u64>().ok().and_then(|id| {
+                        input
+                            .store
+                            .runs_of(job)
+                            .into_iter()
+                            .find(|r| r.pipeline == id && r.succeeded)
+                    });
+                    match found {
+                        Some(found) if *artifacts => {
+                            received_paths.extend(found.artifact_paths.iter().cloned());
+                            for (key, value) in &found.dotenv {
+                                dotenv_in.insert(
+                                    key.clone(),
+                                    DotenvValue {
+                                        value: value.clone(),
+                                        from: found.job.clone(),
+                                        pipeline: found.pipeline,
+                                    },
+                                );
+                            }
+                        }
+                        Some(_) => {}
+                        None => diagnostics.push(job_diagnostic(
+                            report.event,
+                            &name,
+                            Finding::error(
+                                "needs-pipeline-not-found",
+                                MISSING_DEPENDENCY.to_owned(),
+                                Some(node.span),
+                            )
+                            .explain(format!(
+                                "`needs: [{{pipeline: {pipeline}, job: {job}}}]` looks for a successful `{job}` in pipeline `{pipeline_text}` of the same parent/child hierarchy and finds none, so the job fails before its script runs (missing_dependency_failure). Pass the parent's id from the trigger job (`variables: {{PARENT_PIPELINE_ID: $CI_PIPELINE_ID}}`) and make sure `{job}` runs and succeeds in that pipeline."
+                            )),
+                        )),
+                    }
+                }
+            }
+        }
+
+        let table = variable_table(
+            input,
+            composed,
+            &report.jobs[index],
+            node,
+            &normalized,
+            &dotenv_in,
+        );
+        let facts = script::analyze(&script_lines(node));
+        // A job whose cross-pipeline dependency is missing never starts its script.
+        let fails_to_start = diagnostics.iter().any(|d| {
+            d.job.as_deref() == Some(name.as_str())
+                && d.message == MISSING_DEPENDENCY
+                && d.severity == crate::Severity::Error
+        });
+        if !fails_to_start {
+            file_checks(
+                report,
+                input,
+                &name,
+                &facts,
+                &received_paths,
+                &produced,
+                &mut diagnostics,
+            );
+            let read = variables_read(&script_lines(node));
+            variable_checks(
+                report,
+                input,
+                &name,
+                &facts,
+                &read,
+                &table,
+                &produced,
+                &mut diagnostics,
+            );
+        }
+
+        if report.jobs[index].kind == "trigger" && report.jobs[index].when != "manual" {
+            if let Some(child) = child_request(input, report, &report.jobs[index], node, &table) {
+                children.push(child);
+            } else if let Some(diagnostic) = downstream_note(report, &report.jobs[index], node) {
+                diagnostics.push(diagnostic);
+            }
+        }
+
+        let job = &mut report.jobs[index];
+        job.artifacts_from = Some(artifacts_from);
+        job.dotenv = dotenv_in;
+        job.variables = table;
+        if let Some(p) = produced.get(&name) {
+            stored.push(StoredJob {
+                pipeline: pipeline_id,
+                event: report.event,
+                source: report.source.clone(),
+                ref_name: report.ref_name.clone(),
+                job: name.clone(),
+                succeeded: p.runs,
+                artifact_paths: p.artifact_paths.clone(),
+                dotenv: p.dotenv.clone(),
+            });
+        }
+    }
+    Flow {
+        diagnostics,
+        stored,
+        children,
+    }
+}
+
+/// GitLab's job failure text for `missing_dependency_failure` (app/serializers/
+/// build_details_entity.rb); the list names only invalid same-pipeline dependencies, so it is
+/// empty for cross-pipeline ones.
+pub const MISSING_DEPENDENCY: &str =
+    "This job depends on other jobs with expired/erased artifacts: ";
+
+fn job_diagnostic(event: usize, job: &str, finding: Finding) -> Diagnostic {
+    job_diagnostic_in(event, job, finding, &Files::new())
+}
+
+/// A diagnostic about a job, pointing into the configuration files when it has a span.
+fn job_diagnostic_in(event: usize, job: &str, finding: Finding, files: &Files) -> Diagnostic {
+    let mut diagnostic = Diagnostic::resolve(finding, files);
+    diagnostic.event = Some(event);
+    diagnostic.job = Some(job.to_owned());
+    diagnostic
+}
+
+fn describe_run(run: &StoredJob) -> String {
+    format!(
+        "pipeline #{} ({}, ref {}, event {})",
+        run.pipeline, run.source, run.ref_name, run.event
+    )
+}
+
+fn missing_dependency(
+    report: &PipelineReport,
+    job: &str,
+    dependency: &str,
+    store: &Store,
+) -> Diagnostic {
+    let why = report
+        .jobs
+        .iter()
+        .find(|j| j.name == dependency)
+        .map(|j| format!(" Why `{dependency}` is not here: {}", j.why))
+        .unwrap_or_default();
+    let elsewhere = match store.runs_of(dependency).first() {
+        Some(run) => format!(
+            " `{dependency}` last ran in {}. Artifacts and dotenv variables belong to the pipeline that made them: `dependencies` and `needs` only reach jobs of the same pipeline, so nothing from that run gets here.",
+            describe_run(run)
+        ),
+        None => String::new(),
+    };
+    job_diagnostic(
+        report.event,
+        job,
+        Finding::warning(
+            "dependency-not-in-pipeline",
+            format!("`dependencies: [{dependency}]`: `{dependency}` is not in this pipeline, so `{job}` receives no artifacts and no dotenv variables from it"),
+            None,
+        )
+        .explain(format!(
+            "GitLab gives no error for this: the job runs, and whatever it expected from `{dependency}` is simply missing.{why}{elsewhere} Fix: make `{dependency}` run in this pipeline too (give it a rule that matches here) so `{job}` can depend on it, or produce the value in `{job}` itself."
+        )),
+    )
+}
+
+enum CrossNeed {
+    Project {
+        project: String,
+        job: String,
+        reference: String,
+        artifacts: bool,
+    },
+    Pipeline {
+        pipeline: String,
+        job: String,
+        artifacts: bool,
+    },
+}
+
+fn cross_pipeline_needs(node: &Node) -> Vec<CrossNeed> {
+    let mut out = Vec::new();
+    let Some(needs) = node.get("needs") else {
+        return out;
+    };
+    let mut items = Vec::new();
+    match &needs.value {
+        Value::Seq(list) => crate::config::validate::flatten_seq(list, &mut items),
+        Value::Map(_) => items.push(needs),
+        _ => {}
+    }
+    for item in items {
+        let text = |key: &str| item.get(key).and_then(Node::scalar_to_s);
+        let artifacts = item
+            .get("artifacts")
+            .and_then(Node::as_bool)
+            .unwrap_or(true);
+        if let (Some(project), Some(job)) = (text("project"), text("job")) {
+            out.push(CrossNeed::Project {
+                project,
+                job,
+                reference: text("ref").unwrap_or_default(),
+                artifacts,
+            });
+        } else if let (Some(pipeline), Some(job)) = (text("pipeline"), text("job")) {
+            out.push(CrossNeed::Pipeline {
+                pipeline,
+                job,
+                artifacts,
+            });
+        }
+    }
+    out
+}
+
+fn resolve_needs_project<'s>(
+    report: &PipelineReport,
+    input: &'s Input,
+    job: &str,
+    project: &str,
+    needed: &str,
+    reference: &str,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<&'s StoredJob> {
+    let paid = input.project.tier.is_paid();
+    if !paid {
+        diagnostics.push(job_diagnostic(
+            report.event,
+            job,
+            Finding::error("needs-project-tier", MISSING_DEPENDENCY.to_owned(), None).explain(format!(
+                "`needs:project` is a GitLab Premium feature (cross_project_pipelines); on the {} tier GitLab finds no cross-project dependency, so `{job}` fails before its script runs (missing_dependency_failure).",
+                input.project.tier.as_str()
+            )),
+        ));
+    }
+    if project != input.project.path {
+        diagnostics.push(job_diagnostic(
+            report.event,
+            job,
+            Finding::info(
+                "needs-project-unknown",
+                format!("pipesim cannot see project {project}; it assumes `{needed}` has artifacts on `{reference}` there"),
+                None,
+            ),
+        ));
+        return None;
+    }
+    let found = input.store.latest_success(needed, reference);
+    if found.is_none() {
+        let runs = input.store.runs_of(needed);
+        let elsewhere = if runs.is_empty() {
+            format!(" `{needed}` has not run in any earlier pipeline of this timeline.")
+        } else {
+            let listed: Vec<String> = runs.iter().take(3).map(|r| describe_run(r)).collect();
+            format!(
+                " `{needed}` ran in {} — not on `{reference}`. A job's ref is its pipeline's ref: jobs of merge request pipelines have `refs/merge-requests/<iid>/head`, never the branch name.",
+                listed.join(", ")
+            )
+        };
+        if paid {
+            diagnostics.push(job_diagnostic(
+                report.event,
+                job,
+                Finding::error("needs-project-not-found", MISSING_DEPENDENCY.to_owned(), None)
+                    .explain(format!(
+                        "`needs:project` takes the latest successful `{needed}` whose job ref is `{reference}` in {project}, and there is none, so `{job}` fails before its script runs (missing_dependency_failure).{elsewhere} Fix: build the value in this pipeline (run `{needed}` here and use `needs: [{needed}]`), or point `ref` at where the job really runs."
+                    )),
+            ));
+        } else {
+            diagnostics.push(job_diagnostic(
+                report.event,
+                job,
+                Finding::error("needs-project-not-found", MISSING_DEPENDENCY.to_owned(), None)
+                    .explain(format!(
+                        "Even on Premium this need would fail: `needs:project` takes the latest successful `{needed}` whose job ref is `{reference}`, and there is none.{elsewhere} Fix: build the value in this pipeline (run `{needed}` here and use `needs: [{needed}]`)."
+                    )),
+            ));
+        }
+    }
+    if paid {
+        found
+    } else {
+        None
+    }
+}
+
+/// Values a job's expressions may expand: predefined, configuration, project and pipeline
+/// variables (no dotenv: it is only known when the job runs).
+fn simple_values(
+    input: &Input,
+    composed: &Composed,
+    job: &JobReport,
+    node: &Node,
+    normalized: &HashMap<&str, &NormalizedJob>,
+) -> HashMap<String, String> {
+    let mut values: HashMap<String, String> = composed.predefined.iter().cloned().collect();
+    values.extend(
+        variable_table(input, composed, job, node, normalized, &BTreeMap::new())
+            .into_iter()
+            .filter(|r| r.overridden_by.is_none())
+            .filter_map(|r| r.value.map(|v| (r.name, v))),
+    );
+    values
+}
+
+/// `$VAR`/`${VAR}` expansion against known values; `CI_PIPELINE_ID` (persisted) is the
+/// pipeline's id here.
+fn expand_all(text: &str, values: &HashMap<String, String>, pipeline_id: u64) -> String {
+    let mut out = String::with_capacity(text.len());
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'$' {
+            let braced = bytes.get(i + 1) == Some(&b'{');
+            let start = if braced { i + 2 } else { i + 1 };
+            let len = bytes[start..]
+                .iter()
+                .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
+                .count();
+            let end = start + len;
+            let closed = !braced || bytes.get(end) == Some(&b'}');
+            if len > 0 && closed {
+                let name = &text[start..end];
+                let value = if name == "CI_PIPELINE_ID" {
+                    Some(pipeline_id.to_string())
+                } else {
+                    values.get(name).cloned()
+                };
+                if let Some(value) = value {
+                    out.push_str(&value);
+                }
+                i = if braced { end + 1 } else { end };
+                continue;
+            }
+        }
+        let ch = text[i..].chars().next().unwrap_or(' ');
+        out.push(ch);
+        i += ch.len_utf8();
+    }
+    out
+}
+
+/// The job's variables by source, with the winner of each name (builder.rb
+/// `scoped_variables` order).
+fn variable_table(
+    input: &Input,
+    composed: &Composed,
+    job: &JobReport,
+    node: &Node,
+    normalized: &HashMap<&str, &NormalizedJob>,
+    dotenv: &BTreeMap<String, DotenvValue>,
+) -> Vec<VariableRow> {
+    use crate::pipeline::scope::{inherited_variables, yaml_variables};
+    let mut rows: Vec<VariableRow> = Vec::new();
+    let mut add = |name: &str, value: Option<String>, source: &str| {
+        rows.push(VariableRow {
+            name: name.to_owned(),
+            value,
+            source: source.to_owned(),
+            overridden_by: None,
+        });
+    };
+    let normalized_job = normalized.get(job.name.as_str());
+    add("CI_JOB_NAME", Some(job.name.clone()), "predefined");
+    add("CI_JOB_STAGE", Some(job.stage.clone()), "predefined");
+    let written_globals = yaml_variables(composed.expanded.get("variables"));
+    for (key, value) in inherited_variables(&composed.root_variables, node) {
+        let source = if written_globals
+            .iter()
+            .any(|(k, v)| *k == key && *v == value)
+        {
+            "global"
+        } else {
+            "workflow"
+        };
+        add(&key, Some(value), source);
+    }
+    for (key, value) in yaml_variables(node.get("variables")) {
+        add(&key, Some(value), "job");
+    }
+    if let Some(j) = normalized_job {
+        for (key, value) in &j.matrix_variables {
+            add(key, Some(value.clone()), "matrix");
+        }
+    }
+    for (key, value) in &job.rule_variables {
+        add(key, Some(value.clone()), "rules");
+    }
+    for (key, value) in dotenv {
+        add(key, value.value.clone(), "dotenv");
+    }
+    for variable in &input.project.variables {
+        if variable.protected && !input.request.protected {
+            continue;
+        }
+        add(&variable.key, Some(variable.value.clone()), "project");
+    }
+    let pipeline_source = match input.request.source {
+        Source::Schedule => "schedule",
+        Source::ParentPipeline | Source::Pipeline => "upstream",
+        _ => "pipeline",
+    };
+    for (key, value) in &input.request.pipeline_variables {
+        add(key, Some(value.clone()), pipeline_source);
+    }
+    // Predefined variables matter in the table only where something overrides them.
+    for (key, value) in &composed.predefined {
+        if rows.iter().any(|r| r.name == *key) {
+            rows.push(VariableRow {
+                name: key.clone(),
+                value: Some(value.clone()),
+                source: "predefined".to_owned(),
+                overridden_by: None,
+            });
+        }
+    }
+    // Stable sort: within a name, the later definition of the same tier wins.
+    rows.sort_by(|a, b| {
+        a.name
+            .cmp(&b.name)
+            .then(tier(&a.source).cmp(&tier(&b.source)))
+    });
+    let mut i = 0;
+    while i < rows.len() {
+        let mut j = i;
+        while j + 1 < rows.len() && rows[j + 1].name == rows[i].name {
+            j += 1;
+        }
+        let winner = rows[j].source.clone();
+        for row in &mut rows[i..j] {
+            row.overridden_by = Some(winner.clone());
+        }
+        i = j + 1;
+    }
+    rows
+}
+
+/// Files a script reads that nothing this job receives provides: the runner starts from a
+/// clean checkout (`git clean -ffdx`), so only tracked files, artifacts and cache are there.
+fn file_checks(
+    report: &PipelineReport,
+    input: &Input,
+    job: &str,
+    facts: &script::ScriptFacts,
+    received: &[String],
+    produced: &HashMap<String, Produced>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    for read in &facts.reads {
+        let path = &read.path;
+        if path.contains('$') || path.is_empty() || path.starts_with('/') || path.starts_with('~') {
+            continue;
+        }
+        let written_here = facts
+            .writes
+            .iter()
+            .any(|w| w.command <= read.command && artifact_covers(&w.path, path));
+        let tracked = input.request.files.find(path).is_some();
+        if written_here || tracked || received.iter().any(|p| artifact_covers(p, path)) {
+            continue;
+        }
+        let mut origin = String::new();
+        for (name, p) in produced {
+            if name == job {
+                continue;
+            }
+            if p.artifact_paths.iter().any(|a| artifact_covers(a, path)) {
+                origin = format!(" `{name}` in this pipeline uploads it as an artifact, but `{job}` does not receive that job's artifacts (check `dependencies`/`needs` and stages).");
+                break;
+            }
+            if p.writes.iter().any(|w| artifact_covers(w, path)) {
+                origin = format!(" `{name}` writes it but does not declare it in `artifacts:paths`, so it stays in that job's working directory and is cleaned away.");
+                break;
+            }
+        }
+        if origin.is_empty() {
+            if let Some(run) = input.store.artifact_producers(path).first() {
+                origin = format!(
+                    " It was an artifact of `{}` in {}: artifacts stay with the pipeline that made them.",
+                    run.job,
+                    describe_run(run)
+                );
+            }
+        }
+        diagnostics.push(job_diagnostic(
+            report.event,
+            job,
+            Finding::warning(
+                "file-not-provided",
+                format!("`{}` reads {path}, which is not in {job}'s working directory", read.how),
+                None,
+            )
+            .explain(format!(
+                "Each job starts from a fresh checkout: the runner's `git clean -ffdx` deletes files earlier jobs left behind (the log shows `Removing {path}`), and only tracked files, the artifacts of the jobs this one depends on, and cache are restored.{origin} Fix: produce {path} in a job of this pipeline, list it in `artifacts:paths` (or `artifacts:reports:dotenv` for variables) and make `{job}` depend on that job."
+            )),
+        ));
+    }
+}
+
+/// Names of `$VAR` / `${VAR}` the commands expand (outside single quotes, where the shell
+/// leaves `$` alone).
+fn variables_read(commands: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for command in commands {
+        let bytes = command.as_bytes();
+        let mut in_single = false;
+        let mut i = 0;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'\\' => i += 1,
+                b'\'' => in_single = !in_single,
+                b'$' if !in_single => {
+                    let start = if bytes.get(i + 1) == Some(&b'{') {
+                        i + 2
+                    } else {
+                        i + 1
+                    };
+                    let len = bytes[start.min(bytes.len())..]
+                        .iter()
+                        .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
+                        .count();
+                    if len > 0 && !bytes[start].is_ascii_digit() {
+                        let name = &command[start..start + len];
+                        if !out.iter().any(|n| n == name) {
+                            out.push(name.to_owned());
+                        }
+                    }
+                    i = start + len;
+                    continue;
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+    }
+    out
+}
+
+/// `$VAR` a script reads that some job produces as a dotenv variable but this job does not
+/// receive.
+#[allow(clippy::too_many_arguments)]
+fn variable_checks(
+    report: &PipelineReport,
+    input: &Input,
+    job: &str,
+    facts: &script::ScriptFacts,
+    read: &[String],
+    table: &[VariableRow],
+    produced: &HashMap<String, Produced>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let mut seen: Vec<&str> = Vec::new();
+    for name in read {
+        if seen.contains(&name.as_str()) {
+            continue;
+        }
+        seen.push(name);
+        if table.iter().any(|r| r.name == *name)
+            || facts.exports.iter().any(|(k, _)| k == name)
+            || facts
+                .writes
+                .iter()
+                .any(|w| w.entries.iter().any(|e| e.key == *name))
+        {
+            continue;
+        }
+        let here: Vec<(&String, &Produced)> = produced
+            .iter()
+            .filter(|(n, p)| n.as_str() != job && p.dotenv_attempted.contains(name))
+            .collect();
+        let earlier = input.store.dotenv_producers(name);
+        let rejected: Vec<(&String, &Produced)> = produced
+            .iter()
+            .filter(|(n, p)| n.as_str() != job && p.dotenv_rejected.is_some())
+            .collect();
+        if here.is_empty() && earlier.is_empty() && rejected.is_empty() {
+            continue;
+        }
+        let mut story = String::new();
+        if let Some((producer, p)) = here.first() {
+            match &p.dotenv_rejected {
+                Some(reason) => story.push_str(&format!(
+                    " `{producer}` writes it to a dotenv report that GitLab rejects ({reason}), so no job receives it."
+                )),
+                None => story.push_str(&format!(
+                    " `{producer}` in this pipeline writes it to a dotenv report, but `{job}` does not receive that job's artifacts (a job receives dotenv variables only from the jobs whose artifacts it downloads: earlier stages, its `needs` with `artifacts: true`, or its `dependencies`)."
+                )),
+            }
+        }
+        if here.is_empty() {
+            if let Some((producer, p)) = rejected.first() {
+                story.push_str(&format!(
+                    " `{producer}`'s dotenv report is rejected ({}), so none of its variables reach any job; if {name} was meant to come from it, that is why it is empty.",
+                    p.dotenv_rejected.as_deref().unwrap_or_default()
+                ));
+            }
+        }
+        if let Some(run) = earlier.first() {
+            story.push_str(&format!(
+                " `{}` set it in {}; dotenv variables never cross into another pipeline through `dependencies` or `needs`.",
+                run.job,
+                describe_run(run)
+            ));
+        }
+        diagnostics.push(job_diagnostic(
+            report.event,
+            job,
+            Finding::warning(
+                "variable-not-set",
+                format!("${name} is empty in {job}: no variable, dotenv report or setting it receives defines it"),
+                None,
+            )
+            .explain(format!(
+                "The script reads ${name}, and the shell expands an unset variable to an empty string without an error.{story} Fix: run the job that writes {name} in this pipeline and make `{job}` need it, or define {name} as a CI/CD variable."
+            )),
+        ));
+    }
+}
+
+/// `trigger:include` → a child pipeline request (bridge.rb `child_params`): same ref, sha and
+/// merge request as the parent, source `parent_pipeline`, with the variables the bridge
+/// forwards (downstream/generator.rb).
+fn child_request(
+    input: &Input,
+    report: &PipelineReport,
+    job: &JobReport,
+    node: &Node,
+    table: &[VariableRow],
+) -> Option<ChildRequest> {
+    let trigger = node.get("trigger")?;
+    let include = trigger.get("include")?;
+    if input.depth >= 2 {
+        return None;
+    }
+    let forward = trigger.get("forward");
+    let forward_flag = |key: &str, default: bool| {
+        forward
+            .and_then(|f| f.get(key))
+            .and_then(Node::as_bool)
+            .unwrap_or(default)
+    };
+    let values: HashMap<String, String> = table
+        .iter()
+        .filter(|r| r.overridden_by.is_none())
+        .filter_map(|r| r.value.clone().map(|v| (r.name.clone(), v)))
+        .chain(input.composed.predefined.iter().cloned())
+        .collect();
+    let mut variables: Vec<(String, String)> = Vec::new();
+    let mut push = |key: &str, value: String| {
+        variables.retain(|(k, _)| k != key);
+        variables.push((key.to_owned(), value));
+    };
+    if forward_flag("yaml_variables", true) {
+        for row in table.iter().filter(|r| {
+            matches!(
+                r.source.as_str(),
+                "global" | "workflow" | "job" | "rules" | "matrix"
+            )
+        }) {
+            if let Some(value) = &row.value {
+                push(&row.name, expand_all(value, &values, report.id));
+            }
+        }
+    }
+    if forward_flag("pipeline_variables", false) {
+        for row in table.iter().filter(|r| r.source == "dotenv") {
+            if let Some(value) = &row.value {
+                push(&row.name, value.clone());
+            }
+        }
+        for (key, value) in &input.request.pipeline_variables {
+            push(key, value.clone());
+        }
+    }
+    let mut files = input.request.files.clone();
+    let entry = format!(
+        ".pipesim/child/{}-{}.yml",
+        report.id,
+        crate::event::variables::slug(&job.name)
+    );
+    let mut root = crate::yaml::Map::default();
+    root.insert(
+        Node::new(Value::Str("include".into()), include.span),
+        include.clone(),
+    );
+    files.insert(
+        &entry,
+        crate::yaml::emit::to_yaml(&Node::new(Value::Map(root), include.span)),
+    );
+    let mut request = input.request.clone();
+    request.source = Source::ParentPipeline;
+    request.pipeline_variables = variables;
+    request.files = files;
+    request.skip_ci = false;
+    Some(ChildRequest {
+        bridge: job.name.clone(),
+        request,
+        entry,
+    })
+}
+
+/// Trigger jobs pipesim does not follow: other projects and generated configurations.
+fn downstream_note(report: &PipelineReport, job: &JobReport, node: &Node) -> Option<Diagnostic> {
+    let trigger = node.get("trigger")?;
+    let project = match &trigger.value {
+        Value::Str(s) => Some(s.clone()),
+        _ => trigger.get("project").and_then(Node::scalar_to_s),
+    };
+    let message = match project {
+        Some(project) => format!("`{}` starts a pipeline in {project}, which pipesim does not simulate", job.name),
+        None => format!("`{}` starts a child pipeline pipesim does not simulate (a configuration generated by a job, or nested deeper than GitLab allows)", job.name),
+    };
+    Some(job_diagnostic(
+        report.event,
+        &job.name,
+        Finding::info("downstream-not-simulated", message, None),
+    ))
+}

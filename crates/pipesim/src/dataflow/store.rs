@@ -1,0 +1,75 @@
+//! What earlier pipelines of the timeline left behind: each job that ran, on which pipeline and
+//! ref, its artifact paths and dotenv variables. `needs:project` and the explanations of
+//! cross-pipeline breaks read it.
+//!
+//! Source: ee/app/models/ee/ci/build_dependencies.rb (`needs:project` picks
+//! `Ci::Build.latest.success.max_build_id_by(job, ref, project)`), doc/ci/yaml/_index.md
+//! needs:project.
+
+/// One job of an earlier pipeline.
+#[derive(Clone, Debug)]
+pub struct StoredJob {
+    pub pipeline: u64,
+    pub event: usize,
+    pub source: String,
+    /// The job's ref: the pipeline's ref (`refs/merge-requests/1/head` in an MR pipeline).
+    pub ref_name: String,
+    pub job: String,
+    /// Whether the job is assumed to have succeeded (manual jobs that nobody played did not run).
+    pub succeeded: bool,
+    pub artifact_paths: Vec<String>,
+    pub dotenv: Vec<(String, Option<String>)>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Store {
+    jobs: Vec<StoredJob>,
+}
+
+impl Store {
+    pub fn record(&mut self, job: StoredJob) {
+        self.jobs.push(job);
+    }
+
+    /// `needs:project` on this project: the successful job with that name and the highest id
+    /// whose ref equals `ref_name`.
+    pub fn latest_success(&self, job: &str, ref_name: &str) -> Option<&StoredJob> {
+        self.jobs
+            .iter()
+            .filter(|j| j.job == job && j.ref_name == ref_name && j.succeeded)
+            .max_by_key(|j| j.pipeline)
+    }
+
+    /// Every earlier run of a job with this name, newest first.
+    pub fn runs_of(&self, job: &str) -> Vec<&StoredJob> {
+        let mut runs: Vec<&StoredJob> = self.jobs.iter().filter(|j| j.job == job).collect();
+        runs.sort_by_key(|j| std::cmp::Reverse(j.pipeline));
+        runs
+    }
+
+    /// Earlier jobs whose dotenv report holds `name`, newest first.
+    pub fn dotenv_producers(&self, name: &str) -> Vec<&StoredJob> {
+        let mut runs: Vec<&StoredJob> = self
+            .jobs
+            .iter()
+            .filter(|j| j.dotenv.iter().any(|(k, _)| k == name))
+            .collect();
+        runs.sort_by_key(|j| std::cmp::Reverse(j.pipeline));
+        runs
+    }
+
+    /// Earlier jobs that uploaded `path` as an artifact, newest first.
+    pub fn artifact_producers(&self, path: &str) -> Vec<&StoredJob> {
+        let mut runs: Vec<&StoredJob> = self
+            .jobs
+            .iter()
+            .filter(|j| {
+                j.artifact_paths
+                    .iter()
+                    .any(|p| super::artifact_covers(p, path))
+            })
+            .collect();
+        runs.sort_by_key(|j| std::cmp::Reverse(j.pipeline));
+        runs
+    }
+}

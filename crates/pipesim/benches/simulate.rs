@@ -1,9 +1,15 @@
-//! `cargo bench -p pipesim`: time `simulate` on a synthetic 1,000-job configuration and on the
-//! large real configurations under tests/fixtures/realworld/large. A plain harness (no
-//! dependency): each case runs until ~2 s or 200 iterations and reports min/median/mean.
+//! `cargo bench -p pipesim`: time `simulate` on synthetic configurations of 100, 1,000 and 5,000
+//! jobs and on the large real configurations under tests/fixtures/realworld/large. A plain
+//! harness (no dependency): each case runs until ~2 s or 200 iterations and reports
+//! min/median/mean. Each size is also split into phases (YAML load, lint = the whole
+//! configuration layer, simulate = lint + pipeline creation) to show where time goes.
 //!
 //! Budgets (re-simulation runs on every edit in the browser): a 1,000-job push pipeline should
-//! simulate in well under 50 ms natively.
+//! simulate in under 20 ms natively (docs/BENCHMARKS.md).
+//!
+//! `cargo bench -p pipesim --bench simulate -- --write-synthetic DIR` writes the synthetic
+//! configurations as repositories `DIR/synthetic-N/` (for scripts/bench-peers.sh) and exits;
+//! `-- FILTER` runs only the cases whose label contains FILTER.
 
 use std::hint::black_box;
 use std::path::Path;
@@ -55,7 +61,24 @@ fn synthetic(jobs: usize) -> String {
     yaml
 }
 
+/// The job counts of the synthetic configurations (plus the 6 jobs of the matrix).
+const SIZES: [usize; 3] = [100, 1_000, 5_000];
+
+fn synthetic_files(jobs: usize) -> Files {
+    [
+        (".gitlab-ci.yml", synthetic(jobs)),
+        ("Dockerfile", String::new()),
+    ]
+    .into_iter()
+    .collect()
+}
+
 fn time(label: &str, mut run: impl FnMut()) {
+    if let Some(filter) = std::env::args().skip(1).find(|a| !a.starts_with('-')) {
+        if !label.contains(&filter) {
+            return;
+        }
+    }
     run();
     let mut samples = Vec::new();
     let started = Instant::now();
@@ -114,15 +137,21 @@ fn read_tree(root: &Path, dir: &Path, files: &mut Files) {
 }
 
 fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--write-synthetic") {
+        let out = Path::new(args.get(i + 1).expect("--write-synthetic DIR"));
+        for jobs in SIZES {
+            let dir = out.join(format!("synthetic-{jobs}"));
+            std::fs::create_dir_all(&dir).unwrap();
+            for (path, text) in [(".gitlab-ci.yml", synthetic(jobs)), ("Dockerfile", String::new())] {
+                std::fs::write(dir.join(path), text).unwrap();
+            }
+        }
+        return;
+    }
     let project = Project::new("group/app");
-    {
-        let jobs = 1_000;
-        let files: Files = [
-            (".gitlab-ci.yml", synthetic(jobs)),
-            ("Dockerfile", String::new()),
-        ]
-        .into_iter()
-        .collect();
+    for jobs in SIZES {
+        let files = synthetic_files(jobs);
         let created = simulate_event(&project, &files, &push("main", &["src/c1/a.rs"]), false);
         let count = created.pipelines[0]
             .jobs
@@ -130,6 +159,17 @@ fn main() {
             .filter(|j| j.created)
             .count();
         println!("synthetic {jobs}: {count} jobs created in the push pipeline");
+        let text = files.get(files.find(".gitlab-ci.yml").unwrap()).text.clone();
+        time(&format!("synthetic {jobs} jobs: yaml load"), || {
+            black_box(pipesim::yaml::load(
+                &text,
+                pipesim::FileId(0),
+                pipesim::yaml::Limits::default(),
+            ));
+        });
+        time(&format!("synthetic {jobs} jobs: lint only"), || {
+            black_box(pipesim::lint(&files, ".gitlab-ci.yml"));
+        });
         time(&format!("synthetic {jobs} jobs: push to main"), || {
             black_box(simulate_event(
                 &project,
@@ -144,9 +184,6 @@ fn main() {
                 black_box(simulate_event(&project, &files, &merge_request(), false));
             },
         );
-        time(&format!("synthetic {jobs} jobs: lint only"), || {
-            black_box(pipesim::lint(&files, ".gitlab-ci.yml"));
-        });
     }
     let large = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/realworld/large");
     let mut projects: Vec<_> = std::fs::read_dir(&large)
@@ -170,6 +207,9 @@ fn main() {
             pipeline.jobs.len(),
             pipeline.jobs.iter().filter(|j| j.created).count()
         );
+        time(&format!("{name}: lint only"), || {
+            black_box(pipesim::lint(&files, ".gitlab-ci.yml"));
+        });
         time(&format!("{name}: push to main"), || {
             black_box(simulate_event(
                 &project,

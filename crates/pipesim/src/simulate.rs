@@ -6,7 +6,7 @@ use serde::Serialize;
 use crate::dataflow::{self, store::Store};
 use crate::diagnostic::{Diagnostic, Finding};
 use crate::event::{
-    load_scenario, Event, MergeRequestEvent, PipelineRequest, Project, Push, RefKind, RefTarget,
+    load_scenario, Event, JobOutcome, MergeRequestEvent, PipelineRequest, Project, Push, RefKind, RefTarget,
     Source, Timeline,
 };
 use crate::pipeline::{self, PipelineReport};
@@ -23,6 +23,17 @@ pub struct Simulation {
 
 /// Runs `events` in order against a project whose default branch holds `files`.
 pub fn simulate(project: &Project, files: &Files, events: &[Event]) -> Simulation {
+    simulate_with_outcomes(project, files, events, &[])
+}
+
+/// [`simulate`], with how named jobs end per event (same index as `events`; missing entries
+/// mean the defaults: jobs succeed, manual jobs are not played).
+pub fn simulate_with_outcomes(
+    project: &Project,
+    files: &Files,
+    events: &[Event],
+    outcomes: &[Vec<(String, JobOutcome)>],
+) -> Simulation {
     let mut timeline = Timeline::new(project, files);
     let mut store = Store::default();
     let mut simulation = Simulation {
@@ -30,11 +41,12 @@ pub fn simulate(project: &Project, files: &Files, events: &[Event]) -> Simulatio
         diagnostics: Vec::new(),
     };
     for (index, event) in events.iter().enumerate() {
+        let event_outcomes = outcomes.get(index).map(Vec::as_slice).unwrap_or(&[]);
         run_event(
             project,
             &mut timeline,
             &mut store,
-            index + 1,
+            (index + 1, event_outcomes),
             event,
             &mut simulation,
         );
@@ -84,7 +96,7 @@ pub fn simulate_event(
                 }
             }
         }
-        Event::Merge { .. } => {}
+        Event::Merge { .. } | Event::Wait { .. } => {}
         Event::Manual(manual) => {
             if let RefTarget::Branch(branch) = &manual.target {
                 if *branch != project.default_branch {
@@ -108,7 +120,7 @@ pub fn simulate_event(
         project,
         &mut timeline,
         &mut Store::default(),
-        1,
+        (1, &[]),
         event,
         &mut simulation,
     );
@@ -129,7 +141,12 @@ pub fn run_scenario(files: &Files, scenario: FileId) -> Simulation {
         };
     };
     let events: Vec<Event> = scenario.events.iter().map(|(e, _)| e.clone()).collect();
-    let mut simulation = simulate(&scenario.project, &scenario.files, &events);
+    let mut simulation = simulate_with_outcomes(
+        &scenario.project,
+        &scenario.files,
+        &events,
+        &scenario.outcomes,
+    );
     for diagnostic in &mut simulation.diagnostics {
         // Event problems point at the event in the scenario file.
         if let (Some(index), None, None) = (diagnostic.event, &diagnostic.file, &diagnostic.job) {
@@ -149,7 +166,7 @@ fn run_event(
     project: &Project,
     timeline: &mut Timeline,
     store: &mut Store,
-    index: usize,
+    (index, outcomes): (usize, &[(String, JobOutcome)]),
     event: &Event,
     simulation: &mut Simulation,
 ) {
@@ -182,7 +199,7 @@ fn run_event(
     let mut top_level = Vec::with_capacity(requests.len());
     for request in &requests {
         top_level.push(simulation.pipelines.len());
-        run_pipeline(project, timeline, store, request, None, 0, simulation);
+        run_pipeline(project, timeline, store, request, outcomes, None, 0, simulation);
     }
     let outcomes: Vec<(bool, u64)> = top_level
         .iter()
@@ -192,11 +209,13 @@ fn run_event(
 }
 
 /// Creates one pipeline, follows its data flow, then the child pipelines its trigger jobs start.
+#[allow(clippy::too_many_arguments)]
 fn run_pipeline(
     project: &Project,
     timeline: &Timeline,
     store: &mut Store,
     request: &PipelineRequest,
+    outcomes: &[(String, JobOutcome)],
     parent: Option<(u64, String)>,
     depth: usize,
     simulation: &mut Simulation,
@@ -238,6 +257,7 @@ fn run_pipeline(
             composed: &composed,
             store,
             depth,
+            outcomes,
         },
     );
     simulation
@@ -249,6 +269,7 @@ fn run_pipeline(
     for job in flow.stored {
         store.record(job);
     }
+    store.record_pipeline(flow.pipeline);
     simulation.pipelines.push(report);
     for child in flow.children {
         let mut child_project = project.clone();
@@ -258,6 +279,7 @@ fn run_pipeline(
             timeline,
             store,
             &child.request,
+            outcomes,
             Some((id, child.bridge)),
             depth + 1,
             simulation,

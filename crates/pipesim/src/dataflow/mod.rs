@@ -18,13 +18,13 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::config::NormalizedJob;
 use crate::diagnostic::{Diagnostic, Finding};
-use crate::event::{PipelineRequest, Project, Source};
+use crate::event::{JobOutcome, PipelineRequest, Project, Source};
 use crate::glob::fnmatch;
 use crate::pipeline::{Composed, DotenvValue, JobReport, PipelineReport, VariableRow};
 use crate::source::Files;
 use crate::yaml::{Node, Value};
 
-use store::{Store, StoredJob};
+use store::{Store, StoredJob, StoredPipeline};
 
 /// Precedence tier of each source, lowest first (builder.rb `scoped_variables`).
 fn tier(source: &str) -> u8 {
@@ -55,12 +55,16 @@ pub struct ChildRequest {
 pub struct Flow {
     pub diagnostics: Vec<Diagnostic>,
     pub stored: Vec<StoredJob>,
+    pub pipeline: StoredPipeline,
     pub children: Vec<ChildRequest>,
 }
 
 /// What a job leaves behind for others.
 struct Produced {
     runs: bool,
+    state: RunState,
+    expire_at: Option<u64>,
+    expire_in: String,
     artifact_paths: Vec<String>,
     has_artifacts: bool,
     dotenv: Vec<(String, Option<String>)>,
@@ -106,12 +110,6 @@ fn script_lines(node: &Node) -> Vec<String> {
     lines
 }
 
-/// Whether a created job is assumed to run and succeed: manual jobs wait for someone,
-/// `on_failure` jobs run only when something failed.
-fn assumed_to_run(job: &JobReport) -> bool {
-    job.created && !matches!(job.when.as_str(), "manual" | "on_failure")
-}
-
 pub struct Input<'a> {
     pub project: &'a Project,
     pub request: &'a PipelineRequest,
@@ -119,6 +117,71 @@ pub struct Input<'a> {
     pub store: &'a Store,
     /// How deep in a parent/child hierarchy this pipeline is (0 for a top-level pipeline).
     pub depth: usize,
+    /// How named jobs end, as the scenario states.
+    pub outcomes: &'a [(String, JobOutcome)],
+}
+
+/// How a created job ends in this simulation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum RunState {
+    Succeeded,
+    Failed,
+    NotRun,
+}
+
+impl RunState {
+    fn as_str(self) -> &'static str {
+        match self {
+            RunState::Succeeded => "success",
+            RunState::Failed => "failed",
+            RunState::NotRun => "not_run",
+        }
+    }
+}
+
+/// Stage-ordered execution (doc/ci/yaml/_index.md `when`; doc/ci/jobs/job_control.md manual
+/// jobs): jobs succeed unless the scenario says otherwise; `on_success` jobs do not run after
+/// a failure that is not allowed, `on_failure` jobs only run after one; a blocking manual job
+/// that nobody plays holds back later stages; a `needs` job waits for exactly what it needs.
+fn run_states(report: &PipelineReport, outcomes: &[(String, JobOutcome)], stage_of: &dyn Fn(&str) -> usize) -> HashMap<String, RunState> {
+    let mut states: HashMap<String, RunState> = HashMap::new();
+    let jobs: Vec<&JobReport> = report.jobs.iter().filter(|j| j.created).collect();
+    for job in &jobs {
+        let stated = outcomes.iter().find(|(n, _)| *n == job.name).map(|(_, o)| *o);
+        let upstream: Vec<&&JobReport> = match &job.needs {
+            Some(needs) => jobs.iter().filter(|j| needs.contains(&j.name)).collect(),
+            None => jobs
+                .iter()
+                .filter(|j| stage_of(&j.stage) < stage_of(&job.stage))
+                .collect(),
+        };
+        let state_of = |j: &JobReport| states.get(&j.name).copied().unwrap_or(RunState::NotRun);
+        let failed = upstream
+            .iter()
+            .any(|j| state_of(j) == RunState::Failed && !j.allow_failure);
+        // A job that needs an unstarted manual job waits for it (gitlab#382179); stage order
+        // waits only for blocking ones (allow_failure: false).
+        let waiting = upstream.iter().any(|j| {
+            state_of(j) == RunState::NotRun
+                && (j.when == "manual" && (job.needs.is_some() || !j.allow_failure)
+                    || job.needs.is_some() && j.when != "manual")
+        });
+        let state = match stated {
+            Some(JobOutcome::Failed) => RunState::Failed,
+            Some(JobOutcome::Skipped) => RunState::NotRun,
+            Some(JobOutcome::Success | JobOutcome::Played) => RunState::Succeeded,
+            None => match job.when.as_str() {
+                "manual" => RunState::NotRun,
+                "on_failure" if failed && !waiting => RunState::Succeeded,
+                "on_failure" => RunState::NotRun,
+                "always" if !waiting => RunState::Succeeded,
+                _ if !failed && !waiting => RunState::Succeeded,
+                _ => RunState::NotRun,
+            },
+        };
+        states.insert(job.name.clone(), state);
+    }
+    states
 }
 
 /// Analyses one created pipeline, filling each created job's `artifacts_from`, `dotenv` and
@@ -145,9 +208,11 @@ pub fn analyze(report: &mut PipelineReport, input: &Input) -> Flow {
             .unwrap_or(usize::MAX)
     };
 
+    let states = run_states(report, input.outcomes, &stage_index);
     let mut produced: HashMap<String, Produced> = HashMap::new();
     let mut diagnostics = Vec::new();
     for job in report.jobs.iter().filter(|j| j.created) {
+        let state = states.get(&job.name).copied().unwrap_or(RunState::NotRun);
         let Some(node) = node_of(&job.name) else {
             continue;
         };
@@ -172,11 +237,26 @@ pub fn analyze(report: &mut PipelineReport, input: &Input) -> Flow {
             // `artifacts:untracked` uploads every untracked file the job leaves.
             paths.extend(writes.iter().cloned());
         }
-        // `artifacts:when: on_failure` uploads nothing from a job that succeeds; reports are
-        // always uploaded (doc/ci/yaml/_index.md artifacts:when, artifacts:reports).
-        if artifacts_when == "on_failure" {
+        // `artifacts:when` decides whether paths are uploaded for the job's result; reports
+        // are always uploaded (doc/ci/yaml/_index.md artifacts:when, artifacts:reports).
+        let uploads_paths = match state {
+            RunState::Succeeded => artifacts_when != "on_failure",
+            RunState::Failed => artifacts_when != "on_success",
+            RunState::NotRun => false,
+        };
+        if !uploads_paths {
             paths.clear();
         }
+        let expire_in = artifacts
+            .and_then(|a| a.get("expire_in"))
+            .and_then(Node::scalar_to_s)
+            .unwrap_or_else(|| DEFAULT_EXPIRE_IN.to_owned());
+        let expire_at = if expire_in == "never" {
+            None
+        } else {
+            crate::config::duration::parse_seconds(&expire_in)
+                .map(|seconds| input.request.time + seconds)
+        };
         let mut dotenv = Vec::new();
         let mut dotenv_rejected = None;
         for file in &dotenv_files {
@@ -228,14 +308,17 @@ pub fn analyze(report: &mut PipelineReport, input: &Input) -> Flow {
             }
         }
         let dotenv_attempted: Vec<String> = dotenv.iter().map(|(k, _)| k.clone()).collect();
-        if dotenv_rejected.is_some() {
+        if dotenv_rejected.is_some() || state == RunState::NotRun {
             dotenv.clear();
         }
         let has_artifacts = !paths.is_empty() || !dotenv_files.is_empty() || artifacts.is_some();
         produced.insert(
             job.name.clone(),
             Produced {
-                runs: assumed_to_run(job),
+                runs: state != RunState::NotRun,
+                state,
+                expire_at,
+                expire_in,
                 artifact_paths: paths,
                 has_artifacts,
                 dotenv,
@@ -448,6 +531,7 @@ pub fn analyze(report: &mut PipelineReport, input: &Input) -> Flow {
 
         let job = &mut report.jobs[index];
         job.artifacts_from = Some(artifacts_from);
+        job.outcome = states.get(&name).map(|s| s.as_str().to_owned());
         job.dotenv = dotenv_in;
         job.variables = table;
         if let Some(p) = produced.get(&name) {
@@ -457,18 +541,37 @@ pub fn analyze(report: &mut PipelineReport, input: &Input) -> Flow {
                 source: report.source.clone(),
                 ref_name: report.ref_name.clone(),
                 job: name.clone(),
-                succeeded: p.runs,
+                succeeded: p.state == RunState::Succeeded,
                 artifact_paths: p.artifact_paths.clone(),
                 dotenv: p.dotenv.clone(),
+                created_at: input.request.time,
+                expire_at: p.expire_at,
+                expire_in: p.expire_in.clone(),
             });
         }
     }
+    let succeeded = report.jobs.iter().filter(|j| j.created).all(|j| {
+        match states.get(&j.name).copied().unwrap_or(RunState::NotRun) {
+            RunState::Failed => j.allow_failure,
+            RunState::NotRun => !(j.when == "manual" && !j.allow_failure),
+            RunState::Succeeded => true,
+        }
+    });
     Flow {
         diagnostics,
         stored,
+        pipeline: StoredPipeline {
+            id: pipeline_id,
+            ref_name: report.ref_name.clone(),
+            succeeded,
+        },
         children,
     }
 }
+
+/// GitLab's default `expire_in` for job artifacts (instance setting "Default artifacts
+/// expiration", 30 days) — UNCONFIRMED in a current doc page; secondary sources agree.
+pub const DEFAULT_EXPIRE_IN: &str = "30 days";
 
 /// GitLab's job failure text for `missing_dependency_failure` (app/serializers/
 /// build_details_entity.rb); the list names only invalid same-pipeline dependencies, so it is
@@ -609,7 +712,27 @@ fn resolve_needs_project<'s>(
         ));
         return None;
     }
-    let found = input.store.latest_success(needed, reference);
+    let mut found = input.store.latest_success(needed, reference);
+    if let Some(run) = found {
+        let now = input.request.time;
+        let expired = run.expire_at.is_some_and(|at| at <= now);
+        let locked = input.project.settings.keep_latest_artifacts
+            && input.store.is_latest_successful(run.pipeline, &run.ref_name);
+        if expired && !locked {
+            found = None;
+            diagnostics.push(job_diagnostic(
+                report.event,
+                job,
+                Finding::error("needs-project-expired", MISSING_DEPENDENCY.to_owned(), None).explain(format!(
+                    "`needs:project` finds `{needed}` in {}, but its artifacts expired (`expire_in: {}`) and nothing keeps them: \"Keep artifacts from most recent successful jobs\" only protects the newest successful pipeline of `{reference}`{}. The job fails before its script runs (missing_dependency_failure). Fix: a longer `expire_in`, or run `{needed}` again on `{reference}` before this pipeline.",
+                    describe_run(run),
+                    run.expire_in,
+                    if input.project.settings.keep_latest_artifacts { ", and that pipeline is not it" } else { " (the setting is off)" }
+                )),
+            ));
+            return None;
+        }
+    }
     if found.is_none() {
         let runs = input.store.runs_of(needed);
         let elsewhere = if runs.is_empty() {

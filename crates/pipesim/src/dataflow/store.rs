@@ -19,16 +19,46 @@ pub struct StoredJob {
     pub succeeded: bool,
     pub artifact_paths: Vec<String>,
     pub dotenv: Vec<(String, Option<String>)>,
+    /// When the job's artifacts were uploaded, in seconds since the scenario's start.
+    pub created_at: u64,
+    /// `artifacts:expire_in` reached at this time; `None`: never.
+    pub expire_at: Option<u64>,
+    /// The `expire_in` as written, for explanations.
+    pub expire_in: String,
+}
+
+/// One earlier pipeline: whether it succeeded decides which artifacts "keep latest" protects.
+#[derive(Clone, Debug)]
+pub struct StoredPipeline {
+    pub id: u64,
+    pub ref_name: String,
+    pub succeeded: bool,
 }
 
 #[derive(Clone, Debug, Default)]
 pub struct Store {
     jobs: Vec<StoredJob>,
+    pipelines: Vec<StoredPipeline>,
 }
 
 impl Store {
     pub fn record(&mut self, job: StoredJob) {
         self.jobs.push(job);
+    }
+
+    pub fn record_pipeline(&mut self, pipeline: StoredPipeline) {
+        self.pipelines.push(pipeline);
+    }
+
+    /// "Keep artifacts from most recent successful jobs": the newest successful pipeline of a
+    /// ref keeps its artifacts past `expire_in` (doc/ci/jobs/job_artifacts.md).
+    pub fn is_latest_successful(&self, pipeline: u64, ref_name: &str) -> bool {
+        self.pipelines
+            .iter()
+            .filter(|p| p.ref_name == ref_name && p.succeeded)
+            .map(|p| p.id)
+            .max()
+            == Some(pipeline)
     }
 
     /// `needs:project` on this project: the successful job with that name and the highest id

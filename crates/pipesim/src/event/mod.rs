@@ -65,6 +65,9 @@ pub struct ProjectSettings {
     pub protected_branches: Vec<String>,
     /// Protected tag names or patterns; none by default.
     pub protected_tags: Vec<String>,
+    /// Settings > CI/CD > Artifacts > "Keep artifacts from most recent successful jobs" (on by
+    /// default): the latest successful pipeline of each ref keeps its artifacts past `expire_in`.
+    pub keep_latest_artifacts: bool,
 }
 
 /// A project CI/CD variable (Settings > CI/CD > Variables).
@@ -102,6 +105,7 @@ impl Project {
                 merge_trains: false,
                 protected_branches: vec!["main".to_owned()],
                 protected_tags: Vec::new(),
+                keep_latest_artifacts: true,
             },
             variables: Vec::new(),
             server_url: "https://gitlab.example.com".to_owned(),
@@ -121,6 +125,33 @@ pub enum Event {
     Merge { iid: u64 },
     /// A pipeline not started by a push: schedule, web (Run pipeline button), api, trigger.
     Manual(ManualEvent),
+    /// Time passes (artifacts expire); no pipeline.
+    Wait { seconds: u64 },
+}
+
+/// How a job ends when the scenario says so; otherwise jobs succeed, manual jobs are not
+/// played and `on_failure` jobs run only after a failure.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobOutcome {
+    Success,
+    Failed,
+    /// A manual job someone runs (and it succeeds).
+    Played,
+    /// The job does not run (e.g. a manual job nobody plays, or a canceled one).
+    Skipped,
+}
+
+impl JobOutcome {
+    pub fn parse(text: &str) -> Option<JobOutcome> {
+        match text {
+            "success" | "succeeded" | "passed" => Some(JobOutcome::Success),
+            "failed" | "fail" => Some(JobOutcome::Failed),
+            "played" | "run" => Some(JobOutcome::Played),
+            "skipped" | "not_played" | "canceled" => Some(JobOutcome::Skipped),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -313,6 +344,8 @@ pub struct PipelineRequest {
     /// Whether the ref is protected (protected variables and `CI_COMMIT_REF_PROTECTED`).
     pub protected: bool,
     pub schedule_description: Option<String>,
+    /// When the pipeline is created, in seconds since the scenario's start (2025-01-01T00:00Z).
+    pub time: u64,
 }
 
 #[cfg(test)]

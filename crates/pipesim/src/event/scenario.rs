@@ -22,7 +22,7 @@ use crate::source::{FileId, Files, Span};
 use crate::yaml::{self, Limits, Map, Node, Value};
 
 use super::{
-    Event, ManualEvent, ManualSource, MergeRequestEvent, MergeRequestPipelineKind, Project,
+    Event, JobOutcome, ManualEvent, ManualSource, MergeRequestEvent, MergeRequestPipelineKind, Project,
     ProjectVariable, Push, RefTarget, Tier,
 };
 
@@ -37,6 +37,9 @@ pub struct Scenario {
     pub files: Files,
     /// Each event with the position of its key (`push`, `merge`...) in the scenario file.
     pub events: Vec<(Event, Span)>,
+    /// Per event (same index), how named jobs of its pipelines end: `outcomes: {job: failed}`
+    /// next to the event's key.
+    pub outcomes: Vec<Vec<(String, JobOutcome)>>,
 }
 
 /// Parses the scenario file `id` of `files`. The scenario is `None` when an error was found.
@@ -166,14 +169,21 @@ impl Parser {
                 Files::new()
             }
         };
-        let events = match map.get("events") {
+        let timed = match map.get("events") {
             Some(node) => self.events(node, &project),
             None => Vec::new(),
         };
+        let mut events = Vec::with_capacity(timed.len());
+        let mut outcomes = Vec::with_capacity(timed.len());
+        for (event, span, event_outcomes) in timed {
+            events.push((event, span));
+            outcomes.push(event_outcomes);
+        }
         Some(Scenario {
             project,
             files,
             events,
+            outcomes,
         })
     }
 
@@ -222,6 +232,7 @@ impl Parser {
                 "merge_trains",
                 "protected_branches",
                 "protected_tags",
+                "keep_latest_artifacts",
             ];
             if let Some(settings) = self.map(n, "project:settings", &allowed) {
                 if let Some(v) = settings.get("merged_results_pipelines") {
@@ -232,6 +243,11 @@ impl Parser {
                 if let Some(v) = settings.get("merge_trains") {
                     if let Some(b) = self.boolean(v, "project:settings:merge_trains") {
                         project.settings.merge_trains = b;
+                    }
+                }
+                if let Some(v) = settings.get("keep_latest_artifacts") {
+                    if let Some(b) = self.boolean(v, "project:settings:keep_latest_artifacts") {
+                        project.settings.keep_latest_artifacts = b;
                     }
                 }
                 if let Some(v) = settings.get("protected_branches") {
@@ -320,7 +336,12 @@ impl Parser {
         files
     }
 
-    fn events(&mut self, node: &Node, project: &Project) -> Vec<(Event, Span)> {
+    #[allow(clippy::type_complexity)]
+    fn events(
+        &mut self,
+        node: &Node,
+        project: &Project,
+    ) -> Vec<(Event, Span, Vec<(String, JobOutcome)>)> {
         let items = match &node.value {
             Value::Seq(items) => items.as_slice(),
             Value::Null => return Vec::new(),
@@ -343,6 +364,7 @@ impl Parser {
             "web",
             "api",
             "trigger",
+            "wait",
         ];
         let mut events = Vec::new();
         for (index, item) in items.iter().enumerate() {
@@ -357,18 +379,28 @@ impl Parser {
                 );
                 continue;
             };
-            if map.len() != 1 {
+            let outcome_entry = map.entries.iter().find(|(k, _)| k.as_str() == Some("outcomes"));
+            let event_entries: Vec<&(Node, Node)> = map
+                .entries
+                .iter()
+                .filter(|(k, _)| k.as_str() != Some("outcomes"))
+                .collect();
+            if event_entries.len() != 1 {
                 self.error(
                     format!(
                         "event {number} must have exactly one key (push, merge_request, merge, \
-                         schedule, web, api or trigger); it has {}",
-                        map.len()
+                         schedule, web, api, trigger or wait), and optionally `outcomes`; it has {}",
+                        event_entries.len()
                     ),
                     item.span,
                 );
                 continue;
             }
-            let (key, body) = &map.entries[0];
+            let (key, body) = event_entries[0];
+            let outcomes = match outcome_entry {
+                Some((_, node)) => self.outcomes(node, &format!("event {number} outcomes")),
+                None => Vec::new(),
+            };
             let kind = key.scalar_to_s().unwrap_or_default();
             let context = format!("event {number} ({kind})");
             let event = match kind.as_str() {
@@ -379,6 +411,7 @@ impl Parser {
                 "web" => self.manual(body, &context, ManualSource::Web, project),
                 "api" => self.manual(body, &context, ManualSource::Api, project),
                 "trigger" => self.manual(body, &context, ManualSource::Trigger, project),
+                "wait" => self.wait(body, &context),
                 _ => {
                     self.findings.push(
                         Finding::error(
@@ -392,7 +425,7 @@ impl Parser {
                 }
             };
             if let Some(event) = event {
-                events.push((event, key.span));
+                events.push((event, key.span, outcomes));
             }
         }
         events
@@ -524,6 +557,40 @@ impl Parser {
             event.changes = Some(self.paths(n, &format!("{context}:changes")));
         }
         Some(Event::MergeRequest(event))
+    }
+
+    /// `wait: 31 days` (or `wait: {duration: 31 days}`): time passes, e.g. for artifacts to
+    /// expire. Durations use GitLab's syntax (`expire_in`).
+    fn wait(&mut self, node: &Node, context: &str) -> Option<Event> {
+        let text = match node.get("duration") {
+            Some(duration) => self.scalar(duration, &format!("{context}:duration"))?,
+            None => self.scalar(node, context)?,
+        };
+        match crate::config::duration::parse_seconds(&text) {
+            Some(seconds) => Some(Event::Wait { seconds }),
+            None => {
+                self.error(
+                    format!("{context}: `{text}` is not a duration (e.g. `31 days`, `2h 30min`)"),
+                    node.span,
+                );
+                None
+            }
+        }
+    }
+
+    /// `outcomes: {job: failed | success | played | skipped}`.
+    fn outcomes(&mut self, node: &Node, context: &str) -> Vec<(String, JobOutcome)> {
+        let mut out = Vec::new();
+        for (job, value) in self.key_values(node, context) {
+            match JobOutcome::parse(&value) {
+                Some(outcome) => out.push((job, outcome)),
+                None => self.error(
+                    format!("{context}: `{job}: {value}` must be one of success, failed, played, skipped"),
+                    node.span,
+                ),
+            }
+        }
+        out
     }
 
     fn merge(&mut self, node: &Node, context: &str) -> Option<Event> {

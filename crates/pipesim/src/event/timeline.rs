@@ -74,6 +74,8 @@ pub struct Timeline {
     tags: BTreeMap<String, Head>,
     merge_requests: BTreeMap<u64, MergeRequest>,
     notes: Vec<(usize, String)>,
+    /// Seconds since the scenario's start: each event takes a minute, `wait` more.
+    clock: u64,
 }
 
 impl Timeline {
@@ -93,6 +95,7 @@ impl Timeline {
             },
         );
         Timeline {
+            clock: 0,
             project: project.clone(),
             branches,
             tags: BTreeMap::new(),
@@ -158,6 +161,9 @@ impl Timeline {
         event_index: usize,
         event: &Event,
     ) -> Result<Vec<PipelineRequest>, String> {
+        if !matches!(event, Event::Wait { .. }) {
+            self.clock += 60;
+        }
         match event {
             Event::Push(push) => match &push.target {
                 RefTarget::Branch(name) => self.push_branch(event_index, name, push),
@@ -166,6 +172,10 @@ impl Timeline {
             Event::MergeRequest(mr) => self.merge_request_event(event_index, mr),
             Event::Merge { iid } => self.merge(event_index, *iid),
             Event::Manual(manual) => self.manual(event_index, manual),
+            Event::Wait { seconds } => {
+                self.clock += seconds;
+                Ok(Vec::new())
+            }
         }
     }
 
@@ -245,6 +255,7 @@ impl Timeline {
             skip_ci,
             protected: branch_protected(&self.project, name),
             schedule_description: None,
+            time: self.clock,
         }];
         // MergeRequests::RefreshService: every open merge request whose source branch got new
         // commits runs a merge request pipeline. The push options (`ci.skip`) reach it; push
@@ -307,6 +318,7 @@ impl Timeline {
             commit_message: head.message,
             protected: tag_protected(&self.project, name),
             schedule_description: None,
+            time: self.clock,
         }])
     }
 
@@ -496,6 +508,7 @@ impl Timeline {
             commit_message: message,
             protected: branch_protected(&self.project, &target_name),
             schedule_description: None,
+            time: self.clock,
         });
         // Open merge requests whose source branch is the target branch got new commits too.
         requests.extend(self.refresh_merge_requests(event, &target_name, false));
@@ -574,6 +587,7 @@ impl Timeline {
             skip_ci: false,
             protected,
             schedule_description,
+            time: self.clock,
         }])
     }
 
@@ -689,6 +703,7 @@ impl Timeline {
             // refs/merge-requests/* are never protected refs.
             protected: false,
             schedule_description: None,
+            time: self.clock,
         }
     }
 

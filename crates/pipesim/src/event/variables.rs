@@ -209,7 +209,7 @@ fn pipeline_variables(
     // predefined_pipeline_variables
     out.push("CI_PIPELINE_IID", pipeline_iid.to_string());
     out.push("CI_PIPELINE_SOURCE", request.source.as_str());
-    out.push("CI_PIPELINE_CREATED_AT", timestamp(request.event));
+    out.push("CI_PIPELINE_CREATED_AT", timestamp(request.time));
     if request.source == Source::Schedule {
         out.push(
             "CI_PIPELINE_SCHEDULE_DESCRIPTION",
@@ -235,7 +235,7 @@ fn pipeline_variables(
     out.push("CI_COMMIT_TITLE", commit_title(message));
     out.push("CI_COMMIT_DESCRIPTION", commit_description(message));
     out.push("CI_COMMIT_REF_PROTECTED", request.protected.to_string());
-    out.push("CI_COMMIT_TIMESTAMP", timestamp(request.event));
+    out.push("CI_COMMIT_TIMESTAMP", timestamp(request.time));
     out.push("CI_COMMIT_AUTHOR", format!("{USER_NAME} <{USER_EMAIL}>"));
 
     // predefined_commit_tag_variables: a lightweight tag has an empty message.
@@ -387,12 +387,26 @@ pub fn commit_description(message: &str) -> String {
 
 /// A fixed, made-up clock: event `n` happens `n` minutes after 2025-01-01T00:00:00Z, in the
 /// ISO 8601 form GitLab prints (`created_at.iso8601`).
-pub fn timestamp(event: usize) -> String {
-    let minutes = event as u64;
-    let day = 1 + (minutes / (24 * 60)) % 28;
-    let hour = (minutes / 60) % 24;
-    let minute = minutes % 60;
-    format!("2025-01-{day:02}T{hour:02}:{minute:02}:00Z")
+pub fn timestamp(seconds: u64) -> String {
+    // Days since 1970-01-01 of 2025-01-01, then the civil date (Howard Hinnant's algorithm).
+    const START_DAYS: i64 = 20089;
+    let days = START_DAYS + (seconds / 86_400) as i64;
+    let rest = seconds % 86_400;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rest / 3600,
+        (rest / 60) % 60,
+        rest % 60
+    )
 }
 
 /// Is `branch` protected in `project` (exact name or `*` wildcard pattern)?

@@ -377,6 +377,7 @@ fn seed_job(
         need_artifacts: Vec::new(),
         rule_variables: Vec::new(),
         interruptible: node.get("interruptible").and_then(Node::as_bool),
+        outcome: None,
         artifacts_from: None,
         dotenv: BTreeMap::new(),
         variables: Vec::new(),

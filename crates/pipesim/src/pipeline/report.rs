@@ -98,6 +98,10 @@ pub struct JobReport {
     pub rule_variables: Vec<(String, String)>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub interruptible: Option<bool>,
+    /// How the job ends in this simulation: `success`, `failed` or `not_run` (manual jobs
+    /// nobody played, jobs after a failure), created jobs only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<String>,
     /// Same-pipeline jobs whose artifacts this job downloads (created jobs only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub artifacts_from: Option<Vec<String>>,

@@ -45,6 +45,10 @@ pub struct SimulateArgs {
     /// A path the push or merge request changes (repeatable).
     #[arg(long = "changed", value_name = "PATH")]
     pub changed: Vec<String>,
+    /// How a job ends, NAME=RESULT with RESULT success, failed, played or skipped (repeatable).
+    /// By default jobs succeed and manual jobs are not played.
+    #[arg(long = "outcome", value_name = "NAME=RESULT")]
+    pub outcomes: Vec<String>,
     /// The push creates the branch (rules:changes is then always true).
     #[arg(long)]
     pub new_branch: bool,
@@ -166,7 +170,25 @@ pub fn simulate(args: SimulateArgs) -> ExitCode {
         Ok(x) => x,
         Err(message) => return crate::usage_error(&message),
     };
-    let simulation = pipesim::simulate::simulate_event(&project, &files, &event, args.new_branch);
+    let mut outcomes = Vec::new();
+    for (job, result) in match pairs(&args.outcomes, "--outcome") {
+        Ok(p) => p,
+        Err(message) => return crate::usage_error(&message),
+    } {
+        let Some(outcome) = pipesim::event::JobOutcome::parse(&result) else {
+            return crate::usage_error(&format!(
+                "--outcome {job}={result}: expected success, failed, played or skipped"
+            ));
+        };
+        outcomes.push((job, outcome));
+    }
+    let simulation = pipesim::simulate::simulate_event_with_outcomes(
+        &project,
+        &files,
+        &event,
+        args.new_branch,
+        &outcomes,
+    );
     finish(&simulation, args.format, &args.file, &entry)
 }
 
@@ -288,6 +310,9 @@ fn pipeline_text(
         out.push_str(&format!("    stage {stage}\n"));
         for job in p.jobs.iter().filter(|j| j.created && &j.stage == stage) {
             let mut attrs = vec![job.when.clone()];
+            if let Some(outcome) = job.outcome.as_deref().filter(|o| *o != "success") {
+                attrs.push(outcome.replace('_', " "));
+            }
             if job.allow_failure {
                 attrs.push("allow_failure".to_owned());
             }

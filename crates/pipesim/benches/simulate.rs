@@ -143,7 +143,10 @@ fn main() {
         for jobs in SIZES {
             let dir = out.join(format!("synthetic-{jobs}"));
             std::fs::create_dir_all(&dir).unwrap();
-            for (path, text) in [(".gitlab-ci.yml", synthetic(jobs)), ("Dockerfile", String::new())] {
+            for (path, text) in [
+                (".gitlab-ci.yml", synthetic(jobs)),
+                ("Dockerfile", String::new()),
+            ] {
                 std::fs::write(dir.join(path), text).unwrap();
             }
         }
@@ -159,7 +162,10 @@ fn main() {
             .filter(|j| j.created)
             .count();
         println!("synthetic {jobs}: {count} jobs created in the push pipeline");
-        let text = files.get(files.find(".gitlab-ci.yml").unwrap()).text.clone();
+        let text = files
+            .get(files.find(".gitlab-ci.yml").unwrap())
+            .text
+            .clone();
         time(&format!("synthetic {jobs} jobs: yaml load"), || {
             black_box(pipesim::yaml::load(
                 &text,

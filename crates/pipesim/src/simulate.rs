@@ -6,8 +6,8 @@ use serde::Serialize;
 use crate::dataflow::{self, store::Store};
 use crate::diagnostic::{Diagnostic, Finding};
 use crate::event::{
-    load_scenario, Event, JobOutcome, MergeRequestEvent, PipelineRequest, Project, Push, RefKind, RefTarget,
-    Source, Timeline,
+    load_scenario, Event, JobOutcome, MergeRequestEvent, PipelineRequest, Project, Push, RefKind,
+    RefTarget, Source, Timeline,
 };
 use crate::pipeline::{self, PipelineReport};
 use crate::source::{FileId, Files};
@@ -62,6 +62,17 @@ pub fn simulate_event(
     files: &Files,
     event: &Event,
     new_branch: bool,
+) -> Simulation {
+    simulate_event_with_outcomes(project, files, event, new_branch, &[])
+}
+
+/// [`simulate_event`], with how named jobs end (`failed`, `played`...).
+pub fn simulate_event_with_outcomes(
+    project: &Project,
+    files: &Files,
+    event: &Event,
+    new_branch: bool,
+    outcomes: &[(String, JobOutcome)],
 ) -> Simulation {
     let mut timeline = Timeline::new(project, files);
     let mut preparation = Vec::new();
@@ -120,7 +131,7 @@ pub fn simulate_event(
         project,
         &mut timeline,
         &mut Store::default(),
-        (1, &[]),
+        (1, outcomes),
         event,
         &mut simulation,
     );
@@ -199,7 +210,9 @@ fn run_event(
     let mut top_level = Vec::with_capacity(requests.len());
     for request in &requests {
         top_level.push(simulation.pipelines.len());
-        run_pipeline(project, timeline, store, request, outcomes, None, 0, simulation);
+        run_pipeline(
+            project, timeline, store, request, outcomes, None, 0, simulation,
+        );
     }
     let outcomes: Vec<(bool, u64)> = top_level
         .iter()

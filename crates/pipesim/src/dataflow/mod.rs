@@ -143,11 +143,18 @@ impl RunState {
 /// jobs): jobs succeed unless the scenario says otherwise; `on_success` jobs do not run after
 /// a failure that is not allowed, `on_failure` jobs only run after one; a blocking manual job
 /// that nobody plays holds back later stages; a `needs` job waits for exactly what it needs.
-fn run_states(report: &PipelineReport, outcomes: &[(String, JobOutcome)], stage_of: &dyn Fn(&str) -> usize) -> HashMap<String, RunState> {
+fn run_states(
+    report: &PipelineReport,
+    outcomes: &[(String, JobOutcome)],
+    stage_of: &dyn Fn(&str) -> usize,
+) -> HashMap<String, RunState> {
     let mut states: HashMap<String, RunState> = HashMap::new();
     let jobs: Vec<&JobReport> = report.jobs.iter().filter(|j| j.created).collect();
     for job in &jobs {
-        let stated = outcomes.iter().find(|(n, _)| *n == job.name).map(|(_, o)| *o);
+        let stated = outcomes
+            .iter()
+            .find(|(n, _)| *n == job.name)
+            .map(|(_, o)| *o);
         let upstream: Vec<&&JobReport> = match &job.needs {
             Some(needs) => jobs.iter().filter(|j| needs.contains(&j.name)).collect(),
             None => jobs
@@ -717,7 +724,9 @@ fn resolve_needs_project<'s>(
         let now = input.request.time;
         let expired = run.expire_at.is_some_and(|at| at <= now);
         let locked = input.project.settings.keep_latest_artifacts
-            && input.store.is_latest_successful(run.pipeline, &run.ref_name);
+            && input
+                .store
+                .is_latest_successful(run.pipeline, &run.ref_name);
         if expired && !locked {
             found = None;
             diagnostics.push(job_diagnostic(

@@ -22,8 +22,8 @@ use crate::source::{FileId, Files, Span};
 use crate::yaml::{self, Limits, Map, Node, Value};
 
 use super::{
-    Event, JobOutcome, ManualEvent, ManualSource, MergeRequestEvent, MergeRequestPipelineKind, Project,
-    ProjectVariable, Push, RefTarget, Tier,
+    Event, JobOutcome, ManualEvent, ManualSource, MergeRequestEvent, MergeRequestPipelineKind,
+    Project, ProjectVariable, Push, RefTarget, Tier,
 };
 
 const INVALID: &str = "scenario-invalid";
@@ -379,7 +379,10 @@ impl Parser {
                 );
                 continue;
             };
-            let outcome_entry = map.entries.iter().find(|(k, _)| k.as_str() == Some("outcomes"));
+            let outcome_entry = map
+                .entries
+                .iter()
+                .find(|(k, _)| k.as_str() == Some("outcomes"));
             let event_entries: Vec<&(Node, Node)> = map
                 .entries
                 .iter()

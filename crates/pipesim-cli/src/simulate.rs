@@ -310,7 +310,12 @@ fn pipeline_text(
         out.push_str(&format!("    stage {stage}\n"));
         for job in p.jobs.iter().filter(|j| j.created && &j.stage == stage) {
             let mut attrs = vec![job.when.clone()];
-            if let Some(outcome) = job.outcome.as_deref().filter(|o| *o != "success") {
+            // A manual job that is not played is the default; say so only for other jobs.
+            if let Some(outcome) = job
+                .outcome
+                .as_deref()
+                .filter(|o| *o == "failed" || (*o == "not_run" && job.when != "manual"))
+            {
                 attrs.push(outcome.replace('_', " "));
             }
             if job.allow_failure {

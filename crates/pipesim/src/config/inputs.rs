@@ -130,10 +130,11 @@ fn check_value(input: &Input, value: &Node) -> Option<String> {
             .strip_prefix('/')
             .and_then(|p| p.strip_suffix('/'))
             .unwrap_or(pattern);
-        match regex::Regex::new(body) {
-            Ok(re) if re.is_match(&text) => {}
-            Ok(_) => return Some("provided value does not match required RegEx pattern".into()),
-            Err(_) => return Some("invalid regular expression".into()),
+        // Compiled as RE2 (`Gitlab::UntrustedRegexp`), like rules:if patterns.
+        match crate::expr::Regex::new(body) {
+            Some(re) if re.is_match(&text) => {}
+            Some(_) => return Some("provided value does not match required RegEx pattern".into()),
+            None => return Some("invalid regular expression".into()),
         }
     }
     None

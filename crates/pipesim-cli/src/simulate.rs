@@ -346,6 +346,15 @@ fn pipeline_text(
                 .filter(|d| d.pipeline == Some(p.id) && d.job.as_deref() == Some(job.name.as_str()))
             {
                 out.push_str(&indent(&diagnostic_text(d, file, entry), "          ! "));
+                if let Some(fix) = &d.fix {
+                    let label = if fix.verified {
+                        "fix (checked by simulation)"
+                    } else {
+                        "fix"
+                    };
+                    out.push_str(&format!("          ! {label}: {}\n", fix.summary));
+                    out.push_str(&indent(&fix.yaml, "          !     "));
+                }
             }
         }
     }

@@ -99,6 +99,20 @@ pub struct Diagnostic {
     /// Id of the pipeline the finding belongs to (an event can create several).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pipeline: Option<u64>,
+    /// A configuration change that removes the problem.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<Fix>,
+}
+
+/// A configuration change that removes a problem.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Fix {
+    /// What to change, in one sentence.
+    pub summary: String,
+    /// The changed part of the configuration, as YAML.
+    pub yaml: String,
+    /// Whether pipesim simulated the change and saw the problem disappear.
+    pub verified: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -130,6 +144,7 @@ impl Diagnostic {
             event: None,
             job: None,
             pipeline: None,
+            fix: None,
         }
     }
 }

@@ -16,7 +16,7 @@ pub mod simulate;
 pub mod source;
 pub mod yaml;
 
-pub use diagnostic::{Diagnostic, Finding, Severity};
+pub use diagnostic::{Diagnostic, Finding, Fix, Severity};
 pub use source::{FileId, Files, SourceFile, Span};
 
 use serde::Serialize;

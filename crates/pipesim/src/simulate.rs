@@ -271,6 +271,7 @@ fn run_pipeline(
             store,
             depth,
             outcomes,
+            verifying: false,
         },
     );
     simulation

@@ -281,25 +281,47 @@ fn check(path: &Path) -> Vec<String> {
             check_pipeline(&format!("{name} pipeline[{i}]"), want, got, &mut failures);
         }
     }
+    let matches = |d: &Value, want: &Value| {
+        want.as_object()
+            .expect("a diagnostic expectation is a map")
+            .iter()
+            .all(|(k, v)| match k.as_str() {
+                "message" => text(&d["message"]).contains(&text(v)),
+                "fix_verified" => d["fix"]["verified"] == *v,
+                _ => text(&d[k.as_str()]) == text(v),
+            })
+    };
+    let actual = simulation["diagnostics"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    for key in expect
+        .as_object()
+        .map(|m| m.keys().cloned().collect::<Vec<_>>())
+        .unwrap_or_default()
+    {
+        if !matches!(
+            key.as_str(),
+            "pipelines" | "diagnostics" | "diagnostics_absent"
+        ) {
+            failures.push(format!("{name}: unknown expectation key {key}"));
+        }
+    }
     if let Some(diagnostics) = expect.get("diagnostics").and_then(Value::as_array) {
-        let actual = simulation["diagnostics"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default();
         for want in diagnostics {
-            let found = actual.iter().any(|d| {
-                want.as_object()
-                    .unwrap()
-                    .iter()
-                    .all(|(k, v)| match k.as_str() {
-                        "message" => text(&d["message"]).contains(&text(v)),
-                        _ => text(&d[k.as_str()]) == text(v),
-                    })
-            });
-            if !found {
+            if !actual.iter().any(|d| matches(d, want)) {
                 failures.push(format!(
                     "{name}: no diagnostic like {want}; got {}",
                     Value::Array(actual.clone())
+                ));
+            }
+        }
+    }
+    if let Some(absent) = expect.get("diagnostics_absent").and_then(Value::as_array) {
+        for unwanted in absent {
+            if let Some(d) = actual.iter().find(|d| matches(d, unwanted)) {
+                failures.push(format!(
+                    "{name}: unexpected diagnostic {d} (matches {unwanted})"
                 ));
             }
         }

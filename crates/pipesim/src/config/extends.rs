@@ -16,14 +16,59 @@ pub fn resolve(root: &mut Node, lenient: bool, softened: &mut Vec<Finding>) -> R
         return Ok(());
     };
     let keys: Vec<String> = map.keys().collect();
+    let index = Index::of(map);
     let mut done = std::collections::HashSet::new();
     for key in keys {
-        if is_extensible(root.as_map().and_then(|m| m.get(&key))) {
+        if is_extensible(index.get(root, &key)) {
             let mut ancestors = Vec::new();
-            extend(root, &key, &mut ancestors, &mut done, lenient, softened)?;
+            let mut ctx = Context {
+                index: &index,
+                ancestors: &mut ancestors,
+                done: &mut done,
+                lenient,
+                softened,
+            };
+            extend(root, &key, &mut ctx)?;
         }
     }
     Ok(())
+}
+
+/// Top-level keys by name (`Map::get`'s lookup, string or symbol key, first wins), so each
+/// `extends` lookup is O(1) instead of a scan of every job. Extending only replaces values in
+/// place, so positions stay valid.
+struct Index {
+    positions: std::collections::HashMap<String, usize>,
+}
+
+impl Index {
+    fn of(map: &Map) -> Index {
+        let mut positions = std::collections::HashMap::new();
+        for (i, (key, _)) in map.entries.iter().enumerate() {
+            if let Value::Str(name) | Value::Symbol(name) = &key.value {
+                positions.entry(name.clone()).or_insert(i);
+            }
+        }
+        Index { positions }
+    }
+
+    fn get<'a>(&self, root: &'a Node, name: &str) -> Option<&'a Node> {
+        let i = *self.positions.get(name)?;
+        root.as_map().map(|m| &m.entries[i].1)
+    }
+
+    fn get_mut<'a>(&self, root: &'a mut Node, name: &str) -> Option<&'a mut Node> {
+        let i = *self.positions.get(name)?;
+        root.as_map_mut().map(|m| &mut m.entries[i].1)
+    }
+}
+
+struct Context<'a> {
+    index: &'a Index,
+    ancestors: &'a mut Vec<String>,
+    done: &'a mut std::collections::HashSet<String>,
+    lenient: bool,
+    softened: &'a mut Vec<Finding>,
 }
 
 fn is_extensible(value: Option<&Node>) -> bool {
@@ -57,19 +102,12 @@ fn extends_keys(value: &Node) -> Vec<String> {
     }
 }
 
-fn extend(
-    root: &mut Node,
-    key: &str,
-    ancestors: &mut Vec<String>,
-    done: &mut std::collections::HashSet<String>,
-    lenient: bool,
-    softened: &mut Vec<Finding>,
-) -> Result<(), Finding> {
-    if done.contains(key) {
+fn extend(root: &mut Node, key: &str, ctx: &mut Context) -> Result<(), Finding> {
+    if ctx.done.contains(key) {
         return Ok(());
     }
-    let map: &Map = root.as_map().expect("root is a hash");
-    let value = map.get(key).expect("key exists").clone();
+    let index = ctx.index;
+    let value = index.get(root, key).expect("key exists").clone();
     let span = value
         .as_map()
         .and_then(|m| m.entry("extends"))
@@ -79,12 +117,12 @@ fn extend(
 
     let unknown: Vec<&str> = bases
         .iter()
-        .filter(|b| !map.contains_key(b))
+        .filter(|b| index.get(root, b).is_none())
         .map(String::as_str)
         .collect();
-    if !unknown.is_empty() && lenient {
+    if !unknown.is_empty() && ctx.lenient {
         let missing: Vec<String> = unknown.iter().map(|s| s.to_string()).collect();
-        softened.push(
+        ctx.softened.push(
             Finding::warning(
                 "extends-unknown-offline",
                 format!("{key}: unknown keys in `extends` ({})", missing.join(", ")),
@@ -112,7 +150,7 @@ fn extend(
     }
     let invalid: Vec<&str> = bases
         .iter()
-        .filter(|b| map.get(b).and_then(Node::as_map).is_none())
+        .filter(|b| index.get(root, b).and_then(Node::as_map).is_none())
         .map(String::as_str)
         .collect();
     if !invalid.is_empty() {
@@ -129,7 +167,7 @@ fn extend(
              a single value.",
         ));
     }
-    if ancestors.len() > MAX_NESTING_LEVELS {
+    if ctx.ancestors.len() > MAX_NESTING_LEVELS {
         return Err(Finding::error(
             "extends-too-deep",
             format!("{key}: nesting too deep in `extends`"),
@@ -139,7 +177,7 @@ fn extend(
             "GitLab allows at most 11 levels of `extends` (a job, its parent, and 10 more).",
         ));
     }
-    if ancestors.iter().any(|a| a == key) {
+    if ctx.ancestors.iter().any(|a| a == key) {
         return Err(Finding::error(
             "extends-circular",
             format!("{key}: circular dependency detected in `extends`"),
@@ -147,31 +185,27 @@ fn extend(
         )
         .explain(format!(
             "Following `extends` from `{}` comes back to `{key}`: {} → {key}.",
-            ancestors.first().map(String::as_str).unwrap_or(key),
-            ancestors.join(" → ")
+            ctx.ancestors.first().map(String::as_str).unwrap_or(key),
+            ctx.ancestors.join(" → ")
         )));
     }
 
-    ancestors.push(key.to_owned());
+    ctx.ancestors.push(key.to_owned());
     let mut merged = Node::new(Value::Map(Map::default()), value.span);
     for base in &bases {
-        let base_value = root.as_map().and_then(|m| m.get(base));
-        if is_extensible(base_value) {
-            extend(root, base, ancestors, done, lenient, softened)?;
+        if is_extensible(index.get(root, base)) {
+            extend(root, base, ctx)?;
         }
-        let base_value = root
-            .as_map()
-            .and_then(|m| m.get(base))
-            .expect("checked above");
+        let base_value = index.get(root, base).expect("checked above");
         deep_merge(&mut merged, base_value);
     }
-    ancestors.pop();
+    ctx.ancestors.pop();
     deep_merge(&mut merged, &value);
     merged.span = value.span;
-    if let Some(slot) = root.as_map_mut().and_then(|m| m.get_mut(key)) {
+    if let Some(slot) = index.get_mut(root, key) {
         *slot = merged;
     }
-    done.insert(key.to_owned());
+    ctx.done.insert(key.to_owned());
     Ok(())
 }
 

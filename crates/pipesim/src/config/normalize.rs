@@ -45,12 +45,68 @@ pub struct NormalizedJob {
 pub struct Normalized {
     pub stages: Vec<String>,
     pub jobs: Vec<NormalizedJob>,
+    /// Positions in `jobs` by name and by base name, built on first use: `expand_name` runs for
+    /// every `needs` entry, and a scan of all jobs each time made big configurations quadratic.
+    /// (Nothing edits `jobs` after `normalize`; a change of length makes it fall back to a scan.)
+    names: std::sync::OnceLock<NameIndex>,
+}
+
+#[derive(Clone, Debug, Default)]
+struct NameIndex {
+    /// The `jobs.len()` it was built for: when `jobs` changed length since, it is not used.
+    len: usize,
+    by_name: std::collections::HashMap<String, Vec<usize>>,
+    /// Parallel instances (`node` set) by base name.
+    by_base: std::collections::HashMap<String, Vec<usize>>,
 }
 
 impl Normalized {
+    pub fn new(stages: Vec<String>, jobs: Vec<NormalizedJob>) -> Normalized {
+        Normalized {
+            stages,
+            jobs,
+            names: std::sync::OnceLock::new(),
+        }
+    }
+
+    fn name_index(&self) -> Option<&NameIndex> {
+        let index = self.names.get_or_init(|| {
+            let mut index = NameIndex {
+                len: self.jobs.len(),
+                ..NameIndex::default()
+            };
+            for (i, job) in self.jobs.iter().enumerate() {
+                index.by_name.entry(job.name.clone()).or_default().push(i);
+                if job.node.is_some() {
+                    index
+                        .by_base
+                        .entry(job.base_name.clone())
+                        .or_default()
+                        .push(i);
+                }
+            }
+            index
+        });
+        (index.len == self.jobs.len()).then_some(index)
+    }
+
     /// Jobs a `needs`/`dependencies` name refers to: the job itself, or every instance of a
     /// parallel job.
     pub fn expand_name(&self, name: &str) -> Vec<String> {
+        if let Some(index) = self.name_index() {
+            let names = |positions: &Vec<usize>| -> Vec<String> {
+                positions
+                    .iter()
+                    .map(|&i| self.jobs[i].name.clone())
+                    .collect()
+            };
+            return match (index.by_name.get(name), index.by_base.get(name)) {
+                (Some(exact), _) => names(exact),
+                (None, Some(instances)) => names(instances),
+                (None, None) => Vec::new(),
+            };
+        }
+        // `jobs` changed length after the index was built: scan.
         let exact: Vec<String> = self
             .jobs
             .iter()
@@ -135,10 +191,7 @@ pub fn normalize(root: &Node) -> Normalized {
             _ => jobs.push(base),
         }
     }
-    Normalized {
-        stages: stages(map),
-        jobs,
-    }
+    Normalized::new(stages(map), jobs)
 }
 
 /// `job: [v1, v2]`: the values only, in key order, joined by `, `.

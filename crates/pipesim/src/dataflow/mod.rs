@@ -11,6 +11,7 @@
 //! trigger), and the runner's fetch step (`git clean -ffdx`, see ../shared/gitlab-semantics.md §6).
 
 pub mod dotenv;
+pub mod fix;
 pub mod script;
 pub mod store;
 
@@ -119,6 +120,8 @@ pub struct Input<'a> {
     pub depth: usize,
     /// How named jobs end, as the scenario states.
     pub outcomes: &'a [(String, JobOutcome)],
+    /// Set while a proposed fix is being checked, so checking does not propose again.
+    pub verifying: bool,
 }
 
 /// How a created job ends in this simulation.
@@ -218,6 +221,7 @@ pub fn analyze(report: &mut PipelineReport, input: &Input) -> Flow {
     let states = run_states(report, input.outcomes, &stage_index);
     let mut produced: HashMap<String, Produced> = HashMap::new();
     let mut diagnostics = Vec::new();
+    let mut producers: Producers = Vec::new();
     for job in report.jobs.iter().filter(|j| j.created) {
         let state = states.get(&job.name).copied().unwrap_or(RunState::NotRun);
         let Some(node) = node_of(&job.name) else {
@@ -376,6 +380,11 @@ pub fn analyze(report: &mut PipelineReport, input: &Input) -> Flow {
                 let present: Vec<&String> =
                     names.iter().filter(|n| produced.contains_key(*n)).collect();
                 if present.is_empty() {
+                    producers.push((
+                        diagnostics.len(),
+                        dependency.clone(),
+                        fix::FixKind::RunProducerHere,
+                    ));
                     diagnostics.push(missing_dependency(report, &name, dependency, input.store));
                 }
                 wanted.extend(names);
@@ -422,6 +431,7 @@ pub fn analyze(report: &mut PipelineReport, input: &Input) -> Flow {
                 } => {
                     let (project, job, reference) =
                         (expand(project), expand(job), expand(reference));
+                    let before = diagnostics.len();
                     let found = resolve_needs_project(
                         report,
                         input,
@@ -431,6 +441,13 @@ pub fn analyze(report: &mut PipelineReport, input: &Input) -> Flow {
                         &reference,
                         &mut diagnostics,
                     );
+                    if project == input.project.path {
+                        for index in before..diagnostics.len() {
+                            if diagnostics[index].severity == crate::Severity::Error {
+                                producers.push((index, job.clone(), fix::FixKind::NeedInPipeline));
+                            }
+                        }
+                    }
                     if let (Some(found), true) = (found, *artifacts) {
                         received_paths.extend(found.artifact_paths.iter().cloned());
                         for (key, value) in &found.dotenv {
@@ -513,7 +530,7 @@ pub fn analyze(report: &mut PipelineReport, input: &Input) -> Flow {
                 &facts,
                 &received_paths,
                 &produced,
-                &mut diagnostics,
+                (&mut diagnostics, &mut producers),
             );
             let read = variables_read(&script_lines(node));
             variable_checks(
@@ -524,7 +541,7 @@ pub fn analyze(report: &mut PipelineReport, input: &Input) -> Flow {
                 &read,
                 &table,
                 &produced,
-                &mut diagnostics,
+                (&mut diagnostics, &mut producers),
             );
         }
 
@@ -557,6 +574,7 @@ pub fn analyze(report: &mut PipelineReport, input: &Input) -> Flow {
             });
         }
     }
+    attach_fixes(report, input, &mut diagnostics, &producers);
     let succeeded = report.jobs.iter().filter(|j| j.created).all(|j| {
         match states.get(&j.name).copied().unwrap_or(RunState::NotRun) {
             RunState::Failed => j.allow_failure,
@@ -573,6 +591,43 @@ pub fn analyze(report: &mut PipelineReport, input: &Input) -> Flow {
             succeeded,
         },
         children,
+    }
+}
+
+/// Which job each break's data should have come from, by diagnostic index.
+type Producers = Vec<(usize, String, fix::FixKind)>;
+
+/// For breaks caused by a producer that this pipeline's rules leave out, a verified rule that
+/// brings it in (see `fix`).
+fn attach_fixes(
+    report: &PipelineReport,
+    input: &Input,
+    diagnostics: &mut [Diagnostic],
+    producers: &Producers,
+) {
+    if input.verifying {
+        return;
+    }
+    let mut proposals: Vec<(String, String, crate::Fix)> = Vec::new();
+    for (index, producer, kind) in producers {
+        let Some(diagnostic) = diagnostics.get_mut(*index) else {
+            continue;
+        };
+        let Some(consumer) = diagnostic.job.clone() else {
+            continue;
+        };
+        let cached = proposals
+            .iter()
+            .find(|(c, p, _)| *c == consumer && p == producer)
+            .map(|(_, _, f)| f.clone());
+        let fix = match cached {
+            Some(fix) => Some(fix),
+            None => fix::propose(input, report, *kind, &consumer, producer),
+        };
+        if let Some(fix) = fix {
+            proposals.push((consumer, producer.clone(), fix.clone()));
+            diagnostic.fix = Some(fix);
+        }
     }
 }
 
@@ -719,7 +774,7 @@ fn resolve_needs_project<'s>(
         ));
         return None;
     }
-    let mut found = input.store.latest_success(needed, reference);
+    let found = input.store.latest_success(needed, reference);
     if let Some(run) = found {
         let now = input.request.time;
         let expired = run.expire_at.is_some_and(|at| at <= now);
@@ -728,7 +783,6 @@ fn resolve_needs_project<'s>(
                 .store
                 .is_latest_successful(run.pipeline, &run.ref_name);
         if expired && !locked {
-            found = None;
             diagnostics.push(job_diagnostic(
                 report.event,
                 job,
@@ -940,7 +994,7 @@ fn file_checks(
     facts: &script::ScriptFacts,
     received: &[String],
     produced: &HashMap<String, Produced>,
-    diagnostics: &mut Vec<Diagnostic>,
+    (diagnostics, producers): (&mut Vec<Diagnostic>, &mut Producers),
 ) {
     for read in &facts.reads {
         let path = &read.path;
@@ -971,6 +1025,11 @@ fn file_checks(
         }
         if origin.is_empty() {
             if let Some(run) = input.store.artifact_producers(path).first() {
+                producers.push((
+                    diagnostics.len(),
+                    run.job.clone(),
+                    fix::FixKind::RunProducerHere,
+                ));
                 origin = format!(
                     " It was an artifact of `{}` in {}: artifacts stay with the pipeline that made them.",
                     run.job,
@@ -1043,7 +1102,7 @@ fn variable_checks(
     read: &[String],
     table: &[VariableRow],
     produced: &HashMap<String, Produced>,
-    diagnostics: &mut Vec<Diagnostic>,
+    (diagnostics, producers): (&mut Vec<Diagnostic>, &mut Producers),
 ) {
     let mut seen: Vec<&str> = Vec::new();
     for name in read {
@@ -1092,6 +1151,11 @@ fn variable_checks(
             }
         }
         if let Some(run) = earlier.first() {
+            producers.push((
+                diagnostics.len(),
+                run.job.clone(),
+                fix::FixKind::RunProducerHere,
+            ));
             story.push_str(&format!(
                 " `{}` set it in {}; dotenv variables never cross into another pipeline through `dependencies` or `needs`.",
                 run.job,

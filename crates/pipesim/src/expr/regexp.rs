@@ -4,8 +4,9 @@
 //! `\b` are ASCII-only, RE2 rejects some syntax `regex` accepts (`a**`, `(?x)`, counts over 1000)
 //! and accepts some it rejects (`\Q..\E`, `\C`, octal escapes, a lone `{`).
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::fmt;
-use std::sync::OnceLock;
 
 /// A compiled pattern; equality compares the RE2 source like `UntrustedRegexp#==`.
 #[derive(Clone)]
@@ -17,16 +18,33 @@ pub struct Regex {
 impl Regex {
     /// Compiles an RE2 pattern (`UntrustedRegexp.new(pattern)`); `None` when RE2 would reject it.
     pub fn new(re2_source: &str) -> Option<Regex> {
-        let translated = translate(re2_source)?;
-        let compiled = regex::RegexBuilder::new(&translated)
-            // Roughly RE2's default max_mem, so huge programs fail instead of eating memory.
-            .size_limit(8 << 20)
-            .build()
-            .ok()?;
-        Some(Regex {
+        // The same few patterns come back for every job (a `rules:` list shared through
+        // `extends` or an anchor) and again when the rules are evaluated: compile each once.
+        if let Some(cached) = CACHE.with(|c| c.borrow().get(re2_source).cloned()) {
+            return cached;
+        }
+        let compiled = translate(re2_source).and_then(|translated| {
+            regex::RegexBuilder::new(&translated)
+                // Roughly RE2's default max_mem, so huge programs fail instead of eating memory.
+                .size_limit(8 << 20)
+                .build()
+                .ok()
+        });
+        let regex = compiled.map(|compiled| Regex {
             source: re2_source.to_string(),
             compiled,
-        })
+        });
+        CACHE.with(|c| {
+            let mut cache = c.borrow_mut();
+            // Bounded: hostile input with many distinct patterns only loses the cache.
+            if cache.len() >= CACHE_ENTRIES || re2_source.len() > CACHE_PATTERN_BYTES {
+                cache.clear();
+            }
+            if re2_source.len() <= CACHE_PATTERN_BYTES {
+                cache.insert(re2_source.to_string(), regex.clone());
+            }
+        });
+        regex
     }
 
     /// The RE2 pattern, flags included as a `(?flags)` prefix.
@@ -38,6 +56,15 @@ impl Regex {
     pub fn is_match(&self, text: &str) -> bool {
         self.compiled.is_match(text)
     }
+}
+
+/// Compiled patterns (and rejected ones) by RE2 source, per thread. `regex::Regex` shares its
+/// program between clones, so a hit costs a reference count.
+const CACHE_ENTRIES: usize = 512;
+const CACHE_PATTERN_BYTES: usize = 4096;
+
+thread_local! {
+    static CACHE: RefCell<HashMap<String, Option<Regex>>> = RefCell::new(HashMap::new());
 }
 
 impl PartialEq for Regex {
@@ -64,20 +91,29 @@ impl serde::Serialize for Regex {
 /// whole text must look like `/body/flags`. `None` is GitLab's 'Invalid regular expression!'.
 pub fn from_ruby_syntax(text: &str) -> Option<Regex> {
     let unescaped = text.replace("\\/", "/");
-    // Ruby's `^`, `$` are line anchors and `.` stops at "\n"; `(?m)` gives the same in `regex`.
-    static SYNTAX: OnceLock<Option<regex::Regex>> = OnceLock::new();
-    let syntax = SYNTAX
-        .get_or_init(|| regex::Regex::new(r"(?m)^/(?P<re>.*)/(?P<flags>[ismU]*)$").ok())
-        .as_ref()?;
-    let caps = syntax.captures(&unescaped)?;
-    let body = caps.name("re").map_or("", |m| m.as_str());
-    let flags = caps.name("flags").map_or("", |m| m.as_str());
+    let (body, flags) = ruby_syntax_parts(&unescaped)?;
     let source = if flags.is_empty() {
         body.to_string()
     } else {
         format!("(?{flags}){body}")
     };
     Regex::new(&source)
+}
+
+/// `RubySyntax::PATTERN`, `%r{^/(?<regexp>.*)/(?<flags>[ismU]*)$}`, matched by hand (a
+/// capturing regex search was a measurable part of every `rules:if`). Ruby's `^`/`$` are line
+/// anchors and `.` stops at "\n", so the first line that starts with `/` and ends with `/`
+/// plus flags wins, and the greedy `.*` takes the body up to that line's last `/`.
+fn ruby_syntax_parts(text: &str) -> Option<(&str, &str)> {
+    text.split('\n').find_map(|line| {
+        let rest = line.strip_prefix('/')?;
+        let last = rest.rfind('/')?;
+        let flags = &rest[last + 1..];
+        flags
+            .chars()
+            .all(|c| matches!(c, 'i' | 's' | 'm' | 'U'))
+            .then(|| (&rest[..last], flags))
+    })
 }
 
 /// RE2's limit on a counted repetition, and on nested counts multiplied together.
@@ -674,6 +710,55 @@ mod tests {
         for (text, source) in table {
             let got = from_ruby_syntax(text);
             assert_eq!(got.as_ref().map(Regex::source), *source, "{text:?}");
+        }
+    }
+
+    /// The hand-written `RubySyntax::PATTERN` match agrees with the regex it replaces.
+    #[test]
+    fn ruby_syntax_parts_match_the_pattern() {
+        let pattern = regex::Regex::new(r"(?m)^/(?P<re>.*)/(?P<flags>[ismU]*)$").unwrap();
+        let inputs = [
+            "/a/",
+            "/a/i",
+            "/a/x",
+            "//",
+            "/",
+            "a/b/",
+            "/a/b/c",
+            "/a/b/ms",
+            "/a/\n/b/",
+            "x\n/a/i",
+            "/a/i\n/b/",
+            "/a/\r",
+            "/a/i\r\n/b/",
+            "\n",
+            "/a/ii\n",
+            "/é/",
+            "/a//",
+            "/a/U",
+            "/a/iS",
+            " /a/",
+            "/a/ ",
+            "/\n/",
+        ];
+        for text in inputs {
+            let text = text.replace("\\n", "\n").replace("\\r", "\r");
+            let expected = pattern.captures(&text).map(|c| {
+                (
+                    c.name("re").map_or("", |m| m.as_str()),
+                    c.name("flags").map_or("", |m| m.as_str()),
+                )
+            });
+            assert_eq!(ruby_syntax_parts(&text), expected, "{text:?}");
+        }
+    }
+
+    /// A cached compile returns the same answer as the first one, accepted or rejected.
+    #[test]
+    fn cache_keeps_answers() {
+        for _ in 0..3 {
+            assert!(Regex::new("a{1001}").is_none());
+            assert_eq!(Regex::new("^v\\d+").map(|r| r.is_match("v12")), Some(true));
         }
     }
 }

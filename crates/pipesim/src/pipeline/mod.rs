@@ -596,6 +596,7 @@ fn message(text: impl Into<String>) -> Diagnostic {
         event: None,
         job: None,
         pipeline: None,
+        fix: None,
     }
 }
 

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Span as YamlSpan, Tag};
 
 use super::scalar::{resolve_plain, Plain};
-use super::{Map, Node, Value};
+use super::{KeyIndex, Map, Node, Value};
 use crate::diagnostic::Finding;
 use crate::source::{FileId, Span};
 
@@ -144,6 +144,8 @@ enum Frame {
         pending_key: Option<Node>,
         /// `<<` values seen in this mapping, merged in order when the mapping ends.
         merges: Vec<(usize, Node)>,
+        /// Finds an earlier equal key in O(1): duplicate keys are checked for every key.
+        index: KeyIndex,
     },
 }
 
@@ -235,6 +237,7 @@ impl Builder {
                     anchor,
                     pending_key: None,
                     merges: Vec::new(),
+                    index: KeyIndex::default(),
                 });
             }
             Event::SequenceEnd => {
@@ -327,15 +330,15 @@ impl Builder {
                 map,
                 pending_key,
                 merges,
+                index,
                 ..
             }) => match pending_key.take() {
                 None => *pending_key = Some(node),
                 Some(key) => {
                     if is_merge_key(&key) && merges_hashes(&node) {
                         merges.push((map.entries.len(), node));
-                    } else if let Some(existing) =
-                        map.entries.iter_mut().find(|(k, _)| k.value == key.value)
-                    {
+                    } else if let Some(at) = index.find(&map.entries, &key.value) {
+                        let existing = &mut map.entries[at];
                         let first = existing.0.span;
                         let name = key.scalar_to_s().unwrap_or_default();
                         self.findings.push(
@@ -354,6 +357,7 @@ impl Builder {
                         );
                         existing.1 = node;
                     } else {
+                        index.add(&key.value, map.entries.len());
                         map.entries.push((key, node));
                     }
                 }
@@ -388,38 +392,40 @@ fn apply_merges(map: &mut Map, merges: Vec<(usize, Node)>) {
         return;
     }
     let mut result = Map::default();
+    let mut index = KeyIndex::default();
     let mut merges = merges.into_iter().peekable();
     let own = std::mem::take(&mut map.entries);
-    for (index, (key, value)) in own.into_iter().enumerate() {
-        while let Some((_, merge)) = merges.next_if(|(at, _)| *at == index) {
-            merge_into(&mut result, merge);
+    for (position, (key, value)) in own.into_iter().enumerate() {
+        while let Some((_, merge)) = merges.next_if(|(at, _)| *at == position) {
+            merge_into(&mut result, &mut index, merge);
         }
-        result.insert(key, value);
+        index.insert(&mut result, key, value);
     }
     for (_, merge) in merges {
-        merge_into(&mut result, merge);
+        merge_into(&mut result, &mut index, merge);
     }
     *map = result;
 }
 
-fn merge_into(target: &mut Map, merge: Node) {
+fn merge_into(target: &mut Map, index: &mut KeyIndex, merge: Node) {
     match merge.value {
         Value::Map(m) => {
             for (k, v) in m.entries {
-                target.insert(k, v);
+                index.insert(target, k, v);
             }
         }
         Value::Seq(items) => {
             let mut combined = Map::default();
+            let mut combined_index = KeyIndex::default();
             for item in items.into_iter().rev() {
                 if let Value::Map(m) = item.value {
                     for (k, v) in m.entries {
-                        combined.insert(k, v);
+                        combined_index.insert(&mut combined, k, v);
                     }
                 }
             }
             for (k, v) in combined.entries {
-                target.insert(k, v);
+                index.insert(target, k, v);
             }
         }
         _ => {}

@@ -198,6 +198,86 @@ impl Map {
     }
 }
 
+/// A hash index over a mapping's keys, so building or merging a mapping of n keys is O(n)
+/// instead of O(n²) (a 5,000-job file has 5,000 top-level keys). Keys that cannot be hashed
+/// (floats, collections) fall back to a linear scan; equality is `Value`'s, as without it.
+#[derive(Default)]
+pub(crate) struct KeyIndex {
+    /// Key hash → position of the first entry with that hash.
+    first: std::collections::HashMap<u64, usize>,
+    /// Positions of later entries whose hash collided with an earlier, different key.
+    collided: Vec<usize>,
+}
+
+/// A hash of the scalar keys Ruby hashes by value; `None` for the others.
+fn key_hash(value: &Value) -> Option<u64> {
+    use std::hash::{Hash, Hasher};
+    // Fixed keys: the index must behave the same on every run (and wasm has no entropy).
+    let mut hasher = std::hash::BuildHasher::build_hasher(&std::hash::BuildHasherDefault::<
+        std::collections::hash_map::DefaultHasher,
+    >::default());
+    match value {
+        Value::Null => 0u8.hash(&mut hasher),
+        Value::Bool(b) => (1u8, b).hash(&mut hasher),
+        Value::Int(i) => (2u8, i).hash(&mut hasher),
+        Value::Str(s) => (3u8, s.as_str()).hash(&mut hasher),
+        Value::Symbol(s) => (4u8, s.as_str()).hash(&mut hasher),
+        Value::Float(_) | Value::Seq(_) | Value::Map(_) | Value::Reference(_) => return None,
+    }
+    Some(hasher.finish())
+}
+
+impl KeyIndex {
+    /// An index of `entries` as they are (the first of equal keys wins, like a linear `find`).
+    pub(crate) fn of(entries: &[(Node, Node)]) -> KeyIndex {
+        let mut index = KeyIndex::default();
+        for (i, (key, _)) in entries.iter().enumerate() {
+            if index.find(&entries[..i], &key.value).is_none() {
+                index.add(&key.value, i);
+            }
+        }
+        index
+    }
+
+    /// Where `key` is in `entries` (which this index must describe).
+    pub(crate) fn find(&self, entries: &[(Node, Node)], key: &Value) -> Option<usize> {
+        let Some(hash) = key_hash(key) else {
+            return entries.iter().position(|(k, _)| k.value == *key);
+        };
+        let first = *self.first.get(&hash)?;
+        if entries[first].0.value == *key {
+            return Some(first);
+        }
+        self.collided
+            .iter()
+            .copied()
+            .find(|&i| entries[i].0.value == *key)
+    }
+
+    /// Records that `entries[position]` holds `key`, which was not in the map before.
+    pub(crate) fn add(&mut self, key: &Value, position: usize) {
+        if let Some(hash) = key_hash(key) {
+            match self.first.entry(hash) {
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(position);
+                }
+                std::collections::hash_map::Entry::Occupied(_) => self.collided.push(position),
+            }
+        }
+    }
+
+    /// Ruby `Hash#[]=` on `map` through this index.
+    pub(crate) fn insert(&mut self, map: &mut Map, key: Node, value: Node) {
+        match self.find(&map.entries, &key.value) {
+            Some(i) => map.entries[i].1 = value,
+            None => {
+                self.add(&key.value, map.entries.len());
+                map.entries.push((key, value));
+            }
+        }
+    }
+}
+
 /// GitLab symbolizes string keys (`deep_symbolize_keys`), so `"script"` and `:script` name the
 /// same key; integer or boolean keys stay distinct.
 fn key_is(key: &Node, name: &str) -> bool {
@@ -211,6 +291,21 @@ fn key_is(key: &Node, name: &str) -> bool {
 /// (arrays, scalars) is replaced by `other`. Used by `include` and `extends`.
 pub fn deep_merge(base: &mut Node, other: &Node) {
     match (&mut base.value, &other.value) {
+        // Big merges (an include's jobs into the root) go through a hash index.
+        (Value::Map(base_map), Value::Map(other_map))
+            if base_map.len().saturating_mul(other_map.len()) > 256 =>
+        {
+            let mut index = KeyIndex::of(&base_map.entries);
+            for (key, value) in &other_map.entries {
+                match index.find(&base_map.entries, &key.value) {
+                    Some(i) => deep_merge(&mut base_map.entries[i].1, value),
+                    None => {
+                        index.add(&key.value, base_map.entries.len());
+                        base_map.entries.push((key.clone(), value.clone()));
+                    }
+                }
+            }
+        }
         (Value::Map(base_map), Value::Map(other_map)) => {
             for (key, value) in &other_map.entries {
                 match base_map

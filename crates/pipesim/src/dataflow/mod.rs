@@ -545,7 +545,9 @@ pub fn analyze(report: &mut PipelineReport, input: &Input) -> Flow {
             );
         }
 
-        if report.jobs[index].kind == "trigger" && report.jobs[index].when != "manual" {
+        // A trigger job starts its downstream pipeline when it runs (a manual one once played).
+        let bridge_runs = states.get(&name).copied() == Some(RunState::Succeeded);
+        if report.jobs[index].kind == "trigger" && bridge_runs {
             if let Some(child) = child_request(input, report, &report.jobs[index], node, &table) {
                 children.push(child);
             } else if let Some(diagnostic) = downstream_note(report, &report.jobs[index], node) {

@@ -530,6 +530,7 @@ pub fn analyze(report: &mut PipelineReport, input: &Input) -> Flow {
                 &facts,
                 &received_paths,
                 &produced,
+                &table,
                 (&mut diagnostics, &mut producers),
             );
             let read = variables_read(&script_lines(node));
@@ -996,6 +997,7 @@ fn file_checks(
     facts: &script::ScriptFacts,
     received: &[String],
     produced: &HashMap<String, Produced>,
+    table: &[VariableRow],
     (diagnostics, producers): (&mut Vec<Diagnostic>, &mut Producers),
 ) {
     for read in &facts.reads {
@@ -1039,16 +1041,39 @@ fn file_checks(
                 );
             }
         }
+        // GIT_STRATEGY: none skips the checkout and GIT_CLEAN_FLAGS: none the clean: a file
+        // left by an earlier job may then still be there, but only by chance (same runner,
+        // same build directory), so this stays a finding, one level lower.
+        let setting = |name: &str| {
+            table
+                .iter()
+                .find(|r| r.name == name && r.overridden_by.is_none())
+                .and_then(|r| r.value.as_deref())
+                .map(str::to_owned)
+        };
+        let no_clean = setting("GIT_STRATEGY").as_deref() == Some("none")
+            || setting("GIT_CLEAN_FLAGS").as_deref() == Some("none");
+        let (finding, cleaning) = if no_clean {
+            (
+                Finding::info as fn(&'static str, String, Option<crate::Span>) -> Finding,
+                format!("This job turns the clean off (`GIT_STRATEGY: none` or `GIT_CLEAN_FLAGS: none`), so {path} is there only if the same runner ran the job that wrote it in the same build directory — nothing guarantees that."),
+            )
+        } else {
+            (
+                Finding::warning as fn(&'static str, String, Option<crate::Span>) -> Finding,
+                format!("Each job starts from a fresh checkout: the runner's `git clean -ffdx` deletes files earlier jobs left behind (the log shows `Removing {path}`), and only tracked files, the artifacts of the jobs this one depends on, and cache are restored."),
+            )
+        };
         diagnostics.push(job_diagnostic(
             report.event,
             job,
-            Finding::warning(
+            finding(
                 "file-not-provided",
                 format!("`{}` reads {path}, which is not in {job}'s working directory", read.how),
                 None,
             )
             .explain(format!(
-                "Each job starts from a fresh checkout: the runner's `git clean -ffdx` deletes files earlier jobs left behind (the log shows `Removing {path}`), and only tracked files, the artifacts of the jobs this one depends on, and cache are restored.{origin} Fix: produce {path} in a job of this pipeline, list it in `artifacts:paths` (or `artifacts:reports:dotenv` for variables) and make `{job}` depend on that job."
+                "{cleaning}{origin} Fix: produce {path} in a job of this pipeline, list it in `artifacts:paths` (or `artifacts:reports:dotenv` for variables) and make `{job}` depend on that job."
             )),
         ));
     }

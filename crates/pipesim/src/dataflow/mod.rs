@@ -218,7 +218,47 @@ pub fn analyze(report: &mut PipelineReport, input: &Input) -> Flow {
             .unwrap_or(usize::MAX)
     };
 
-    let states = run_states(report, input.outcomes, &stage_index);
+    // A job whose cross-pipeline dependency cannot be found fails before its script runs
+    // (missing_dependency_failure), which changes what runs after it.
+    let mut forced: Vec<(String, JobOutcome)> = input.outcomes.to_vec();
+    for job in report.jobs.iter().filter(|j| j.created) {
+        let Some(node) = node_of(&job.name) else {
+            continue;
+        };
+        let values = simple_values(input, composed, job, node, &normalized);
+        let missing = cross_pipeline_needs(node).iter().any(|need| {
+            let expand = |s: &str| expand_all(s, &values, report.id);
+            match need {
+                CrossNeed::Project {
+                    project,
+                    job: needed,
+                    reference,
+                    ..
+                } => {
+                    let project = expand(project);
+                    project == input.project.path
+                        && (!input.project.tier.is_paid()
+                            || available_run(input, &expand(needed), &expand(reference)).is_none())
+                }
+                CrossNeed::Pipeline {
+                    pipeline,
+                    job: needed,
+                    ..
+                } => {
+                    let id = expand(pipeline).parse::<u64>().ok();
+                    !input
+                        .store
+                        .runs_of(&expand(needed))
+                        .iter()
+                        .any(|r| Some(r.pipeline) == id && r.succeeded)
+                }
+            }
+        });
+        if missing && !forced.iter().any(|(n, _)| *n == job.name) {
+            forced.push((job.name.clone(), JobOutcome::Failed));
+        }
+    }
+    let states = run_states(report, &forced, &stage_index);
     let mut produced: HashMap<String, Produced> = HashMap::new();
     let mut diagnostics = Vec::new();
     let mut producers: Producers = Vec::new();
@@ -835,6 +875,18 @@ fn resolve_needs_project<'s>(
     } else {
         None
     }
+}
+
+/// The run `needs:project` would use: the latest successful job on the ref whose artifacts are
+/// still there (not expired, or kept as the latest of a successful pipeline of the ref).
+fn available_run<'s>(input: &'s Input, job: &str, reference: &str) -> Option<&'s StoredJob> {
+    let run = input.store.latest_success(job, reference)?;
+    let expired = run.expire_at.is_some_and(|at| at <= input.request.time);
+    let locked = input.project.settings.keep_latest_artifacts
+        && input
+            .store
+            .is_latest_successful(run.pipeline, &run.ref_name);
+    (!expired || locked).then_some(run)
 }
 
 /// Values a job's expressions may expand: predefined, configuration, project and pipeline

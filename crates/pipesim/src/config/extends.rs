@@ -11,12 +11,22 @@ pub const MAX_NESTING_LEVELS: usize = 10;
 /// first problem (an `ExtensionError` becomes the single config error), and so do we.
 /// With `lenient` (some include could not be read offline), a base that does not exist is
 /// skipped with a warning in `softened` instead of failing: it may live in that include.
-pub fn resolve(root: &mut Node, lenient: bool, softened: &mut Vec<Finding>) -> Result<(), Finding> {
+///
+/// Each job gets a merged copy of its bases, so a big hidden job extended by many jobs
+/// multiplies: the configuration may grow to at most `max_nodes` nodes.
+pub fn resolve(
+    root: &mut Node,
+    lenient: bool,
+    max_nodes: usize,
+    softened: &mut Vec<Finding>,
+) -> Result<(), Finding> {
+    let size = root.size();
     let Some(map) = root.as_map() else {
         return Ok(());
     };
     let keys: Vec<String> = map.keys().collect();
     let index = Index::of(map);
+    let mut size = size;
     let mut done = std::collections::HashSet::new();
     for key in keys {
         if is_extensible(index.get(root, &key)) {
@@ -27,6 +37,8 @@ pub fn resolve(root: &mut Node, lenient: bool, softened: &mut Vec<Finding>) -> R
                 done: &mut done,
                 lenient,
                 softened,
+                size: &mut size,
+                max_nodes,
             };
             extend(root, &key, &mut ctx)?;
         }
@@ -69,6 +81,9 @@ struct Context<'a> {
     done: &'a mut std::collections::HashSet<String>,
     lenient: bool,
     softened: &'a mut Vec<Finding>,
+    /// Nodes in the configuration as extended so far.
+    size: &'a mut usize,
+    max_nodes: usize,
 }
 
 fn is_extensible(value: Option<&Node>) -> bool {
@@ -202,6 +217,20 @@ fn extend(root: &mut Node, key: &str, ctx: &mut Context) -> Result<(), Finding> 
     ctx.ancestors.pop();
     deep_merge(&mut merged, &value);
     merged.span = value.span;
+    *ctx.size = (*ctx.size + merged.size()).saturating_sub(value.size());
+    if *ctx.size > ctx.max_nodes {
+        return Err(
+            Finding::error("extends-too-big", crate::yaml::TOO_BIG_MESSAGE, Some(span)).explain(
+                format!(
+                "Every job that uses `extends` gets its own merged copy of its bases; here the \
+                 copies grow the configuration past pipesim's limit of {} nodes. This limit is \
+                 pipesim's own (it keeps the browser responsive); GitLab's size limit is checked \
+                 before `extends`. Keep what many jobs share small, or put it in `default:`.",
+                ctx.max_nodes
+            ),
+            ),
+        );
+    }
     if let Some(slot) = index.get_mut(root, key) {
         *slot = merged;
     }

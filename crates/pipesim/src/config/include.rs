@@ -35,6 +35,9 @@ pub struct IncludeContext<'a> {
     pub rules: Option<&'a dyn Fn(&Node) -> bool>,
     pub limits: Limits,
     pub count: usize,
+    /// Nodes loaded so far (root file and includes): `limits.max_nodes` bounds them together,
+    /// not per file, so 150 includes cannot each load a maximal alias expansion.
+    pub nodes: usize,
     pub warnings: Vec<Finding>,
     /// Includes that could not be read offline: later "not found" checks are softened.
     pub unresolved: Vec<String>,
@@ -453,12 +456,14 @@ fn read_file(
         };
         return Err(Finding::error("include-empty", message, Some(span)));
     }
-    let doc =
-        document::load(&ctx.files, id, inputs, ctx.limits, &mut ctx.warnings).map_err(|e| {
-            let mut finding = e.finding;
-            finding.message = format!("`{location}`: {}", finding.message);
-            finding
-        })?;
+    let mut limits = ctx.limits;
+    limits.max_nodes = limits.max_nodes.saturating_sub(ctx.nodes);
+    let doc = document::load(&ctx.files, id, inputs, limits, &mut ctx.warnings).map_err(|e| {
+        let mut finding = e.finding;
+        finding.message = format!("`{location}`: {}", finding.message);
+        finding
+    })?;
+    ctx.nodes += doc.content.size();
     if doc.content.as_map().is_none_or(Map::is_empty) {
         return Err(Finding::error(
             "include-invalid",

@@ -104,6 +104,7 @@ pub fn load_with(files: &Files, entry: &str, options: &LoadOptions) -> Loaded {
         rules: options.include_rules,
         limits: options.limits,
         count: 0,
+        nodes: document.content.size(),
         warnings: Vec::new(),
         unresolved: Vec::new(),
     };
@@ -120,18 +121,28 @@ pub fn load_with(files: &Files, entry: &str, options: &LoadOptions) -> Loaded {
     };
     let lenient = !loaded.unresolved_includes.is_empty();
     let mut softened = Vec::new();
-    let extended = extends::resolve(&mut merged, lenient, &mut softened);
+    let extended = extends::resolve(
+        &mut merged,
+        lenient,
+        options.limits.max_nodes,
+        &mut softened,
+    );
     loaded.findings.append(&mut softened);
     if let Err(finding) = extended {
         loaded.findings.push(finding);
         return loaded;
     }
-    let merged = match reference::resolve(&merged) {
-        Ok(node) => node,
-        Err(finding) => {
-            loaded.findings.push(finding);
-            return loaded;
+    // Most configurations have no `!reference`: then there is nothing to copy.
+    let merged = if reference::has_references(&merged) {
+        match reference::resolve(&merged, options.limits.max_nodes) {
+            Ok(node) => node,
+            Err(finding) => {
+                loaded.findings.push(finding);
+                return loaded;
+            }
         }
+    } else {
+        merged
     };
 
     let validation = validate::validate(&merged, lenient);

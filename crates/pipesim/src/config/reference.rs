@@ -7,28 +7,82 @@ use crate::ruby::inspect_str;
 use crate::source::Span;
 use crate::yaml::{Map, Node, Value};
 
-pub fn resolve(root: &Node) -> Result<Node, Finding> {
-    let mut chain = Vec::new();
-    resolve_tree(root, root, &mut chain)
+/// Resolves every `!reference`, building at most `max_nodes` nodes: each tag copies its target,
+/// so tags that reference tags multiply (ten lists of ten `!reference`s of the level below make
+/// 10^levels nodes from a few lines). Ruby shares the referenced objects, so GitLab has no such
+/// limit here; pipesim stops with the message of GitLab's size limit instead of hanging.
+pub fn resolve(root: &Node, max_nodes: usize) -> Result<Node, Finding> {
+    if !has_references(root) {
+        return Ok(root.clone());
+    }
+    let mut walk = Walk {
+        chain: Vec::new(),
+        budget: max_nodes,
+        max_nodes,
+    };
+    resolve_tree(root, root, &mut walk)
 }
 
-fn resolve_tree(node: &Node, root: &Node, chain: &mut Vec<Span>) -> Result<Node, Finding> {
+/// Whether any `!reference` is left in the tree (most configurations have none).
+pub fn has_references(node: &Node) -> bool {
+    match &node.value {
+        Value::Reference(_) => true,
+        Value::Seq(items) => items.iter().any(has_references),
+        Value::Map(map) => map.entries.iter().any(|(_, v)| has_references(v)),
+        _ => false,
+    }
+}
+
+struct Walk {
+    /// The tags being resolved, innermost last (a tag met again is a cycle).
+    chain: Vec<Span>,
+    /// Nodes this resolution may still build.
+    budget: usize,
+    max_nodes: usize,
+}
+
+impl Walk {
+    fn charge(&mut self, span: Span) -> Result<(), Finding> {
+        match self.budget.checked_sub(1) {
+            Some(left) => {
+                self.budget = left;
+                Ok(())
+            }
+            None => Err(Finding::error(
+                "reference-too-big",
+                crate::yaml::TOO_BIG_MESSAGE,
+                Some(span),
+            )
+            .explain(format!(
+                "Resolving `!reference` tags copies what they point to; here the copies exceed \
+                 pipesim's limit of {} nodes (tags that reference lists of tags multiply at every \
+                 level). GitLab shares the referenced values instead of copying them, so this \
+                 limit is pipesim's own: reference fewer levels, or list the values once.",
+                self.max_nodes
+            ))),
+        }
+    }
+}
+
+fn resolve_tree(node: &Node, root: &Node, walk: &mut Walk) -> Result<Node, Finding> {
+    walk.charge(node.span)?;
     let value = match &node.value {
         Value::Seq(items) => Value::Seq(
             items
                 .iter()
-                .map(|i| resolve_tree(i, root, chain))
+                .map(|i| resolve_tree(i, root, walk))
                 .collect::<Result<_, _>>()?,
         ),
         Value::Map(map) => {
             let mut out = Map::default();
             out.entries.reserve(map.entries.len());
             for (k, v) in &map.entries {
-                out.entries.push((k.clone(), resolve_tree(v, root, chain)?));
+                walk.charge(k.span)?;
+                out.entries.push((k.clone(), resolve_tree(v, root, walk)?));
             }
             Value::Map(out)
         }
-        Value::Reference(items) => return resolve_reference(node, items, root, chain),
+        Value::Reference(items) => return resolve_reference(node, items, root, walk),
         other => other.clone(),
     };
     Ok(Node::new(value, node.span))
@@ -38,7 +92,7 @@ fn resolve_reference(
     node: &Node,
     items: &[Node],
     root: &Node,
-    chain: &mut Vec<Span>,
+    walk: &mut Walk,
 ) -> Result<Node, Finding> {
     let names: Option<Vec<&str>> = items.iter().map(Node::as_str).collect();
     let names = match names {
@@ -56,7 +110,7 @@ fn resolve_reference(
         }
     };
     let shown = inspect_names(&names);
-    if chain.contains(&node.span) {
+    if walk.chain.contains(&node.span) {
         return Err(Finding::error(
             "reference-circular",
             format!("!reference {shown} is part of a circular chain"),
@@ -86,9 +140,9 @@ fn resolve_reference(
             )))
         }
     };
-    chain.push(node.span);
-    let resolved = resolve_tree(target, root, chain);
-    chain.pop();
+    walk.chain.push(node.span);
+    let resolved = resolve_tree(target, root, walk);
+    walk.chain.pop();
     resolved
 }
 

@@ -1689,7 +1689,10 @@ fn validate_parallel(v: &mut Validation, loc: &str, node: &Node, bridge: bool) {
                 );
                 return;
             };
-            let total: usize = entries.iter().map(matrix_entry_size).sum();
+            let total: usize = entries
+                .iter()
+                .map(matrix_entry_size)
+                .fold(0, usize::saturating_add);
             if total > PARALLEL_LIMIT as usize {
                 err(
                     v,
@@ -1710,13 +1713,15 @@ fn validate_parallel(v: &mut Validation, loc: &str, node: &Node, bridge: bool) {
     }
 }
 
+/// Saturating: 64 keys of 2 values each is 2^64 jobs, which must not wrap to 0 (Ruby's
+/// integers do not overflow, so GitLab reports it as too many).
 pub fn matrix_entry_size(entry: &Node) -> usize {
     entry
         .as_map()
         .map(|m| {
             m.iter()
                 .map(|(_, values)| values.as_seq().map_or(1, <[Node]>::len))
-                .product()
+                .fold(1, usize::saturating_mul)
         })
         .unwrap_or(0)
 }

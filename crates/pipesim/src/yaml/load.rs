@@ -114,6 +114,19 @@ fn syntax_error(error: &ScanError, text: &str, file: FileId, line_offset: u32) -
              or `!reference`."
         ));
     }
+    if error.info().contains("recursion limit exceeded") {
+        // The parser's own nesting limit (deeper than GitLab's max_yaml_depth of 100, which
+        // libyaml does not have): GitLab reads such a file and rejects it as too deep.
+        return Finding::error(
+            "yaml-too-big",
+            TOO_BIG_MESSAGE,
+            Some(Span::new(file, line.max(1) + line_offset, column)),
+        )
+        .explain(
+            "The nesting is deeper than GitLab's limit of 100 levels, so GitLab rejects the \
+             configuration with this message.",
+        );
+    }
     // Psych formats libyaml errors as "(<unknown>): PROBLEM at line L column C"; GitLab passes
     // that text through. Our parser's problem wording can differ from libyaml's.
     Finding::error(

@@ -124,10 +124,22 @@ pub struct Location {
 
 impl Diagnostic {
     pub fn resolve(finding: Finding, files: &Files) -> Self {
-        let (file, line, column) = match finding.span {
-            Some(s) => (Some(files.path(s.file).to_owned()), s.line, s.column),
+        // A span from another file set (a bug elsewhere) loses its position rather than
+        // panicking: the message still reaches the user.
+        let located = finding
+            .span
+            .and_then(|s| files.try_get(s.file).map(|f| (f.path.clone(), s.line, s.column)));
+        let (file, line, column) = match located {
+            Some((path, line, column)) => (Some(path), line, column),
             None => (None, 0, 0),
         };
+        let related = finding.related.and_then(|s| {
+            files.try_get(s.file).map(|f| Location {
+                file: f.path.clone(),
+                line: s.line,
+                column: s.column,
+            })
+        });
         Diagnostic {
             code: finding.code,
             severity: finding.severity,
@@ -136,11 +148,7 @@ impl Diagnostic {
             file,
             line,
             column,
-            related: finding.related.map(|s| Location {
-                file: files.path(s.file).to_owned(),
-                line: s.line,
-                column: s.column,
-            }),
+            related,
             event: None,
             job: None,
             pipeline: None,

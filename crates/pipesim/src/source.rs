@@ -80,6 +80,11 @@ impl Files {
         &self.get(id).path
     }
 
+    /// The file `id` names, if it belongs to this set.
+    pub fn try_get(&self, id: FileId) -> Option<&SourceFile> {
+        self.files.get(id.0 as usize)
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
         self.files
             .iter()

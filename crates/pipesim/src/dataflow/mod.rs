@@ -530,7 +530,7 @@ pub fn analyze(report: &mut PipelineReport, input: &Input) -> Flow {
                             }
                         }
                         Some(_) => {}
-                        None => diagnostics.push(job_diagnostic(
+                        None => diagnostics.push(job_diagnostic_in(
                             report.event,
                             &name,
                             Finding::error(
@@ -541,6 +541,7 @@ pub fn analyze(report: &mut PipelineReport, input: &Input) -> Flow {
                             .explain(format!(
                                 "`needs: [{{pipeline: {pipeline}, job: {job}}}]` looks for a successful `{job}` in pipeline `{pipeline_text}` of the same parent/child hierarchy and finds none, so the job fails before its script runs (missing_dependency_failure). Pass the parent's id from the trigger job (`variables: {{PARENT_PIPELINE_ID: $CI_PIPELINE_ID}}`) and make sure `{job}` runs and succeeds in that pipeline."
                             )),
+                            &composed.files,
                         )),
                     }
                 }

@@ -126,9 +126,11 @@ impl Diagnostic {
     pub fn resolve(finding: Finding, files: &Files) -> Self {
         // A span from another file set (a bug elsewhere) loses its position rather than
         // panicking: the message still reaches the user.
-        let located = finding
-            .span
-            .and_then(|s| files.try_get(s.file).map(|f| (f.path.clone(), s.line, s.column)));
+        let located = finding.span.and_then(|s| {
+            files
+                .try_get(s.file)
+                .map(|f| (f.path.clone(), s.line, s.column))
+        });
         let (file, line, column) = match located {
             Some((path, line, column)) => (Some(path), line, column),
             None => (None, 0, 0),

@@ -45,6 +45,8 @@ pub struct SourceFile {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Files {
     files: Vec<SourceFile>,
+    /// Position of each path in `files`: repositories can hold thousands of files.
+    index: std::collections::HashMap<String, u32>,
 }
 
 impl Files {
@@ -56,20 +58,18 @@ impl Files {
     pub fn insert(&mut self, path: &str, text: impl Into<String>) -> FileId {
         let path = normalize_path(path);
         let text = text.into();
-        if let Some(id) = self.find(&path) {
-            self.files[id.0 as usize].text = text;
-            return id;
+        if let Some(&i) = self.index.get(&path) {
+            self.files[i as usize].text = text;
+            return FileId(i);
         }
+        let id = self.files.len() as u32;
+        self.index.insert(path.clone(), id);
         self.files.push(SourceFile { path, text });
-        FileId(self.files.len() as u32 - 1)
+        FileId(id)
     }
 
     pub fn find(&self, path: &str) -> Option<FileId> {
-        let path = normalize_path(path);
-        self.files
-            .iter()
-            .position(|f| f.path == path)
-            .map(|i| FileId(i as u32))
+        self.index.get(&normalize_path(path)).map(|&i| FileId(i))
     }
 
     pub fn get(&self, id: FileId) -> &SourceFile {

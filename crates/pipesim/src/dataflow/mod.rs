@@ -151,45 +151,81 @@ fn run_states(
     outcomes: &[(String, JobOutcome)],
     stage_of: &dyn Fn(&str) -> usize,
 ) -> HashMap<String, RunState> {
-    let mut states: HashMap<String, RunState> = HashMap::new();
-    let jobs: Vec<&JobReport> = report.jobs.iter().filter(|j| j.created).collect();
-    for job in &jobs {
-        let stated = outcomes
-            .iter()
-            .find(|(n, _)| *n == job.name)
-            .map(|(_, o)| *o);
-        let upstream: Vec<&&JobReport> = match &job.needs {
-            Some(needs) => jobs.iter().filter(|j| needs.contains(&j.name)).collect(),
-            None => jobs
-                .iter()
-                .filter(|j| stage_of(&j.stage) < stage_of(&job.stage))
-                .collect(),
-        };
-        let state_of = |j: &JobReport| states.get(&j.name).copied().unwrap_or(RunState::NotRun);
-        let failed = upstream
-            .iter()
-            .any(|j| state_of(j) == RunState::Failed && !j.allow_failure);
-        // A job that needs an unstarted manual job waits for it (gitlab#382179); stage order
-        // waits only for blocking ones (allow_failure: false).
-        let waiting = upstream.iter().any(|j| {
-            state_of(j) == RunState::NotRun
-                && (j.when == "manual" && (job.needs.is_some() || !j.allow_failure)
-                    || job.needs.is_some() && j.when != "manual")
-        });
-        let state = match stated {
-            Some(JobOutcome::Failed) => RunState::Failed,
-            Some(JobOutcome::Skipped) => RunState::NotRun,
-            Some(JobOutcome::Success | JobOutcome::Played) => RunState::Succeeded,
-            None => match job.when.as_str() {
-                "manual" => RunState::NotRun,
-                "on_failure" if failed && !waiting => RunState::Succeeded,
-                "on_failure" => RunState::NotRun,
-                "always" if !waiting => RunState::Succeeded,
-                _ if !failed && !waiting => RunState::Succeeded,
-                _ => RunState::NotRun,
-            },
-        };
-        states.insert(job.name.clone(), state);
+    let stated: HashMap<&str, JobOutcome> =
+        outcomes.iter().map(|(n, o)| (n.as_str(), *o)).collect();
+    let jobs: HashMap<&str, &JobReport> = report
+        .jobs
+        .iter()
+        .filter(|j| j.created)
+        .map(|j| (j.name.as_str(), j))
+        .collect();
+    let mut states: HashMap<String, RunState> = HashMap::with_capacity(jobs.len());
+    // What the stages before the current one did, for stage-ordered jobs.
+    let mut failed_before = false;
+    let mut blocked_before = false;
+    let mut by_stage: BTreeMap<usize, Vec<&JobReport>> = BTreeMap::new();
+    for job in report.jobs.iter().filter(|j| j.created) {
+        by_stage.entry(stage_of(&job.stage)).or_default().push(job);
+    }
+    for stage_jobs in by_stage.values() {
+        // Jobs with `needs` may need a job of their own stage: take them once what they
+        // need is decided (validation rules out cycles; a leftover is decided anyway).
+        let mut pending: Vec<&JobReport> = stage_jobs.clone();
+        let mut rounds = 0;
+        while !pending.is_empty() && rounds <= stage_jobs.len() {
+            rounds += 1;
+            let mut next = Vec::new();
+            for job in pending {
+                let ready = rounds > stage_jobs.len()
+                    || job.needs.as_ref().is_none_or(|needs| {
+                        needs
+                            .iter()
+                            .all(|n| !jobs.contains_key(n.as_str()) || states.contains_key(n))
+                    });
+                if !ready {
+                    next.push(job);
+                    continue;
+                }
+                let (failed, waiting) = match &job.needs {
+                    Some(needs) => {
+                        let upstream = needs.iter().filter_map(|n| jobs.get(n.as_str()));
+                        let mut failed = false;
+                        let mut waiting = false;
+                        for j in upstream {
+                            let state = states.get(&j.name).copied().unwrap_or(RunState::NotRun);
+                            failed |= state == RunState::Failed && !j.allow_failure;
+                            // A job that needs an unstarted job waits for it, manual ones
+                            // included (gitlab#382179).
+                            waiting |= state == RunState::NotRun;
+                        }
+                        (failed, waiting)
+                    }
+                    None => (failed_before, blocked_before),
+                };
+                let state = match stated.get(job.name.as_str()) {
+                    Some(JobOutcome::Failed) => RunState::Failed,
+                    Some(JobOutcome::Skipped) => RunState::NotRun,
+                    Some(JobOutcome::Success | JobOutcome::Played) => RunState::Succeeded,
+                    None => match job.when.as_str() {
+                        "manual" => RunState::NotRun,
+                        "on_failure" if failed && !waiting => RunState::Succeeded,
+                        "on_failure" => RunState::NotRun,
+                        "always" if !waiting => RunState::Succeeded,
+                        _ if !failed && !waiting => RunState::Succeeded,
+                        _ => RunState::NotRun,
+                    },
+                };
+                states.insert(job.name.clone(), state);
+            }
+            pending = next;
+        }
+        for job in stage_jobs {
+            let state = states.get(&job.name).copied().unwrap_or(RunState::NotRun);
+            failed_before |= state == RunState::Failed && !job.allow_failure;
+            // An unplayed blocking manual job (allow_failure: false) holds back later stages.
+            blocked_before |=
+                state == RunState::NotRun && job.when == "manual" && !job.allow_failure;
+        }
     }
     states
 }
@@ -204,10 +240,15 @@ pub fn analyze(report: &mut PipelineReport, input: &Input) -> Flow {
         .iter()
         .map(|j| (j.name.as_str(), j))
         .collect();
+    let job_nodes = composed
+        .expanded
+        .as_map()
+        .map(crate::yaml::Map::by_key)
+        .unwrap_or_default();
     let node_of = |name: &str| -> Option<&Node> {
         normalized
             .get(name)
-            .and_then(|j| composed.expanded.get(&j.base_name))
+            .and_then(|j| job_nodes.get(&j.base_name).copied())
     };
     let stage_index = |stage: &str| {
         composed
@@ -225,8 +266,12 @@ pub fn analyze(report: &mut PipelineReport, input: &Input) -> Flow {
         let Some(node) = node_of(&job.name) else {
             continue;
         };
+        let cross = cross_pipeline_needs(node);
+        if cross.is_empty() {
+            continue;
+        }
         let values = simple_values(input, composed, job, node, &normalized);
-        let missing = cross_pipeline_needs(node).iter().any(|need| {
+        let missing = cross.iter().any(|need| {
             let expand = |s: &str| expand_all(s, &values, report.id);
             match need {
                 CrossNeed::Project {
@@ -380,11 +425,18 @@ pub fn analyze(report: &mut PipelineReport, input: &Input) -> Flow {
         );
     }
 
-    let created: Vec<(String, String)> = report
+    // Only jobs that leave artifacts or dotenv variables matter to the jobs after them; most
+    // jobs leave none, which keeps this linear on large configurations.
+    let sources: Vec<(String, usize)> = report
         .jobs
         .iter()
         .filter(|j| j.created)
-        .map(|j| (j.name.clone(), j.stage.clone()))
+        .filter(|j| {
+            produced
+                .get(&j.name)
+                .is_some_and(|p| p.has_artifacts || !p.dotenv.is_empty())
+        })
+        .map(|j| (j.name.clone(), stage_index(&j.stage)))
         .collect();
     let mut stored = Vec::new();
     let mut children = Vec::new();
@@ -407,14 +459,14 @@ pub fn analyze(report: &mut PipelineReport, input: &Input) -> Flow {
                 .filter(|(_, artifacts)| *artifacts)
                 .map(|(n, _)| n.clone())
                 .collect(),
-            _ => created
+            _ => sources
                 .iter()
-                .filter(|(_, stage)| stage_index(stage) < job_stage)
+                .filter(|(_, stage)| *stage < job_stage)
                 .map(|(n, _)| n.clone())
                 .collect(),
         };
         if let Some(list) = &declared {
-            let mut wanted = Vec::new();
+            let mut wanted = std::collections::HashSet::new();
             for dependency in list {
                 let names = composed.normalized.expand_name(dependency);
                 let present: Vec<&String> =
@@ -458,8 +510,11 @@ pub fn analyze(report: &mut PipelineReport, input: &Input) -> Flow {
 
         // needs:project and needs:pipeline:job (cross-pipeline dependencies).
         let cross = cross_pipeline_needs(node);
-        let job_scope_values =
-            simple_values(input, composed, &report.jobs[index], node, &normalized);
+        let job_scope_values = if cross.is_empty() {
+            HashMap::new()
+        } else {
+            simple_values(input, composed, &report.jobs[index], node, &normalized)
+        };
         for need in &cross {
             let expand = |s: &str| expand_all(s, &job_scope_values, pipeline_id);
             match need {

@@ -174,12 +174,37 @@ fn parse_tree(source: &str) -> Result<parser::Node, ExprError> {
 /// Parses a statement, accepting exactly what `Statement#valid?` accepts: it lexes, parses, and
 /// evaluates once with no variables (which is where the `Crash` kind can show up).
 pub fn parse(source: &str) -> Result<Expression, ExprError> {
-    let root = parse_tree(source)?;
-    eval::evaluate(&root, &BTreeMap::new())?;
-    Ok(Expression {
-        source: source.to_string(),
-        root,
-    })
+    // Rules shared through `extends`, anchors or `!reference` repeat the same few statements on
+    // hundreds of jobs, and each is read at validation and again at evaluation: parse each once.
+    if let Some(cached) = PARSED.with(|c| c.borrow().get(source).cloned()) {
+        return cached;
+    }
+    let parsed = parse_tree(source).and_then(|root| {
+        eval::evaluate(&root, &BTreeMap::new())?;
+        Ok(Expression {
+            source: source.to_string(),
+            root,
+        })
+    });
+    if source.len() <= PARSED_SOURCE_BYTES {
+        PARSED.with(|c| {
+            let mut cache = c.borrow_mut();
+            // Bounded: many distinct statements only lose the cache.
+            if cache.len() >= PARSED_ENTRIES {
+                cache.clear();
+            }
+            cache.insert(source.to_string(), parsed.clone());
+        });
+    }
+    parsed
+}
+
+const PARSED_ENTRIES: usize = 1024;
+const PARSED_SOURCE_BYTES: usize = 4096;
+
+thread_local! {
+    static PARSED: std::cell::RefCell<HashMap<String, Result<Expression, ExprError>>> =
+        std::cell::RefCell::new(HashMap::new());
 }
 
 impl Expression {

@@ -13,13 +13,13 @@ pub mod rules;
 pub mod scope;
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::config::{self, LoadOptions, NormalizedJob};
 use crate::diagnostic::{Diagnostic, Finding};
 use crate::event::{variables as predefined, PipelineRequest, Project};
 use crate::source::Files;
-use crate::yaml::{Node, Value};
+use crate::yaml::{Map, Node, Value};
 
 pub use report::{DotenvValue, JobReport, PipelineReport, Status, VariableRow};
 pub use rules::Check;
@@ -130,7 +130,7 @@ fn create_into(request: &Request, composed: &mut Option<Composed>) -> PipelineRe
         include_rules: Some(&decide_include),
         limits: Default::default(),
     };
-    let loaded = config::load_with(&pipeline.files, &request.project.ci_config_path, &options);
+    let mut loaded = config::load_with(&pipeline.files, &request.project.ci_config_path, &options);
     let (errors, warnings): (Vec<Finding>, Vec<Finding>) = loaded
         .findings
         .iter()
@@ -188,10 +188,13 @@ fn create_into(request: &Request, composed: &mut Option<Composed>) -> PipelineRe
     let expanded = loaded.expanded.as_ref().unwrap_or(merged);
     let has_workflow_rules = workflow_rules.is_some();
     let mut seeds: Vec<Seed> = Vec::with_capacity(normalized.jobs.len());
+    let expanded_jobs = expanded.as_map().map(Map::by_key).unwrap_or_default();
+    let merged_jobs = merged.as_map().map(Map::by_key).unwrap_or_default();
     for job in &normalized.jobs {
-        let Some(node) = expanded
+        let Some(node) = expanded_jobs
             .get(&job.base_name)
-            .or_else(|| merged.get(&job.base_name))
+            .or_else(|| merged_jobs.get(&job.base_name))
+            .copied()
         else {
             continue;
         };
@@ -214,6 +217,12 @@ fn create_into(request: &Request, composed: &mut Option<Composed>) -> PipelineRe
         .map(|s| s.report.name.clone())
         .collect();
     let stage_index = |stage: &str| normalized.stages.iter().position(|s| s == stage);
+    // Created jobs by name with their stage, for the `needs` checks.
+    let created_stage: HashMap<&str, Option<usize>> = seeds
+        .iter()
+        .filter(|s| s.report.created)
+        .map(|s| (s.report.name.as_str(), stage_index(&s.report.stage)))
+        .collect();
     let mut seed_errors = Vec::new();
     for seed in &seeds {
         if let Some(error) = &seed.rules_error {
@@ -243,11 +252,9 @@ fn create_into(request: &Request, composed: &mut Option<Composed>) -> PipelineRe
                 continue;
             }
             // seed/build.rb `need_present?` looks in earlier stages and the job's own.
-            let present = seeds.iter().any(|s| {
-                s.report.created
-                    && s.report.name == need.name
-                    && stage_index(&s.report.stage) <= stage_index(&seed.report.stage)
-            });
+            let present = created_stage
+                .get(need.name.as_str())
+                .is_some_and(|stage| *stage <= stage_index(&seed.report.stage));
             if !present {
                 let name = &seed.report.name;
                 let need_name = &need.name;
@@ -312,15 +319,19 @@ fn create_into(request: &Request, composed: &mut Option<Composed>) -> PipelineRe
     report.created = true;
     report.status = Status::Created;
     report.reason = explain::created(&report, has_workflow_rules);
-    let normalized = normalized.clone();
-    let expanded = expanded.clone();
-    *composed = Some(Composed {
-        expanded,
-        normalized,
-        root_variables,
-        predefined,
-        files: loaded.files,
-    });
+    // Handed over, not copied: a large configuration's tree is most of the memory here.
+    if let (Some(expanded), Some(normalized)) = (
+        loaded.expanded.take().or_else(|| loaded.merged.take()),
+        loaded.normalized.take(),
+    ) {
+        *composed = Some(Composed {
+            expanded,
+            normalized,
+            root_variables,
+            predefined,
+            files: loaded.files,
+        });
+    }
     report
 }
 

@@ -146,6 +146,18 @@ impl Value {
 }
 
 impl Map {
+    /// Every entry by its key's string, for many lookups in one map (e.g. every job of a
+    /// configuration): `get` is a linear scan.
+    pub fn by_key(&self) -> std::collections::HashMap<String, &Node> {
+        let mut table = std::collections::HashMap::with_capacity(self.entries.len());
+        for (key, value) in &self.entries {
+            if let Some(name) = key.scalar_to_s() {
+                table.entry(name).or_insert(value);
+            }
+        }
+        table
+    }
+
     pub fn get(&self, key: &str) -> Option<&Node> {
         self.entry(key).map(|(_, v)| v)
     }

@@ -1,21 +1,33 @@
-//! The page: header, editor and diagnostics, re-linting shortly after typing stops.
+//! The page: the files and the project/timeline the user edits on one side, what GitLab would
+//! do on the other, re-simulated shortly after each edit. The whole state lives in the URL
+//! fragment, so a link reopens the same view; `#…&embed` shows a compact read-only view for
+//! an `<iframe>`.
 
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use gloo_timers::callback::Timeout;
-use pipesim::{LintReport, Severity};
+use pipesim::Severity;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
 use web_sys::HtmlTextAreaElement;
 use yew::prelude::*;
 
 use crate::diagnostics::DiagnosticsView;
 use crate::editor::Editor;
+use crate::forms::{EventsPanel, ProjectPanel};
+use crate::job::JobDetails;
+use crate::pipelines::PipelinesView;
+use crate::presets::{PresetMenu, PRESETS};
+use crate::share::{decode, encode, ShareMenu};
+use crate::state::{EventForm, FileTab, ProjectForm, Results, Selection, View, Workspace};
 use crate::text::utf16_offset;
-use crate::{lint_text, ENTRY, EXAMPLE, LINT_DEBOUNCE_MS};
+use crate::timeline::TimelineView;
+use crate::{EXAMPLE, LINT_DEBOUNCE_MS};
 
 #[derive(Properties, PartialEq)]
 pub struct AppProps {
-    /// The text the editor starts with.
+    /// The configuration the editor starts with when the URL holds no state.
     #[prop_or(AttrValue::Static(EXAMPLE))]
     pub initial: AttrValue,
 }
@@ -28,66 +40,375 @@ impl Default for AppProps {
     }
 }
 
+/// The URL fragment without `#`.
+fn current_fragment() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().hash().ok())
+        .map(|h| h.trim_start_matches('#').to_owned())
+        .unwrap_or_default()
+}
+
+/// What the page starts from: the state in the link, or the example.
+fn initial_state(initial: &str) -> (Workspace, bool, Option<String>) {
+    let fragment = current_fragment();
+    if fragment.is_empty() {
+        return (Workspace::with_config(initial), false, None);
+    }
+    match decode(&fragment) {
+        Ok((workspace, embed)) => (workspace, embed, None),
+        Err(problem) => (
+            Workspace::with_config(initial),
+            false,
+            Some(format!("This link could not be opened: {problem}")),
+        ),
+    }
+}
+
+/// Everything the page can change in the workspace. A reducer keeps every callback handed to
+/// the components stable (the dispatcher never changes), so a keystroke re-renders the editor
+/// and not the pipeline views.
+pub enum Action {
+    Edit(usize, String),
+    Activate(usize),
+    AddFile(String),
+    RenameFile(usize, String),
+    RemoveFile(usize),
+    ShowFile(String),
+    Project(ProjectForm),
+    Events(Vec<EventForm>),
+    Select(Selection),
+    CloseJob,
+    View(View),
+    Load(Workspace),
+}
+
+impl Reducible for Workspace {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut next = (*self).clone();
+        match action {
+            Action::Edit(index, text) => {
+                if let Some(file) = next.files.get_mut(index) {
+                    file.text = text;
+                }
+            }
+            Action::Activate(index) => next.active = index.min(next.files.len().saturating_sub(1)),
+            Action::AddFile(path) => {
+                let path = path.trim();
+                if !path.is_empty() && !next.files.iter().any(|f| f.path == path) {
+                    next.files.push(FileTab {
+                        path: path.to_owned(),
+                        text: String::new(),
+                    });
+                    next.active = next.files.len() - 1;
+                }
+            }
+            Action::RenameFile(index, path) => {
+                let path = path.trim();
+                let taken = next.files.iter().any(|f| f.path == path);
+                // The configuration file keeps its name: GitLab reads `.gitlab-ci.yml`.
+                if index > 0 && !path.is_empty() && !taken {
+                    if let Some(file) = next.files.get_mut(index) {
+                        file.path = path.to_owned();
+                    }
+                }
+            }
+            Action::RemoveFile(index) => {
+                if index > 0 && index < next.files.len() {
+                    next.files.remove(index);
+                    next.active = next.active.min(next.files.len() - 1);
+                }
+            }
+            Action::ShowFile(path) => {
+                if let Some(index) = next.files.iter().position(|f| f.path == path) {
+                    next.active = index;
+                }
+            }
+            Action::Project(project) => next.project = project,
+            Action::Events(events) => {
+                next.events = events;
+                next.selected = None;
+            }
+            Action::Select(selection) => next.selected = Some(selection),
+            Action::CloseJob => next.selected = None,
+            Action::View(view) => next.view = view,
+            Action::Load(workspace) => next = workspace,
+        }
+        Rc::new(next)
+    }
+}
+
 #[function_component(App)]
 pub fn app(props: &AppProps) -> Html {
-    let text = use_state(|| props.initial.clone());
-    let report = use_state(|| Rc::new(lint_text(&props.initial)));
+    let start = use_memo((), |_| initial_state(&props.initial));
+    let workspace = use_reducer(|| start.0.clone());
+    let embed = start.1;
+    let notice = use_state(|| start.2.clone());
+    let lesson = use_state(|| None::<usize>);
+    let results = use_state(|| Results::of(&start.0));
     // Dropping a gloo Timeout cancels it, so replacing this is the debounce.
     let pending = use_mut_ref(|| None::<Timeout>);
     let textarea_ref = use_node_ref();
+    let dispatcher = workspace.dispatcher();
 
-    let on_input = {
-        let text = text.setter();
-        let report = report.setter();
-        Callback::from(move |value: String| {
-            let value = AttrValue::from(value);
-            text.set(value.clone());
-            let report = report.clone();
+    // Re-simulate shortly after the last edit; keep the URL in step with the state.
+    {
+        let results = results.setter();
+        let pending = pending.clone();
+        use_effect_with(workspace.clone(), move |workspace| {
+            let workspace: Workspace = (**workspace).clone();
             *pending.borrow_mut() = Some(Timeout::new(LINT_DEBOUNCE_MS, move || {
-                report.set(Rc::new(lint_text(&value)));
+                results.set(Results::of(&workspace));
+                replace_fragment(&encode(&workspace, embed));
             }));
-        })
-    };
+        });
+    }
 
-    let on_select = {
-        let textarea_ref = textarea_ref.clone();
-        Callback::from(move |(line, column): (u32, u32)| {
-            if let Some(textarea) = textarea_ref.cast::<HtmlTextAreaElement>() {
-                reveal(&textarea, line, column);
+    // Going back/forward (or editing the address bar) loads the state of that URL.
+    {
+        let dispatcher = dispatcher.clone();
+        use_effect_with((), move |_| {
+            let listener = Closure::<dyn Fn()>::new(move || {
+                if let Ok((loaded, _)) = decode(&current_fragment()) {
+                    dispatcher.dispatch(Action::Load(loaded));
+                }
+            });
+            let window = web_sys::window();
+            if let Some(w) = &window {
+                let _ = w.add_event_listener_with_callback(
+                    "popstate",
+                    listener.as_ref().unchecked_ref(),
+                );
             }
+            move || {
+                if let Some(w) = window {
+                    let _ = w.remove_event_listener_with_callback(
+                        "popstate",
+                        listener.as_ref().unchecked_ref(),
+                    );
+                }
+            }
+        });
+    }
+
+    let d = dispatcher.clone();
+    let on_edit = use_callback((), move |(index, text): (usize, String), _| {
+        d.dispatch(Action::Edit(index, text))
+    });
+    let d = dispatcher.clone();
+    let on_activate = use_callback((), move |index: usize, _| {
+        d.dispatch(Action::Activate(index))
+    });
+    let d = dispatcher.clone();
+    let on_add = use_callback((), move |path: String, _| d.dispatch(Action::AddFile(path)));
+    let d = dispatcher.clone();
+    let on_rename = use_callback((), move |(index, path): (usize, String), _| {
+        d.dispatch(Action::RenameFile(index, path))
+    });
+    let d = dispatcher.clone();
+    let on_remove = use_callback((), move |index: usize, _| {
+        d.dispatch(Action::RemoveFile(index))
+    });
+    let d = dispatcher.clone();
+    let on_project = use_callback((), move |project: ProjectForm, _| {
+        d.dispatch(Action::Project(project))
+    });
+    let d = dispatcher.clone();
+    let on_events = use_callback((), move |events: Vec<EventForm>, _| {
+        d.dispatch(Action::Events(events))
+    });
+    let d = dispatcher.clone();
+    let on_select = use_callback((), move |selection: Selection, _| {
+        d.dispatch(Action::Select(selection))
+    });
+    let d = dispatcher.clone();
+    let on_close = use_callback((), move |(), _| d.dispatch(Action::CloseJob));
+    let d = dispatcher.clone();
+    let on_view = use_callback((), move |view: View, _| d.dispatch(Action::View(view)));
+    let d = dispatcher.clone();
+    let on_locate = use_callback(
+        textarea_ref.clone(),
+        move |(path, line, column): (String, u32, u32), textarea_ref| {
+            d.dispatch(Action::ShowFile(path));
+            // The editor shows the file after the next render.
+            let textarea_ref = textarea_ref.clone();
+            Timeout::new(0, move || {
+                if let Some(textarea) = textarea_ref.cast::<HtmlTextAreaElement>() {
+                    reveal(&textarea, line, column);
+                }
+            })
+            .forget();
+        },
+    );
+    let on_preset = {
+        let d = dispatcher.clone();
+        let lesson = lesson.setter();
+        let notice = notice.setter();
+        use_callback((), move |(loaded, index): (Workspace, usize), _| {
+            d.dispatch(Action::Load(loaded));
+            lesson.set(Some(index));
+            notice.set(None);
         })
     };
 
-    let marks = use_memo((*report).clone(), |report| line_marks(report));
+    let marks = use_memo(results.clone(), |results| Rc::new(line_marks(results)));
+    // Memoised by value: a keystroke in the editor leaves these (and the panels using them)
+    // untouched.
+    let events = use_memo(workspace.events.clone(), |events| Rc::new(events.clone()));
+    let files = use_memo(workspace.files.clone(), |files| Rc::new(files.clone()));
+    let shared = use_memo(workspace.clone(), |w| Rc::new((**w).clone()));
+    let simulation = results.simulation.clone();
+    let selected = workspace.selected.clone();
+    let view = workspace.view;
+    let results_view = match view {
+        View::Timeline => html! {
+            <TimelineView simulation={simulation.clone()} events={(*events).clone()}
+                selected={selected.clone()} on_select={on_select.clone()} />
+        },
+        _ => html! {
+            <PipelinesView simulation={simulation.clone()} events={(*events).clone()}
+                selected={selected.clone()} on_select={on_select.clone()} {view} />
+        },
+    };
+    let details = selected.clone().map(|selection| {
+        html! {
+            <JobDetails simulation={simulation.clone()} {selection} on_close={on_close.clone()}
+                on_select={on_select.clone()} on_locate={on_locate.clone()} />
+        }
+    });
+    let view_tabs = [View::Pipelines, View::Needs, View::Timeline].map(|v| {
+        let label = match v {
+            View::Pipelines => "Pipelines",
+            View::Needs => "Needs",
+            View::Timeline => "Timeline",
+        };
+        let onclick = on_view.reform(move |_: MouseEvent| v);
+        html! {
+            <button type="button" role="tab" class={classes!("view-tab", (v == view).then_some("active"))}
+                aria-selected={(v == view).to_string()} {onclick}>{ label }</button>
+        }
+    });
+    let results_panel = html! {
+        <section class="panel results-panel" aria-labelledby="results-title">
+            <div class="panel-head">
+                <h2 id="results-title">{ "What GitLab does" }</h2>
+                <div class="view-tabs" role="tablist" aria-label="Results view">{ for view_tabs }</div>
+            </div>
+            <div class="results-body">
+                { results_view }
+                { for details }
+            </div>
+        </section>
+    };
+    let lesson_banner = (*lesson).and_then(|i| PRESETS.get(i)).map(|preset| {
+        let onclick = {
+            let lesson = lesson.clone();
+            Callback::from(move |_| lesson.set(None))
+        };
+        html! {
+            <aside class="lesson" aria-label="About this example">
+                <strong>{ preset.title }</strong>
+                <p>{ preset.lesson }</p>
+                <button type="button" class="link" {onclick} aria-label="Hide this explanation">{ "×" }</button>
+            </aside>
+        }
+    });
+    let notice_banner = (*notice).clone().map(|text| {
+        html! { <p class="notice" role="alert">{ text }</p> }
+    });
+
+    if embed {
+        let open_href = format!("#{}", encode(&shared, false));
+        return html! {
+            <div class="embed">
+                <header class="embed-header">
+                    <span class="brand">{ "pipesim" }</span>
+                    <a href={open_href} target="_blank" rel="noopener">{ "Open in pipesim" }</a>
+                </header>
+                { for notice_banner }
+                { results_panel }
+            </div>
+        };
+    }
 
     html! {
         <>
             <header class="site-header">
                 <h1>{ "pipesim" }</h1>
-                <p class="tagline">{ "GitLab CI/CD pipeline simulator — checks your configuration as you type, entirely in your browser." }</p>
+                <p class="tagline">{ "What GitLab CI/CD would do with your configuration — entirely in your browser." }</p>
+                <div class="header-actions">
+                    <PresetMenu on_load={on_preset} />
+                    <ShareMenu workspace={(*shared).clone()} />
+                </div>
             </header>
+            { for notice_banner }
+            { for lesson_banner }
             <main class="workspace">
-                <Editor
-                    value={(*text).clone()}
-                    {on_input}
-                    {marks}
-                    textarea_ref={textarea_ref}
-                    invalid={!report.valid}
-                />
-                <DiagnosticsView report={(*report).clone()} {on_select} />
+                <div class="column column-input">
+                    <Editor
+                        files={(*files).clone()}
+                        active={workspace.active}
+                        marks={(*marks).clone()}
+                        {on_edit}
+                        {on_activate}
+                        {on_add}
+                        {on_rename}
+                        {on_remove}
+                        textarea_ref={textarea_ref}
+                        invalid={!results.lint.valid}
+                    />
+                    <DiagnosticsView lint={results.lint.clone()} simulation={simulation.clone()}
+                        on_locate={on_locate.clone()} on_select_job={on_select.clone()} />
+                </div>
+                <div class="column column-output">
+                    <ProjectPanel project={workspace.project.clone()} on_change={on_project} />
+                    <EventsPanel events={(*events).clone()} on_change={on_events} simulation={simulation.clone()} />
+                    { results_panel }
+                </div>
             </main>
         </>
     }
 }
 
-/// The most severe finding per line of the editor's file, for the gutter.
-fn line_marks(report: &LintReport) -> BTreeMap<u32, Severity> {
-    let mut marks = BTreeMap::new();
-    for d in report.errors.iter().chain(&report.warnings) {
-        if d.line == 0 || d.file.as_deref().is_some_and(|f| f != ENTRY) {
+/// Keeps the address in step without adding a history entry per keystroke.
+fn replace_fragment(fragment: &str) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    if current_fragment() == fragment {
+        return;
+    }
+    if let Ok(history) = window.history() {
+        let _ = history.replace_state_with_url(
+            &wasm_bindgen::JsValue::NULL,
+            "",
+            Some(&format!("#{fragment}")),
+        );
+    }
+}
+
+/// The most severe finding per line of each file, for the editor's gutter.
+fn line_marks(results: &Results) -> BTreeMap<String, BTreeMap<u32, Severity>> {
+    let mut marks: BTreeMap<String, BTreeMap<u32, Severity>> = BTreeMap::new();
+    let lint = results.lint.errors.iter().chain(&results.lint.warnings);
+    let simulated = results.simulation.diagnostics.iter().chain(
+        results
+            .simulation
+            .pipelines
+            .iter()
+            .flat_map(|p| p.errors.iter().chain(&p.warnings)),
+    );
+    for d in lint.chain(simulated) {
+        let (Some(file), true) = (&d.file, d.line > 0) else {
+            continue;
+        };
+        if d.severity == Severity::Info {
             continue;
         }
         marks
+            .entry(file.clone())
+            .or_default()
             .entry(d.line)
             .and_modify(|s: &mut Severity| *s = (*s).min(d.severity))
             .or_insert(d.severity);

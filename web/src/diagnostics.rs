@@ -1,23 +1,78 @@
-//! The diagnostics panel: the lint verdict and one entry per error or warning.
+//! The diagnostics panel: the lint verdict, then every finding of the lint and of the
+//! simulation, grouped: the configuration first, then each event of the timeline.
 
-use std::rc::Rc;
+use std::collections::HashSet;
 
+use pipesim::simulate::Simulation;
 use pipesim::{Diagnostic, LintReport, Severity};
 use yew::prelude::*;
 
-use crate::ENTRY;
+use crate::state::{Selection, Shared};
 
 #[derive(Properties, PartialEq)]
 pub struct DiagnosticsViewProps {
-    pub report: Rc<LintReport>,
-    /// Called with the 1-based (line, column) of a diagnostic the user picked.
+    pub lint: Shared<LintReport>,
+    pub simulation: Shared<Simulation>,
+    /// Called with the (file path, 1-based line, column) of a diagnostic the user picked.
     #[prop_or_default]
-    pub on_select: Callback<(u32, u32)>,
+    pub on_locate: Callback<(String, u32, u32)>,
+    /// Called when the user picks a diagnostic about a job.
+    #[prop_or_default]
+    pub on_select_job: Callback<Selection>,
+}
+
+/// The findings to show, grouped: `None` is the configuration, `Some(n)` event n (1-based).
+/// Identical findings (same code, message, place, job and pipeline) are shown once, in the
+/// first group that has them.
+pub fn grouped<'a>(
+    lint: &'a LintReport,
+    simulation: &'a Simulation,
+) -> Vec<(Option<usize>, Vec<&'a Diagnostic>)> {
+    let mut all: Vec<(Option<usize>, &Diagnostic)> = Vec::new();
+    all.extend(lint.errors.iter().chain(&lint.warnings).map(|d| (None, d)));
+    all.extend(simulation.diagnostics.iter().map(|d| (d.event, d)));
+    for pipeline in &simulation.pipelines {
+        all.extend(
+            pipeline
+                .errors
+                .iter()
+                .chain(&pipeline.warnings)
+                .map(|d| (Some(d.event.unwrap_or(pipeline.event)), d)),
+        );
+    }
+    let mut seen = HashSet::new();
+    let mut groups: Vec<(Option<usize>, Vec<&Diagnostic>)> = Vec::new();
+    for (group, d) in all {
+        let key = (
+            d.code, &d.message, &d.file, d.line, d.column, &d.job, d.pipeline,
+        );
+        if !seen.insert(key) {
+            continue;
+        }
+        match groups.iter_mut().find(|(g, _)| *g == group) {
+            Some((_, list)) => list.push(d),
+            None => groups.push((group, vec![d])),
+        }
+    }
+    groups.sort_by_key(|(g, _)| g.map_or(0, |n| n));
+    for (_, list) in &mut groups {
+        list.sort_by_key(|d| d.severity);
+    }
+    groups
 }
 
 #[function_component(DiagnosticsView)]
 pub fn diagnostics_view(props: &DiagnosticsViewProps) -> Html {
-    let report = &props.report;
+    let report = &props.lint;
+    let groups = grouped(report, &props.simulation);
+    let count = |severity| {
+        groups
+            .iter()
+            .flat_map(|(_, list)| list)
+            .filter(|d| d.severity == severity)
+            .count()
+    };
+    let (errors, warnings) = (count(Severity::Error), count(Severity::Warning));
     let (status_class, status) = if report.valid {
         ("status valid", "Configuration is valid".to_owned())
     } else {
@@ -29,17 +84,28 @@ pub fn diagnostics_view(props: &DiagnosticsViewProps) -> Html {
             ),
         )
     };
-    let summary = match (report.errors.len(), report.warnings.len()) {
+    let summary = match (errors, warnings) {
         (0, 0) => String::new(),
         (e, 0) => plural(e, "error"),
         (0, w) => plural(w, "warning"),
         (e, w) => format!("{} · {}", plural(e, "error"), plural(w, "warning")),
     };
-    let items = report
-        .errors
-        .iter()
-        .chain(&report.warnings)
-        .map(|d| diagnostic_item(d, &props.on_select));
+    let several = groups.len() > 1 || groups.first().is_some_and(|(g, _)| g.is_some());
+    let items = groups.iter().map(|(group, list)| {
+        let heading = several.then(|| {
+            let title = match group {
+                None => "Configuration".to_owned(),
+                Some(n) => format!("Event {n}"),
+            };
+            html! { <li class="diagnostic-group" role="presentation">{ title }</li> }
+        });
+        html! {
+            <>
+                { for heading }
+                { for list.iter().map(|d| diagnostic_item(d, props)) }
+            </>
+        }
+    });
 
     html! {
         <section class="panel diagnostics-panel" aria-labelledby="diagnostics-title">
@@ -58,45 +124,73 @@ pub fn diagnostics_view(props: &DiagnosticsViewProps) -> Html {
     }
 }
 
-fn diagnostic_item(d: &Diagnostic, on_select: &Callback<(u32, u32)>) -> Html {
+fn diagnostic_item(d: &Diagnostic, props: &DiagnosticsViewProps) -> Html {
     let severity = d.severity.as_str();
-    let in_editor = d.line > 0 && d.file.as_deref().is_none_or(|f| f == ENTRY);
     let position = match (&d.file, d.line) {
-        (_, 0) => String::new(),
-        (Some(file), line) if file != ENTRY => format!("{file}:{line}:{}", d.column),
-        (_, line) => format!("{line}:{}", d.column),
-    };
-    let body = html! {
-        <>
-            // The spaces keep the text readable for screen readers and copy-paste; flex
-            // layout drops them visually.
-            <span class={classes!("badge", severity)}>{ severity_label(d.severity) }</span>
-            { " " }
-            if !position.is_empty() {
-                <span class="position">{ position }</span>
-                { " " }
+        (Some(file), line) if line > 0 => {
+            let label = format!("{file}:{line}:{}", d.column);
+            let at = (file.clone(), line, d.column);
+            let onclick = props.on_locate.reform(move |_: MouseEvent| at.clone());
+            html! {
+                <button type="button" class="position" {onclick}
+                    title={format!("Go to line {line} of {file}")}>{ label }</button>
             }
-            <span class="message">{ &d.message }</span>
-            { " " }
-            <code class="code">{ d.code }</code>
-        </>
+        }
+        (Some(file), _) => html! { <span class="position">{ file }</span> },
+        _ => html! {},
     };
-    let head = if in_editor {
-        let (line, column) = (d.line, d.column);
-        let onclick = on_select.reform(move |_: MouseEvent| (line, column));
-        let label = format!("Go to line {line}");
-        html! { <button type="button" class="locate" {onclick} title={label}>{ body }</button> }
-    } else {
-        html! { <div class="locate">{ body }</div> }
+    let show_job = match (&d.job, d.pipeline) {
+        (Some(job), Some(pipeline)) => {
+            let selection = Selection {
+                pipeline,
+                job: job.clone(),
+            };
+            let onclick = props
+                .on_select_job
+                .reform(move |_: MouseEvent| selection.clone());
+            html! {
+                <button type="button" class="show-job" {onclick}
+                    aria-label={format!("Show job {job} of pipeline #{pipeline}")}>{ "show job" }</button>
+            }
+        }
+        _ => html! {},
     };
     html! {
         <li class={classes!("diagnostic", severity)}
             data-line={d.line.to_string()}
             data-column={d.column.to_string()}
             data-code={d.code}>
-            { head }
+            // The spaces keep the text readable for screen readers and copy-paste.
+            <div class="diagnostic-head">
+                <span class={classes!("badge", severity)}>{ severity_label(d.severity) }</span>
+                { " " }
+                { position }
+                { " " }
+                if let Some(job) = &d.job {
+                    <span class="job-name">{ job }</span>
+                    { " " }
+                }
+                <code class="code">{ d.code }</code>
+                { show_job }
+            </div>
+            <p class="message">{ &d.message }</p>
             if let Some(explanation) = &d.explanation {
                 <p class="explanation">{ inline_code(explanation) }</p>
+            }
+            if let Some(fix) = &d.fix {
+                <div class="fix">
+                    <p>
+                        <strong>{ "Fix: " }</strong>
+                        { inline_code(&fix.summary) }
+                        if fix.verified {
+                            { " " }
+                            <span class="verified" title="pipesim simulated this change and the problem went away">
+                                { "✓ verified" }
+                            </span>
+                        }
+                    </p>
+                    <pre>{ &fix.yaml }</pre>
+                </div>
             }
         </li>
     }
@@ -129,5 +223,51 @@ fn plural(n: usize, word: &str) -> String {
         format!("1 {word}")
     } else {
         format!("{n} {word}s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::load_scenario_text;
+
+    fn workspace(id: &str) -> crate::state::Workspace {
+        let preset = crate::presets::PRESETS.iter().find(|p| p.id == id).unwrap();
+        load_scenario_text(preset.id, preset.scenario).unwrap()
+    }
+
+    #[test]
+    fn groups_configuration_then_events() {
+        let w = workspace("duplicate-pipelines");
+        let (lint, simulation) = (w.lint(), w.simulate());
+        let groups = grouped(&lint, &simulation);
+        let keys: Vec<_> = groups.iter().map(|(g, _)| *g).collect();
+        let mut sorted = keys.clone();
+        sorted.sort();
+        assert_eq!(keys, sorted);
+        let (group, list) = groups
+            .iter()
+            .find(|(_, l)| l.iter().any(|d| d.code == "duplicate-pipelines"))
+            .unwrap();
+        assert_eq!(*group, Some(3), "{list:?}");
+    }
+
+    #[test]
+    fn an_error_every_pipeline_repeats_is_shown_once() {
+        let mut w = workspace("duplicate-pipelines");
+        w.files[0]
+            .text
+            .push_str("\nlint:\n  script: x\n  only: [branches]\n  rules: []\n");
+        let (lint, simulation) = (w.lint(), w.simulate());
+        assert!(!lint.valid);
+        assert!(simulation.pipelines.iter().all(|p| !p.errors.is_empty()));
+        let groups = grouped(&lint, &simulation);
+        let errors: Vec<_> = groups
+            .iter()
+            .flat_map(|(_, l)| l)
+            .filter(|d| d.severity == Severity::Error)
+            .collect();
+        assert_eq!(errors.len(), lint.errors.len(), "{errors:#?}");
+        assert_eq!(groups[0].0, None);
     }
 }

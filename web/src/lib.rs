@@ -5,10 +5,17 @@
 //! requests: everything runs in the page.
 
 mod app;
-mod diagnostics;
-mod editor;
+pub mod diagnostics;
+pub mod editor;
+pub mod forms;
+pub mod job;
 mod panic;
+pub mod pipelines;
+pub mod presets;
+pub mod share;
+pub mod state;
 pub mod text;
+pub mod timeline;
 
 pub use app::{App, AppProps};
 pub use diagnostics::{DiagnosticsView, DiagnosticsViewProps};
@@ -17,8 +24,7 @@ pub use panic::{install_panic_hook, show_panic};
 
 use pipesim::{Files, LintReport};
 
-/// The file name the editor stands for; diagnostics in other files are not clickable.
-pub const ENTRY: &str = ".gitlab-ci.yml";
+pub use state::ENTRY;
 
 /// How long typing must pause before the configuration is linted again.
 pub const LINT_DEBOUNCE_MS: u32 = 150;

@@ -2,16 +2,28 @@
 //! `CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown -p pipesim-web`.
 #![cfg(target_arch = "wasm32")]
 
+use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::rc::Rc;
 use std::time::Duration;
 
+use pipesim::event::Tier;
+use pipesim::simulate::Simulation;
 use pipesim::{Diagnostic, LintReport, Severity};
-use pipesim_web::{App, DiagnosticsView, DiagnosticsViewProps, LINT_DEBOUNCE_MS};
+use pipesim_web::forms::{EventsPanel, EventsPanelProps, ProjectPanel, ProjectPanelProps};
+use pipesim_web::presets::{PresetMenu, PresetMenuProps, PRESETS};
+use pipesim_web::share::{decode, ShareMenu, ShareMenuProps};
+use pipesim_web::state::{
+    EventForm, EventKind, FileTab, ProjectForm, Selection, Shared, Workspace,
+};
+use pipesim_web::{
+    App, DiagnosticsView, DiagnosticsViewProps, Editor, EditorProps, LINT_DEBOUNCE_MS,
+};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
-use web_sys::{Element, HtmlElement, HtmlTextAreaElement};
+use web_sys::{Element, HtmlElement, HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 use yew::platform::time::sleep;
-use yew::Callback;
+use yew::{Callback, NodeRef};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -49,7 +61,62 @@ fn diagnostic(severity: Severity, line: u32, column: u32, message: &str) -> Diag
         related: None,
         event: None,
         job: None,
+        pipeline: None,
+        fix: None,
     }
+}
+
+fn no_simulation() -> Shared<Simulation> {
+    Shared::new(Simulation {
+        pipelines: vec![],
+        diagnostics: vec![],
+    })
+}
+
+fn lint(valid: bool, errors: Vec<Diagnostic>, warnings: Vec<Diagnostic>) -> Shared<LintReport> {
+    Shared::new(LintReport {
+        valid,
+        errors,
+        warnings,
+    })
+}
+
+fn input_event() -> web_sys::Event {
+    let init = web_sys::InputEventInit::new();
+    init.set_bubbles(true);
+    web_sys::InputEvent::new_with_event_init_dict("input", &init)
+        .unwrap()
+        .into()
+}
+
+fn change_event() -> web_sys::Event {
+    let init = web_sys::EventInit::new();
+    init.set_bubbles(true);
+    web_sys::Event::new_with_event_init_dict("change", &init).unwrap()
+}
+
+fn key(target: &Element, name: &str, kind: &str) {
+    let init = web_sys::KeyboardEventInit::new();
+    init.set_key(name);
+    init.set_bubbles(true);
+    init.set_cancelable(true);
+    let event = web_sys::KeyboardEvent::new_with_keyboard_event_init_dict(kind, &init).unwrap();
+    target.dispatch_event(&event).unwrap();
+}
+
+fn click(root: &Element, selector: &str) {
+    query(root, selector)
+        .unwrap_or_else(|| panic!("no element matches {selector}"))
+        .dyn_into::<HtmlElement>()
+        .unwrap()
+        .click();
+}
+
+/// Records what a callback receives.
+fn recorder<T: 'static>() -> (Rc<RefCell<Vec<T>>>, Callback<T>) {
+    let seen = Rc::new(RefCell::new(Vec::new()));
+    let sink = seen.clone();
+    (seen, Callback::from(move |v| sink.borrow_mut().push(v)))
 }
 
 #[wasm_bindgen_test]
@@ -62,30 +129,29 @@ async fn diagnostics_view_renders_errors_and_warnings() {
     );
     error.explanation = Some("Did you mean `script`?".to_owned());
     let warning = diagnostic(Severity::Warning, 7, 1, "a warning");
-    let report = LintReport {
-        valid: false,
-        errors: vec![error],
-        warnings: vec![warning],
-    };
     let root = mount_point();
     let props = DiagnosticsViewProps {
-        report: Rc::new(report),
-        on_select: Callback::noop(),
+        lint: lint(false, vec![error], vec![warning]),
+        simulation: no_simulation(),
+        on_locate: Callback::noop(),
+        on_select_job: Callback::noop(),
     };
     yew::Renderer::<DiagnosticsView>::with_root_and_props(root.clone(), props).render();
     yew::scheduler::flush().await;
 
     assert!(text_of(&root, "#status").contains("Configuration is invalid: 1 error"));
-    let items = root.query_selector_all(".diagnostic").unwrap();
-    assert_eq!(items.length(), 2, "one entry per diagnostic");
+    assert_eq!(root.query_selector_all(".diagnostic").unwrap().length(), 2);
+    assert!(
+        query(&root, ".diagnostic-group").is_none(),
+        "one group: no heading"
+    );
 
     let err =
         query(&root, ".diagnostic.error[data-line='3'][data-column='5']").expect("error entry");
-    let text = err.text_content().unwrap();
-    assert!(text.contains("3:5"), "{text}");
-    assert!(
-        text.contains("jobs:build config contains unknown keys: scirpt"),
-        "{text}"
+    assert_eq!(text_of(&err, "button.position"), ".gitlab-ci.yml:3:5");
+    assert_eq!(
+        text_of(&err, ".message"),
+        "jobs:build config contains unknown keys: scirpt"
     );
     assert_eq!(text_of(&err, ".explanation"), "Did you mean script?");
     assert_eq!(
@@ -95,57 +161,355 @@ async fn diagnostics_view_renders_errors_and_warnings() {
     );
 
     let warn = query(&root, ".diagnostic.warning[data-line='7']").expect("warning entry");
-    assert!(warn.text_content().unwrap().contains("7:1 "));
+    assert!(warn.text_content().unwrap().contains(".gitlab-ci.yml:7:1"));
     assert!(query(&warn, ".explanation").is_none());
 }
 
 #[wasm_bindgen_test]
-async fn diagnostics_view_says_valid_and_reports_clicks() {
+async fn diagnostics_group_by_event_dedupe_and_report_clicks() {
     let root = mount_point();
-    let picked = Rc::new(std::cell::Cell::new(None));
-    let report = LintReport {
-        valid: true,
-        errors: vec![],
-        warnings: vec![diagnostic(Severity::Warning, 12, 3, "deprecated")],
-    };
+    let (located, on_locate) = recorder();
+    let (selected, on_select_job) = recorder();
+    let warning = diagnostic(Severity::Warning, 12, 3, "deprecated");
+    let mut repeated = warning.clone();
+    repeated.event = Some(1);
+    let mut about_job = diagnostic(Severity::Error, 0, 0, "dotenv is lost");
+    about_job.file = None;
+    about_job.event = Some(2);
+    about_job.job = Some("deploying".into());
+    about_job.pipeline = Some(3);
     let props = DiagnosticsViewProps {
-        report: Rc::new(report),
-        on_select: {
-            let picked = picked.clone();
-            Callback::from(move |at| picked.set(Some(at)))
-        },
+        lint: lint(true, vec![], vec![warning]),
+        simulation: Shared::new(Simulation {
+            pipelines: vec![],
+            diagnostics: vec![repeated, about_job],
+        }),
+        on_locate,
+        on_select_job,
     };
     yew::Renderer::<DiagnosticsView>::with_root_and_props(root.clone(), props).render();
     yew::scheduler::flush().await;
 
     assert!(text_of(&root, "#status").contains("Configuration is valid"));
-    let button: HtmlElement = query(&root, ".diagnostic[data-line='12'] button")
-        .expect("a positioned diagnostic is a button")
-        .dyn_into()
-        .unwrap();
-    button.click();
-    assert_eq!(picked.get(), Some((12, 3)));
+    let groups: Vec<String> = (0..root
+        .query_selector_all(".diagnostic-group")
+        .unwrap()
+        .length())
+        .map(|i| {
+            root.query_selector_all(".diagnostic-group")
+                .unwrap()
+                .item(i)
+                .unwrap()
+                .text_content()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(
+        groups,
+        ["Configuration", "Event 2"],
+        "the repeat is shown once"
+    );
+    assert_eq!(root.query_selector_all(".diagnostic").unwrap().length(), 2);
+
+    click(&root, ".diagnostic[data-line='12'] button.position");
+    assert_eq!(*located.borrow(), [(".gitlab-ci.yml".to_owned(), 12, 3)]);
+    let job = query(&root, ".diagnostic.error").unwrap();
+    assert!(
+        query(&job, "button.position").is_none(),
+        "no position, no button"
+    );
+    click(&job, ".show-job");
+    assert_eq!(
+        *selected.borrow(),
+        [Selection {
+            pipeline: 3,
+            job: "deploying".into()
+        }]
+    );
+}
+
+fn editor_props(text: &str) -> (EditorProps, Rc<RefCell<Vec<(usize, String)>>>) {
+    let (edits, on_edit) = recorder();
+    let mut marks = BTreeMap::new();
+    marks.insert(
+        ".gitlab-ci.yml".to_owned(),
+        BTreeMap::from([(2, Severity::Error), (3, Severity::Warning)]),
+    );
+    let props = EditorProps {
+        files: Rc::new(vec![
+            FileTab {
+                path: ".gitlab-ci.yml".into(),
+                text: text.into(),
+            },
+            FileTab {
+                path: "ci/child.yml".into(),
+                text: "child: {}".into(),
+            },
+        ]),
+        active: 0,
+        marks: Rc::new(marks),
+        on_edit,
+        on_activate: Callback::noop(),
+        on_add: Callback::noop(),
+        on_rename: Callback::noop(),
+        on_remove: Callback::noop(),
+        textarea_ref: NodeRef::default(),
+        invalid: false,
+    };
+    (props, edits)
 }
 
 #[wasm_bindgen_test]
-async fn diagnostics_without_position_are_not_buttons() {
+async fn editor_highlights_marks_and_indents() {
     let root = mount_point();
-    let mut d = diagnostic(Severity::Error, 0, 0, "no position");
-    d.file = None;
-    let props = DiagnosticsViewProps {
-        report: Rc::new(LintReport {
-            valid: false,
-            errors: vec![d],
-            warnings: vec![],
-        }),
-        on_select: Callback::noop(),
-    };
-    yew::Renderer::<DiagnosticsView>::with_root_and_props(root.clone(), props).render();
+    let (props, edits) = editor_props("build: # c\n  script: echo \"$A\"\n  x: &a 1\n");
+    yew::Renderer::<Editor>::with_root_and_props(root.clone(), props).render();
     yew::scheduler::flush().await;
 
-    let item = query(&root, ".diagnostic[data-line='0']").expect("entry");
-    assert!(query(&item, "button").is_none());
-    assert!(item.text_content().unwrap().contains("no position"));
+    assert_eq!(text_of(&root, ".highlight .k"), "build");
+    assert_eq!(text_of(&root, ".highlight .c"), "# c");
+    assert_eq!(text_of(&root, ".highlight .s .v"), "$A");
+    assert_eq!(text_of(&root, ".highlight .a"), "&a");
+    assert_eq!(text_of(&root, ".gutter-numbers"), "1\n2\n3\n4\n");
+    let mark = query(&root, ".gutter .ln.error[data-line='2']").expect("error mark");
+    assert!(mark.get_attribute("title").unwrap().contains("line 2"));
+    assert!(query(&root, ".gutter .ln.warning[data-line='3']").is_some());
+
+    let textarea: HtmlTextAreaElement = query(&root, "#editor").unwrap().dyn_into().unwrap();
+    textarea.focus().unwrap();
+    textarea.set_selection_range(0, 0).unwrap();
+    key(&textarea, "Tab", "keydown");
+    assert_eq!(&textarea.value()[..4], "  bu", "Tab inserts two spaces");
+    assert_eq!(edits.borrow().last().map(|e| e.0), Some(0));
+    assert!(edits.borrow().last().unwrap().1.starts_with("  build"));
+    // Escape then Tab is left to the browser (focus moves on).
+    key(&textarea, "Escape", "keydown");
+    key(&textarea, "Tab", "keydown");
+    assert_eq!(&textarea.value()[..4], "  bu");
+}
+
+#[wasm_bindgen_test]
+async fn a_long_file_paints_only_the_lines_in_view() {
+    let root = mount_point();
+    // The page's CSS is not loaded here: what matters for scrolling, inline.
+    let style = document().create_element("style").unwrap();
+    style.set_text_content(Some(
+        ".gutter { overflow: hidden; height: 300px; line-height: 20px; white-space: pre } #editor { height: 300px; line-height: 20px }",
+    ));
+    document().head().unwrap().append_child(&style).unwrap();
+    let text: String = (1..=5000)
+        .map(|i| format!("job{i}:\n  script: echo {i}\n"))
+        .collect();
+    let (props, _) = editor_props(&text);
+    let mut handle = yew::Renderer::<Editor>::with_root_and_props(root.clone(), props).render();
+    yew::scheduler::flush().await;
+
+    let pre: HtmlElement = query(&root, ".highlight").unwrap().dyn_into().unwrap();
+    let painted = pre.text_content().unwrap().matches('\n').count();
+    assert!((100..1000).contains(&painted), "{painted} lines painted");
+    assert_eq!(
+        query(&root, ".gutter-numbers")
+            .unwrap()
+            .child_nodes()
+            .length(),
+        1
+    );
+
+    let textarea: HtmlTextAreaElement = query(&root, "#editor").unwrap().dyn_into().unwrap();
+    textarea.set_scroll_top(100_000);
+    textarea
+        .dispatch_event(&web_sys::Event::new("scroll").unwrap())
+        .unwrap();
+    let top = textarea.scroll_top();
+    assert!(top > 50_000, "scrolled: {top}");
+    let first_key = text_of(&pre, ".k");
+    let first: usize = first_key.trim_start_matches("job").parse().unwrap();
+    let line = (first - 1) * 2;
+    assert_eq!(
+        pre.style().get_property_value("transform").unwrap(),
+        format!("translate(0px, {}px)", line as i32 * 20 - top)
+    );
+    let gutter: HtmlElement = query(&root, ".gutter").unwrap().dyn_into().unwrap();
+    assert_eq!(gutter.scroll_top(), top, "the gutter follows");
+
+    // Typing: each edit re-renders the editor with the new text. The figure is mostly the
+    // browser re-laying out a 10,000-line textarea after `set_value`; the bound only catches
+    // a pathological regression (e.g. per-line vnodes).
+    let performance = web_sys::window().unwrap().performance().unwrap();
+    let start = performance.now();
+    for i in 0..20 {
+        // As when typing: the textarea has the text before the editor re-renders.
+        let next = format!("{text}x{i}");
+        textarea.set_value(&next);
+        let (props, _) = editor_props(&next);
+        handle.update(props);
+        yew::scheduler::flush().await;
+    }
+    let per_edit = (performance.now() - start) / 20.0;
+    web_sys::console::log_1(
+        &format!("editor: {per_edit:.1} ms per edit of a 10,000-line file").into(),
+    );
+    assert!(per_edit < 1000.0, "{per_edit} ms per edit");
+}
+
+#[wasm_bindgen_test]
+async fn file_tabs_add_rename_and_remove() {
+    let root = mount_point();
+    let (mut props, _) = editor_props("a: 1\n");
+    let (added, on_add) = recorder();
+    let (renamed, on_rename) = recorder();
+    let (removed, on_remove) = recorder();
+    let (activated, on_activate) = recorder();
+    props.on_add = on_add;
+    props.on_rename = on_rename;
+    props.on_remove = on_remove;
+    props.on_activate = on_activate;
+    props.active = 1;
+    yew::Renderer::<Editor>::with_root_and_props(root.clone(), props).render();
+    yew::scheduler::flush().await;
+
+    let tabs = root.query_selector_all("[role=tab]").unwrap();
+    assert_eq!(tabs.length(), 2);
+    tabs.item(0)
+        .unwrap()
+        .dyn_into::<HtmlElement>()
+        .unwrap()
+        .click();
+    assert_eq!(*activated.borrow(), [0]);
+    assert_eq!(
+        root.query_selector_all(".tab-action").unwrap().length(),
+        2,
+        "only the extra file can be renamed or removed"
+    );
+
+    click(&root, ".add-file");
+    yew::scheduler::flush().await;
+    let input: HtmlInputElement = query(&root, ".tab-name").unwrap().dyn_into().unwrap();
+    input.set_value("ci/new.yml");
+    key(&input, "Enter", "keydown");
+    yew::scheduler::flush().await;
+    assert_eq!(*added.borrow(), ["ci/new.yml".to_owned()]);
+    assert!(query(&root, ".tab-name").is_none());
+
+    click(&root, ".tab-action[aria-label^='Rename']");
+    yew::scheduler::flush().await;
+    let input: HtmlInputElement = query(&root, ".tab-name").unwrap().dyn_into().unwrap();
+    assert_eq!(input.value(), "ci/child.yml");
+    input.set_value("ci/other.yml");
+    key(&input, "Enter", "keydown");
+    yew::scheduler::flush().await;
+    assert_eq!(*renamed.borrow(), [(1, "ci/other.yml".to_owned())]);
+
+    click(&root, ".tab-action[aria-label^='Remove']");
+    assert_eq!(*removed.borrow(), [1]);
+}
+
+#[wasm_bindgen_test]
+async fn events_panel_adds_moves_and_edits_events() {
+    let root = mount_point();
+    let (changes, on_change) = recorder::<Vec<EventForm>>();
+    let events = vec![
+        EventForm::new(EventKind::Push),
+        EventForm::new(EventKind::MergeRequest),
+    ];
+    let props = EventsPanelProps {
+        events: Rc::new(events.clone()),
+        on_change,
+        simulation: no_simulation(),
+    };
+    yew::Renderer::<EventsPanel>::with_root_and_props(root.clone(), props).render();
+    yew::scheduler::flush().await;
+
+    assert_eq!(root.query_selector_all(".event-card").unwrap().length(), 2);
+    assert!(text_of(&root, ".event-card .event-summary").contains("push to feature"));
+    // Every control has a label.
+    let controls = root.query_selector_all("input, select, textarea").unwrap();
+    for i in 0..controls.length() {
+        let control: Element = controls.item(i).unwrap().dyn_into().unwrap();
+        let labelled = control.get_attribute("aria-label").is_some()
+            || query(&root, &format!("label[for='{}']", control.id())).is_some();
+        assert!(labelled, "unlabelled control #{}", control.id());
+    }
+
+    let kind: HtmlSelectElement = query(&root, "#event-kind").unwrap().dyn_into().unwrap();
+    kind.set_value("merge");
+    kind.dispatch_event(&change_event()).unwrap();
+    yew::scheduler::flush().await;
+    click(&root, ".event-add button");
+    let last = changes.borrow().last().cloned().unwrap();
+    assert_eq!(last.len(), 3);
+    assert_eq!((last[2].kind, last[2].iid), (EventKind::Merge, 1));
+
+    click(&root, "button[aria-label='Move event 2 up']");
+    let moved = changes.borrow().last().cloned().unwrap();
+    assert_eq!(moved[0].kind, EventKind::MergeRequest);
+
+    let branch: HtmlInputElement = query(&root, "#event-1-branch").unwrap().dyn_into().unwrap();
+    branch.set_value("topic");
+    branch.dispatch_event(&input_event()).unwrap();
+    assert_eq!(changes.borrow().last().unwrap()[0].branch, "topic");
+}
+
+#[wasm_bindgen_test]
+async fn project_panel_edits_tier_and_variables() {
+    let root = mount_point();
+    let (changes, on_change) = recorder::<ProjectForm>();
+    let props = ProjectPanelProps {
+        project: ProjectForm::default(),
+        on_change,
+    };
+    yew::Renderer::<ProjectPanel>::with_root_and_props(root.clone(), props).render();
+    yew::scheduler::flush().await;
+
+    assert!(text_of(&root, "label[for='project-merged-results']").contains("Premium"));
+    let tier: HtmlSelectElement = query(&root, "#project-tier").unwrap().dyn_into().unwrap();
+    tier.set_value("premium");
+    tier.dispatch_event(&change_event()).unwrap();
+    assert_eq!(changes.borrow().last().unwrap().tier, Tier::Premium);
+    click(&root, ".variables button");
+    assert_eq!(changes.borrow().last().unwrap().variables.len(), 1);
+}
+
+#[wasm_bindgen_test]
+async fn preset_menu_loads_an_example() {
+    let root = mount_point();
+    let (loaded, on_load) = recorder::<(Workspace, usize)>();
+    yew::Renderer::<PresetMenu>::with_root_and_props(root.clone(), PresetMenuProps { on_load })
+        .render();
+    yew::scheduler::flush().await;
+    let select: HtmlSelectElement = query(&root, "select").unwrap().dyn_into().unwrap();
+    assert_eq!(select.length() as usize, PRESETS.len() + 1);
+    select.set_value("1");
+    select.dispatch_event(&change_event()).unwrap();
+    let (workspace, index) = loaded.borrow().last().cloned().unwrap();
+    assert_eq!(index, 1);
+    assert_eq!(workspace.events.len(), 3);
+    assert_eq!(select.value(), "", "back to the prompt");
+}
+
+#[wasm_bindgen_test]
+async fn share_menu_shows_the_embed_snippet() {
+    let root = mount_point();
+    let workspace = Rc::new(Workspace::with_config("a:\n  script: x\n"));
+    yew::Renderer::<ShareMenu>::with_root_and_props(
+        root.clone(),
+        ShareMenuProps {
+            workspace: workspace.clone(),
+        },
+    )
+    .render();
+    yew::scheduler::flush().await;
+    click(&root, "button[aria-expanded]");
+    yew::scheduler::flush().await;
+    let snippet: HtmlTextAreaElement = query(&root, "#share-embed").unwrap().dyn_into().unwrap();
+    let text = snippet.value();
+    assert!(text.starts_with("<iframe src=\""), "{text}");
+    assert!(text.contains("&amp;embed"), "{text}");
+    assert!(text.ends_with("width=\"100%\" height=\"600\" title=\"pipesim\"></iframe>"));
+    let fragment = text.split('#').nth(1).unwrap().split('"').next().unwrap();
+    let (back, embed) = decode(&fragment.replace("&amp;", "&")).unwrap();
+    assert!(embed);
+    assert_eq!(back.files, workspace.files);
 }
 
 /// The whole app: typing an invalid config shows its error after the debounce, and clicking
@@ -164,31 +528,30 @@ async fn app_relints_as_you_type_and_jumps_to_the_error() {
     let textarea: HtmlTextAreaElement = query(&root, "#editor").unwrap().dyn_into().unwrap();
     let invalid = "stages:\n  - test\n\nunit:\n  stage: test\n  scirpt: echo hi\n";
     textarea.set_value(invalid);
-    let init = web_sys::InputEventInit::new();
-    init.set_bubbles(true);
-    let event = web_sys::InputEvent::new_with_event_init_dict("input", &init).unwrap();
-    textarea.dispatch_event(&event).unwrap();
+    textarea.dispatch_event(&input_event()).unwrap();
     yew::scheduler::flush().await;
-    assert_eq!(query(&root, ".gutter").unwrap().child_element_count(), 7);
+    assert_eq!(text_of(&root, ".gutter-numbers").lines().count(), 7);
 
     sleep(Duration::from_millis(LINT_DEBOUNCE_MS as u64 + 100)).await;
     yew::scheduler::flush().await;
     assert!(text_of(&root, "#status").contains("Configuration is invalid"));
-    let first: HtmlElement = query(&root, ".diagnostic.error button")
+    let first: HtmlElement = query(&root, ".diagnostic.error button.position")
         .expect("an error with a position")
         .dyn_into()
         .unwrap();
     let line: u32 = first
-        .parent_element()
+        .closest(".diagnostic")
+        .unwrap()
         .unwrap()
         .get_attribute("data-line")
         .unwrap()
         .parse()
         .unwrap();
     assert!((4..=6).contains(&line), "error on the job, got line {line}");
-    assert!(query(&root, &format!(".gutter .ln.error:nth-child({line})")).is_some());
+    assert!(query(&root, &format!(".gutter .ln.error[data-line='{line}']")).is_some());
 
     first.click();
+    sleep(Duration::from_millis(20)).await;
     let caret = textarea.selection_start().unwrap().unwrap();
     let caret_line = invalid[..caret as usize].matches('\n').count() as u32 + 1;
     assert_eq!(caret_line, line);

@@ -1,8 +1,11 @@
 //! Regular expressions the way GitLab builds them: `Gitlab::UntrustedRegexp::RubySyntax` turns
-//! `/body/flags` into an RE2 pattern `(?flags)body`, and RE2 compiles it. The `regex` crate is
-//! close to RE2 but not equal, so the RE2 pattern is translated first: RE2's Perl classes and
-//! `\b` are ASCII-only, RE2 rejects some syntax `regex` accepts (`a**`, `(?x)`, counts over 1000)
-//! and accepts some it rejects (`\Q..\E`, `\C`, octal escapes, a lone `{`).
+//! `/body/flags` into an RE2 pattern `(?flags)body`, and RE2 compiles it. The engine here is
+//! `regex-lite` (imported as `regex`; the full `regex` crate costs ~80 KB gzipped in the browser
+//! bundle): like RE2 it matches in linear time and its Perl classes and `\b` are ASCII-only.
+//! The RE2 pattern is translated first: RE2 rejects some syntax the engine accepts (`a**`,
+//! `(?x)`, counts over 1000) and accepts some it rejects (`\Q..\E`, `\C`, octal escapes, a lone
+//! `{`), and RE2's case-insensitive matching folds non-ASCII letters, which the translation
+//! spells out as classes (`é` → `[éÉ]`).
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -123,9 +126,40 @@ fn push_literal(out: &mut String, c: char) {
     out.push_str(&format!("\\x{{{:X}}}", c as u32));
 }
 
+/// The other cases of a non-ASCII letter (simple case folding), for case-insensitive patterns:
+/// the engine folds ASCII only.
+fn case_variants(c: char) -> Vec<char> {
+    if c.is_ascii() {
+        return Vec::new();
+    }
+    let mut variants = Vec::new();
+    for v in c.to_lowercase().chain(c.to_uppercase()) {
+        if v != c && !variants.contains(&v) {
+            variants.push(v);
+        }
+    }
+    // Only single-character mappings are simple folds (`ß` → `SS` is not).
+    if c.to_lowercase().count() > 1 || c.to_uppercase().count() > 1 {
+        variants.retain(|_| false);
+    }
+    variants
+}
+
+/// Whether the pattern turns case-insensitivity on anywhere (`(?i)`, `(?i:...)`).
+fn folds_case(chars: &[char]) -> bool {
+    chars.windows(2).enumerate().any(|(i, w)| {
+        w == ['(', '?']
+            && chars[i + 2..]
+                .iter()
+                .take_while(|c| c.is_ascii_alphabetic())
+                .any(|&c| c == 'i')
+    })
+}
+
 /// Translates an RE2 pattern to `regex` syntax, or `None` when RE2 rejects the pattern.
 fn translate(src: &str) -> Option<String> {
     let chars: Vec<char> = src.chars().collect();
+    let fold = folds_case(&chars);
     let mut out = String::with_capacity(src.len() * 2);
     let mut i = 0;
     // Per open group, the largest product of nested counted repetitions inside it: RE2 rejects
@@ -144,7 +178,7 @@ fn translate(src: &str) -> Option<String> {
                 i = translate_escape(&chars, i, &mut out)?;
             }
             '[' => {
-                i = translate_class(&chars, i, &mut out)?;
+                i = translate_class(&chars, i, &mut out, fold)?;
             }
             '(' => {
                 let opens = if chars.get(i + 1) == Some(&'?') {
@@ -222,7 +256,17 @@ fn translate(src: &str) -> Option<String> {
                 i += 1;
             }
             _ => {
-                out.push(c);
+                let variants = if fold { case_variants(c) } else { Vec::new() };
+                if variants.is_empty() {
+                    out.push(c);
+                } else {
+                    out.push('[');
+                    push_literal(&mut out, c);
+                    for v in variants {
+                        push_literal(&mut out, v);
+                    }
+                    out.push(']');
+                }
                 i += 1;
             }
         }
@@ -360,8 +404,8 @@ fn translate_group_flags(
 fn translate_escape(chars: &[char], start: usize, out: &mut String) -> Option<usize> {
     let c = *chars.get(start + 1)?;
     match c {
-        'b' => out.push_str(r"(?-u:\b)"),
-        'B' => out.push_str(r"(?-u:\B)"),
+        'b' => out.push_str(r"\b"),
+        'B' => out.push_str(r"\B"),
         'A' => out.push_str(r"\A"),
         'z' => out.push_str(r"\z"),
         // Any byte in RE2; as close as a UTF-8 matcher gets.
@@ -378,11 +422,12 @@ fn translate_escape(chars: &[char], start: usize, out: &mut String) -> Option<us
             return Some(i);
         }
         'p' | 'P' => return copy_unicode_class(chars, start, out),
-        'd' | 'D' | 's' | 'S' | 'w' | 'W' => {
+        's' => {
             out.push('[');
             out.push_str(perl_class(c));
             out.push(']');
         }
+        'd' | 'D' | 'S' | 'w' | 'W' => out.push_str(perl_class(c)),
         _ => {
             let (rune, end) = parse_escape(chars, start)?;
             push_literal(out, rune);
@@ -392,15 +437,17 @@ fn translate_escape(chars: &[char], start: usize, out: &mut String) -> Option<us
     Some(start + 2)
 }
 
-/// RE2's Perl classes are ASCII-only; written so they also work nested inside a class.
+/// RE2's Perl classes are ASCII-only, as the engine's are, except that RE2's `\s` leaves out
+/// the vertical tab: spelled out where that matters. Written so they also work inside a class
+/// (`[\s]`); `[\S]` keeps the engine's `\S`, which differs from RE2's on `\v` alone.
 fn perl_class(c: char) -> &'static str {
     match c {
-        'd' => "0-9",
-        'D' => "[^0-9]",
+        'd' => r"\d",
+        'D' => r"\D",
         's' => r"\t\n\f\r ",
-        'S' => r"[^\t\n\f\r ]",
-        'w' => "0-9A-Za-z_",
-        _ => "[^0-9A-Za-z_]",
+        'S' => r"\S",
+        'w' => r"\w",
+        _ => r"\W",
     }
 }
 
@@ -480,7 +527,7 @@ fn parse_escape(chars: &[char], start: usize) -> Option<(char, usize)> {
 
 /// A bracketed class, RE2 rules: `]` first is literal, `-` is literal anywhere a range cannot
 /// start, `[` is literal unless it opens `[:name:]`.
-fn translate_class(chars: &[char], start: usize, out: &mut String) -> Option<usize> {
+fn translate_class(chars: &[char], start: usize, out: &mut String, fold: bool) -> Option<usize> {
     let mut i = start + 1;
     out.push('[');
     if chars.get(i) == Some(&'^') {
@@ -523,6 +570,12 @@ fn translate_class(chars: &[char], start: usize, out: &mut String) -> Option<usi
         let (lo, next) = class_char(chars, i)?;
         i = next;
         push_literal(out, lo);
+        let single = !(chars.get(i) == Some(&'-') && chars.get(i + 1).is_some_and(|&c| c != ']'));
+        if fold && single {
+            for v in case_variants(lo) {
+                push_literal(out, v);
+            }
+        }
         if chars.get(i) == Some(&'-') && chars.get(i + 1).is_some_and(|&c| c != ']') {
             let (hi, next) = class_char(chars, i + 1)?;
             if hi < lo {
@@ -662,6 +715,13 @@ mod tests {
             (r"\012", "\n", true),
             (r"\x40", "@", true),
             (r"\/", "/", true),
+            // RE2 folds the case of non-ASCII letters too (the engine does not: see
+            // `case_variants`); ß has no simple fold to "SS".
+            ("(?i)café", "CAFÉ", true),
+            ("(?i)[é]", "É", true),
+            ("(?i:Ω)x", "ωx", true),
+            ("café", "CAFÉ", false),
+            ("(?i)ß", "SS", false),
             // Flags as RubySyntax writes them.
             ("(?i)abc", "ABC", true),
             ("(?U)a+", "aaa", true),

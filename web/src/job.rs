@@ -1,0 +1,372 @@
+//! The job details panel: why a job is (not) in its pipeline, how it runs, what it receives
+//! (needs, artifacts, dotenv) and from where, its variable table and its diagnostics.
+
+use pipesim::pipeline::{Check, JobReport, PipelineReport};
+use pipesim::simulate::Simulation;
+use pipesim::Diagnostic;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+use crate::pipelines::{job_diagnostics, job_marks, job_status, select};
+use crate::state::{Selection, Shared};
+
+#[derive(Properties, PartialEq)]
+pub struct JobDetailsProps {
+    pub simulation: Shared<Simulation>,
+    pub selection: Selection,
+    pub on_close: Callback<()>,
+    pub on_select: Callback<Selection>,
+    /// Jump to a file position in the editor: (path, line, column).
+    pub on_locate: Callback<(String, u32, u32)>,
+}
+
+#[wasm_bindgen]
+extern "C" {
+    type Scrollable;
+    /// Chromium and WebKit; elsewhere the call throws and the page simply does not scroll.
+    #[wasm_bindgen(method, catch, js_name = scrollIntoViewIfNeeded)]
+    fn scroll_into_view_if_needed(this: &Scrollable, center: bool) -> Result<(), JsValue>;
+}
+
+#[function_component(JobDetails)]
+pub fn job_details(props: &JobDetailsProps) -> Html {
+    let panel = use_node_ref();
+    let filter = use_state(String::new);
+    // Bring the panel into view when a job is picked, unless the page is in a frame: the
+    // page embedding it must not scroll.
+    {
+        let panel = panel.clone();
+        use_effect_with(props.selection.clone(), move |_| {
+            let framed = web_sys::window().is_none_or(|w| {
+                let top = w.top().ok().flatten();
+                top.is_none_or(|t| AsRef::<JsValue>::as_ref(&t) != AsRef::<JsValue>::as_ref(&w))
+            });
+            if let (false, Some(el)) = (framed, panel.cast::<web_sys::Element>()) {
+                let _ = el
+                    .unchecked_ref::<Scrollable>()
+                    .scroll_into_view_if_needed(false);
+            }
+        });
+    }
+    let sim = &*props.simulation;
+    let sel = &props.selection;
+    let close = props.on_close.reform(|_: MouseEvent| ());
+    let found = sim
+        .pipelines
+        .iter()
+        .find(|p| p.id == sel.pipeline)
+        .and_then(|p| p.jobs.iter().find(|j| j.name == sel.job).map(|j| (p, j)));
+    let Some((p, job)) = found else {
+        return html! {
+            <section class="job-details" role="region" aria-labelledby="job-details-title" ref={panel}>
+                <header class="jd-head">
+                    <h3 id="job-details-title">{ &sel.job }</h3>
+                    <button type="button" class="jd-close" aria-label="Close job details" onclick={close}>{ "×" }</button>
+                </header>
+                <p class="jd-missing">{ format!("Pipeline #{} has no job {} in the current results.", sel.pipeline, sel.job) }</p>
+            </section>
+        };
+    };
+    let ctx = Links {
+        sim,
+        here: p.id,
+        on_select: &props.on_select,
+    };
+    let (status_class, icon, words) = job_status(job);
+    let marks = job_marks(job);
+    let diagnostics = job_diagnostics(sim, p, &job.name);
+    let children: Vec<u64> = sim
+        .pipelines
+        .iter()
+        .filter(|c| c.parent == Some(p.id) && c.trigger_job.as_deref() == Some(job.name.as_str()))
+        .map(|c| c.id)
+        .collect();
+    let on_filter = {
+        let filter = filter.clone();
+        Callback::from(move |e: InputEvent| {
+            if let Some(input) = e.target_dyn_into::<HtmlInputElement>() {
+                filter.set(input.value());
+            }
+        })
+    };
+
+    html! {
+        <section class={classes!("job-details", status_class)} role="region" aria-labelledby="job-details-title" ref={panel}>
+            <header class="jd-head">
+                <div class="jd-title">
+                    <h3 id="job-details-title">
+                        <span class="job-status" aria-hidden="true">{ icon }</span>
+                        { &job.name }
+                    </h3>
+                    <p class="jd-sub">
+                        { format!("stage {} · pipeline #{} ({}, {}) · event {} · ", job.stage, p.id, p.source, p.ref_name, p.event) }
+                        <strong>{ words }</strong>
+                        { for marks.iter().map(|(i, l)| html! {
+                            <span class="mark"><span aria-hidden="true">{ *i }</span>{ " " }{ l }</span>
+                        }) }
+                    </p>
+                </div>
+                <button type="button" class="jd-close" aria-label="Close job details" onclick={close}>{ "×" }</button>
+            </header>
+            <div class="jd-grid">
+                <section class="jd-section jd-why">
+                    <h4>{ "Why" }</h4>
+                    <p>{ rich(&job.why) }</p>
+                    { checks_list(&job.checks) }
+                </section>
+                <section class="jd-section">
+                    <h4>{ "How it runs" }</h4>
+                    <dl class="facts">
+                        <dt>{ "when" }</dt><dd><code>{ &job.when }</code></dd>
+                        <dt>{ "allow_failure" }</dt><dd>{ if job.allow_failure { "yes: the pipeline may pass if it fails" } else { "no" } }</dd>
+                        if let Some(start_in) = &job.start_in {
+                            <dt>{ "start_in" }</dt><dd>{ start_in }</dd>
+                        }
+                        if job.created {
+                            <dt>{ "outcome" }</dt><dd>{ words }</dd>
+                        }
+                        if job.kind == "trigger" {
+                            <dt>{ "trigger" }</dt>
+                            <dd>
+                                if children.is_empty() {
+                                    { "starts a downstream pipeline" }
+                                } else {
+                                    { format!("starts child pipeline {}", children.iter().map(|c| format!("#{c}")).collect::<Vec<_>>().join(", ")) }
+                                }
+                            </dd>
+                        }
+                        <dt>{ "needs" }</dt>
+                        <dd>
+                            { match &job.needs {
+                                None => html! { { "no needs: waits for every job of earlier stages" } },
+                                Some(n) if n.is_empty() => html! { <><code>{ "needs: []" }</code>{ " starts right away" }</> },
+                                Some(n) => html! { <ul class="inline-list">{ for n.iter().map(|name| html! { <li>{ ctx.link(p.id, name) }</li> }) }</ul> },
+                            } }
+                        </dd>
+                    </dl>
+                </section>
+                if job.created {
+                    <section class="jd-section">
+                        <h4>{ "Receives artifacts from" }</h4>
+                        { match &job.artifacts_from {
+                            Some(from) if !from.is_empty() => html! {
+                                <ul class="inline-list">{ for from.iter().map(|name| html! { <li>{ ctx.link(p.id, name) }</li> }) }</ul>
+                            },
+                            _ => html! { <p class="jd-muted">{ "No job's artifacts." }</p> },
+                        } }
+                        <h4>{ "dotenv variables" }</h4>
+                        if job.dotenv.is_empty() {
+                            <p class="jd-muted">{ "None." }</p>
+                        } else {
+                            <div class="table-wrap">
+                                <table class="vars">
+                                    <thead><tr><th scope="col">{ "name" }</th><th scope="col">{ "value" }</th><th scope="col">{ "from" }</th></tr></thead>
+                                    <tbody>
+                                        { for job.dotenv.iter().map(|(name, v)| html! {
+                                            <tr>
+                                                <th scope="row"><code>{ name }</code></th>
+                                                <td>{ value_cell(v.value.as_deref()) }</td>
+                                                <td>{ ctx.link(v.pipeline, &v.from) }</td>
+                                            </tr>
+                                        }) }
+                                    </tbody>
+                                </table>
+                            </div>
+                        }
+                    </section>
+                }
+                if !diagnostics.is_empty() {
+                    <section class="jd-section jd-wide">
+                        <h4>{ format!("Diagnostics ({})", diagnostics.len()) }</h4>
+                        <ul class="jd-diagnostics">
+                            { for diagnostics.iter().map(|d| diagnostic(d, &props.on_locate)) }
+                        </ul>
+                    </section>
+                }
+                if !job.rule_variables.is_empty() {
+                    <section class="jd-section">
+                        <h4>{ "Rule variables" }</h4>
+                        <dl class="facts">
+                            { for job.rule_variables.iter().map(|(k, v)| html! {
+                                <><dt><code>{ k }</code></dt><dd><code>{ v }</code></dd></>
+                            }) }
+                        </dl>
+                    </section>
+                }
+                if !job.variables.is_empty() {
+                    <section class="jd-section jd-wide">
+                        <h4>{ format!("Variables ({})", job.variables.iter().filter(|v| v.overridden_by.is_none()).count()) }</h4>
+                        if job.variables.len() > 8 {
+                            <input type="search" class="var-filter" placeholder="Filter variables"
+                                aria-label="Filter variables" value={(*filter).clone()} oninput={on_filter} />
+                        }
+                        { variable_table(job, &filter) }
+                    </section>
+                }
+            </div>
+        </section>
+    }
+}
+
+/// Links to other jobs of the simulation.
+struct Links<'a> {
+    sim: &'a Simulation,
+    here: u64,
+    on_select: &'a Callback<Selection>,
+}
+
+impl Links<'_> {
+    /// A button that selects `name` of pipeline `pipeline`, or plain text if it is not there.
+    fn link(&self, pipeline: u64, name: &str) -> Html {
+        let other = (pipeline != self.here).then(|| format!(" in pipeline #{pipeline}"));
+        let exists = self
+            .sim
+            .pipelines
+            .iter()
+            .find(|p| p.id == pipeline)
+            .is_some_and(|p: &PipelineReport| p.jobs.iter().any(|j: &JobReport| j.name == name));
+        if exists {
+            html! {
+                <>
+                    <button type="button" class="job-link" onclick={select(self.on_select, pipeline, name)}>{ name }</button>
+                    { for other }
+                </>
+            }
+        } else {
+            html! { <><code>{ name }</code>{ for other }</> }
+        }
+    }
+}
+
+fn value_cell(value: Option<&str>) -> Html {
+    match value {
+        Some(v) => html! { <code class="value">{ v }</code> },
+        None => html! { <em class="jd-muted">{ "known at run time" }</em> },
+    }
+}
+
+fn variable_table(job: &JobReport, filter: &str) -> Html {
+    let needle = filter.trim().to_lowercase();
+    let rows = job
+        .variables
+        .iter()
+        .filter(|v| needle.is_empty() || v.name.to_lowercase().contains(&needle))
+        .map(|v| {
+            let lost = v.overridden_by.is_some();
+            html! {
+                <tr class={lost.then_some("overridden")}>
+                    <th scope="row"><code>{ &v.name }</code></th>
+                    <td>
+                        if lost {
+                            <del>{ value_cell(v.value.as_deref()) }</del>
+                        } else {
+                            { value_cell(v.value.as_deref()) }
+                        }
+                    </td>
+                    <td>
+                        <span class={classes!("var-source", v.source.clone())}>{ &v.source }</span>
+                        if let Some(by) = &v.overridden_by {
+                            <span class="overridden-by">{ format!(" overridden by {by}") }</span>
+                        }
+                    </td>
+                </tr>
+            }
+        });
+    html! {
+        <div class="table-wrap vars-wrap">
+            <table class="vars">
+                <thead><tr><th scope="col">{ "name" }</th><th scope="col">{ "value" }</th><th scope="col">{ "source" }</th></tr></thead>
+                <tbody>{ for rows }</tbody>
+            </table>
+        </div>
+    }
+}
+
+fn diagnostic(d: &Diagnostic, on_locate: &Callback<(String, u32, u32)>) -> Html {
+    let severity = d.severity.as_str();
+    let locate = |file: &str, line: u32, column: u32| {
+        let target = (file.to_owned(), line, column);
+        let onclick = on_locate.reform(move |_: MouseEvent| target.clone());
+        html! {
+            <button type="button" class="locate-link" {onclick} aria-label={format!("Show {file} line {line} in the editor")}>
+                { format!("{file}:{line}:{column}") }
+            </button>
+        }
+    };
+    let here = d
+        .file
+        .as_deref()
+        .filter(|_| d.line > 0)
+        .map(|f| locate(f, d.line, d.column));
+    let related = d
+        .related
+        .as_ref()
+        .map(|r| locate(&r.file, r.line, r.column));
+    let (text, fix) = match d.explanation.as_deref().map(split_fix) {
+        Some((text, fix)) => (Some(text), fix),
+        None => (None, None),
+    };
+    html! {
+        <li class={classes!("jd-diagnostic", severity)} data-code={d.code}>
+            <p class="jd-diag-head">
+                <span class={classes!("badge", severity)}>{ severity }</span>
+                { " " }
+                <span class="message">{ &d.message }</span>
+                { " " }
+                <code class="diag-code">{ d.code }</code>
+                { for here }
+                { for related }
+            </p>
+            if let Some(text) = text.filter(|t| !t.is_empty()) {
+                <p class="explanation">{ rich(text) }</p>
+            }
+            if let Some(fix) = fix {
+                <p class="fix"><strong>{ "Fix:" }</strong>{ " " }{ rich(fix) }</p>
+            }
+        </li>
+    }
+}
+
+/// The explanation before "Fix:" and the fix after it.
+fn split_fix(text: &str) -> (&str, Option<&str>) {
+    match text.find("Fix:") {
+        Some(i) => (text[..i].trim_end(), Some(text[i + 4..].trim_start())),
+        None => (text, None),
+    }
+}
+
+/// Each clause that was evaluated: ✓ matched, ✗ did not.
+pub(crate) fn checks_list(checks: &[Check]) -> Html {
+    if checks.is_empty() {
+        return Html::default();
+    }
+    html! {
+        <ul class="checks">
+            { for checks.iter().map(|c| html! {
+                <li class={if c.matched { "check matched" } else { "check" }}>
+                    <span class="check-mark" role="img" aria-label={if c.matched { "matched" } else { "did not match" }}>
+                        { if c.matched { "✓" } else { "✗" } }
+                    </span>
+                    <code class="clause">{ &c.clause }</code>
+                    <span class="detail">{ rich(&c.detail) }</span>
+                </li>
+            }) }
+        </ul>
+    }
+}
+
+/// Text with `backticks` shown as code.
+pub(crate) fn rich(text: &str) -> Html {
+    text.split('`')
+        .enumerate()
+        .map(|(i, part)| {
+            if i % 2 == 1 {
+                html! { <code>{ part }</code> }
+            } else {
+                html! { { part } }
+            }
+        })
+        .collect()
+}

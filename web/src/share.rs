@@ -1,0 +1,523 @@
+//! Sharing: the whole workspace in the URL fragment, and the menu that copies a link or an
+//! `<iframe>` snippet.
+//!
+//! # Fragment format, version 1 (links made today must keep opening: never change v1)
+//!
+//! ```text
+//! v1.<payload>[&embed][&view=<pipelines|needs|timeline>][&job=<pipeline id>:<job name>]
+//! ```
+//!
+//! - `<payload>`: [`Workspace::to_scenario_text`] (a scenario file, docs/SCENARIOS.md) as UTF-8,
+//!   compressed with [`compress`] below, then base64url without padding (RFC 4648 §5).
+//! - The compressed stream is a sequence of tokens, each starting with an unsigned LEB128
+//!   number `n`: an even `n` is a run of `n / 2` literal bytes that follow; an odd `n` is a
+//!   copy of `n / 2 + 4` bytes from `d` bytes back in the output, `d` being the LEB128 number
+//!   that follows (`d ≥ 1`; a copy may overlap what it writes).
+//! - The job name after `job=<id>:` is percent-encoded (UTF-8); unknown `&key=value` parts are
+//!   ignored, so later versions of v1 can add some.
+//!
+//! A fragment with another version (`v2.…`) is refused with a message rather than misread.
+
+use std::rc::Rc;
+
+use wasm_bindgen::JsCast;
+use web_sys::{HtmlInputElement, HtmlTextAreaElement};
+use yew::prelude::*;
+
+use crate::state::{load_scenario_text, Selection, View, Workspace};
+
+const VERSION: &str = "v1";
+/// The shortest copy worth a token.
+const MIN_MATCH: usize = 4;
+/// How far back a copy may reach (and how much the compressor remembers).
+const WINDOW: usize = 1 << 15;
+/// A decoded scenario larger than this is refused (a hostile link must not exhaust memory).
+const MAX_DECODED: usize = 8 << 20;
+
+/// The URL fragment (without `#`) that restores `workspace`; `embed` adds the embed flag.
+pub fn encode(workspace: &Workspace, embed: bool) -> String {
+    let mut out = String::from(VERSION);
+    out.push('.');
+    out.push_str(&base64url(&compress(
+        workspace.to_scenario_text().as_bytes(),
+    )));
+    if embed {
+        out.push_str("&embed");
+    }
+    if workspace.view != View::Pipelines {
+        out.push_str("&view=");
+        out.push_str(workspace.view.key());
+    }
+    if let Some(selection) = &workspace.selected {
+        out.push_str(&format!(
+            "&job={}:{}",
+            selection.pipeline,
+            percent_encode(&selection.job)
+        ));
+    }
+    out
+}
+
+/// The workspace and embed flag a fragment (without `#`) stands for.
+pub fn decode(fragment: &str) -> Result<(Workspace, bool), String> {
+    let fragment = fragment.trim_start_matches('#');
+    let mut parts = fragment.split('&');
+    let head = parts.next().unwrap_or_default();
+    let Some((version, payload)) = head.split_once('.') else {
+        return Err("the link holds no pipesim state".into());
+    };
+    if version != VERSION {
+        return Err(if version.starts_with('v') {
+            format!("it was made in format {version}, which this version of pipesim does not know (it reads {VERSION}); reload the page to get the latest version")
+        } else {
+            "the link holds no pipesim state".into()
+        });
+    }
+    let bytes = unbase64url(payload).ok_or("the link is damaged (bad characters)")?;
+    let text = decompress(&bytes).ok_or("the link is damaged (cut short?)")?;
+    let text = String::from_utf8(text).map_err(|_| "the link is damaged (not text)")?;
+    let mut workspace = load_scenario_text("link.scenario.yml", &text)?;
+    let mut embed = false;
+    for part in parts {
+        let (key, value) = part.split_once('=').unwrap_or((part, ""));
+        match key {
+            "embed" => embed = true,
+            "view" => workspace.view = View::parse(value).unwrap_or_default(),
+            "job" => {
+                workspace.selected = value.split_once(':').and_then(|(id, job)| {
+                    Some(Selection {
+                        pipeline: id.parse().ok()?,
+                        job: percent_decode(job)?,
+                    })
+                })
+            }
+            _ => {}
+        }
+    }
+    Ok((workspace, embed))
+}
+
+fn push_varint(out: &mut Vec<u8>, mut n: usize) {
+    while n >= 0x80 {
+        out.push((n as u8 & 0x7f) | 0x80);
+        n >>= 7;
+    }
+    out.push(n as u8);
+}
+
+fn read_varint(input: &[u8], at: &mut usize) -> Option<usize> {
+    let mut n: usize = 0;
+    for shift in (0..35).step_by(7) {
+        let byte = *input.get(*at)?;
+        *at += 1;
+        n |= ((byte & 0x7f) as usize) << shift;
+        if byte & 0x80 == 0 {
+            return Some(n);
+        }
+    }
+    None
+}
+
+/// LZ77 with a hash chain over 4-byte prefixes: small code, and ~3-5× on CI configurations.
+pub fn compress(input: &[u8]) -> Vec<u8> {
+    const HASH_BITS: u32 = 14;
+    const MAX_CHAIN: usize = 48;
+    let hash = |i: usize| {
+        let v = u32::from_le_bytes([input[i], input[i + 1], input[i + 2], input[i + 3]]);
+        (v.wrapping_mul(2_654_435_761) >> (32 - HASH_BITS)) as usize
+    };
+    let mut head = vec![usize::MAX; 1 << HASH_BITS];
+    let mut prev = vec![usize::MAX; input.len()];
+    let mut out = Vec::with_capacity(input.len() / 2);
+    let mut literal_start = 0;
+    let mut i = 0;
+    let insert = |i: usize, head: &mut Vec<usize>, prev: &mut Vec<usize>| {
+        if i + MIN_MATCH <= input.len() {
+            let h = hash(i);
+            prev[i] = head[h];
+            head[h] = i;
+        }
+    };
+    while i < input.len() {
+        let mut best = (0, 0);
+        if i + MIN_MATCH <= input.len() {
+            let mut candidate = head[hash(i)];
+            let mut chain = 0;
+            while candidate != usize::MAX && i - candidate <= WINDOW && chain < MAX_CHAIN {
+                let length = input[candidate..]
+                    .iter()
+                    .zip(&input[i..])
+                    .take_while(|(a, b)| a == b)
+                    .count();
+                if length > best.0 {
+                    best = (length, i - candidate);
+                }
+                candidate = prev[candidate];
+                chain += 1;
+            }
+        }
+        if best.0 >= MIN_MATCH {
+            if literal_start < i {
+                push_varint(&mut out, (i - literal_start) << 1);
+                out.extend_from_slice(&input[literal_start..i]);
+            }
+            push_varint(&mut out, ((best.0 - MIN_MATCH) << 1) | 1);
+            push_varint(&mut out, best.1);
+            for j in i..i + best.0 {
+                insert(j, &mut head, &mut prev);
+            }
+            i += best.0;
+            literal_start = i;
+        } else {
+            insert(i, &mut head, &mut prev);
+            i += 1;
+        }
+    }
+    if literal_start < input.len() {
+        push_varint(&mut out, (input.len() - literal_start) << 1);
+        out.extend_from_slice(&input[literal_start..]);
+    }
+    out
+}
+
+/// The inverse of [`compress`]; `None` for a damaged stream.
+pub fn decompress(input: &[u8]) -> Option<Vec<u8>> {
+    let mut out: Vec<u8> = Vec::with_capacity(input.len() * 3);
+    let mut at = 0;
+    while at < input.len() {
+        let n = read_varint(input, &mut at)?;
+        if n & 1 == 0 {
+            let end = at.checked_add(n >> 1)?;
+            out.extend_from_slice(input.get(at..end)?);
+            at = end;
+        } else {
+            let length = (n >> 1) + MIN_MATCH;
+            let distance = read_varint(input, &mut at)?;
+            if distance == 0 || distance > out.len() || out.len() + length > MAX_DECODED {
+                return None;
+            }
+            let start = out.len() - distance;
+            for k in 0..length {
+                out.push(out[start + k]);
+            }
+        }
+        if out.len() > MAX_DECODED {
+            return None;
+        }
+    }
+    Some(out)
+}
+
+const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+fn base64url(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() * 4 / 3 + 3);
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, &b)| n | (b as u32) << (16 - 8 * i));
+        for k in 0..=chunk.len() {
+            out.push(ALPHABET[(n >> (18 - 6 * k) & 63) as usize] as char);
+        }
+    }
+    out
+}
+
+fn unbase64url(text: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    let (mut n, mut bits) = (0u32, 0);
+    for c in text.bytes() {
+        // Tolerate the standard alphabet too, in case a link was converted on its way.
+        let v = match c {
+            b'+' => 62,
+            b'/' => 63,
+            b'=' => continue,
+            c => ALPHABET.iter().position(|&a| a == c)? as u32,
+        };
+        n = n << 6 | v;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((n >> bits) as u8);
+        }
+    }
+    Some(out)
+}
+
+fn percent_encode(text: &str) -> String {
+    let mut out = String::new();
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn percent_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// The page's address without its fragment.
+fn base_url() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().href().ok())
+        .map(|h| h.split('#').next().unwrap_or_default().to_owned())
+        .unwrap_or_default()
+}
+
+/// Copies `text`; `false` when the clipboard API is missing (insecure origin, old browser).
+fn copy_text(text: &str) -> bool {
+    let Some(window) = web_sys::window() else {
+        return false;
+    };
+    let navigator = window.navigator();
+    // `navigator.clipboard` is undefined outside secure contexts, and web-sys would hand out
+    // `undefined` as a `Clipboard`: look before calling it.
+    let present = web_sys::js_sys::Reflect::get(&navigator, &"clipboard".into())
+        .is_ok_and(|v| !v.is_undefined() && !v.is_null());
+    if present {
+        let _ = navigator.clipboard().write_text(text);
+    }
+    present
+}
+
+#[derive(Properties, PartialEq)]
+pub struct ShareMenuProps {
+    pub workspace: Rc<Workspace>,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Open {
+    None,
+    Link,
+    Embed,
+}
+
+#[function_component(ShareMenu)]
+pub fn share_menu(props: &ShareMenuProps) -> Html {
+    let open = use_state(|| Open::None);
+    let copied = use_state(|| false);
+    let link_ref = use_node_ref();
+    let snippet_ref = use_node_ref();
+    // Encoding compresses the whole workspace: only when asked, not on every keystroke.
+    let link = |embed| format!("{}#{}", base_url(), encode(&props.workspace, embed));
+    let snippet = || {
+        format!(
+            "<iframe src=\"{}\" width=\"100%\" height=\"600\" title=\"pipesim\"></iframe>",
+            link(true).replace('&', "&amp;").replace('"', "&quot;")
+        )
+    };
+
+    let copy_link = {
+        let (open, copied, workspace, link_ref) = (
+            open.clone(),
+            copied.clone(),
+            props.workspace.clone(),
+            link_ref.clone(),
+        );
+        Callback::from(move |_: MouseEvent| {
+            let link = format!("{}#{}", base_url(), encode(&workspace, false));
+            if copy_text(&link) {
+                copied.set(true);
+                open.set(Open::None);
+            } else {
+                // No clipboard API: show the link selected, for Ctrl+C.
+                copied.set(false);
+                open.set(Open::Link);
+                let link_ref = link_ref.clone();
+                gloo_timers::callback::Timeout::new(0, move || {
+                    if let Some(input) = link_ref.cast::<HtmlInputElement>() {
+                        let _ = input.focus();
+                        input.select();
+                    }
+                })
+                .forget();
+            }
+        })
+    };
+    let toggle_embed = {
+        let (open, copied) = (open.clone(), copied.clone());
+        Callback::from(move |_: MouseEvent| {
+            copied.set(false);
+            open.set(if *open == Open::Embed {
+                Open::None
+            } else {
+                Open::Embed
+            });
+        })
+    };
+    let copy_snippet = {
+        let (copied, snippet_ref) = (copied.clone(), snippet_ref.clone());
+        Callback::from(move |_: MouseEvent| {
+            let snippet = snippet_ref
+                .cast::<HtmlTextAreaElement>()
+                .map(|area| area.value())
+                .unwrap_or_default();
+            if copy_text(&snippet) {
+                copied.set(true);
+            } else if let Some(area) = snippet_ref.cast::<HtmlTextAreaElement>() {
+                let _ = area.focus();
+                area.select();
+            }
+        })
+    };
+    let select_all = Callback::from(|e: FocusEvent| {
+        if let Some(target) = e.target() {
+            if let Some(input) = target.dyn_ref::<HtmlInputElement>() {
+                input.select();
+            } else if let Some(area) = target.dyn_ref::<HtmlTextAreaElement>() {
+                area.select();
+            }
+        }
+    });
+
+    let popup = match *open {
+        Open::None => html! {},
+        Open::Link => html! {
+            <div class="share-popup">
+                <label for="share-link">{ "Copy this link (Ctrl+C):" }</label>
+                <input id="share-link" type="text" readonly=true value={link(false)} ref={link_ref}
+                    onfocus={select_all} />
+            </div>
+        },
+        Open::Embed => html! {
+            <div class="share-popup">
+                <label for="share-embed">{ "Paste this into a page to show these pipelines, read-only:" }</label>
+                <textarea id="share-embed" readonly=true rows="4" value={snippet()} ref={snippet_ref}
+                    onfocus={select_all} />
+                <button type="button" onclick={copy_snippet}>{ "Copy snippet" }</button>
+            </div>
+        },
+    };
+    html! {
+        <div class="share-menu">
+            <button type="button" onclick={copy_link}>{ "Copy link" }</button>
+            <button type="button" aria-expanded={(*open == Open::Embed).to_string()}
+                onclick={toggle_embed}>{ "Embed" }</button>
+            <span class="share-copied" role="status">{ if *copied { "Copied" } else { "" } }</span>
+            { popup }
+        </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::{EventForm, EventKind, FileTab};
+
+    fn sample() -> Workspace {
+        let mut w = Workspace::with_config(crate::EXAMPLE);
+        w.files.push(FileTab {
+            path: "ci/child ü.yml".into(),
+            text: "child:\n  script: echo \"$X\" # ünïcode ✓\n".into(),
+        });
+        let mut mr = EventForm::new(EventKind::MergeRequest);
+        mr.changes = "src/a.rs".into();
+        mr.outcomes = "build=failed".into();
+        w.events.push(mr);
+        w.events.push(EventForm::new(EventKind::Merge));
+        w
+    }
+
+    #[test]
+    fn round_trips_files_project_events_view_and_job() {
+        let mut w = sample();
+        w.view = View::Timeline;
+        w.selected = Some(Selection {
+            pipeline: 3,
+            job: "deploy: eu & us/ü".into(),
+        });
+        let fragment = encode(&w, true);
+        assert!(fragment.starts_with("v1."));
+        assert!(fragment.contains("&embed&view=timeline&job=3:"));
+        assert!(fragment
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.~%&=:".contains(&b)));
+        let (back, embed) = decode(&fragment).unwrap();
+        assert!(embed);
+        assert_eq!(back.files, w.files);
+        assert_eq!(back.project, w.project);
+        assert_eq!(back.events, w.events);
+        assert_eq!(back.view, View::Timeline);
+        assert_eq!(back.selected, w.selected);
+
+        let (plain, embed) = decode(&encode(&sample(), false)).unwrap();
+        assert!(!embed);
+        assert_eq!(plain.view, View::Pipelines);
+        assert_eq!(plain.selected, None);
+    }
+
+    #[test]
+    fn compression_round_trips_and_pays() {
+        for text in [
+            String::new(),
+            "a".into(),
+            "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".into(),
+            crate::EXAMPLE.repeat(40),
+            (0..3000u32)
+                .map(|i| char::from_u32(i * 7 % 0x2000 + 32).unwrap_or('x'))
+                .collect(),
+        ] {
+            let packed = compress(text.as_bytes());
+            assert_eq!(decompress(&packed).unwrap(), text.as_bytes());
+            assert_eq!(unbase64url(&base64url(&packed)).unwrap(), packed);
+        }
+        let scenario = sample().to_scenario_text();
+        let packed = base64url(&compress(scenario.as_bytes()));
+        assert!(
+            packed.len() < scenario.len(),
+            "{} → {}",
+            scenario.len(),
+            packed.len()
+        );
+    }
+
+    #[test]
+    fn v1_links_keep_opening() {
+        // Made by this version; must decode forever (see the format comment above).
+        let w = Workspace::with_config("job:\n  script: echo hi\n");
+        let frozen = encode(&w, false);
+        let (back, _) = decode(&frozen).unwrap();
+        assert_eq!(back.files, w.files);
+        // A hand-built v1 stream: all literals, no compression.
+        let text = w.to_scenario_text();
+        let mut raw = Vec::new();
+        push_varint(&mut raw, text.len() << 1);
+        raw.extend_from_slice(text.as_bytes());
+        let (back, _) = decode(&format!("v1.{}&unknown=1", base64url(&raw))).unwrap();
+        assert_eq!(back.files, w.files);
+    }
+
+    #[test]
+    fn damaged_and_future_links_are_refused_with_a_reason() {
+        assert!(decode("v2.abc").unwrap_err().contains("v2"));
+        assert!(decode("hello").is_err());
+        assert!(decode("v1.***").is_err());
+        let good = encode(&sample(), false);
+        assert!(decode(&good[..good.len() / 2]).is_err());
+        // A copy from before the start, and a huge expansion, are refused.
+        assert!(decompress(&[0x03, 0x05]).is_none());
+        let mut bomb = vec![0x02, b'a'];
+        for _ in 0..200_000 {
+            bomb.extend_from_slice(&[0xff, 0x7f, 0x01]);
+        }
+        assert!(decompress(&bomb).is_none());
+    }
+}

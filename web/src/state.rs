@@ -1,0 +1,778 @@
+//! What the page holds: the repository files, the project settings and the timeline of events
+//! the user edits, as plain editable values. Everything GitLab-specific happens in the core:
+//! this module only converts the form values into the core's types (and back from a loaded
+//! scenario), and writes the state as a scenario file for sharing.
+
+use std::rc::Rc;
+
+use pipesim::event::{
+    Event, JobOutcome, ManualEvent, ManualSource, MergeRequestEvent, MergeRequestPipelineKind,
+    Project, ProjectVariable, Push, RefTarget, Scenario, Tier,
+};
+use pipesim::simulate::Simulation;
+use pipesim::{Files, LintReport};
+
+/// The CI configuration file every workspace has first.
+pub const ENTRY: &str = ".gitlab-ci.yml";
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct FileTab {
+    pub path: String,
+    pub text: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct VariableForm {
+    pub key: String,
+    pub value: String,
+    pub protected: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProjectForm {
+    pub path: String,
+    pub default_branch: String,
+    pub tier: Tier,
+    pub merged_results: bool,
+    pub merge_trains: bool,
+    /// Comma-separated names or wildcards.
+    pub protected_branches: String,
+    pub keep_latest_artifacts: bool,
+    pub variables: Vec<VariableForm>,
+}
+
+impl Default for ProjectForm {
+    fn default() -> Self {
+        ProjectForm {
+            path: "group/project".into(),
+            default_branch: "main".into(),
+            tier: Tier::Free,
+            merged_results: false,
+            merge_trains: false,
+            protected_branches: "main".into(),
+            keep_latest_artifacts: true,
+            variables: Vec::new(),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EventKind {
+    Push,
+    Tag,
+    MergeRequest,
+    Merge,
+    Schedule,
+    Web,
+    Api,
+    Trigger,
+    Wait,
+}
+
+impl EventKind {
+    pub const ALL: [EventKind; 9] = [
+        EventKind::Push,
+        EventKind::Tag,
+        EventKind::MergeRequest,
+        EventKind::Merge,
+        EventKind::Schedule,
+        EventKind::Web,
+        EventKind::Api,
+        EventKind::Trigger,
+        EventKind::Wait,
+    ];
+
+    /// The key used in scenario files and the value of `<select>` options.
+    pub fn key(self) -> &'static str {
+        match self {
+            EventKind::Push => "push",
+            EventKind::Tag => "tag",
+            EventKind::MergeRequest => "merge_request",
+            EventKind::Merge => "merge",
+            EventKind::Schedule => "schedule",
+            EventKind::Web => "web",
+            EventKind::Api => "api",
+            EventKind::Trigger => "trigger",
+            EventKind::Wait => "wait",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            EventKind::Push => "Push to a branch",
+            EventKind::Tag => "Push a tag",
+            EventKind::MergeRequest => "Merge request pipeline",
+            EventKind::Merge => "Merge the merge request",
+            EventKind::Schedule => "Scheduled pipeline",
+            EventKind::Web => "Run pipeline (web)",
+            EventKind::Api => "API pipeline",
+            EventKind::Trigger => "Trigger token pipeline",
+            EventKind::Wait => "Time passes",
+        }
+    }
+
+    pub fn parse(key: &str) -> Option<EventKind> {
+        EventKind::ALL.into_iter().find(|k| k.key() == key)
+    }
+}
+
+/// One event as the form edits it: every field is text, and only the fields of its kind are
+/// used.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EventForm {
+    pub kind: EventKind,
+    /// Branch pushed to, or the pipeline's branch (schedule, web, api, trigger).
+    pub branch: String,
+    pub tag: String,
+    pub iid: u64,
+    pub source: String,
+    pub target: String,
+    /// Comma-separated labels.
+    pub labels: String,
+    /// "" (project settings decide), `detached`, `merged_result` or `merge_train`.
+    pub mr_type: String,
+    /// One changed path per line.
+    pub changes: String,
+    /// `KEY=value` per line: pipeline variables (schedule variables for a schedule).
+    pub variables: String,
+    /// Commit message of a push.
+    pub message: String,
+    /// Duration of a wait, e.g. `31 days`.
+    pub wait: String,
+    /// `job=failed` per line: how named jobs end.
+    pub outcomes: String,
+}
+
+impl EventForm {
+    pub fn new(kind: EventKind) -> EventForm {
+        EventForm {
+            kind,
+            branch: match kind {
+                EventKind::Push => "feature".into(),
+                _ => "main".into(),
+            },
+            tag: "v1.0.0".into(),
+            iid: 1,
+            source: "feature".into(),
+            target: "main".into(),
+            labels: String::new(),
+            mr_type: String::new(),
+            changes: String::new(),
+            variables: String::new(),
+            message: String::new(),
+            wait: "1 day".into(),
+            outcomes: String::new(),
+        }
+    }
+
+    /// A one-line summary for lists and the timeline ("push to feature", "merge !1").
+    pub fn summary(&self) -> String {
+        match self.kind {
+            EventKind::Push => format!("push to {}", self.branch),
+            EventKind::Tag => format!("push tag {}", self.tag),
+            EventKind::MergeRequest => {
+                format!(
+                    "merge request !{} {} → {}",
+                    self.iid, self.source, self.target
+                )
+            }
+            EventKind::Merge => format!("merge !{}", self.iid),
+            EventKind::Schedule => format!("schedule on {}", self.branch),
+            EventKind::Web => format!("run pipeline on {}", self.branch),
+            EventKind::Api => format!("API pipeline on {}", self.branch),
+            EventKind::Trigger => format!("trigger on {}", self.branch),
+            EventKind::Wait => format!("wait {}", self.wait),
+        }
+    }
+}
+
+/// Which view of the results the page shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum View {
+    #[default]
+    Pipelines,
+    Needs,
+    Timeline,
+}
+
+impl View {
+    pub fn key(self) -> &'static str {
+        match self {
+            View::Pipelines => "pipelines",
+            View::Needs => "needs",
+            View::Timeline => "timeline",
+        }
+    }
+
+    pub fn parse(key: &str) -> Option<View> {
+        [View::Pipelines, View::Needs, View::Timeline]
+            .into_iter()
+            .find(|v| v.key() == key)
+    }
+}
+
+/// A job of a pipeline in the results.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Selection {
+    pub pipeline: u64,
+    pub job: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Workspace {
+    pub files: Vec<FileTab>,
+    /// Index of the file the editor shows.
+    pub active: usize,
+    pub project: ProjectForm,
+    pub events: Vec<EventForm>,
+    pub selected: Option<Selection>,
+    pub view: View,
+}
+
+impl Workspace {
+    pub fn with_config(text: &str) -> Workspace {
+        Workspace {
+            files: vec![FileTab {
+                path: ENTRY.into(),
+                text: text.into(),
+            }],
+            active: 0,
+            project: ProjectForm::default(),
+            events: vec![EventForm::new(EventKind::Push)],
+            selected: None,
+            view: View::Pipelines,
+        }
+    }
+
+    pub fn files(&self) -> Files {
+        self.files
+            .iter()
+            .map(|f| (f.path.as_str(), f.text.as_str()))
+            .collect()
+    }
+
+    pub fn project(&self) -> Project {
+        let form = &self.project;
+        let mut project = Project::new(form.path.trim());
+        project.default_branch = form.default_branch.trim().to_owned();
+        project.tier = form.tier;
+        project.settings.merged_results_pipelines = form.merged_results;
+        project.settings.merge_trains = form.merge_trains;
+        project.settings.protected_branches = split_list(&form.protected_branches);
+        project.settings.keep_latest_artifacts = form.keep_latest_artifacts;
+        project.variables = form
+            .variables
+            .iter()
+            .filter(|v| !v.key.trim().is_empty())
+            .map(|v| ProjectVariable {
+                key: v.key.trim().to_owned(),
+                value: v.value.clone(),
+                protected: v.protected,
+            })
+            .collect();
+        project
+    }
+
+    /// The events and, per event, the stated job outcomes.
+    pub fn events(&self) -> (Vec<Event>, Vec<Vec<(String, JobOutcome)>>) {
+        let default_branch = self.project.default_branch.trim();
+        let mut events = Vec::with_capacity(self.events.len());
+        let mut outcomes = Vec::with_capacity(self.events.len());
+        for form in &self.events {
+            events.push(to_event(form, default_branch));
+            outcomes.push(
+                key_values(&form.outcomes)
+                    .into_iter()
+                    .filter_map(|(job, result)| JobOutcome::parse(&result).map(|o| (job, o)))
+                    .collect(),
+            );
+        }
+        (events, outcomes)
+    }
+
+    /// Lints the configuration file.
+    pub fn lint(&self) -> LintReport {
+        pipesim::lint(&self.files(), ENTRY)
+    }
+
+    /// Runs the timeline. A single event is simulated on its own, the way `pipesim simulate`
+    /// does it (the branches it names exist already); several run as a scenario.
+    pub fn simulate(&self) -> Simulation {
+        let project = self.project();
+        let files = self.files();
+        let (events, outcomes) = self.events();
+        match (events.as_slice(), outcomes.first()) {
+            ([event], Some(outcome)) => pipesim::simulate::simulate_event_with_outcomes(
+                &project, &files, event, false, outcome,
+            ),
+            _ => pipesim::simulate::simulate_with_outcomes(&project, &files, &events, &outcomes),
+        }
+    }
+
+    /// The workspace from a loaded scenario (presets, shared links).
+    pub fn from_scenario(scenario: &Scenario) -> Workspace {
+        let project = &scenario.project;
+        let mut files: Vec<FileTab> = scenario
+            .files
+            .iter()
+            .map(|(_, f)| FileTab {
+                path: f.path.clone(),
+                text: f.text.clone(),
+            })
+            .collect();
+        // The configuration file comes first, whatever order the scenario wrote.
+        if let Some(i) = files.iter().position(|f| f.path == ENTRY) {
+            let entry = files.remove(i);
+            files.insert(0, entry);
+        }
+        let events = scenario
+            .events
+            .iter()
+            .enumerate()
+            .map(|(i, (event, _))| {
+                let mut form = from_event(event);
+                if let Some(outcomes) = scenario.outcomes.get(i) {
+                    form.outcomes = outcomes
+                        .iter()
+                        .map(|(job, o)| format!("{job}={}", outcome_key(*o)))
+                        .collect::<Vec<_>>()
+                        .join("\n");
+                }
+                form
+            })
+            .collect();
+        Workspace {
+            files,
+            active: 0,
+            project: ProjectForm {
+                path: project.path.clone(),
+                default_branch: project.default_branch.clone(),
+                tier: project.tier,
+                merged_results: project.settings.merged_results_pipelines,
+                merge_trains: project.settings.merge_trains,
+                protected_branches: project.settings.protected_branches.join(", "),
+                keep_latest_artifacts: project.settings.keep_latest_artifacts,
+                variables: project
+                    .variables
+                    .iter()
+                    .map(|v| VariableForm {
+                        key: v.key.clone(),
+                        value: v.value.clone(),
+                        protected: v.protected,
+                    })
+                    .collect(),
+            },
+            events,
+            selected: None,
+            view: View::Pipelines,
+        }
+    }
+
+    /// The workspace as a scenario file (JSON-style flow YAML, which the core's scenario
+    /// loader reads back exactly).
+    pub fn to_scenario_text(&self) -> String {
+        let p = &self.project;
+        let mut out = String::new();
+        out.push_str(&format!(
+            "project: {{path: {}, default_branch: {}, tier: {}, settings: {{merged_results_pipelines: {}, merge_trains: {}, protected_branches: {}, keep_latest_artifacts: {}}}}}\n",
+            quote(p.path.trim()),
+            quote(p.default_branch.trim()),
+            p.tier.as_str(),
+            p.merged_results,
+            p.merge_trains,
+            list(&split_list(&p.protected_branches)),
+            p.keep_latest_artifacts,
+        ));
+        let variables: Vec<String> = p
+            .variables
+            .iter()
+            .filter(|v| !v.key.trim().is_empty())
+            .map(|v| {
+                format!(
+                    "{}: {{value: {}, protected: {}}}",
+                    quote(v.key.trim()),
+                    quote(&v.value),
+                    v.protected
+                )
+            })
+            .collect();
+        if !variables.is_empty() {
+            out.push_str(&format!("variables: {{{}}}\n", variables.join(", ")));
+        }
+        out.push_str("files:\n");
+        for file in &self.files {
+            out.push_str(&format!("  {}: {}\n", quote(&file.path), quote(&file.text)));
+        }
+        out.push_str("events:\n");
+        for form in &self.events {
+            out.push_str(&format!("  - {}\n", event_text(form)));
+        }
+        out
+    }
+}
+
+/// A value shared between components that compares by identity: results are recomputed as
+/// a whole, so "same allocation" is "same value", and props compare in O(1).
+pub struct Shared<T>(pub Rc<T>);
+
+impl<T> Shared<T> {
+    pub fn new(value: T) -> Self {
+        Shared(Rc::new(value))
+    }
+}
+
+impl<T> Clone for Shared<T> {
+    fn clone(&self) -> Self {
+        Shared(Rc::clone(&self.0))
+    }
+}
+
+impl<T> PartialEq for Shared<T> {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl<T> std::ops::Deref for Shared<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+/// The results of one run.
+#[derive(Clone, PartialEq)]
+pub struct Results {
+    pub lint: Shared<LintReport>,
+    pub simulation: Shared<Simulation>,
+}
+
+impl Results {
+    pub fn of(workspace: &Workspace) -> Results {
+        Results {
+            lint: Shared::new(workspace.lint()),
+            simulation: Shared::new(workspace.simulate()),
+        }
+    }
+}
+
+pub fn split_list(text: &str) -> Vec<String> {
+    text.split([',', '\n'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// `KEY=value` lines (blank lines and lines without `=` are skipped).
+pub fn key_values(text: &str) -> Vec<(String, String)> {
+    text.lines()
+        .filter_map(|line| line.split_once('='))
+        .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+        .filter(|(k, _)| !k.is_empty())
+        .collect()
+}
+
+fn lines(text: &str) -> Vec<String> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+fn ref_target(form: &EventForm, default_branch: &str) -> RefTarget {
+    if form.tag.trim().is_empty() || form.kind != EventKind::Tag {
+        let branch = form.branch.trim();
+        RefTarget::Branch(if branch.is_empty() {
+            default_branch.to_owned()
+        } else {
+            branch.to_owned()
+        })
+    } else {
+        RefTarget::Tag(form.tag.trim().to_owned())
+    }
+}
+
+fn to_event(form: &EventForm, default_branch: &str) -> Event {
+    let changes = lines(&form.changes);
+    let changes = (!changes.is_empty()).then_some(changes);
+    let variables = key_values(&form.variables);
+    let manual = |source| {
+        Event::Manual(ManualEvent {
+            source,
+            target: ref_target(form, default_branch),
+            variables: variables.clone(),
+            description: None,
+        })
+    };
+    match form.kind {
+        EventKind::Push | EventKind::Tag => Event::Push(Push {
+            target: if form.kind == EventKind::Tag {
+                RefTarget::Tag(form.tag.trim().to_owned())
+            } else {
+                ref_target(form, default_branch)
+            },
+            changes,
+            message: (!form.message.trim().is_empty()).then(|| form.message.clone()),
+            variables,
+            ..Push::default()
+        }),
+        EventKind::MergeRequest => Event::MergeRequest(MergeRequestEvent {
+            iid: form.iid,
+            source_branch: form.source.trim().to_owned(),
+            target_branch: if form.target.trim().is_empty() {
+                default_branch.to_owned()
+            } else {
+                form.target.trim().to_owned()
+            },
+            labels: split_list(&form.labels),
+            kind: MergeRequestPipelineKind::parse(form.mr_type.trim()),
+            changes,
+            ..MergeRequestEvent::default()
+        }),
+        EventKind::Merge => Event::Merge { iid: form.iid },
+        EventKind::Schedule => manual(ManualSource::Schedule),
+        EventKind::Web => manual(ManualSource::Web),
+        EventKind::Api => manual(ManualSource::Api),
+        EventKind::Trigger => manual(ManualSource::Trigger),
+        EventKind::Wait => Event::Wait {
+            seconds: pipesim::config::duration::parse_seconds(form.wait.trim()).unwrap_or(0),
+        },
+    }
+}
+
+fn from_event(event: &Event) -> EventForm {
+    match event {
+        Event::Push(push) => {
+            let mut form = match &push.target {
+                RefTarget::Branch(b) => EventForm {
+                    branch: b.clone(),
+                    ..EventForm::new(EventKind::Push)
+                },
+                RefTarget::Tag(t) => EventForm {
+                    tag: t.clone(),
+                    ..EventForm::new(EventKind::Tag)
+                },
+            };
+            let mut changes: Vec<String> = push.changes.clone().unwrap_or_default();
+            changes.extend(push.files.iter().map(|(p, _)| p.clone()));
+            form.changes = changes.join("\n");
+            form.message = push.message.clone().unwrap_or_default();
+            form.variables = pairs_text(&push.variables);
+            form
+        }
+        Event::MergeRequest(mr) => EventForm {
+            iid: mr.iid,
+            source: mr.source_branch.clone(),
+            target: mr.target_branch.clone(),
+            labels: mr.labels.join(", "),
+            mr_type: mr.kind.map(|k| k.as_str().to_owned()).unwrap_or_default(),
+            changes: mr.changes.clone().unwrap_or_default().join("\n"),
+            ..EventForm::new(EventKind::MergeRequest)
+        },
+        Event::Merge { iid } => EventForm {
+            iid: *iid,
+            ..EventForm::new(EventKind::Merge)
+        },
+        Event::Manual(manual) => {
+            let kind = match manual.source {
+                ManualSource::Schedule => EventKind::Schedule,
+                ManualSource::Web => EventKind::Web,
+                ManualSource::Api => EventKind::Api,
+                ManualSource::Trigger => EventKind::Trigger,
+            };
+            let mut form = EventForm::new(kind);
+            match &manual.target {
+                RefTarget::Branch(b) => form.branch = b.clone(),
+                RefTarget::Tag(t) => {
+                    form.tag = t.clone();
+                    form.branch = String::new();
+                }
+            }
+            form.variables = pairs_text(&manual.variables);
+            form
+        }
+        Event::Wait { seconds } => EventForm {
+            wait: duration_text(*seconds),
+            ..EventForm::new(EventKind::Wait)
+        },
+    }
+}
+
+fn duration_text(seconds: u64) -> String {
+    if seconds % 86_400 == 0 {
+        format!("{} days", seconds / 86_400)
+    } else if seconds % 3_600 == 0 {
+        format!("{} hours", seconds / 3_600)
+    } else {
+        format!("{seconds} seconds")
+    }
+}
+
+fn pairs_text(pairs: &[(String, String)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn outcome_key(outcome: JobOutcome) -> &'static str {
+    match outcome {
+        JobOutcome::Success => "success",
+        JobOutcome::Failed => "failed",
+        JobOutcome::Played => "played",
+        JobOutcome::Skipped => "skipped",
+    }
+}
+
+/// A JSON string, which YAML reads as a double-quoted scalar.
+pub fn quote(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if (c as u32) < 0x20 || c == '\u{7f}' => {
+                out.push_str(&format!("\\u{:04x}", c as u32));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn list(items: &[String]) -> String {
+    let quoted: Vec<String> = items.iter().map(|i| quote(i)).collect();
+    format!("[{}]", quoted.join(", "))
+}
+
+fn key_value_map(pairs: &[(String, String)]) -> String {
+    let entries: Vec<String> = pairs
+        .iter()
+        .map(|(k, v)| format!("{}: {}", quote(k), quote(v)))
+        .collect();
+    format!("{{{}}}", entries.join(", "))
+}
+
+fn event_text(form: &EventForm) -> String {
+    let mut fields: Vec<String> = Vec::new();
+    let changes = lines(&form.changes);
+    let variables = key_values(&form.variables);
+    let key = match form.kind {
+        EventKind::Tag => "push",
+        other => other.key(),
+    };
+    match form.kind {
+        EventKind::Push | EventKind::Tag => {
+            if form.kind == EventKind::Tag {
+                fields.push(format!("tag: {}", quote(form.tag.trim())));
+            } else {
+                fields.push(format!("branch: {}", quote(form.branch.trim())));
+            }
+            if !changes.is_empty() {
+                fields.push(format!("changes: {}", list(&changes)));
+            }
+            if !form.message.trim().is_empty() {
+                fields.push(format!("message: {}", quote(&form.message)));
+            }
+            if !variables.is_empty() {
+                fields.push(format!("variables: {}", key_value_map(&variables)));
+            }
+        }
+        EventKind::MergeRequest => {
+            fields.push(format!("iid: {}", form.iid));
+            fields.push(format!("source: {}", quote(form.source.trim())));
+            fields.push(format!("target: {}", quote(form.target.trim())));
+            let labels = split_list(&form.labels);
+            if !labels.is_empty() {
+                fields.push(format!("labels: {}", list(&labels)));
+            }
+            if !form.mr_type.trim().is_empty() {
+                fields.push(format!("type: {}", quote(form.mr_type.trim())));
+            }
+            if !changes.is_empty() {
+                fields.push(format!("changes: {}", list(&changes)));
+            }
+        }
+        EventKind::Merge => fields.push(format!("iid: {}", form.iid)),
+        EventKind::Wait => return format!("{{wait: {}}}", quote(form.wait.trim())),
+        EventKind::Schedule | EventKind::Web | EventKind::Api | EventKind::Trigger => {
+            if !form.tag.trim().is_empty() && form.branch.trim().is_empty() {
+                fields.push(format!("tag: {}", quote(form.tag.trim())));
+            } else {
+                fields.push(format!("branch: {}", quote(form.branch.trim())));
+            }
+            if !variables.is_empty() {
+                fields.push(format!("variables: {}", key_value_map(&variables)));
+            }
+        }
+    }
+    let outcomes = key_values(&form.outcomes);
+    let mut text = format!("{{{key}: {{{}}}", fields.join(", "));
+    if !outcomes.is_empty() {
+        text.push_str(&format!(", outcomes: {}", key_value_map(&outcomes)));
+    }
+    text.push('}');
+    text
+}
+
+/// Loads a scenario text into a workspace; the error lists the core's findings.
+pub fn load_scenario_text(name: &str, text: &str) -> Result<Workspace, String> {
+    let mut files = Files::new();
+    let id = files.insert(name, text);
+    let (scenario, findings) = pipesim::event::load_scenario(&files, id);
+    match scenario {
+        Some(scenario) => Ok(Workspace::from_scenario(&scenario)),
+        None => Err(findings
+            .iter()
+            .map(|f| f.message.clone())
+            .collect::<Vec<_>>()
+            .join("; ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scenario_text_round_trips() {
+        let mut workspace = Workspace::with_config("build:\n  script: \"echo \\\"hi\\\"\"\n\tx\n");
+        workspace.files.push(FileTab {
+            path: "ci/a b.yml".into(),
+            text: "ünï: 1\r\n".into(),
+        });
+        workspace.project.tier = Tier::Premium;
+        workspace.project.variables.push(VariableForm {
+            key: "TOKEN".into(),
+            value: "a\"b".into(),
+            protected: true,
+        });
+        let mut mr = EventForm::new(EventKind::MergeRequest);
+        mr.labels = "backend, api".into();
+        mr.changes = "src/a.rs\nsrc/b.rs".into();
+        mr.outcomes = "build=failed".into();
+        let mut wait = EventForm::new(EventKind::Wait);
+        wait.wait = "2 days".into();
+        let mut tag = EventForm::new(EventKind::Tag);
+        tag.tag = "v2".into();
+        workspace.events = vec![EventForm::new(EventKind::Push), mr, wait, tag];
+        let text = workspace.to_scenario_text();
+        let back = load_scenario_text("s.yml", &text).expect(&text);
+        assert_eq!(back.files, workspace.files);
+        assert_eq!(back.project, workspace.project);
+        assert_eq!(back.events.len(), 4);
+        assert_eq!(back.events[1].labels, "backend, api");
+        assert_eq!(back.events[1].outcomes, "build=failed");
+        assert_eq!(back.events[2].wait, "2 days");
+        assert_eq!(back.events[3].kind, EventKind::Tag);
+        assert_eq!(back.to_scenario_text(), text);
+    }
+}

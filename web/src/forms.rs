@@ -205,7 +205,9 @@ pub struct EventsPanelProps {
 fn event_badge(simulation: &Simulation, n: usize) -> (usize, bool) {
     let pipelines = simulation.pipelines.iter().filter(|p| p.event == n);
     let created = pipelines.clone().filter(|p| p.created).count();
-    let problem = pipelines.into_iter().any(|p| !p.errors.is_empty())
+    let problem = pipelines
+        .into_iter()
+        .any(|p| p.errors.iter().any(|d| d.severity != Severity::Info))
         || simulation
             .diagnostics
             .iter()

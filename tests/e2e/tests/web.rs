@@ -19,6 +19,7 @@ const INVALID_KEY_LINE: u32 = 6;
 
 const CTRL_A: &str = "\u{E009}a\u{E000}";
 const TAB: &str = "\u{E004}";
+const ESCAPE: &str = "\u{E00C}";
 
 async fn load_app(client: &Client, origin: &str) {
     client
@@ -113,7 +114,7 @@ async fn invalid_config_shows_its_error_at_its_line() {
             assert!(status_text(client)
                 .await
                 .contains("Configuration is invalid"));
-            let mark = format!(".gutter .ln:nth-child({line})");
+            let mark = format!(".gutter .ln[data-line='{line}']");
             let class = client
                 .find(Locator::Css(&mark))
                 .await
@@ -124,12 +125,13 @@ async fn invalid_config_shows_its_error_at_its_line() {
                 .unwrap_or_default();
             assert!(class.contains("error"), "gutter marks line {line}: {class}");
 
-            // Keyboard: from the editor, Tab reaches the first diagnostic.
+            // Keyboard: Tab indents inside the editor; Escape then Tab leaves it and reaches the
+            // first diagnostic.
             client
                 .find(Locator::Css("#editor"))
                 .await
                 .unwrap()
-                .send_keys(TAB)
+                .send_keys(&format!("{ESCAPE}{TAB}"))
                 .await
                 .unwrap();
             let focused = js(
@@ -323,7 +325,7 @@ async fn phone_and_dark_layouts() {
                 client,
                 &format!(
                     "const t = document.getElementById('editor'), \
-                           n = document.querySelector('.gutter .ln:nth-child({line})').getBoundingClientRect(), \
+                           n = document.querySelector(\".gutter .ln[data-line='{line}']\").getBoundingClientRect(), \
                            r = t.getBoundingClientRect(); \
                      return n.top >= r.top && n.bottom <= r.bottom"
                 ),
@@ -355,6 +357,233 @@ async fn phone_and_dark_layouts() {
                 "no horizontal scrolling at 360 px: page is {width} px wide"
             );
             save_screenshot(client, "phone").await;
+        })
+        .await;
+}
+
+/// Picks an example from the header's menu (its index in `presets::PRESETS`).
+async fn load_preset(client: &Client, index: usize) {
+    client
+        .find(Locator::Css(".preset-menu select"))
+        .await
+        .expect("the examples menu")
+        .select_by_value(&index.to_string())
+        .await
+        .expect("pick an example");
+}
+
+async fn wait_for(client: &Client, css: &str) -> fantoccini::elements::Element {
+    let css = css.to_owned();
+    eventually(Duration::from_secs(15), &css.clone(), || {
+        let css = css.clone();
+        async move { client.find(Locator::Css(&css)).await.ok() }
+    })
+    .await
+}
+
+const DEPLOYING_AFTER_MERGE: &str = ".job-card[data-pipeline='3'][data-job='deploying']";
+
+/// The seed scenarios (../shared/scenarios, presets 0-3): each failing variant marks the break
+/// on `deploying` in the pipeline of the merge (event 3, pipeline #3); the fixed one does not,
+/// and its timeline shows BUILD_VERSION flowing from `building` to `deploying` as dotenv.
+#[tokio::test]
+async fn presets_mark_where_passing_data_breaks() {
+    let Some(setup) = setup() else { return };
+    let session = Session::start(&setup, "presets").await;
+    session
+        .run(|page| async move {
+            let client = &page.client;
+            load_app(client, &page.origin).await;
+            for (index, name) in [(0, "dotenv"), (1, "file"), (2, "needs-project")] {
+                load_preset(client, index).await;
+                let mark = wait_for(client, &format!("{DEPLOYING_AFTER_MERGE} .break")).await;
+                let label = mark.attr("aria-label").await.unwrap().unwrap_or_default();
+                assert!(label.starts_with("Problem:"), "{name}: {label}");
+                if index == 0 {
+                    assert!(label.contains("building"), "{name}: {label}");
+                    save_screenshot(client, "preset-dotenv").await;
+                }
+            }
+            load_preset(client, 3).await;
+            wait_for(client, ".job-card[data-pipeline='3'][data-job='building']").await;
+            let deploying = wait_for(client, DEPLOYING_AFTER_MERGE).await;
+            assert!(
+                deploying.find(Locator::Css(".break")).await.is_err(),
+                "the fixed scenario has no break on deploying"
+            );
+            client
+                .find(Locator::XPath(
+                    "//button[@role='tab'][normalize-space()='Timeline']",
+                ))
+                .await
+                .expect("the Timeline tab")
+                .click()
+                .await
+                .unwrap();
+            wait_for(client, "path.flow.dotenv").await;
+            save_screenshot(client, "timeline-fixed").await;
+        })
+        .await;
+}
+
+#[tokio::test]
+async fn a_job_shows_its_reason_and_variable_table() {
+    let Some(setup) = setup() else { return };
+    let session = Session::start(&setup, "job").await;
+    session
+        .run(|page| async move {
+            let client = &page.client;
+            load_app(client, &page.origin).await;
+            load_preset(client, 3).await;
+            wait_for(client, DEPLOYING_AFTER_MERGE)
+                .await
+                .click()
+                .await
+                .unwrap();
+            let details = wait_for(client, ".job-details[role='region']").await;
+            let text = details.text().await.unwrap();
+            assert!(text.contains("deploying"), "{text}");
+            assert!(text.contains("rules[0]"), "the deciding rule: {text}");
+            // The dotenv variables it receives (name, value, from which job), then its whole
+            // variable table (name, value, source).
+            let mut tables = Vec::new();
+            for table in details.find_all(Locator::Css("table.vars")).await.unwrap() {
+                tables.push(table.text().await.unwrap());
+            }
+            assert!(tables.len() >= 2, "dotenv and variable tables: {tables:?}");
+            assert!(
+                tables[0].contains("BUILD_VERSION") && tables[0].contains("building"),
+                "{tables:?}"
+            );
+            let variables = tables.last().unwrap();
+            assert!(
+                variables.lines().any(|l| l.contains("BUILD_VERSION")
+                    && l.contains("1.2.3")
+                    && l.contains("dotenv")),
+                "BUILD_VERSION = 1.2.3 from dotenv in the variable table: {variables}"
+            );
+            save_screenshot(client, "job").await;
+        })
+        .await;
+}
+
+#[tokio::test]
+async fn a_shared_link_reopens_the_same_view_and_embeds() {
+    let Some(setup) = setup() else { return };
+    let session = Session::start(&setup, "share").await;
+    session
+        .run(|page| async move {
+            let client = &page.client;
+            load_app(client, &page.origin).await;
+            load_preset(client, 0).await;
+            wait_for(client, DEPLOYING_AFTER_MERGE)
+                .await
+                .click()
+                .await
+                .unwrap();
+            wait_for(client, ".job-details[role='region']").await;
+            // The address follows the state shortly after each change.
+            let url = eventually(Duration::from_secs(10), "the job in the URL", || async {
+                let href = js(client, "return location.href").await;
+                href.as_str()
+                    .filter(|h| h.contains("#v1.") && h.contains("job=3:deploying"))
+                    .map(str::to_owned)
+            })
+            .await;
+
+            // A fresh page from the link: same scenario, same job open.
+            client.goto("about:blank").await.unwrap();
+            client.goto(&url).await.unwrap();
+            let details = wait_for(client, ".job-details[role='region']").await;
+            assert!(details.text().await.unwrap().contains("deploying"));
+            wait_for(client, &format!("{DEPLOYING_AFTER_MERGE} .break")).await;
+            let editor = js(client, "return document.getElementById('editor').value").await;
+            assert!(
+                editor
+                    .as_str()
+                    .is_some_and(|t| t.contains("BUILD_VERSION=1.2.3")),
+                "the configuration came back: {editor}"
+            );
+
+            // Embed mode: the results alone, read-only, with a way out to the full app.
+            client.goto("about:blank").await.unwrap();
+            client.goto(&format!("{url}&embed")).await.unwrap();
+            wait_for(client, ".embed").await;
+            wait_for(client, &format!("{DEPLOYING_AFTER_MERGE} .break")).await;
+            assert!(
+                client.find(Locator::Css("#editor")).await.is_err(),
+                "no editor in embed mode"
+            );
+            let open = wait_for(client, ".embed-header a").await;
+            let href = open.attr("href").await.unwrap().unwrap_or_default();
+            assert!(
+                href.starts_with("#v1.") && !href.contains("embed"),
+                "{href}"
+            );
+            save_screenshot(client, "embed").await;
+        })
+        .await;
+}
+
+/// In-browser measurement (docs/BENCHMARKS.md): a 6,000-line configuration (1,000 jobs), then
+/// keystrokes in the editor. Each keystroke must only redraw the editor (the results follow
+/// after a pause); the figures are written to screenshots/perf.txt. The bound is generous: it
+/// guards against a keystroke re-running the simulation or redrawing every view.
+#[tokio::test]
+async fn typing_stays_fluid_on_a_large_config() {
+    let Some(setup) = setup() else { return };
+    let session = Session::start(&setup, "perf").await;
+    session
+        .run(|page| async move {
+            let client = &page.client;
+            load_app(client, &page.origin).await;
+            let figures = client
+                .execute_async(
+                    r#"
+const done = arguments[arguments.length - 1];
+const frame = () => new Promise(r => requestAnimationFrame(() => r()));
+let yaml = "stages: [build, test, deploy]\n";
+for (let i = 0; i < 1000; i++) {
+  yaml += `job-${i}:\n  stage: ${["build", "test", "deploy"][i % 3]}\n  script: [make ${i}]\n  tags: [docker]\n  variables:\n    N: "${i}"\n`;
+}
+const t = document.getElementById('editor');
+const lines = yaml.split('\n').length;
+t.value = yaml;
+t.dispatchEvent(new Event('input', { bubbles: true }));
+const start = performance.now();
+const settle = () => new Promise(r => {
+  const check = () => document.querySelectorAll('.job-card').length >= 1000 ? r() : setTimeout(check, 20);
+  check();
+});
+settle().then(async () => {
+  const simulated = performance.now() - start;
+  // Typing, as the browser does it: insertText at the caret fires the input event.
+  t.focus();
+  t.setSelectionRange(t.value.length, t.value.length);
+  await frame();
+  const keys = [];
+  for (let i = 0; i < 15; i++) {
+    const t0 = performance.now();
+    document.execCommand('insertText', false, '#');
+    await frame();
+    keys.push(performance.now() - t0);
+  }
+  keys.sort((a, b) => a - b);
+  done({ lines, simulated, median: keys[7], max: keys[14] });
+});
+"#,
+                    vec![],
+                )
+                .await
+                .expect("the measurement script");
+            let median = figures["median"].as_f64().unwrap();
+            let text = format!(
+                "large config ({} lines, 1,000 jobs): first results after {:.0} ms (150 ms of it is the debounce); keystroke to next frame: median {:.1} ms, max {:.1} ms\n",
+                figures["lines"], figures["simulated"].as_f64().unwrap(), median, figures["max"].as_f64().unwrap()
+            );
+            std::fs::write(support::screenshots_dir().join("perf.txt"), &text).unwrap();
+            eprintln!("{text}");
+            assert!(median < 100.0, "{text}");
         })
         .await;
 }

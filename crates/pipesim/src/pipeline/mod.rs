@@ -165,7 +165,7 @@ fn create_into(request: &Request, composed: &mut Option<Composed>) -> PipelineRe
         let matched = result.matched.map(|i| &workflow_rules[i]);
         let when = matched.map(|r| rule_when(r).unwrap_or_else(|| "always".to_owned()));
         if matched.is_none() || when.as_deref() == Some("never") {
-            report.errors.push(message(FILTERED_MESSAGE));
+            report.errors.push(not_created(FILTERED_MESSAGE));
             report.reason = explain::workflow_filtered(&report.workflow, matched.is_some());
             return report;
         }
@@ -312,7 +312,7 @@ fn create_into(request: &Request, composed: &mut Option<Composed>) -> PipelineRe
     }
     // populate.rb: `.pre`/`.post` alone are not a complete pipeline (gitlab#198518).
     if report.stages.iter().all(|s| s == ".pre" || s == ".post") {
-        report.errors.push(message(EMPTY_PIPELINE_MESSAGE));
+        report.errors.push(not_created(EMPTY_PIPELINE_MESSAGE));
         report.reason = explain::no_jobs(&report.jobs, has_workflow_rules, pipeline);
         return report;
     }
@@ -591,6 +591,16 @@ fn resolve(findings: Vec<Finding>, files: &Files) -> Vec<Diagnostic> {
         .into_iter()
         .map(|f| Diagnostic::resolve(f, files))
         .collect()
+}
+
+/// GitLab's message for a pipeline it does not create. A push or merge request simply gets no
+/// pipeline (the text shows when one is asked for by hand: Run pipeline, the API), so this is
+/// information, not an error in the configuration.
+fn not_created(text: &str) -> Diagnostic {
+    let mut diagnostic = message(text);
+    diagnostic.code = "pipeline-not-created";
+    diagnostic.severity = crate::Severity::Info;
+    diagnostic
 }
 
 /// A pipeline-level message with no position.

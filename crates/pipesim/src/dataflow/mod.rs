@@ -537,8 +537,8 @@ pub fn analyze(report: &mut PipelineReport, input: &Input) -> Flow {
                         &mut diagnostics,
                     );
                     if project == input.project.path {
-                        for index in before..diagnostics.len() {
-                            if diagnostics[index].severity == crate::Severity::Error {
+                        for (index, diagnostic) in diagnostics.iter().enumerate().skip(before) {
+                            if diagnostic.severity == crate::Severity::Error {
                                 producers.push((index, job.clone(), fix::FixKind::NeedInPipeline));
                             }
                         }
@@ -677,7 +677,8 @@ pub fn analyze(report: &mut PipelineReport, input: &Input) -> Flow {
     let succeeded = report.jobs.iter().filter(|j| j.created).all(|j| {
         match states.get(&j.name).copied().unwrap_or(RunState::NotRun) {
             RunState::Failed => j.allow_failure,
-            RunState::NotRun => !(j.when == "manual" && !j.allow_failure),
+            // An unplayed manual job leaves the pipeline blocked unless it may fail.
+            RunState::NotRun => j.when != "manual" || j.allow_failure,
             RunState::Succeeded => true,
         }
     });
@@ -1098,6 +1099,7 @@ fn variable_table(
 
 /// Files a script reads that nothing this job receives provides: the runner starts from a
 /// clean checkout (`git clean -ffdx`), so only tracked files, artifacts and cache are there.
+#[allow(clippy::too_many_arguments)]
 fn file_checks(
     report: &PipelineReport,
     input: &Input,

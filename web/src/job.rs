@@ -325,6 +325,15 @@ fn diagnostic(d: &Diagnostic, on_locate: &Callback<(String, u32, u32)>) -> Html 
             if let Some(fix) = fix {
                 <p class="fix"><strong>{ "Fix:" }</strong>{ " " }{ rich(fix) }</p>
             }
+            if let Some(checked) = &d.fix {
+                <div class="fix checked-fix">
+                    <p>
+                        <strong>{ if checked.verified { "Checked fix: " } else { "Proposed fix: " } }</strong>
+                        { rich(&checked.summary) }
+                    </p>
+                    <pre>{ &checked.yaml }</pre>
+                </div>
+            }
         </li>
     }
 }

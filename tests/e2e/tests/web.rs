@@ -495,7 +495,10 @@ async fn a_shared_link_reopens_the_same_view_and_embeds() {
             client.goto("about:blank").await.unwrap();
             client.goto(&url).await.unwrap();
             let details = wait_for(client, ".job-details[role='region']").await;
-            assert!(details.text().await.unwrap().contains("deploying"));
+            let text = details.text().await.unwrap();
+            assert!(text.contains("deploying"), "{text}");
+            // The break comes with a fix pipesim checked by simulating it.
+            assert!(text.contains("Checked fix"), "{text}");
             wait_for(client, &format!("{DEPLOYING_AFTER_MERGE} .break")).await;
             let editor = js(client, "return document.getElementById('editor').value").await;
             assert!(

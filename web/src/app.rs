@@ -139,6 +139,44 @@ impl Reducible for Workspace {
     }
 }
 
+/// Callbacks that only dispatch an action.
+#[derive(Clone)]
+struct Handlers {
+    on_edit: Callback<(usize, String)>,
+    on_activate: Callback<usize>,
+    on_add: Callback<String>,
+    on_rename: Callback<(usize, String)>,
+    on_remove: Callback<usize>,
+    on_project: Callback<ProjectForm>,
+    on_events: Callback<Vec<EventForm>>,
+    on_select: Callback<Selection>,
+    on_close: Callback<()>,
+    on_view: Callback<View>,
+}
+
+impl Handlers {
+    fn new(d: &UseReducerDispatcher<Workspace>) -> Handlers {
+        Handlers {
+            on_edit: send(d, |(i, t)| Action::Edit(i, t)),
+            on_activate: send(d, Action::Activate),
+            on_add: send(d, Action::AddFile),
+            on_rename: send(d, |(i, p)| Action::RenameFile(i, p)),
+            on_remove: send(d, Action::RemoveFile),
+            on_project: send(d, Action::Project),
+            on_events: send(d, Action::Events),
+            on_select: send(d, Action::Select),
+            on_close: send(d, |()| Action::CloseJob),
+            on_view: send(d, Action::View),
+        }
+    }
+}
+
+/// A callback that dispatches the action `make` builds from its argument.
+fn send<T: 'static>(d: &UseReducerDispatcher<Workspace>, make: fn(T) -> Action) -> Callback<T> {
+    let d = d.clone();
+    Callback::from(move |value| d.dispatch(make(value)))
+}
+
 #[function_component(App)]
 pub fn app(props: &AppProps) -> Html {
     let start = use_memo((), |_| initial_state(&props.initial));
@@ -192,40 +230,24 @@ pub fn app(props: &AppProps) -> Html {
         });
     }
 
-    let d = dispatcher.clone();
-    let on_edit = use_callback((), move |(index, text): (usize, String), _| {
-        d.dispatch(Action::Edit(index, text))
-    });
-    let d = dispatcher.clone();
-    let on_activate = use_callback((), move |index: usize, _| {
-        d.dispatch(Action::Activate(index))
-    });
-    let d = dispatcher.clone();
-    let on_add = use_callback((), move |path: String, _| d.dispatch(Action::AddFile(path)));
-    let d = dispatcher.clone();
-    let on_rename = use_callback((), move |(index, path): (usize, String), _| {
-        d.dispatch(Action::RenameFile(index, path))
-    });
-    let d = dispatcher.clone();
-    let on_remove = use_callback((), move |index: usize, _| {
-        d.dispatch(Action::RemoveFile(index))
-    });
-    let d = dispatcher.clone();
-    let on_project = use_callback((), move |project: ProjectForm, _| {
-        d.dispatch(Action::Project(project))
-    });
-    let d = dispatcher.clone();
-    let on_events = use_callback((), move |events: Vec<EventForm>, _| {
-        d.dispatch(Action::Events(events))
-    });
-    let d = dispatcher.clone();
-    let on_select = use_callback((), move |selection: Selection, _| {
-        d.dispatch(Action::Select(selection))
-    });
-    let d = dispatcher.clone();
-    let on_close = use_callback((), move |(), _| d.dispatch(Action::CloseJob));
-    let d = dispatcher.clone();
-    let on_view = use_callback((), move |view: View, _| d.dispatch(Action::View(view)));
+    // One memo for all the plain dispatching callbacks: they never change, so children whose
+    // other props are equal skip re-rendering (one hook instead of one per callback).
+    let handlers = {
+        let d = dispatcher.clone();
+        use_memo((), move |_| Handlers::new(&d))
+    };
+    let Handlers {
+        on_edit,
+        on_activate,
+        on_add,
+        on_rename,
+        on_remove,
+        on_project,
+        on_events,
+        on_select,
+        on_close,
+        on_view,
+    } = (*handlers).clone();
     let d = dispatcher.clone();
     let on_locate = use_callback(
         textarea_ref.clone(),

@@ -624,7 +624,7 @@ pub fn analyze(report: &mut PipelineReport, input: &Input) -> Flow {
                 input,
                 &name,
                 &facts,
-                &received_paths,
+                (&received_paths, &cache_paths(node)),
                 &produced,
                 &table,
                 (&mut diagnostics, &mut producers),
@@ -1105,7 +1105,7 @@ fn file_checks(
     input: &Input,
     job: &str,
     facts: &script::ScriptFacts,
-    received: &[String],
+    (received, cached): (&[String], &[String]),
     produced: &HashMap<String, Produced>,
     table: &[VariableRow],
     (diagnostics, producers): (&mut Vec<Diagnostic>, &mut Producers),
@@ -1163,7 +1163,13 @@ fn file_checks(
         };
         let no_clean = setting("GIT_STRATEGY").as_deref() == Some("none")
             || setting("GIT_CLEAN_FLAGS").as_deref() == Some("none");
-        let (finding, cleaning) = if no_clean {
+        let from_cache = cached.iter().any(|c| artifact_covers(c, path));
+        let (finding, cleaning) = if from_cache {
+            (
+                Finding::info as fn(&'static str, String, Option<crate::Span>) -> Finding,
+                format!("{path} can only come from this job's `cache`, and a cache is an optimisation GitLab does not guarantee (first run, another runner, a cleared cache): a job that must have the file should get it as an artifact."),
+            )
+        } else if no_clean {
             (
                 Finding::info as fn(&'static str, String, Option<crate::Span>) -> Finding,
                 format!("This job turns the clean off (`GIT_STRATEGY: none` or `GIT_CLEAN_FLAGS: none`), so {path} is there only if the same runner ran the job that wrote it in the same build directory — nothing guarantees that."),
@@ -1226,6 +1232,18 @@ fn variables_read(commands: &[String]) -> Vec<String> {
         }
     }
     out
+}
+
+/// Paths of the job's `cache` (one cache or a list of them).
+fn cache_paths(node: &Node) -> Vec<String> {
+    match node.get("cache").map(|c| &c.value) {
+        Some(Value::Seq(caches)) => caches
+            .iter()
+            .flat_map(|c| strings(c.get("paths")))
+            .collect(),
+        Some(Value::Map(_)) => strings(node.get("cache").and_then(|c| c.get("paths"))),
+        _ => Vec::new(),
+    }
 }
 
 /// `$VAR` a script reads that some job produces as a dotenv variable but this job does not

@@ -305,6 +305,8 @@ pub fn analyze(report: &mut PipelineReport, input: &Input) -> Flow {
     }
     let states = run_states(report, &forced, &stage_index);
     let mut produced: HashMap<String, Produced> = HashMap::new();
+    // What each script writes and reads, read once per job.
+    let mut scripts: HashMap<String, script::ScriptFacts> = HashMap::new();
     let mut diagnostics = Vec::new();
     let mut producers: Producers = Vec::new();
     for job in report.jobs.iter().filter(|j| j.created) {
@@ -312,7 +314,9 @@ pub fn analyze(report: &mut PipelineReport, input: &Input) -> Flow {
         let Some(node) = node_of(&job.name) else {
             continue;
         };
-        let facts = script::analyze(&script_lines(node));
+        let facts = scripts
+            .entry(job.name.clone())
+            .or_insert_with(|| script::analyze(&script_lines(node)));
         let artifacts = node.get("artifacts");
         let mut paths = strings(artifacts.and_then(|a| a.get("paths")));
         let artifacts_when = artifacts
@@ -611,7 +615,9 @@ pub fn analyze(report: &mut PipelineReport, input: &Input) -> Flow {
             &normalized,
             &dotenv_in,
         );
-        let facts = script::analyze(&script_lines(node));
+        let facts = scripts
+            .remove(&name)
+            .unwrap_or_else(|| script::analyze(&script_lines(node)));
         // A job whose cross-pipeline dependency is missing never starts its script.
         let fails_to_start = diagnostics.iter().any(|d| {
             d.job.as_deref() == Some(name.as_str())

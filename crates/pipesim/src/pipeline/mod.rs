@@ -112,6 +112,7 @@ fn create_into(request: &Request, composed: &mut Option<Composed>) -> PipelineRe
         request: pipeline,
         compare_to: request.compare_to,
         project_path: &request.project.path,
+        explained: Default::default(),
     };
     let include_checks = RefCell::new(Vec::new());
     let include_scope = scope.for_includes();
@@ -435,17 +436,15 @@ fn seed_job(
             report.why = explain::no_rule_matched(&report.checks);
         }
     } else if node.get("only").is_some() || node.get("except").is_some() {
-        let project_path = clause_context.project_path;
-        let request = clause_context.request;
         let mut included = true;
         if let Some(only) = node.get("only") {
-            let checks = policy::evaluate(only, "only", &job_scope, request, project_path);
+            let checks = policy::evaluate(only, "only", &job_scope, clause_context);
             included = checks.iter().all(|c| c.matched);
             report.checks.extend(checks);
         }
         if included {
             if let Some(except) = node.get("except") {
-                let checks = policy::evaluate(except, "except", &job_scope, request, project_path);
+                let checks = policy::evaluate(except, "except", &job_scope, clause_context);
                 included = !checks.iter().any(|c| c.matched);
                 report.checks.extend(checks);
             }
@@ -467,13 +466,7 @@ fn seed_job(
             ]),
             job.span,
         );
-        let checks = policy::evaluate(
-            &default_only,
-            "only",
-            &job_scope,
-            clause_context.request,
-            clause_context.project_path,
-        );
+        let checks = policy::evaluate(&default_only, "only", &job_scope, clause_context);
         report.created = checks.iter().all(|c| c.matched);
         report.checks = checks;
         if !report.created {

@@ -8,7 +8,7 @@ use crate::event::{PipelineRequest, RefKind};
 use crate::expr::from_ruby_syntax;
 use crate::yaml::{Node, Value};
 
-use super::rules::{explain_if, policy_changes, Check};
+use super::rules::{explain_if, policy_changes, Check, ClauseContext};
 use super::scope::Scope;
 
 /// `only`/`except` as a list of (key, entries): an array is shorthand for `refs`.
@@ -41,19 +41,14 @@ fn specs(node: &Node) -> Vec<(String, Vec<String>)> {
 
 /// Evaluates one `only` or `except` entry; `keyword` is `only` or `except`. Returns one check
 /// per key.
-pub fn evaluate(
-    node: &Node,
-    keyword: &str,
-    scope: &Scope,
-    request: &PipelineRequest,
-    project_path: &str,
-) -> Vec<Check> {
+pub fn evaluate(node: &Node, keyword: &str, scope: &Scope, ctx: &ClauseContext) -> Vec<Check> {
+    let (request, project_path) = (ctx.request, ctx.project_path);
     specs(node)
         .into_iter()
         .map(|(key, entries)| {
             let (matched, detail) = match key.as_str() {
                 "refs" => refs(&entries, request, project_path),
-                "variables" => variables(&entries, scope, request),
+                "variables" => variables(&entries, scope, ctx),
                 "changes" => {
                     let globs: Vec<String> =
                         entries.iter().map(|g| scope.expand_existing(g)).collect();
@@ -140,10 +135,10 @@ fn pluralize(word: &str) -> String {
 }
 
 /// policy/variables.rb: any expression that is `truthful?`.
-fn variables(expressions: &[String], scope: &Scope, request: &PipelineRequest) -> (bool, String) {
+fn variables(expressions: &[String], scope: &Scope, ctx: &ClauseContext) -> (bool, String) {
     let mut details = Vec::new();
     for source in expressions {
-        let (matched, detail) = explain_if(source, scope, request);
+        let (matched, detail) = explain_if(source, scope, ctx);
         details.push(detail);
         if matched {
             return (true, details.join("; "));

@@ -35,6 +35,10 @@ pub struct ClauseContext<'a> {
     pub compare_to: &'a dyn Fn(&str) -> Option<Vec<String>>,
     /// The project's full path, for `exists:project`.
     pub project_path: &'a str,
+    /// Explanations of `if` statements already evaluated in this pipeline, by statement and
+    /// the values (and origins) of the variables it read: rules shared through `extends` or
+    /// anchors repeat the same statements on many jobs.
+    pub explained: std::cell::RefCell<std::collections::HashMap<String, (bool, String)>>,
 }
 
 /// The outcome of a `rules` list.
@@ -58,7 +62,7 @@ pub fn evaluate(rules: &[Node], prefix: &str, scope: &Scope, ctx: &ClauseContext
         let mut details = Vec::new();
         for (key, value) in map.iter() {
             let outcome = match key.as_str() {
-                Some("if") => Some(if_clause(value, scope, ctx.request)),
+                Some("if") => Some(if_clause(value, scope, ctx)),
                 Some("changes") => Some(changes_clause(value, scope, ctx)),
                 Some("exists") => Some(exists_clause(value, scope, ctx)),
                 _ => None,
@@ -103,14 +107,45 @@ pub fn evaluate(rules: &[Node], prefix: &str, scope: &Scope, ctx: &ClauseContext
 pub fn if_clause(
     node: &Node,
     scope: &Scope,
-    request: &PipelineRequest,
+    ctx: &ClauseContext,
 ) -> Result<(bool, String), String> {
     let source = node.scalar_to_s().unwrap_or_default();
-    Ok(explain_if(&source, scope, request))
+    Ok(explain_if(&source, scope, ctx))
 }
 
 /// Evaluates an expression and says why it gave its result.
-pub fn explain_if(source: &str, scope: &Scope, request: &PipelineRequest) -> (bool, String) {
+pub fn explain_if(source: &str, scope: &Scope, ctx: &ClauseContext) -> (bool, String) {
+    let expression = match expr::parse(source) {
+        Ok(e) => e,
+        Err(_) => return explain_fresh(source, scope, ctx.request),
+    };
+    // The result and its explanation depend only on the statement and what it reads.
+    let mut key = String::with_capacity(source.len() + 32);
+    key.push_str(source);
+    for name in expression.variables() {
+        key.push('\0');
+        key.push_str(name);
+        match scope.lookup(name) {
+            Some((value, origin)) => {
+                key.push('=');
+                key.push_str(value);
+                key.push_str(&format!("\0{origin:?}"));
+            }
+            None => key.push('!'),
+        }
+    }
+    if let Some(hit) = ctx.explained.borrow().get(&key) {
+        return hit.clone();
+    }
+    let result = explain_fresh(source, scope, ctx.request);
+    let mut explained = ctx.explained.borrow_mut();
+    if explained.len() < 4096 {
+        explained.insert(key, result.clone());
+    }
+    result
+}
+
+fn explain_fresh(source: &str, scope: &Scope, request: &PipelineRequest) -> (bool, String) {
     let expression = match expr::parse(source) {
         Ok(e) => e,
         Err(e) => {

@@ -9,7 +9,7 @@ export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 export CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
-# Issue 5 asks for 400 KB; with the simulator and its views the bundle is at ~423 KB today, so
+# Issue 5 asks for 400 KB; with the simulator and its views the bundle is at ~425 KB today, so
 # the check allows 430 KB until the size work planned there lands (see docs/BENCHMARKS.md).
 SIZE_LIMIT_KB=430   # gzipped wasm + js + css, 1 KB = 1000 bytes
 

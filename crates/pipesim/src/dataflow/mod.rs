@@ -548,17 +548,7 @@ pub fn analyze(report: &mut PipelineReport, input: &Input) -> Flow {
                         }
                     }
                     if let (Some(found), true) = (found, *artifacts) {
-                        received_paths.extend(found.artifact_paths.iter().cloned());
-                        for (key, value) in &found.dotenv {
-                            dotenv_in.insert(
-                                key.clone(),
-                                DotenvValue {
-                                    value: value.clone(),
-                                    from: found.job.clone(),
-                                    pipeline: found.pipeline,
-                                },
-                            );
-                        }
+                        receive(found, &mut received_paths, &mut dotenv_in);
                     }
                 }
                 CrossNeed::Pipeline {
@@ -576,17 +566,7 @@ pub fn analyze(report: &mut PipelineReport, input: &Input) -> Flow {
                     });
                     match found {
                         Some(found) if *artifacts => {
-                            received_paths.extend(found.artifact_paths.iter().cloned());
-                            for (key, value) in &found.dotenv {
-                                dotenv_in.insert(
-                                    key.clone(),
-                                    DotenvValue {
-                                        value: value.clone(),
-                                        from: found.job.clone(),
-                                        pipeline: found.pipeline,
-                                    },
-                                );
-                            }
+                            receive(found, &mut received_paths, &mut dotenv_in);
                         }
                         Some(_) => {}
                         None => diagnostics.push(job_diagnostic_in(
@@ -740,6 +720,22 @@ fn attach_fixes(
 /// GitLab's default `expire_in` for job artifacts (instance setting "Default artifacts
 /// expiration", 30 days) — UNCONFIRMED in a current doc page; secondary sources agree.
 pub const DEFAULT_EXPIRE_IN: &str = "30 days";
+
+/// What a job gets from a job of another pipeline it depends on: its artifact paths and its
+/// dotenv variables (which override earlier ones of the same name).
+fn receive(found: &StoredJob, paths: &mut Vec<String>, dotenv: &mut BTreeMap<String, DotenvValue>) {
+    paths.extend(found.artifact_paths.iter().cloned());
+    for (key, value) in &found.dotenv {
+        dotenv.insert(
+            key.clone(),
+            DotenvValue {
+                value: value.clone(),
+                from: found.job.clone(),
+                pipeline: found.pipeline,
+            },
+        );
+    }
+}
 
 /// GitLab's job failure text for `missing_dependency_failure` (app/serializers/
 /// build_details_entity.rb); the list names only invalid same-pipeline dependencies, so it is

@@ -150,11 +150,21 @@ async fn invalid_config_shows_its_error_at_its_line() {
                 .click()
                 .await
                 .unwrap();
-            let caret = js(
-                client,
-                "const t = document.getElementById('editor'); \
-                 return [t.value.slice(0, t.selectionStart).split('\\n').length, \
-                         document.activeElement === t]",
+            // The app moves the caret once the editor shows the file (right after the click's
+            // re-render), so poll briefly.
+            let caret = eventually(
+                Duration::from_secs(5),
+                "the caret on the error's line",
+                || async {
+                    let caret = js(
+                        client,
+                        "const t = document.getElementById('editor'); \
+                     return [t.value.slice(0, t.selectionStart).split('\\n').length, \
+                             document.activeElement === t]",
+                    )
+                    .await;
+                    (caret == json!([line, true])).then_some(caret)
+                },
             )
             .await;
             assert_eq!(caret, json!([line, true]), "caret line and focus");

@@ -111,6 +111,16 @@ fn is_url(s: &str) -> bool {
 
 /// `ExpandVariables.expand`: `$VAR` and `${VAR}`; unknown variables become empty.
 pub fn expand_variables(s: &str, variables: &[(String, String)]) -> String {
+    expand_with(s, &|name| {
+        variables
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    })
+}
+
+/// `ExpandVariables.expand` with the values from `lookup`.
+pub fn expand_with(s: &str, lookup: &dyn Fn(&str) -> Option<String>) -> String {
     if !s.contains('$') {
         return s.to_owned();
     }
@@ -142,8 +152,8 @@ pub fn expand_variables(s: &str, variables: &[(String, String)]) -> String {
             rest = after;
             continue;
         }
-        if let Some((_, value)) = variables.iter().find(|(k, _)| k == name) {
-            out.push_str(value);
+        if let Some(value) = lookup(name) {
+            out.push_str(&value);
         }
         rest = &after[consumed..];
     }

@@ -878,13 +878,7 @@ fn resolve_needs_project<'s>(
     }
     let found = input.store.latest_success(needed, reference);
     if let Some(run) = found {
-        let now = input.request.time;
-        let expired = run.expire_at.is_some_and(|at| at <= now);
-        let locked = input.project.settings.keep_latest_artifacts
-            && input
-                .store
-                .is_latest_successful(run.pipeline, &run.ref_name);
-        if expired && !locked {
+        if available_run(input, needed, reference).is_none() {
             diagnostics.push(job_diagnostic(
                 report.event,
                 job,
@@ -967,41 +961,13 @@ fn simple_values(
     values
 }
 
-/// `$VAR`/`${VAR}` expansion against known values; `CI_PIPELINE_ID` (persisted) is the
-/// pipeline's id here.
+/// `$VAR`/`${VAR}` expansion against known values (`ExpandVariables.expand`); `CI_PIPELINE_ID`
+/// (persisted) is the pipeline's id here.
 fn expand_all(text: &str, values: &HashMap<String, String>, pipeline_id: u64) -> String {
-    let mut out = String::with_capacity(text.len());
-    let bytes = text.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'$' {
-            let braced = bytes.get(i + 1) == Some(&b'{');
-            let start = if braced { i + 2 } else { i + 1 };
-            let len = bytes[start..]
-                .iter()
-                .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
-                .count();
-            let end = start + len;
-            let closed = !braced || bytes.get(end) == Some(&b'}');
-            if len > 0 && closed {
-                let name = &text[start..end];
-                let value = if name == "CI_PIPELINE_ID" {
-                    Some(pipeline_id.to_string())
-                } else {
-                    values.get(name).cloned()
-                };
-                if let Some(value) = value {
-                    out.push_str(&value);
-                }
-                i = if braced { end + 1 } else { end };
-                continue;
-            }
-        }
-        let ch = text[i..].chars().next().unwrap_or(' ');
-        out.push(ch);
-        i += ch.len_utf8();
-    }
-    out
+    crate::config::include::expand_with(text, &|name| match name {
+        "CI_PIPELINE_ID" => Some(pipeline_id.to_string()),
+        _ => values.get(name).cloned(),
+    })
 }
 
 /// The job's variables by source, with the winner of each name (builder.rb

@@ -117,7 +117,12 @@ pub fn if_clause(
 pub fn explain_if(source: &str, scope: &Scope, ctx: &ClauseContext) -> (bool, String) {
     let expression = match expr::parse(source) {
         Ok(e) => e,
-        Err(_) => return explain_fresh(source, scope, ctx.request),
+        Err(e) => {
+            return (
+                false,
+                format!("`{source}` cannot be evaluated: {}", e.message),
+            )
+        }
     };
     // The result and its explanation depend only on the statement and what it reads.
     let mut key = String::with_capacity(source.len() + 32);
@@ -137,7 +142,7 @@ pub fn explain_if(source: &str, scope: &Scope, ctx: &ClauseContext) -> (bool, St
     if let Some(hit) = ctx.explained.borrow().get(&key) {
         return hit.clone();
     }
-    let result = explain_fresh(source, scope, ctx.request);
+    let result = explain_fresh(source, &expression, scope, ctx.request);
     let mut explained = ctx.explained.borrow_mut();
     if explained.len() < 4096 {
         explained.insert(key, result.clone());
@@ -145,16 +150,12 @@ pub fn explain_if(source: &str, scope: &Scope, ctx: &ClauseContext) -> (bool, St
     result
 }
 
-fn explain_fresh(source: &str, scope: &Scope, request: &PipelineRequest) -> (bool, String) {
-    let expression = match expr::parse(source) {
-        Ok(e) => e,
-        Err(e) => {
-            return (
-                false,
-                format!("`{source}` cannot be evaluated: {}", e.message),
-            )
-        }
-    };
+fn explain_fresh(
+    source: &str,
+    expression: &expr::Expression,
+    scope: &Scope,
+    request: &PipelineRequest,
+) -> (bool, String) {
     let trace = expression.trace(scope);
     let mut reads = Vec::new();
     collect_reads(&trace.root, scope, request, &mut reads);

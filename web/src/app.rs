@@ -3,10 +3,10 @@
 //! fragment, so a link reopens the same view; `#…&embed` shows a compact read-only view for
 //! an `<iframe>`.
 
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use gloo_timers::callback::Timeout;
+use pipesim::sorted::SortedMap;
 use pipesim::Severity;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
@@ -197,8 +197,10 @@ pub fn app(props: &AppProps) -> Html {
         use_effect_with(workspace.clone(), move |workspace| {
             let workspace: Workspace = (**workspace).clone();
             *pending.borrow_mut() = Some(Timeout::new(LINT_DEBOUNCE_MS, move || {
-                results.set(Results::of(&workspace));
+                // The address first: should the simulation crash, a reload brings back
+                // exactly what was typed (the panic panel says so).
                 replace_fragment(&encode(&workspace, embed));
+                results.set(Results::of(&workspace));
             }));
         });
     }
@@ -411,8 +413,8 @@ fn replace_fragment(fragment: &str) {
 }
 
 /// The most severe finding per line of each file, for the editor's gutter.
-fn line_marks(results: &Results) -> BTreeMap<String, BTreeMap<u32, Severity>> {
-    let mut marks: BTreeMap<String, BTreeMap<u32, Severity>> = BTreeMap::new();
+fn line_marks(results: &Results) -> SortedMap<String, SortedMap<u32, Severity>> {
+    let mut marks: SortedMap<String, SortedMap<u32, Severity>> = SortedMap::new();
     let lint = results.lint.errors.iter().chain(&results.lint.warnings);
     let simulated = results.simulation.diagnostics.iter().chain(
         results
@@ -428,12 +430,10 @@ fn line_marks(results: &Results) -> BTreeMap<String, BTreeMap<u32, Severity>> {
         if d.severity == Severity::Info {
             continue;
         }
-        marks
-            .entry(file.clone())
-            .or_default()
-            .entry(d.line)
-            .and_modify(|s: &mut Severity| *s = (*s).min(d.severity))
-            .or_insert(d.severity);
+        let worst = marks
+            .get_or_insert_with(file.clone(), SortedMap::new)
+            .get_or_insert_with(d.line, || d.severity);
+        *worst = (*worst).min(d.severity);
     }
     marks
 }

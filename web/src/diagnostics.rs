@@ -4,6 +4,7 @@
 use std::collections::HashSet;
 
 use pipesim::simulate::Simulation;
+use pipesim::sort::sort_by_key;
 use pipesim::{Diagnostic, LintReport, Severity};
 use yew::prelude::*;
 
@@ -54,9 +55,9 @@ pub fn grouped<'a>(
             None => groups.push((group, vec![d])),
         }
     }
-    groups.sort_by_key(|(g, _)| g.map_or(0, |n| n));
+    sort_by_key(&mut groups, |(g, _)| g.map_or(0, |n| n));
     for (_, list) in &mut groups {
-        list.sort_by_key(|d| d.severity);
+        sort_by_key(list, |d| d.severity);
     }
     groups
 }

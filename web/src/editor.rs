@@ -8,9 +8,9 @@
 //! costs a few dozen lines of DOM per keystroke.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
+use pipesim::sorted::SortedMap;
 use pipesim::Severity;
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlElement, HtmlInputElement, HtmlTextAreaElement};
@@ -34,7 +34,7 @@ pub struct EditorProps {
     pub active: usize,
     /// The most severe finding on each 1-based line, per file path.
     #[prop_or_default]
-    pub marks: Rc<BTreeMap<String, BTreeMap<u32, Severity>>>,
+    pub marks: Rc<SortedMap<String, SortedMap<u32, Severity>>>,
     /// (file index, new text)
     pub on_edit: Callback<(usize, String)>,
     pub on_activate: Callback<usize>,
@@ -230,7 +230,7 @@ pub fn editor(props: &EditorProps) -> Html {
         })
     };
 
-    let no_marks = BTreeMap::new();
+    let no_marks = SortedMap::new();
     let marks = props.marks.get(&path).unwrap_or(&no_marks);
     let mark_spans = marks
         .iter()

@@ -33,8 +33,9 @@ pub fn show_panic(message: &str) {
         ("h2", "pipesim stopped working"),
         (
             "p",
-            "An internal error stopped the app. Reload the page to start again; \
-             if it happens again, please report the message below.",
+            "An internal error stopped the app. Your files and events are kept in the page \
+             address: reload the page to start again from them. If it happens again, please \
+             report the message below.",
         ),
         ("pre", message),
     ];

@@ -3,12 +3,12 @@
 #![cfg(target_arch = "wasm32")]
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::rc::Rc;
 use std::time::Duration;
 
 use pipesim::event::Tier;
 use pipesim::simulate::Simulation;
+use pipesim::sorted::SortedMap;
 use pipesim::{Diagnostic, LintReport, Severity};
 use pipesim_web::forms::{EventsPanel, EventsPanelProps, ProjectPanel, ProjectPanelProps};
 use pipesim_web::presets::{PresetMenu, PresetMenuProps, PRESETS};
@@ -230,10 +230,10 @@ async fn diagnostics_group_by_event_dedupe_and_report_clicks() {
 
 fn editor_props(text: &str) -> (EditorProps, Rc<RefCell<Vec<(usize, String)>>>) {
     let (edits, on_edit) = recorder();
-    let mut marks = BTreeMap::new();
+    let mut marks = SortedMap::new();
     marks.insert(
         ".gitlab-ci.yml".to_owned(),
-        BTreeMap::from([(2, Severity::Error), (3, Severity::Warning)]),
+        SortedMap::from_iter([(2, Severity::Error), (3, Severity::Warning)]),
     );
     let props = EditorProps {
         files: Rc::new(vec![
@@ -558,14 +558,37 @@ async fn app_relints_as_you_type_and_jumps_to_the_error() {
     assert_eq!(document().active_element().unwrap(), textarea.into());
 }
 
+/// After a crash the page keeps what the user typed: the editor still holds it, and the page
+/// address (written before each simulation) reopens it on reload.
 #[wasm_bindgen_test]
-fn panic_panel_shows_the_message() {
+async fn panic_panel_shows_the_message_and_keeps_the_work() {
+    let root = mount_point();
+    yew::Renderer::<App>::with_root(root.clone()).render();
+    yew::scheduler::flush().await;
+    let textarea: HtmlTextAreaElement = query(&root, "#editor").unwrap().dyn_into().unwrap();
+    let typed = "crash-test:\n  script: echo kept\n";
+    textarea.set_value(typed);
+    textarea.dispatch_event(&input_event()).unwrap();
+    sleep(Duration::from_millis(LINT_DEBOUNCE_MS as u64 + 100)).await;
+    yew::scheduler::flush().await;
+
     pipesim_web::show_panic("boom at web/src/app.rs:1:1");
     let panel = document().get_element_by_id("panic").expect("panel");
     assert_eq!(panel.get_attribute("role").as_deref(), Some("alert"));
-    assert!(panel
-        .text_content()
-        .unwrap()
-        .contains("boom at web/src/app.rs:1:1"));
+    let message = panel.text_content().unwrap();
+    assert!(message.contains("boom at web/src/app.rs:1:1"), "{message}");
+    assert!(message.contains("kept in the page address"), "{message}");
+    assert_eq!(textarea.value(), typed);
+    let hash = web_sys::window().unwrap().location().hash().unwrap();
+    let (saved, _) = decode(hash.trim_start_matches('#')).expect("the address holds the work");
+    assert_eq!(saved.files[0].text, typed);
     panel.remove();
+    // Later tests start from the built-in example, not from this address.
+    let window = web_sys::window().unwrap();
+    let path = window.location().pathname().unwrap();
+    let _ = window.history().unwrap().replace_state_with_url(
+        &wasm_bindgen::JsValue::NULL,
+        "",
+        Some(&path),
+    );
 }

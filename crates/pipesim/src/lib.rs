@@ -13,6 +13,8 @@ pub mod glob;
 pub mod pipeline;
 pub mod ruby;
 pub mod simulate;
+pub mod sort;
+pub mod sorted;
 pub mod source;
 pub mod yaml;
 

@@ -322,7 +322,7 @@ fn differing_paths(base: &Files, head: &Files) -> Vec<String> {
             out.push(file.path.clone());
         }
     }
-    out.sort();
+    crate::sort::sort_by(&mut out, String::cmp);
     out
 }
 

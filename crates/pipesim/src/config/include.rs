@@ -111,9 +111,12 @@ fn is_url(s: &str) -> bool {
 
 /// `ExpandVariables.expand`: `$VAR` and `${VAR}`; unknown variables become empty.
 pub fn expand_variables(s: &str, variables: &[(String, String)]) -> String {
+    // The last definition wins, as in `Variables::Collection#to_hash`: a project variable
+    // named like a predefined one replaces it.
     expand_with(s, &|name| {
         variables
             .iter()
+            .rev()
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.clone())
     })

@@ -15,13 +15,14 @@ pub mod fix;
 pub mod script;
 pub mod store;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use crate::config::NormalizedJob;
 use crate::diagnostic::{Diagnostic, Finding};
 use crate::event::{JobOutcome, PipelineRequest, Project, Source};
 use crate::glob::fnmatch;
 use crate::pipeline::{Composed, DotenvValue, JobReport, PipelineReport, VariableRow};
+use crate::sorted::SortedMap;
 use crate::source::Files;
 use crate::yaml::{Node, Value};
 
@@ -163,9 +164,11 @@ fn run_states(
     // What the stages before the current one did, for stage-ordered jobs.
     let mut failed_before = false;
     let mut blocked_before = false;
-    let mut by_stage: BTreeMap<usize, Vec<&JobReport>> = BTreeMap::new();
+    let mut by_stage: SortedMap<usize, Vec<&JobReport>> = SortedMap::new();
     for job in report.jobs.iter().filter(|j| j.created) {
-        by_stage.entry(stage_of(&job.stage)).or_default().push(job);
+        by_stage
+            .get_or_insert_with(stage_of(&job.stage), Vec::new)
+            .push(job);
     }
     for stage_jobs in by_stage.values() {
         // Jobs with `needs` may need a job of their own stage: take them once what they
@@ -490,7 +493,7 @@ pub fn analyze(report: &mut PipelineReport, input: &Input) -> Flow {
 
         let mut artifacts_from = Vec::new();
         let mut received_paths: Vec<String> = Vec::new();
-        let mut dotenv_in: BTreeMap<String, DotenvValue> = BTreeMap::new();
+        let mut dotenv_in: SortedMap<String, DotenvValue> = SortedMap::new();
         for dep in &deps {
             let Some(p) = produced.get(dep) else { continue };
             if !p.runs {
@@ -723,7 +726,11 @@ pub const DEFAULT_EXPIRE_IN: &str = "30 days";
 
 /// What a job gets from a job of another pipeline it depends on: its artifact paths and its
 /// dotenv variables (which override earlier ones of the same name).
-fn receive(found: &StoredJob, paths: &mut Vec<String>, dotenv: &mut BTreeMap<String, DotenvValue>) {
+fn receive(
+    found: &StoredJob,
+    paths: &mut Vec<String>,
+    dotenv: &mut SortedMap<String, DotenvValue>,
+) {
     paths.extend(found.artifact_paths.iter().cloned());
     for (key, value) in &found.dotenv {
         dotenv.insert(
@@ -953,7 +960,7 @@ fn simple_values(
 ) -> HashMap<String, String> {
     let mut values: HashMap<String, String> = composed.predefined.iter().cloned().collect();
     values.extend(
-        variable_table(input, composed, job, node, normalized, &BTreeMap::new())
+        variable_table(input, composed, job, node, normalized, &SortedMap::new())
             .into_iter()
             .filter(|r| r.overridden_by.is_none())
             .filter_map(|r| r.value.map(|v| (r.name, v))),
@@ -978,7 +985,7 @@ fn variable_table(
     job: &JobReport,
     node: &Node,
     normalized: &HashMap<&str, &NormalizedJob>,
-    dotenv: &BTreeMap<String, DotenvValue>,
+    dotenv: &SortedMap<String, DotenvValue>,
 ) -> Vec<VariableRow> {
     use crate::pipeline::scope::{inherited_variables, yaml_variables};
     let mut rows: Vec<VariableRow> = Vec::new();
@@ -1045,7 +1052,7 @@ fn variable_table(
         }
     }
     // Stable sort: within a name, the later definition of the same tier wins.
-    rows.sort_by(|a, b| {
+    crate::sort::sort_by(&mut rows, |a, b| {
         a.name
             .cmp(&b.name)
             .then(tier(&a.source).cmp(&tier(&b.source)))

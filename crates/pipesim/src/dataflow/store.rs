@@ -73,7 +73,7 @@ impl Store {
     /// Every earlier run of a job with this name, newest first.
     pub fn runs_of(&self, job: &str) -> Vec<&StoredJob> {
         let mut runs: Vec<&StoredJob> = self.jobs.iter().filter(|j| j.job == job).collect();
-        runs.sort_by_key(|j| std::cmp::Reverse(j.pipeline));
+        crate::sort::sort_by_key(&mut runs, |j| std::cmp::Reverse(j.pipeline));
         runs
     }
 
@@ -84,7 +84,7 @@ impl Store {
             .iter()
             .filter(|j| j.dotenv.iter().any(|(k, _)| k == name))
             .collect();
-        runs.sort_by_key(|j| std::cmp::Reverse(j.pipeline));
+        crate::sort::sort_by_key(&mut runs, |j| std::cmp::Reverse(j.pipeline));
         runs
     }
 
@@ -99,7 +99,7 @@ impl Store {
                     .any(|p| super::artifact_covers(p, path))
             })
             .collect();
-        runs.sort_by_key(|j| std::cmp::Reverse(j.pipeline));
+        crate::sort::sort_by_key(&mut runs, |j| std::cmp::Reverse(j.pipeline));
         runs
     }
 }

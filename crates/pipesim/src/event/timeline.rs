@@ -13,7 +13,7 @@
 //! - lib/gitlab/ci/pipeline/chain/skip.rb: `[ci skip]` / `ci.skip`; web, api, schedule and
 //!   trigger pipelines are created with `ignore_skip_ci: true`.
 
-use std::collections::{BTreeMap, BTreeSet};
+use crate::sorted::{SortedMap, SortedSet};
 
 use super::variables::{branch_protected, fake_sha, short_sha, skips_ci, tag_protected, ZERO_SHA};
 use super::{
@@ -38,9 +38,9 @@ struct Branch {
     head: Head,
     /// Paths changed since the branch was created from its base (what a merge request from
     /// this branch changes).
-    changed: BTreeSet<String>,
+    changed: SortedSet<String>,
     /// The subset of `changed` the branch deleted.
-    deleted: BTreeSet<String>,
+    deleted: SortedSet<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,9 +70,9 @@ pub struct MergeRequest {
 #[derive(Clone, Debug)]
 pub struct Timeline {
     project: Project,
-    branches: BTreeMap<String, Branch>,
-    tags: BTreeMap<String, Head>,
-    merge_requests: BTreeMap<u64, MergeRequest>,
+    branches: SortedMap<String, Branch>,
+    tags: SortedMap<String, Head>,
+    merge_requests: SortedMap<u64, MergeRequest>,
     notes: Vec<(usize, String)>,
     /// Seconds since the scenario's start: each event takes a minute, `wait` more.
     clock: u64,
@@ -81,7 +81,7 @@ pub struct Timeline {
 impl Timeline {
     /// A repository whose only branch is the default branch, holding `files`.
     pub fn new(project: &Project, files: &Files) -> Timeline {
-        let mut branches = BTreeMap::new();
+        let mut branches = SortedMap::new();
         branches.insert(
             project.default_branch.clone(),
             Branch {
@@ -90,16 +90,16 @@ impl Timeline {
                     sha: fake_sha(&format!("initial:{}", project.default_branch)),
                     message: "Initial commit".to_owned(),
                 },
-                changed: BTreeSet::new(),
-                deleted: BTreeSet::new(),
+                changed: SortedSet::new(),
+                deleted: SortedSet::new(),
             },
         );
         Timeline {
             clock: 0,
             project: project.clone(),
             branches,
-            tags: BTreeMap::new(),
-            merge_requests: BTreeMap::new(),
+            tags: SortedMap::new(),
+            merge_requests: SortedMap::new(),
             notes: Vec::new(),
         }
     }
@@ -223,8 +223,8 @@ impl Timeline {
                         sha: sha.clone(),
                         message: message.clone(),
                     },
-                    changed: BTreeSet::new(),
-                    deleted: BTreeSet::new(),
+                    changed: SortedSet::new(),
+                    deleted: SortedSet::new(),
                 };
                 apply_files(&mut branch.head.files, push);
                 record_changes(&mut branch, push, &touched);
@@ -744,8 +744,8 @@ impl Timeline {
             target.to_owned(),
             Branch {
                 head: base,
-                changed: BTreeSet::new(),
-                deleted: BTreeSet::new(),
+                changed: SortedSet::new(),
+                deleted: SortedSet::new(),
             },
         );
         self.notes.push((
@@ -794,11 +794,11 @@ fn record_changes(branch: &mut Branch, push: &Push, touched: &[String]) {
 /// Sets the push's files and removes its deleted paths.
 fn apply_files(files: &mut Files, push: &Push) {
     if !push.deleted.is_empty() {
-        let deleted: BTreeSet<String> = push
-            .deleted
-            .iter()
-            .map(|p| crate::source::normalize_path(p))
-            .collect();
+        // Inserted one by one: collecting into a set would compile another sort into the wasm.
+        let mut deleted = SortedSet::new();
+        for path in &push.deleted {
+            deleted.insert(crate::source::normalize_path(path));
+        }
         remove_paths(files, &deleted);
     }
     for (path, text) in &push.files {
@@ -806,7 +806,7 @@ fn apply_files(files: &mut Files, push: &Push) {
     }
 }
 
-fn remove_paths(files: &mut Files, paths: &BTreeSet<String>) {
+fn remove_paths(files: &mut Files, paths: &SortedSet<String>) {
     if !files.iter().any(|(_, f)| paths.contains(&f.path)) {
         return;
     }
@@ -820,11 +820,12 @@ fn remove_paths(files: &mut Files, paths: &BTreeSet<String>) {
 /// The target's files after merging `source`'s `changes` into them: changed files take the
 /// source's content; paths the source deleted are removed.
 fn overlay(files: &mut Files, source: &Branch, changes: &[String]) {
-    let deleted: BTreeSet<String> = changes
-        .iter()
-        .filter(|p| source.deleted.contains(*p) && source.head.files.find(p).is_none())
-        .cloned()
-        .collect();
+    let mut deleted = SortedSet::new();
+    for path in changes {
+        if source.deleted.contains(path) && source.head.files.find(path).is_none() {
+            deleted.insert(path.clone());
+        }
+    }
     remove_paths(files, &deleted);
     for path in changes {
         if let Some(id) = source.head.files.find(path) {
@@ -834,7 +835,9 @@ fn overlay(files: &mut Files, source: &Branch, changes: &[String]) {
 }
 
 fn sorted_unique(paths: impl Iterator<Item = String>) -> Vec<String> {
-    paths.collect::<BTreeSet<_>>().into_iter().collect()
+    let mut paths: Vec<String> = paths.collect();
+    crate::sort::sort_dedup(&mut paths);
+    paths
 }
 
 fn sorted_labels(labels: &[String]) -> Vec<String> {

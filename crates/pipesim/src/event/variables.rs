@@ -294,7 +294,7 @@ fn pipeline_variables(
         // ASSIGNEES and MILESTONE: only when present; pipesim's merge requests have neither.
         if !mr.labels.is_empty() {
             let mut labels = mr.labels.clone();
-            labels.sort();
+            crate::sort::sort_by(&mut labels, String::cmp);
             out.push("CI_MERGE_REQUEST_LABELS", labels.join(","));
         }
         out.push("CI_MERGE_REQUEST_SQUASH_ON_MERGE", "false");

@@ -3,7 +3,9 @@
 //! shunting-yard parser, Ruby evaluation) with regexes compiled the way `UntrustedRegexp` (RE2)
 //! does.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
+
+use crate::sorted::SortedMap;
 use std::fmt;
 
 mod eval;
@@ -112,9 +114,9 @@ impl Variables for HashMap<String, String> {
     }
 }
 
-impl Variables for BTreeMap<String, String> {
+impl Variables for SortedMap<String, String> {
     fn get(&self, name: &str) -> Option<&str> {
-        BTreeMap::get(self, name).map(String::as_str)
+        SortedMap::get(self, name).map(String::as_str)
     }
 }
 
@@ -180,7 +182,7 @@ pub fn parse(source: &str) -> Result<Expression, ExprError> {
         return cached;
     }
     let parsed = parse_tree(source).and_then(|root| {
-        eval::evaluate(&root, &BTreeMap::new())?;
+        eval::evaluate(&root, &SortedMap::new())?;
         Ok(Expression {
             source: source.to_string(),
             root,
@@ -227,7 +229,7 @@ impl Expression {
     pub fn variables(&self) -> Vec<&str> {
         let mut found = Vec::new();
         collect_leaves(&self.root, &mut found);
-        found.sort_by_key(|(offset, _)| *offset);
+        crate::sort::sort_by_key(&mut found, |(offset, _)| *offset);
         let mut names: Vec<&str> = Vec::new();
         for (_, leaf) in found {
             if let parser::Leaf::Variable(name) = leaf {
@@ -243,7 +245,7 @@ impl Expression {
     pub fn inputs(&self) -> Vec<&str> {
         let mut found = Vec::new();
         collect_leaves(&self.root, &mut found);
-        found.sort_by_key(|(offset, _)| *offset);
+        crate::sort::sort_by_key(&mut found, |(offset, _)| *offset);
         let mut names: Vec<&str> = Vec::new();
         for (_, leaf) in found {
             if let parser::Leaf::Input(name) = leaf {

@@ -2,6 +2,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use crate::sorted::SortedMap;
+
 use super::*;
 
 fn s(v: &str) -> Value {
@@ -699,7 +701,8 @@ fn crashes() {
 #[test]
 fn variable_sources() {
     let hash: HashMap<String, String> = HashMap::from([("A".to_string(), "1".to_string())]);
-    let tree: BTreeMap<String, String> = BTreeMap::from([("A".to_string(), "1".to_string())]);
+    let tree: SortedMap<String, String> =
+        [("A".to_string(), "1".to_string())].into_iter().collect();
     let slice: &[(&str, &str)] = &[("A", "0"), ("A", "1")];
     let expression = parse(r#"$A == "1""#).expect("valid");
     assert!(expression.truthful(&hash));

@@ -13,11 +13,12 @@ pub mod rules;
 pub mod scope;
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 use crate::config::{self, LoadOptions, NormalizedJob};
 use crate::diagnostic::{Diagnostic, Finding};
 use crate::event::{variables as predefined, PipelineRequest, Project};
+use crate::sorted::SortedMap;
 use crate::source::Files;
 use crate::yaml::{Map, Node, Value};
 
@@ -293,7 +294,7 @@ fn create_into(request: &Request, composed: &mut Option<Composed>) -> PipelineRe
         }
         jobs.push(job);
     }
-    jobs.sort_by_key(|j| stage_index(&j.stage).unwrap_or(usize::MAX));
+    crate::sort::sort_by_key(&mut jobs, |j| stage_index(&j.stage).unwrap_or(usize::MAX));
     report.stages = normalized
         .stages
         .iter()
@@ -391,7 +392,7 @@ fn seed_job(
         interruptible: node.get("interruptible").and_then(Node::as_bool),
         outcome: None,
         artifacts_from: None,
-        dotenv: BTreeMap::new(),
+        dotenv: SortedMap::new(),
         variables: Vec::new(),
     };
     let mut needs = node
@@ -567,12 +568,12 @@ fn include_variables(scope: &PipelineScope) -> Vec<(String, String)> {
     out
 }
 
-fn visible_variables(scope: &PipelineScope) -> BTreeMap<String, String> {
-    let mut out: BTreeMap<String, String> = scope
-        .predefined
-        .iter()
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
+fn visible_variables(scope: &PipelineScope) -> SortedMap<String, String> {
+    // Inserted one by one: collecting into a map would compile another sort into the wasm.
+    let mut out = SortedMap::new();
+    for (key, value) in scope.predefined.iter() {
+        out.insert(key.clone(), value.clone());
+    }
     for (key, (value, _)) in &scope.settings {
         out.insert(key.clone(), value.clone());
     }

@@ -1,7 +1,7 @@
 //! What pipeline creation produces: serialisable, stable field names (the JSON contract of
 //! `pipesim simulate` and `pipesim scenario`; fields may be added, never renamed).
 
-use std::collections::BTreeMap;
+use crate::sorted::SortedMap;
 
 use serde::Serialize;
 
@@ -64,7 +64,7 @@ pub struct PipelineReport {
     pub warnings: Vec<Diagnostic>,
     /// The variables every job of this pipeline starts from: predefined, project CI/CD and
     /// pipeline variables (not the configuration's `variables:`).
-    pub variables: BTreeMap<String, String>,
+    pub variables: SortedMap<String, String>,
     /// Stages that have at least one job, in order.
     pub stages: Vec<String>,
     /// Every job of the configuration, created or not, in stage order.
@@ -106,8 +106,8 @@ pub struct JobReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub artifacts_from: Option<Vec<String>>,
     /// Variables this job receives through dotenv reports.
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub dotenv: BTreeMap<String, DotenvValue>,
+    #[serde(skip_serializing_if = "SortedMap::is_empty")]
+    pub dotenv: SortedMap<String, DotenvValue>,
     /// Every definition of every variable the job sets or receives, with the winner of each.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub variables: Vec<VariableRow>,

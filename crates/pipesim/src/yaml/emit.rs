@@ -35,7 +35,11 @@ fn write_map(out: &mut String, node: &Node, level: usize) {
     let Value::Map(map) = &node.value else { return };
     for (key, value) in &map.entries {
         indent(out, level);
-        write_scalar(out, key, level);
+        match &key.value {
+            // A block scalar cannot be a key: multi-line keys go in double quotes.
+            Value::Str(s) if s.contains('\n') => write_double_quoted(out, s),
+            _ => write_scalar(out, key, level),
+        }
         out.push(':');
         write_child(out, value, level, true);
     }
@@ -140,21 +144,31 @@ fn write_scalar(out: &mut String, node: &Node, level: usize) {
     }
 }
 
+/// Psych writes a literal block when a line break is followed by more than a final line break
+/// (`/\n(?!\Z)/`); `"a\n"` or `"\n"` are double-quoted instead.
+fn is_multi_line(s: &str) -> bool {
+    let once = s.strip_suffix('\n').unwrap_or(s);
+    once.strip_suffix('\n').unwrap_or(once).contains('\n')
+}
+
 fn write_string(out: &mut String, s: &str, level: usize) {
-    if s.contains('\n')
+    if is_multi_line(s)
         && !s.contains('\r')
         && s.chars().all(|c| c == '\n' || c == '\t' || !c.is_control())
     {
         // Literal block, as Psych writes multi-line strings.
         out.push('|');
-        if s.starts_with(' ') {
+        // Leading spaces or blank lines would hide the content's indentation (libyaml's
+        // block scalar hints): state it.
+        if s.starts_with([' ', '\n']) {
             out.push('2');
         }
+        // The line break after the last line comes from the caller.
         let body = match s.strip_suffix('\n') {
             Some(rest) if !rest.ends_with('\n') => rest,
-            Some(_) => {
+            Some(rest) => {
                 out.push('+');
-                s
+                rest
             }
             None => {
                 out.push('-');

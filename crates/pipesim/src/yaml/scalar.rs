@@ -362,8 +362,10 @@ fn parse_int(s: &str) -> Option<Value> {
         // "0b_" and friends: Ruby's Integer() rejects these, so they stay strings.
         return None;
     }
-    let magnitude = i64::from_str_radix(&cleaned, radix).ok()?;
-    Some(Value::Int(if negative { -magnitude } else { magnitude }))
+    // Through i128, so that i64::MIN (whose magnitude is no i64) reads as a number too.
+    let magnitude = i128::from_str_radix(&cleaned, radix).ok()?;
+    let value = i64::try_from(if negative { -magnitude } else { magnitude }).ok()?;
+    Some(Value::Int(value))
 }
 
 /// Ruby's `Float#to_s`: shortest round-trip digits, `.0` on whole numbers, and exponent form

@@ -381,6 +381,7 @@ pub fn app(props: &AppProps) -> Html {
                         {on_remove}
                         textarea_ref={textarea_ref}
                         invalid={!results.lint.valid}
+                        run={Some(results.run)}
                     />
                     <DiagnosticsView lint={results.lint.clone()} simulation={simulation.clone()}
                         on_locate={on_locate.clone()} on_select_job={on_select.clone()} />

@@ -17,7 +17,7 @@ use web_sys::{HtmlElement, HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
 use self::highlight::{block_states, highlight};
-use crate::state::FileTab;
+use crate::state::{FileTab, Run};
 use crate::text::line_count;
 
 // Declared here because lib.rs belongs to the page; relative to this file's directory.
@@ -47,6 +47,9 @@ pub struct EditorProps {
     pub textarea_ref: NodeRef,
     #[prop_or_default]
     pub invalid: bool,
+    /// The last lint + simulation, for the time in the summary line.
+    #[prop_or_default]
+    pub run: Option<Run>,
 }
 
 /// What the overlay shows and which lines it holds.
@@ -164,6 +167,7 @@ pub fn editor(props: &EditorProps) -> Html {
         });
     }
     let lines = line_count(&value);
+    let run = props.run;
     let numbers = use_memo(lines, |lines| {
         let mut s = String::with_capacity(*lines as usize * 5);
         for n in 1..=*lines {
@@ -251,7 +255,16 @@ pub fn editor(props: &EditorProps) -> Html {
         <section class="panel editor-panel" aria-label="Repository files">
             <div class="panel-head editor-head">
                 { file_tabs(props, active, naming, &name_ref) }
-                <span class="summary">{ format!("{lines} lines") }</span>
+                <span class="summary">
+                    { format!("{lines} lines") }
+                    { for run.map(|r| html! {
+                        <span class="sim-time" data-sim-ms={format!("{:.2}", r.ms)} data-sim-run={r.number.to_string()}
+                            data-lint-ms={format!("{:.2}", r.lint_ms)}
+                            title="Time the last lint and simulation took in this browser">
+                            { format!(" · simulated in {:.*} ms", usize::from(r.ms < 10.0), r.ms) }
+                        </span>
+                    }) }
+                </span>
             </div>
             <div class="editor">
                 <div class="gutter" aria-hidden="true" ref={gutter_ref}>

@@ -445,15 +445,56 @@ impl<T> std::ops::Deref for Shared<T> {
 pub struct Results {
     pub lint: Shared<LintReport>,
     pub simulation: Shared<Simulation>,
+    pub run: Run,
+}
+
+/// One run of [`Results::of`]: its number since the page loaded (a new number is a new run,
+/// even when it takes the same time), its time in ms, and the part the lint took (the
+/// simulation loads the configuration again).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Run {
+    pub number: u32,
+    pub ms: f64,
+    pub lint_ms: f64,
+}
+
+thread_local! {
+    static RUNS: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
 }
 
 impl Results {
     pub fn of(workspace: &Workspace) -> Results {
+        let started = now_ms();
+        let lint = Shared::new(workspace.lint());
+        let linted = now_ms();
+        let simulation = Shared::new(workspace.simulate());
+        let number = RUNS.with(|runs| {
+            runs.set(runs.get() + 1);
+            runs.get()
+        });
         Results {
-            lint: Shared::new(workspace.lint()),
-            simulation: Shared::new(workspace.simulate()),
+            lint,
+            simulation,
+            run: Run {
+                number,
+                ms: now_ms() - started,
+                lint_ms: linted - started,
+            },
         }
     }
+}
+
+#[cfg(target_arch = "wasm32")]
+fn now_ms() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map_or(0.0, |p| p.now())
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn now_ms() -> f64 {
+    thread_local!(static ORIGIN: std::time::Instant = std::time::Instant::now());
+    ORIGIN.with(|origin| origin.elapsed().as_secs_f64() * 1e3)
 }
 
 pub fn split_list(text: &str) -> Vec<String> {
@@ -741,6 +782,21 @@ pub fn load_scenario_text(name: &str, text: &str) -> Result<Workspace, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_run_is_numbered_and_timed() {
+        let workspace = Workspace::with_config("build:\n  script: [make]\n");
+        let first = Results::of(&workspace);
+        let second = Results::of(&workspace);
+        assert_eq!(second.run.number, first.run.number + 1);
+        assert!(
+            0.0 <= first.run.lint_ms && first.run.lint_ms <= first.run.ms,
+            "{:?}",
+            first.run
+        );
+        assert!(first.clone() == first, "a result equals its copy");
+        assert!(first != second, "two runs differ");
+    }
 
     #[test]
     fn scenario_text_round_trips() {

@@ -255,6 +255,7 @@ fn editor_props(text: &str) -> (EditorProps, Rc<RefCell<Vec<(usize, String)>>>) 
         on_remove: Callback::noop(),
         textarea_ref: NodeRef::default(),
         invalid: false,
+        run: None,
     };
     (props, edits)
 }

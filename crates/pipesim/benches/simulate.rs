@@ -2,7 +2,10 @@
 //! jobs and on the large real configurations under tests/fixtures/realworld/large. A plain
 //! harness (no dependency): each case runs until ~2 s or 200 iterations and reports
 //! min/median/mean. Each size is also split into phases (YAML load, lint = the whole
-//! configuration layer, simulate = lint + pipeline creation) to show where time goes.
+//! configuration layer, simulate = lint + pipeline creation) to show where time goes, plus
+//! lint + push in a row, which is what the web app runs after each edit. The synthetic
+//! configurations come from `synthetic/mod.rs`, shared with the in-browser measurement
+//! (`wasm_simulation_time_by_size` in tests/e2e/tests/web.rs).
 //!
 //! Budgets (re-simulation runs on every edit in the browser): a 1,000-job push pipeline should
 //! simulate in under 20 ms natively (docs/BENCHMARKS.md).
@@ -10,59 +13,107 @@
 //! `cargo bench -p pipesim --bench simulate -- --write-synthetic DIR` writes the synthetic
 //! configurations as repositories `DIR/synthetic-N/` (for scripts/bench-peers.sh) and exits;
 //! `-- FILTER` runs only the cases whose label contains FILTER.
+//!
+//! Memory: a counting global allocator (std only) records the peak of bytes allocated during
+//! one simulation of each configuration, above what was allocated before it started, and what
+//! the result still holds afterwards; it counts only while `memory` measures, so the timings
+//! pay one relaxed load per allocation.
 
+mod synthetic;
+
+use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicIsize, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
 use pipesim::event::{Event, MergeRequestEvent, Project, Push, RefTarget};
 use pipesim::simulate::simulate_event;
 use pipesim::Files;
+use synthetic::{synthetic, SIZES};
 
-/// 1,000 jobs over 5 stages with what real configurations use: a hidden base job with
-/// `extends`, global and job variables, `rules` with `if`/`changes`/`exists`, `only`/`except`,
-/// `needs` on the previous stage, and a matrix.
-fn synthetic(jobs: usize) -> String {
-    let mut yaml = String::from(
-        "stages: [build, test, package, deploy, cleanup]\n\
-         variables:\n  GLOBAL_FLAG: \"on\"\n  IMAGE: registry.example.com/app\n\
-         .base:\n  image: $IMAGE\n  interruptible: true\n  rules:\n    \
-         - if: $CI_PIPELINE_SOURCE == \"merge_request_event\"\n    \
-         - if: $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH\n    \
-         - if: $CI_COMMIT_TAG =~ /^v\\d+/\n      when: manual\n",
-    );
-    let stages = ["build", "test", "package", "deploy", "cleanup"];
-    let per_stage = jobs / stages.len();
-    for (s, stage) in stages.iter().enumerate() {
-        for i in 0..per_stage {
-            let name = format!("{stage}-{i}");
-            yaml.push_str(&format!(
-                "{name}:\n  stage: {stage}\n  script: [make {name}]\n"
-            ));
-            match i % 4 {
-                0 => yaml.push_str("  extends: .base\n"),
-                1 => yaml.push_str(&format!(
-                    "  variables:\n    COMPONENT: c{i}\n  rules:\n    \
-                     - if: $COMPONENT == \"c{i}\" && $GLOBAL_FLAG == \"on\"\n      changes: [src/c{i}/**/*, Cargo.toml]\n    \
-                     - exists: [Dockerfile]\n      when: manual\n      allow_failure: true\n"
-                )),
-                2 => yaml.push_str("  only: [main, merge_requests, /^release-.*$/]\n  except:\n    variables: [$SKIP_ALL]\n"),
-                _ => yaml.push_str("  rules:\n    - if: $CI_MERGE_REQUEST_LABELS =~ /full-ci/\n    - when: on_success\n"),
-            }
-            if s > 0 && i % 4 == 0 {
-                yaml.push_str(&format!(
-                    "  needs: [{{job: {}-{i}, optional: true}}]\n",
-                    stages[s - 1]
-                ));
-            }
-        }
+/// `System`, counting the bytes allocated (net of frees) while `COUNTING` is on.
+struct Counting;
+
+static COUNTING: AtomicBool = AtomicBool::new(false);
+static CURRENT: AtomicIsize = AtomicIsize::new(0);
+static PEAK: AtomicIsize = AtomicIsize::new(0);
+
+fn count(delta: isize) {
+    if COUNTING.load(Relaxed) {
+        let now = CURRENT.fetch_add(delta, Relaxed) + delta;
+        PEAK.fetch_max(now, Relaxed);
     }
-    yaml.push_str("matrix-job:\n  stage: test\n  script: [echo]\n  parallel:\n    matrix:\n      - OS: [linux, mac, windows]\n        ARCH: [amd64, arm64]\n");
-    yaml
 }
 
-/// The job counts of the synthetic configurations (plus the 6 jobs of the matrix).
-const SIZES: [usize; 3] = [100, 1_000, 5_000];
+// SAFETY: every call is forwarded to `System` unchanged; the counters have no effect on it.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() {
+            count(layout.size() as isize);
+        }
+        p
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        let p = unsafe { System.alloc_zeroed(layout) };
+        if !p.is_null() {
+            count(layout.size() as isize);
+        }
+        p
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) };
+        count(-(layout.size() as isize));
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        if !p.is_null() {
+            count(new_size as isize - layout.size() as isize);
+        }
+        p
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// The peak of bytes allocated while `run` runs (above what was allocated when it started),
+/// and the bytes its result holds.
+fn allocated<T>(run: impl FnOnce() -> T) -> (usize, usize) {
+    CURRENT.store(0, Relaxed);
+    PEAK.store(0, Relaxed);
+    COUNTING.store(true, Relaxed);
+    let result = black_box(run());
+    let retained = CURRENT.load(Relaxed);
+    COUNTING.store(false, Relaxed);
+    drop(result);
+    (PEAK.load(Relaxed).max(0) as usize, retained.max(0) as usize)
+}
+
+fn selected(label: &str) -> bool {
+    match std::env::args().skip(1).find(|a| !a.starts_with('-')) {
+        Some(filter) => label.contains(&filter),
+        None => true,
+    }
+}
+
+/// Prints the memory one run takes: peak and retained bytes, per job and per input byte.
+fn memory<T>(label: &str, jobs: usize, input: usize, run: impl FnOnce() -> T) {
+    if !selected(label) {
+        return;
+    }
+    let (peak, retained) = allocated(run);
+    let mb = |b: usize| b as f64 / (1024.0 * 1024.0);
+    println!(
+        "{label:<60} peak {:>8.2} MB ({:>6.1} KB/job, {:>5.1} B per input byte)  result {:>7.2} MB ({:>5.1} KB/job)",
+        mb(peak),
+        peak as f64 / 1024.0 / jobs as f64,
+        peak as f64 / input as f64,
+        mb(retained),
+        retained as f64 / 1024.0 / jobs as f64,
+    );
+}
 
 fn synthetic_files(jobs: usize) -> Files {
     [
@@ -74,10 +125,8 @@ fn synthetic_files(jobs: usize) -> Files {
 }
 
 fn time(label: &str, mut run: impl FnMut()) {
-    if let Some(filter) = std::env::args().skip(1).find(|a| !a.starts_with('-')) {
-        if !label.contains(&filter) {
-            return;
-        }
+    if !selected(label) {
+        return;
     }
     run();
     let mut samples = Vec::new();
@@ -190,6 +239,25 @@ fn main() {
                 black_box(simulate_event(&project, &files, &merge_request(), false));
             },
         );
+        // What the web app runs after each edit (`Results::of`): lint, then the simulation.
+        time(
+            &format!("synthetic {jobs} jobs: lint + push (web app)"),
+            || {
+                black_box(pipesim::lint(&files, ".gitlab-ci.yml"));
+                black_box(simulate_event(
+                    &project,
+                    &files,
+                    &push("main", &["src/c1/a.rs"]),
+                    false,
+                ));
+            },
+        );
+        memory(
+            &format!("synthetic {jobs} jobs: memory, push to main"),
+            jobs + 6,
+            text.len(),
+            || simulate_event(&project, &files, &push("main", &["src/c1/a.rs"]), false),
+        );
     }
     let large = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/realworld/large");
     let mut projects: Vec<_> = std::fs::read_dir(&large)
@@ -227,5 +295,21 @@ fn main() {
         time(&format!("{name}: merge request pipeline"), || {
             black_box(simulate_event(&project, &files, &merge_request(), false));
         });
+        time(&format!("{name}: lint + push (web app)"), || {
+            black_box(pipesim::lint(&files, ".gitlab-ci.yml"));
+            black_box(simulate_event(
+                &project,
+                &files,
+                &push("main", &["README.md"]),
+                false,
+            ));
+        });
+        let input: usize = files.iter().map(|(_, f)| f.text.len()).sum();
+        memory(
+            &format!("{name}: memory, push to main"),
+            pipeline.jobs.len(),
+            input,
+            || simulate_event(&project, &files, &push("main", &["README.md"]), false),
+        );
     }
 }

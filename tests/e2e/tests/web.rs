@@ -5,6 +5,11 @@
 
 mod support;
 
+// The benchmarks' synthetic configurations, so that the browser times the same text as
+// `cargo bench -p pipesim` (plain std, no dependency).
+#[path = "../../../crates/pipesim/benches/synthetic/mod.rs"]
+mod synthetic;
+
 use std::time::Duration;
 
 use fantoccini::{Client, Locator};
@@ -436,6 +441,60 @@ async fn presets_mark_where_passing_data_breaks() {
         .await;
 }
 
+/// Once loaded the app needs no network: with Chromium offline, a preset and an edited
+/// configuration are still simulated. And the layout holds on a 2560 px screen: no horizontal
+/// scrolling, and the results are not squeezed into a strip.
+#[tokio::test]
+async fn works_offline_and_on_a_wide_screen() {
+    let Some(setup) = setup() else { return };
+    let session = Session::start(&setup, "offline").await;
+    session
+        .run(|page| async move {
+            let client = &page.client;
+            cdp(
+                client,
+                "Emulation.setDeviceMetricsOverride",
+                json!({ "width": 2560, "height": 1300, "deviceScaleFactor": 1, "mobile": false }),
+            )
+            .await;
+            load_app(client, &page.origin).await;
+            cdp(client, "Network.enable", json!({})).await;
+            cdp(
+                client,
+                "Network.emulateNetworkConditions",
+                json!({ "offline": true, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1 }),
+            )
+            .await;
+            let online = js(client, "return navigator.onLine").await;
+            assert_eq!(online, json!(false), "Chromium is offline now");
+
+            load_preset(client, 0).await;
+            wait_for(client, &format!("{DEPLOYING_AFTER_MERGE} .break")).await;
+            type_config(client, INVALID).await;
+            wait_for_error(client).await;
+            let served_before = page.served().len();
+            type_config(client, "offline-job:\n  script: echo still here\n").await;
+            wait_for(client, ".job-card[data-job='offline-job']").await;
+            assert_eq!(page.served().len(), served_before, "nothing was fetched offline");
+
+            let sizes = js(
+                client,
+                "const r = document.querySelector('.results-panel, #results, main').getBoundingClientRect(); \
+                 return [document.documentElement.scrollWidth, window.innerWidth, r.width]",
+            )
+            .await;
+            let (scroll, inner, results) = (
+                sizes[0].as_f64().unwrap(),
+                sizes[1].as_f64().unwrap(),
+                sizes[2].as_f64().unwrap(),
+            );
+            assert!(scroll <= inner, "no horizontal scrolling at 2560 px: {sizes}");
+            assert!(results >= 600.0, "the results use the width: {sizes}");
+            save_screenshot(client, "wide").await;
+        })
+        .await;
+}
+
 #[tokio::test]
 async fn a_job_shows_its_reason_and_variable_table() {
     let Some(setup) = setup() else { return };
@@ -597,6 +656,241 @@ settle().then(async () => {
             std::fs::write(support::screenshots_dir().join("perf.txt"), &text).unwrap();
             eprintln!("{text}");
             assert!(median < 100.0, "{text}");
+        })
+        .await;
+}
+
+/// Replaces the value of a form field or the editor (by CSS selector) as a paste does.
+async fn set_value(client: &Client, css: &str, text: &str) {
+    client
+        .execute(
+            "const e = document.querySelector(arguments[0]); e.value = arguments[1]; \
+             e.dispatchEvent(new Event('input', { bubbles: true }))",
+            vec![json!(css), json!(text)],
+        )
+        .await
+        .unwrap_or_else(|e| panic!("set {css}: {e}"));
+}
+
+/// One run of the web app, as its editor's summary line shows it.
+#[derive(Clone, Copy)]
+struct Run {
+    number: u64,
+    /// Lint + simulation, in ms.
+    ms: f64,
+    /// The lint part of `ms`.
+    lint_ms: f64,
+}
+
+async fn last_run(client: &Client) -> Option<Run> {
+    let v = js(
+        client,
+        "const s = document.querySelector('.sim-time'); \
+         return s ? [Number(s.dataset.simRun), Number(s.dataset.simMs), Number(s.dataset.lintMs)] : null",
+    )
+    .await;
+    Some(Run {
+        number: v[0].as_u64()?,
+        ms: v[1].as_f64()?,
+        lint_ms: v[2].as_f64()?,
+    })
+}
+
+/// Waits until no run has started for a while (four times the app's 150 ms debounce), and
+/// returns the last.
+async fn settled_run(client: &Client) -> Run {
+    let deadline = std::time::Instant::now() + Duration::from_secs(180);
+    let mut last = last_run(client).await;
+    let mut since = std::time::Instant::now();
+    loop {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let now = last_run(client).await;
+        if now.map(|r| r.number) != last.map(|r| r.number) {
+            last = now;
+            since = std::time::Instant::now();
+        }
+        if let Some(run) = last.filter(|_| since.elapsed() > Duration::from_millis(600)) {
+            return run;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for the runs to settle"
+        );
+    }
+}
+
+/// Adds a file through the tab strip's "+ file" and gives it `text`; the editor shows it.
+async fn add_file(client: &Client, path: &str, text: &str) {
+    wait_for(client, ".add-file").await.click().await.unwrap();
+    wait_for(client, "input.tab-name")
+        .await
+        .send_keys(&format!("{path}\u{E007}"))
+        .await
+        .unwrap();
+    let tab = format!("//button[@role='tab'][normalize-space()='{path}']");
+    eventually(Duration::from_secs(10), &tab.clone(), || async {
+        let selected = client.find(Locator::XPath(&tab)).await.ok()?;
+        (selected.attr("aria-selected").await.ok()?? == "true").then_some(())
+    })
+    .await;
+    if !text.is_empty() {
+        set_value(client, "#editor", text).await;
+    }
+}
+
+/// Times one configuration in the browser: `files` (path, text; the first is
+/// `.gitlab-ci.yml`) on a push to `main` changing `changed`, as the native benchmark does.
+/// Returns the first run after pasting and `reruns` runs, each after an edit (a comment
+/// appended to the configuration) that makes the app run again.
+async fn time_in_browser(
+    client: &Client,
+    files: &[(&str, String)],
+    changed: &str,
+    reruns: usize,
+) -> (Run, Vec<Run>) {
+    set_value(client, "#event-1-branch", "main").await;
+    set_value(client, "#event-1-changes", changed).await;
+    for (path, text) in &files[1..] {
+        if client
+            .find(Locator::XPath(&format!(
+                "//button[@role='tab'][normalize-space()='{path}']"
+            )))
+            .await
+            .is_err()
+        {
+            add_file(client, path, text).await;
+        }
+    }
+    client
+        .find(Locator::Css(".file-tab button[role='tab']"))
+        .await
+        .expect("the first tab")
+        .click()
+        .await
+        .unwrap();
+    let before = settled_run(client).await.number;
+    set_value(client, "#editor", &files[0].1).await;
+    let first = settled_run(client).await;
+    assert!(first.number > before, "no run after pasting");
+    let status = status_text(client).await;
+    assert!(status.contains("Configuration is valid"), "{status}");
+    let mut runs: Vec<Run> = Vec::new();
+    for k in 0..reruns {
+        let text = format!("{}# re-run {k}\n", files[0].1);
+        set_value(client, "#editor", &text).await;
+        let run = settled_run(client).await;
+        let previous = runs.last().unwrap_or(&first).number;
+        assert_eq!(run.number, previous + 1, "one run per edit");
+        runs.push(run);
+    }
+    (first, runs)
+}
+
+/// In-browser benchmark (docs/BENCHMARKS.md): the time the web app takes to lint and simulate
+/// (`Results::of`, measured with `performance.now()` and shown in the editor's summary line)
+/// on the benchmarks' synthetic configurations of 100, 1,000 and 5,000 jobs and on Xen (5
+/// files), each re-run 7 times after an edit, after a warm-up on the 1,000-job one. The figures
+/// go to screenshots/wasm-bench.txt.
+/// Budgets live in the benchmarks: the only bound asserted here is a very generous one.
+#[tokio::test]
+async fn wasm_simulation_time_by_size() {
+    const RERUNS: usize = 7;
+    let Some(setup) = setup() else { return };
+    let session = Session::start(&setup, "wasm-bench").await;
+    session
+        .run(|page| async move {
+            let client = &page.client;
+            load_app(client, &page.origin).await;
+            // Warm-up, not recorded: V8 runs wasm with its baseline compiler first and
+            // optimises the hot functions in the background, so a page's first runs are slower
+            // than those of someone editing for a while.
+            let warm_up = [(".gitlab-ci.yml", synthetic::synthetic(1_000)), ("Dockerfile", String::new())];
+            time_in_browser(client, &warm_up, "src/c1/a.rs", RERUNS).await;
+            let mut rows = Vec::new();
+            for jobs in synthetic::SIZES {
+                let config = synthetic::synthetic(jobs);
+                let files = [(".gitlab-ci.yml", config), ("Dockerfile", String::new())];
+                let (first, times) = time_in_browser(client, &files, "src/c1/a.rs", RERUNS).await;
+                let cards = js(client, "return document.querySelectorAll('.job-card').length").await;
+                rows.push((format!("synthetic {jobs}"), jobs + 6, files[0].1.len(), cards, first, times));
+            }
+
+            // Xen, on the same (warm) page without the Dockerfile, with its 4 included files.
+            client
+                .find(Locator::XPath("//button[@role='tab'][normalize-space()='Dockerfile']"))
+                .await
+                .expect("the Dockerfile tab")
+                .click()
+                .await
+                .unwrap();
+            wait_for(client, "button[aria-label='Remove Dockerfile']").await.click().await.unwrap();
+            let xen = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../fixtures/realworld/large/xen");
+            let read = |p: &str| std::fs::read_to_string(xen.join(p)).expect("the Xen fixture");
+            let paths = [
+                ".gitlab-ci.yml",
+                "automation/gitlab-ci/containers.yaml",
+                "automation/gitlab-ci/analyze.yaml",
+                "automation/gitlab-ci/build.yaml",
+                "automation/gitlab-ci/test.yaml",
+            ];
+            let files: Vec<(&str, String)> = paths.iter().map(|p| (*p, read(p))).collect();
+            let (first, times) = time_in_browser(client, &files, "README.md", RERUNS).await;
+            let tabs = js(client, "return document.querySelectorAll('.file-tab').length").await;
+            assert_eq!(tabs, json!(5), "Xen's 5 files and nothing else");
+            let cards = js(client, "return document.querySelectorAll('.job-card').length").await;
+            let bytes = files.iter().map(|(_, t)| t.len()).sum();
+            // 138 jobs in the configuration, as `cargo bench` counts them.
+            rows.push(("xen (5 files)".into(), 138, bytes, cards, first, times));
+
+            // (median, min, max) of the total, of the lint or of the simulation (total - lint),
+            // each on its own.
+            let stats = |runs: &[Run], f: fn(&Run) -> f64| {
+                let mut v: Vec<f64> = runs.iter().map(f).collect();
+                v.sort_by(f64::total_cmp);
+                (v[v.len() / 2], v[0], v[v.len() - 1])
+            };
+            let mut text = format!(
+                "wasm (release bundle, headless Chromium): the web app's run after an edit (Results::of, \
+                 performance.now()) on a push to main; after a warm-up, median of {RERUNS} runs [min, max] ([min] for the parts); lint and \
+                 simulate (which loads the configuration again) are the two parts of the total; \
+                 first = the run right after pasting\n"
+            );
+            let mut totals = Vec::new();
+            for (name, jobs, bytes, cards, first, runs) in &rows {
+                let (total, min, max) = stats(runs, |r| r.ms);
+                let (lint, lint_min, _) = stats(runs, |r| r.lint_ms);
+                let (simulate, simulate_min, _) = stats(runs, |r| r.ms - r.lint_ms);
+                totals.push(total);
+                text += &format!(
+                    "{name:<16} {jobs:>5} jobs {:>4} KB  total {total:>6.1} ms [{min:.1}, {max:.1}]  \
+                     lint {lint:>6.1} ms [{lint_min:.1}]  simulate {simulate:>6.1} ms [{simulate_min:.1}]  \
+                     first {:>6.1} ms  ({cards} job cards)\n",
+                    bytes / 1024,
+                    first.ms,
+                );
+            }
+            let m = &totals;
+            text += &format!(
+                "growth (total, median): 100 -> 1,000 jobs x{:.1}, 1,000 -> 5,000 jobs x{:.1} (linear: x10, x5)\n",
+                m[1] / m[0],
+                m[2] / m[1]
+            );
+            // Judged on the minimum, as the native figures are (docs/BENCHMARKS.md: the machine
+            // is shared, the minimum is the steadier figure); the median is printed beside it.
+            let (simulate_median, simulate_min, _) = stats(&rows[1].5, |r| r.ms - r.lint_ms);
+            let (total_median, total_min, _) = stats(&rows[1].5, |r| r.ms);
+            let verdict = |ms: f64| if ms < 50.0 { "MET" } else { "NOT MET" };
+            text += &format!(
+                "1,000-job target (< 50 ms in the browser, judged on the min): simulate min {simulate_min:.1} ms, \
+                 median {simulate_median:.1} ms: {}; the app's whole run (lint + simulate) min {total_min:.1} ms, \
+                 median {total_median:.1} ms: {}\n",
+                verdict(simulate_min),
+                verdict(total_min),
+            );
+            std::fs::write(support::screenshots_dir().join("wasm-bench.txt"), &text).unwrap();
+            eprintln!("{text}");
+            assert!(m[1] < 5_000.0, "a 1,000-job run took over 5 s: {text}");
         })
         .await;
 }

@@ -4,7 +4,7 @@
 
 use crate::diagnostic::Finding;
 use crate::source::{FileId, Files, Span};
-use crate::yaml::{self, Limits, Map, Node, Value};
+use crate::yaml::{Limits, Map, Node, Value};
 
 use super::inputs;
 
@@ -33,16 +33,14 @@ pub fn load(
     let text = &files.get(file).text;
     let mut pieces = Vec::new();
     for (offset_line, piece) in split_documents(text) {
-        let loaded = yaml::load_at(piece, file, offset_line, limits);
-        if loaded.failed {
-            let mut findings = loaded.findings;
+        let parsed = recent::parse(piece, file, offset_line, limits);
+        if parsed.failed {
+            let mut findings = parsed.findings;
             let finding = findings.pop().expect("a failed load reports why");
             return Err(LoadError { finding });
         }
-        warnings.extend(loaded.findings);
-        // Psych's safe_load returns the first YAML document of the piece.
-        let first = loaded.documents.into_iter().next();
-        pieces.push((offset_line, first));
+        warnings.extend(parsed.findings);
+        pieces.push((offset_line, parsed.first));
     }
     // `docs.shift if docs.first.blank?` and `reject_empty: true`.
     let docs: Vec<(u32, Node)> = pieces
@@ -101,6 +99,93 @@ pub fn load(
     Ok(Document { content, header })
 }
 
+/// Recently parsed YAML, by text. Every edit in the web app lints the files and then simulates
+/// them, and a timeline loads the configuration again for each pipeline: the same text is
+/// parsed over and over, and parsing is the largest part of loading a configuration. A copy
+/// of the parsed tree costs a fraction of parsing it again. The entries are bounded in count
+/// and size; results are the same with or without them.
+pub mod recent {
+    use std::cell::RefCell;
+
+    use crate::diagnostic::Finding;
+    use crate::source::FileId;
+    use crate::yaml::{self, Limits, Node};
+
+    const MAX_ENTRIES: usize = 16;
+    const MAX_TEXT_BYTES: usize = 8 << 20;
+
+    /// What reading one piece of YAML gave.
+    #[derive(Clone)]
+    pub struct Parsed {
+        /// Psych's safe_load returns the first YAML document of the piece.
+        pub first: Option<Node>,
+        pub findings: Vec<Finding>,
+        pub failed: bool,
+    }
+
+    struct Entry {
+        text: String,
+        file: FileId,
+        offset_line: u32,
+        limits: (usize, usize),
+        parsed: Parsed,
+    }
+
+    thread_local! {
+        static ENTRIES: RefCell<Vec<Entry>> = const { RefCell::new(Vec::new()) };
+    }
+
+    pub fn parse(text: &str, file: FileId, offset_line: u32, limits: Limits) -> Parsed {
+        let key_limits = (limits.max_nodes, limits.max_depth);
+        let same = |e: &Entry| {
+            e.file == file
+                && e.offset_line == offset_line
+                && e.limits == key_limits
+                && e.text == text
+        };
+        let hit = ENTRIES.with(|entries| {
+            let mut entries = entries.borrow_mut();
+            let at = entries.iter().position(same)?;
+            // Most recently used last.
+            let entry = entries.remove(at);
+            let parsed = entry.parsed.clone();
+            entries.push(entry);
+            Some(parsed)
+        });
+        if let Some(parsed) = hit {
+            return parsed;
+        }
+        let loaded = yaml::load_at(text, file, offset_line, limits);
+        let parsed = Parsed {
+            first: loaded.documents.into_iter().next(),
+            findings: loaded.findings,
+            failed: loaded.failed,
+        };
+        if text.len() <= MAX_TEXT_BYTES {
+            ENTRIES.with(|entries| {
+                let mut entries = entries.borrow_mut();
+                entries.push(Entry {
+                    text: text.to_owned(),
+                    file,
+                    offset_line,
+                    limits: key_limits,
+                    parsed: parsed.clone(),
+                });
+                let mut total: usize = entries.iter().map(|e| e.text.len()).sum();
+                while entries.len() > MAX_ENTRIES || total > MAX_TEXT_BYTES {
+                    total -= entries.remove(0).text.len();
+                }
+            });
+        }
+        parsed
+    }
+
+    /// Empties the memory (benchmarks time cold loads with it).
+    pub fn forget() {
+        ENTRIES.with(|entries| entries.borrow_mut().clear());
+    }
+}
+
 /// `config.split(/^---\s+/, MAX_DOCUMENTS + 1)`: a textual split, with the line each piece
 /// starts on (0-based) so spans stay true to the whole file.
 fn split_documents(text: &str) -> Vec<(u32, &str)> {
@@ -138,7 +223,44 @@ fn split_documents(text: &str) -> Vec<(u32, &str)> {
 
 #[cfg(test)]
 mod tests {
-    use super::split_documents;
+    use super::{recent, split_documents};
+    use crate::source::FileId;
+    use crate::yaml::{self, Limits};
+
+    /// The remembered parse is the parse: same tree, same findings, for hits and misses alike,
+    /// and a different file id, offset or limit is a different entry.
+    #[test]
+    fn remembered_parses_equal_fresh_ones() {
+        recent::forget();
+        let texts = [
+            "a: 1\nb: [x, y]\n",
+            "a: 1\na: 2\n",
+            "a: [\n",
+            "x: &a {k: v}\ny: *a\n",
+        ];
+        for round in 0..2 {
+            for (i, text) in texts.iter().enumerate() {
+                for (file, offset) in [(FileId(0), 0), (FileId(1), 0), (FileId(0), 7)] {
+                    let fresh = yaml::load_at(text, file, offset, Limits::default());
+                    let parsed = recent::parse(text, file, offset, Limits::default());
+                    assert_eq!(
+                        parsed.first,
+                        fresh.documents.into_iter().next(),
+                        "{round} {i}"
+                    );
+                    assert_eq!(parsed.findings, fresh.findings, "{round} {i}");
+                    assert_eq!(parsed.failed, fresh.failed, "{round} {i}");
+                }
+            }
+        }
+        let tight = Limits {
+            max_nodes: 2,
+            ..Limits::default()
+        };
+        assert!(recent::parse(texts[0], FileId(0), 0, tight).failed);
+        assert!(!recent::parse(texts[0], FileId(0), 0, Limits::default()).failed);
+        recent::forget();
+    }
 
     // Source: lib/gitlab/config/loader/multi_doc_yaml.rb (MULTI_DOC_DIVIDER = /^---\s+/, at most 3 pieces).
     #[test]

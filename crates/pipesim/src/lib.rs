@@ -4,6 +4,7 @@
 //! in; pipelines, jobs, data flow and diagnostics come out. No I/O, no clock, no printing.
 //! See `docs/ARCHITECTURE.md` for the map of the layers.
 
+pub mod casing;
 pub mod config;
 pub mod dataflow;
 pub mod diagnostic;

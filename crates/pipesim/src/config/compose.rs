@@ -19,6 +19,49 @@ pub fn apply_defaults(root: &Node) -> Node {
     let Some(map) = root.as_map() else {
         return root.clone();
     };
+    let defaults = defaults_of(map);
+    let mut out = Map::default();
+    for (key, value) in map.iter() {
+        let Some(kind) = entry_kind(key, value) else {
+            continue;
+        };
+        let job = match kind {
+            Some(kind) => {
+                let mut job = value.clone();
+                add_defaults(&mut job, &defaults, kind);
+                job
+            }
+            None => value.clone(),
+        };
+        out.entries.push((key.clone(), job));
+    }
+    Node::new(Value::Map(out), root.span)
+}
+
+/// [`apply_defaults`] on a configuration the caller no longer needs: its nodes are moved into
+/// the result instead of copied (a large configuration is mostly job nodes).
+pub fn into_defaults_applied(root: Node) -> Node {
+    let span = root.span;
+    let map = match root.value {
+        Value::Map(map) => map,
+        value => return Node::new(value, span),
+    };
+    let defaults = defaults_of(&map);
+    let mut out = Map::default();
+    for (key, mut value) in map.entries {
+        let Some(kind) = entry_kind(&key, &value) else {
+            continue;
+        };
+        if let Some(kind) = kind {
+            add_defaults(&mut value, &defaults, kind);
+        }
+        out.entries.push((key, value));
+    }
+    Node::new(Value::Map(out), span)
+}
+
+/// The defaults jobs inherit: `default:` first, then the deprecated globals it does not set.
+fn defaults_of(map: &Map) -> Vec<(Node, Node)> {
     let mut defaults: Vec<(Node, Node)> = Vec::new();
     if let Some(default) = map.get("default").and_then(Node::as_map) {
         defaults.extend(default.entries.iter().cloned());
@@ -30,30 +73,28 @@ pub fn apply_defaults(root: &Node) -> Node {
             }
         }
     }
-    let mut out = Map::default();
-    for (key, value) in map.iter() {
-        let name = key.scalar_to_s().unwrap_or_default();
-        if name == "default" || GLOBAL_DEFAULTS.contains(&name.as_str()) {
-            continue;
-        }
-        let job = if GLOBAL_KEYS.contains(&name.as_str()) {
-            value.clone()
-        } else {
-            match job_kind(&name, value) {
-                Some(kind @ (JobKind::Job | JobKind::Bridge)) => {
-                    with_defaults(value, &defaults, kind)
-                }
-                _ => value.clone(),
-            }
-        };
-        out.entries.push((key.clone(), job));
-    }
-    Node::new(Value::Map(out), root.span)
+    defaults
 }
 
-fn with_defaults(job: &Node, defaults: &[(Node, Node)], kind: JobKind) -> Node {
-    let Some(map) = job.as_map() else {
-        return job.clone();
+/// `None` for a top-level entry the result leaves out (`default:` and the global defaults),
+/// `Some(Some(kind))` for a job that takes defaults, `Some(None)` for anything kept as is.
+fn entry_kind(key: &Node, value: &Node) -> Option<Option<JobKind>> {
+    let name = key.scalar_str().unwrap_or_default();
+    if name == "default" || GLOBAL_DEFAULTS.contains(&name.as_ref()) {
+        return None;
+    }
+    if GLOBAL_KEYS.contains(&name.as_ref()) {
+        return Some(None);
+    }
+    Some(match job_kind(&name, value) {
+        Some(kind @ (JobKind::Job | JobKind::Bridge)) => Some(kind),
+        _ => None,
+    })
+}
+
+fn add_defaults(job: &mut Node, defaults: &[(Node, Node)], kind: JobKind) {
+    let Some(map) = job.as_map_mut() else {
+        return;
     };
     let inherit = map.get("inherit").and_then(|i| i.get("default"));
     let inherits = |key: &str| match inherit.map(|n| &n.value) {
@@ -62,16 +103,18 @@ fn with_defaults(job: &Node, defaults: &[(Node, Node)], kind: JobKind) -> Node {
         Some(Value::Seq(items)) => items.iter().any(|i| i.as_str() == Some(key)),
         _ => true,
     };
-    let mut result = map.clone();
-    for (key, value) in defaults {
-        let name = key.scalar_to_s().unwrap_or_default();
-        // Trigger jobs only take `interruptible` from the defaults.
-        if kind == JobKind::Bridge && name != "interruptible" {
-            continue;
-        }
-        if DEFAULT_KEYS.contains(&name.as_str()) && !map.contains_key(&name) && inherits(&name) {
-            result.entries.push((key.clone(), value.clone()));
-        }
-    }
-    Node::new(Value::Map(result), job.span)
+    // Decided on the job's own keys, before any default is added.
+    let inherited: Vec<(Node, Node)> = defaults
+        .iter()
+        .filter(|(key, _)| {
+            let name = key.scalar_str().unwrap_or_default();
+            // Trigger jobs only take `interruptible` from the defaults.
+            if kind == JobKind::Bridge && name != "interruptible" {
+                return false;
+            }
+            DEFAULT_KEYS.contains(&name.as_ref()) && !map.contains_key(&name) && inherits(&name)
+        })
+        .cloned()
+        .collect();
+    map.entries.extend(inherited);
 }

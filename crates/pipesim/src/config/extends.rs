@@ -2,7 +2,7 @@
 //! extendable/entry.rb). Runs after includes, before `!reference`.
 
 use crate::diagnostic::Finding;
-use crate::yaml::{deep_merge, Map, Node, Value};
+use crate::yaml::{deep_merge, deep_merge_owned, Map, Node, Value};
 
 /// GitLab's `MAX_NESTING_LEVELS`: an error when more than 10 ancestors are involved.
 pub const MAX_NESTING_LEVELS: usize = 10;
@@ -24,10 +24,18 @@ pub fn resolve(
     let Some(map) = root.as_map() else {
         return Ok(());
     };
-    let keys: Vec<String> = map.keys().collect();
     let index = Index::of(map);
+    // Extending rewrites only entries with `extends`, which keep it: the keys to extend are
+    // known up front.
+    let keys: Vec<String> = map
+        .entries
+        .iter()
+        .map(|(k, _)| k.scalar_str().unwrap_or_default())
+        .filter(|k| is_extensible(index.get(root, k)))
+        .map(|k| k.into_owned())
+        .collect();
     let mut size = size;
-    let mut done = std::collections::HashSet::new();
+    let mut done = std::collections::HashSet::with_capacity(keys.len());
     for key in keys {
         if is_extensible(index.get(root, &key)) {
             let mut ancestors = Vec::new();
@@ -55,7 +63,7 @@ struct Index {
 
 impl Index {
     fn of(map: &Map) -> Index {
-        let mut positions = std::collections::HashMap::new();
+        let mut positions = std::collections::HashMap::with_capacity(map.len());
         for (i, (key, _)) in map.entries.iter().enumerate() {
             if let Value::Str(name) | Value::Symbol(name) = &key.value {
                 positions.entry(name.clone()).or_insert(i);
@@ -122,13 +130,15 @@ fn extend(root: &mut Node, key: &str, ctx: &mut Context) -> Result<(), Finding> 
         return Ok(());
     }
     let index = ctx.index;
-    let value = index.get(root, key).expect("key exists").clone();
-    let span = value
-        .as_map()
-        .and_then(|m| m.entry("extends"))
-        .map(|(k, _)| k.span)
-        .unwrap_or(value.span);
-    let mut bases = extends_keys(&value);
+    let (span, mut bases) = {
+        let value = index.get(root, key).expect("key exists");
+        let span = value
+            .as_map()
+            .and_then(|m| m.entry("extends"))
+            .map(|(k, _)| k.span)
+            .unwrap_or(value.span);
+        (span, extends_keys(value))
+    };
 
     let unknown: Vec<&str> = bases
         .iter()
@@ -206,18 +216,28 @@ fn extend(root: &mut Node, key: &str, ctx: &mut Context) -> Result<(), Finding> 
     }
 
     ctx.ancestors.push(key.to_owned());
-    let mut merged = Node::new(Value::Map(Map::default()), value.span);
     for base in &bases {
         if is_extensible(index.get(root, base)) {
             extend(root, base, ctx)?;
         }
+    }
+    ctx.ancestors.pop();
+    // Only this call writes `key`'s entry, so it is still as written: it is moved into the
+    // result rather than copied (an error below discards the whole configuration).
+    let value = std::mem::replace(
+        index.get_mut(root, key).expect("key exists"),
+        Node::new(Value::Null, span),
+    );
+    let value_size = value.size();
+    let mut merged = Node::new(Value::Map(Map::default()), value.span);
+    for base in &bases {
         let base_value = index.get(root, base).expect("checked above");
         deep_merge(&mut merged, base_value);
     }
-    ctx.ancestors.pop();
-    deep_merge(&mut merged, &value);
-    merged.span = value.span;
-    *ctx.size = (*ctx.size + merged.size()).saturating_sub(value.size());
+    let value_span = value.span;
+    deep_merge_owned(&mut merged, value);
+    merged.span = value_span;
+    *ctx.size = (*ctx.size + merged.size()).saturating_sub(value_size);
     if *ctx.size > ctx.max_nodes {
         return Err(
             Finding::error("extends-too-big", crate::yaml::TOO_BIG_MESSAGE, Some(span)).explain(

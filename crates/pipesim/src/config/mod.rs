@@ -31,12 +31,16 @@ pub struct LoadOptions<'a> {
     /// Decides `include:rules`; `None` (lint, expand) reads every include.
     pub include_rules: Option<&'a dyn Fn(&Node) -> bool>,
     pub limits: Limits,
+    /// The caller reads `expanded` and never `merged` (pipeline creation): the merged tree is
+    /// then moved into `expanded` instead of copied, and `merged` is left `None`.
+    pub expanded_only: bool,
 }
 
 pub struct Loaded {
     /// The caller's files plus the bundled templates that were included.
     pub files: Files,
-    /// The merged configuration (includes, `extends`, `!reference` resolved).
+    /// The merged configuration (includes, `extends`, `!reference` resolved); `None` with
+    /// [`LoadOptions::expanded_only`].
     pub merged: Option<Node>,
     /// `merged` with `default:` and the deprecated global keywords copied into jobs.
     pub expanded: Option<Node>,
@@ -104,7 +108,12 @@ pub fn load_with(files: &Files, entry: &str, options: &LoadOptions) -> Loaded {
         rules: options.include_rules,
         limits: options.limits,
         count: 0,
-        nodes: document.content.size(),
+        // Counted only for the include budget: most configurations include nothing.
+        nodes: if document.content.get("include").is_some() {
+            document.content.size()
+        } else {
+            0
+        },
         warnings: Vec::new(),
         unresolved: Vec::new(),
     };
@@ -149,7 +158,9 @@ pub fn load_with(files: &Files, entry: &str, options: &LoadOptions) -> Loaded {
     loaded.findings.extend(validation.warnings);
     let entry_errors = !validation.errors.is_empty();
     loaded.findings.extend(validation.errors);
-    loaded.expanded = Some(compose::apply_defaults(&merged));
+    if !options.expanded_only {
+        loaded.expanded = Some(compose::apply_defaults(&merged));
+    }
     if !entry_errors {
         let normalized = normalize::normalize(&merged);
         let mut softened = Vec::new();
@@ -163,6 +174,11 @@ pub fn load_with(files: &Files, entry: &str, options: &LoadOptions) -> Loaded {
         loaded.findings.extend(softened);
         loaded.normalized = Some(normalized);
     }
-    loaded.merged = Some(merged);
+    // Normalization above reads the merged tree: only now can it be handed over.
+    if options.expanded_only {
+        loaded.expanded = Some(compose::into_defaults_applied(merged));
+    } else {
+        loaded.merged = Some(merged);
+    }
     loaded
 }

@@ -73,6 +73,7 @@ impl Normalized {
         let index = self.names.get_or_init(|| {
             let mut index = NameIndex {
                 len: self.jobs.len(),
+                by_name: std::collections::HashMap::with_capacity(self.jobs.len()),
                 ..NameIndex::default()
             };
             for (i, job) in self.jobs.iter().enumerate() {
@@ -156,8 +157,8 @@ pub fn normalize(root: &Node) -> Normalized {
     };
     let mut jobs = Vec::new();
     for (key, value) in map.iter() {
-        let name = key.scalar_to_s().unwrap_or_default();
-        if GLOBAL_KEYS.contains(&name.as_str()) {
+        let name = key.scalar_str().unwrap_or_default();
+        if GLOBAL_KEYS.contains(&name.as_ref()) {
             continue;
         }
         let Some(kind @ (JobKind::Job | JobKind::Bridge)) = job_kind(&name, value) else {

@@ -187,18 +187,48 @@ fn is_array_of_strings(node: &Node) -> bool {
         .is_some_and(|items| items.iter().all(is_string))
 }
 
+/// Where an entry is, as GitLab's messages name it (`jobs:build:rules:rule`). The parts are
+/// joined only when a message is written: most entries validate without one.
+#[derive(Clone, Copy)]
+struct Loc<'a> {
+    parent: Option<&'a Loc<'a>>,
+    part: &'a str,
+}
+
+impl<'a> Loc<'a> {
+    fn root(part: &'a str) -> Self {
+        Loc { parent: None, part }
+    }
+
+    fn child(&'a self, part: &'a str) -> Loc<'a> {
+        Loc {
+            parent: Some(self),
+            part,
+        }
+    }
+}
+
+impl std::fmt::Display for Loc<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some(parent) = self.parent {
+            write!(f, "{parent}:")?;
+        }
+        f.write_str(self.part)
+    }
+}
+
 fn unknown_keys<'a>(map: &'a Map, allowed: &[&[&str]]) -> Vec<&'a Node> {
     map.entries
         .iter()
         .map(|(k, _)| k)
         .filter(|k| {
-            let name = k.scalar_to_s().unwrap_or_default();
-            !allowed.iter().any(|set| set.contains(&name.as_str()))
+            let name = k.scalar_str().unwrap_or_default();
+            !allowed.iter().any(|set| set.contains(&name.as_ref()))
         })
         .collect()
 }
 
-fn check_unknown_keys(v: &mut Validation, location: &str, map: &Map, allowed: &[&[&str]]) -> bool {
+fn check_unknown_keys(v: &mut Validation, location: &Loc, map: &Map, allowed: &[&[&str]]) -> bool {
     let unknown = unknown_keys(map, allowed);
     if let Some(first) = unknown.first() {
         let names: Vec<String> = unknown
@@ -225,8 +255,8 @@ fn check_unknown_keys(v: &mut Validation, location: &str, map: &Map, allowed: &[
 
 fn validate_globals(map: &Map, v: &mut Validation) {
     for (key, value) in map.iter() {
-        let name = key.scalar_to_s().unwrap_or_default();
-        match name.as_str() {
+        let name = key.scalar_str().unwrap_or_default();
+        match name.as_ref() {
             "stages" => {
                 if value.as_seq().is_none()
                     || !is_nested_array_of_strings(value, COMMANDS_MAX_NESTING)
@@ -241,19 +271,19 @@ fn validate_globals(map: &Map, v: &mut Validation) {
             }
             "variables" => validate_variables(
                 v,
-                "variables",
+                &Loc::root("variables"),
                 value,
                 &["value", "description", "expand", "options"],
             ),
-            "before_script" | "after_script" => validate_commands(v, &name, value),
+            "before_script" | "after_script" => validate_commands(v, &Loc::root(&name), value),
             "default" => {
                 if let Some(default) = value.as_map() {
-                    if !check_unknown_keys(v, "default", default, &[DEFAULT_KEYS]) {
+                    if !check_unknown_keys(v, &Loc::root("default"), default, &[DEFAULT_KEYS]) {
                         for (k, child) in default.iter() {
                             let child_key = k.scalar_to_s().unwrap_or_default();
                             validate_shared_child(
                                 v,
-                                &format!("default:{child_key}"),
+                                &Loc::root("default").child(&child_key),
                                 &child_key,
                                 child,
                             );
@@ -269,7 +299,9 @@ fn validate_globals(map: &Map, v: &mut Validation) {
                 }
             }
             "workflow" => validate_workflow(v, value),
-            "image" | "services" | "cache" => validate_shared_child(v, &name, &name, value),
+            "image" | "services" | "cache" => {
+                validate_shared_child(v, &Loc::root(&name), &name, value)
+            }
             _ => {}
         }
     }
@@ -287,7 +319,12 @@ fn validate_workflow(v: &mut Validation, value: &Node) {
         }
         return;
     };
-    if check_unknown_keys(v, "workflow", map, &[&["rules", "name", "auto_cancel"]]) {
+    if check_unknown_keys(
+        v,
+        &Loc::root("workflow"),
+        map,
+        &[&["rules", "name", "auto_cancel"]],
+    ) {
         return;
     }
     if let Some(name) = map.get("name") {
@@ -310,7 +347,7 @@ fn validate_workflow(v: &mut Validation, value: &Node) {
     if let Some(rules) = map.get("rules") {
         validate_rules(
             v,
-            "workflow:rules",
+            &Loc::root("workflow:rules"),
             rules,
             WORKFLOW_RULE_KEYS,
             WORKFLOW_RULE_WHEN,
@@ -319,7 +356,7 @@ fn validate_workflow(v: &mut Validation, value: &Node) {
 }
 
 /// `Entry::Commands`: a string or nested arrays of strings, at most 10 levels deep.
-fn validate_commands(v: &mut Validation, location: &str, value: &Node) {
+fn validate_commands(v: &mut Validation, location: &Loc, value: &Node) {
     if !is_nested_array_of_strings(value, COMMANDS_MAX_NESTING) {
         err(
             v,
@@ -350,7 +387,7 @@ fn is_nested_array_of_strings(node: &Node, max_level: usize) -> bool {
 /// `Entry::Variables` / `Entry::Variable`; `allowed_data` is the context's
 /// `allowed_value_data` (root: value, description, expand, options; jobs: value, expand;
 /// rules: none).
-fn validate_variables(v: &mut Validation, location: &str, value: &Node, allowed_data: &[&str]) {
+fn validate_variables(v: &mut Validation, location: &Loc, value: &Node, allowed_data: &[&str]) {
     let Some(map) = value.as_map() else {
         if !value.is_null() {
             err(
@@ -422,8 +459,8 @@ fn validate_jobs(map: &Map, has_workflow_rules: bool, lenient: bool, v: &mut Val
     let mut any_visible = false;
     let mut unmatched = Vec::new();
     for (key, value) in map.iter() {
-        let name = key.scalar_to_s().unwrap_or_default();
-        if GLOBAL_KEYS.contains(&name.as_str()) {
+        let name = key.scalar_str().unwrap_or_default();
+        if GLOBAL_KEYS.contains(&name.as_ref()) {
             continue;
         }
         match job_kind(&name, value) {
@@ -465,7 +502,7 @@ fn validate_jobs(map: &Map, has_workflow_rules: bool, lenient: bool, v: &mut Val
             .entries
             .iter()
             .map(|(k, _)| k)
-            .find(|k| !GLOBAL_KEYS.contains(&k.scalar_to_s().unwrap_or_default().as_str()));
+            .find(|k| !GLOBAL_KEYS.contains(&k.scalar_str().unwrap_or_default().as_ref()));
         let span = first_job_key.map(|k| k.span).unwrap_or(Span::file_start(
             map.entries
                 .first()
@@ -481,8 +518,8 @@ fn validate_jobs(map: &Map, has_workflow_rules: bool, lenient: bool, v: &mut Val
         );
     }
     for (key, value) in map.iter() {
-        let name = key.scalar_to_s().unwrap_or_default();
-        if GLOBAL_KEYS.contains(&name.as_str()) {
+        let name = key.scalar_str().unwrap_or_default();
+        if GLOBAL_KEYS.contains(&name.as_ref()) {
             continue;
         }
         match job_kind(&name, value) {
@@ -532,7 +569,8 @@ fn validate_job(
     has_workflow_rules: bool,
 ) {
     let map = value.as_map().expect("jobs are hashes");
-    let loc = format!("jobs:{name}");
+    let jobs = Loc::root("jobs");
+    let loc = jobs.child(name);
     let before = v.errors.len();
 
     // Processable validations.
@@ -580,8 +618,8 @@ fn validate_job(
             .entries
             .iter()
             .filter(|(k, val)| {
-                let key = k.scalar_to_s().unwrap_or_default();
-                ["only", "except", "start_in"].contains(&key.as_str()) && !val.is_null()
+                let key = k.scalar_str().unwrap_or_default();
+                ["only", "except", "start_in"].contains(&key.as_ref()) && !val.is_null()
             })
             .map(|(k, _)| (k.as_str().unwrap_or_default(), k.span))
             .collect();
@@ -776,17 +814,17 @@ fn validate_job(
     }
     for policy in ["only", "except"] {
         if let Some(node) = map.get(policy).filter(|n| !n.is_null()) {
-            validate_policy(v, &format!("{loc}:{policy}"), node);
+            validate_policy(v, &loc.child(policy), node);
         }
     }
     if let Some(rules) = map.get("rules").filter(|r| !r.is_null()) {
-        validate_rules(v, &format!("{loc}:rules"), rules, RULE_KEYS, RULE_WHEN);
+        validate_rules(v, &loc.child("rules"), rules, RULE_KEYS, RULE_WHEN);
     }
     if let Some(vars) = map.get("variables") {
-        validate_variables(v, &format!("{loc}:variables"), vars, &["value", "expand"]);
+        validate_variables(v, &loc.child("variables"), vars, &["value", "expand"]);
     }
     if let Some(inherit) = map.get("inherit").filter(|n| !n.is_null()) {
-        validate_inherit(v, &format!("{loc}:inherit"), inherit);
+        validate_inherit(v, &loc.child("inherit"), inherit);
     }
     if let Some(interruptible) = map.get("interruptible").filter(|n| !n.is_null()) {
         if interruptible.as_bool().is_none() {
@@ -799,9 +837,9 @@ fn validate_job(
         }
     }
     for (k, child) in map.iter() {
-        let key = k.scalar_to_s().unwrap_or_default();
+        let key = k.scalar_str().unwrap_or_default();
         if matches!(
-            key.as_str(),
+            key.as_ref(),
             "before_script"
                 | "script"
                 | "after_script"
@@ -813,23 +851,18 @@ fn validate_job(
                 | "tags"
                 | "artifacts"
         ) {
-            validate_shared_child(v, &format!("{loc}:{key}"), &key, child);
+            validate_shared_child(v, &loc.child(&key), &key, child);
         }
     }
     if let Some(needs) = map.get("needs").filter(|n| !n.is_null()) {
-        validate_needs(v, &format!("{loc}:needs"), needs, kind == JobKind::Bridge);
+        validate_needs(v, &loc.child("needs"), needs, kind == JobKind::Bridge);
     }
     if let Some(parallel) = map.get("parallel").filter(|n| !n.is_null()) {
-        validate_parallel(
-            v,
-            &format!("{loc}:parallel"),
-            parallel,
-            kind == JobKind::Bridge,
-        );
+        validate_parallel(v, &loc.child("parallel"), parallel, kind == JobKind::Bridge);
     }
     if kind == JobKind::Job {
         if let Some(af) = map.get("allow_failure").and_then(Node::as_map) {
-            let loc_af = format!("{loc}:allow_failure");
+            let loc_af = loc.child("allow_failure");
             if !check_unknown_keys(v, &loc_af, af, &[&["exit_codes"]]) {
                 if let Some(codes) = af.get("exit_codes").filter(|c| !c.is_null()) {
                     let ok = matches!(codes.value, Value::Int(_))
@@ -916,7 +949,7 @@ fn need_job_names(needs: &Node) -> Vec<String> {
 
 /// `Processable#validate_against_warnings`: a last rule that is only `when: <not never>`, with
 /// no `workflow:rules`, lets both a branch and a merge request pipeline run.
-fn rules_when_warning(v: &mut Validation, loc: &str, span: Span, map: &Map) {
+fn rules_when_warning(v: &mut Validation, loc: &Loc, span: Span, map: &Map) {
     let Some(rules) = map.get("rules").and_then(Node::as_seq) else {
         return;
     };
@@ -955,16 +988,16 @@ fn is_nested_array_of_hashes(node: &Node, max: usize) -> bool {
         .is_some_and(|items| items.iter().all(|i| ok(i, 1, max)))
 }
 
-fn flatten_rules(node: &Node, out: &mut Vec<Node>) {
+fn flatten_rules<'a>(node: &'a Node, out: &mut Vec<&'a Node>) {
     match &node.value {
         Value::Seq(items) => items.iter().for_each(|i| flatten_rules(i, out)),
-        _ => out.push(node.clone()),
+        _ => out.push(node),
     }
 }
 
 fn validate_rules(
     v: &mut Validation,
-    loc: &str,
+    loc: &Loc,
     rules: &Node,
     allowed_keys: &[&str],
     allowed_when: &[&str],
@@ -980,7 +1013,7 @@ fn validate_rules(
     }
     let mut flat = Vec::new();
     flatten_rules(rules, &mut flat);
-    let loc_rule = format!("{loc}:rule");
+    let loc_rule = loc.child("rule");
     for rule in &flat {
         let Some(map) = rule.as_map() else {
             if rule.is_null() {
@@ -1108,7 +1141,7 @@ fn validate_rules(
         }
         check_unknown_keys(v, &loc_rule, map, &[allowed_keys]);
         if let Some(changes) = map.get("changes").filter(|n| !n.is_null()) {
-            let loc_changes = format!("{loc_rule}:changes");
+            let loc_changes = loc_rule.child("changes");
             match &changes.value {
                 Value::Seq(_) if is_array_of_strings(changes) => {
                     if changes.as_seq().is_some_and(|s| s.len() > 50) {
@@ -1156,15 +1189,15 @@ fn validate_rules(
             }
         }
         if let Some(vars) = map.get("variables") {
-            validate_variables(v, &format!("{loc_rule}:variables"), vars, &[]);
+            validate_variables(v, &loc_rule.child("variables"), vars, &[]);
         }
         if let Some(needs) = map.get("needs").filter(|n| !n.is_null()) {
-            validate_needs(v, &format!("{loc_rule}:needs"), needs, false);
+            validate_needs(v, &loc_rule.child("needs"), needs, false);
         }
     }
 }
 
-fn validate_policy(v: &mut Validation, loc: &str, node: &Node) {
+fn validate_policy(v: &mut Validation, loc: &Loc, node: &Node) {
     match &node.value {
         Value::Seq(items) => {
             if !items.iter().all(is_string) {
@@ -1224,7 +1257,7 @@ fn validate_policy(v: &mut Validation, loc: &str, node: &Node) {
     }
 }
 
-fn validate_inherit(v: &mut Validation, loc: &str, node: &Node) {
+fn validate_inherit(v: &mut Validation, loc: &Loc, node: &Node) {
     let Some(map) = node.as_map() else {
         err(
             v,
@@ -1267,7 +1300,7 @@ fn validate_inherit(v: &mut Validation, loc: &str, node: &Node) {
 }
 
 /// Keys shared by jobs and `default:` (and the deprecated globals).
-fn validate_shared_child(v: &mut Validation, loc: &str, key: &str, node: &Node) {
+fn validate_shared_child(v: &mut Validation, loc: &Loc, key: &str, node: &Node) {
     if node.is_null() {
         return;
     }
@@ -1368,7 +1401,7 @@ fn validate_shared_child(v: &mut Validation, loc: &str, key: &str, node: &Node) 
     }
 }
 
-fn validate_cache(v: &mut Validation, loc: &str, cache: &Node) {
+fn validate_cache(v: &mut Validation, loc: &Loc, cache: &Node) {
     let Some(map) = cache.as_map() else {
         return;
     };
@@ -1385,7 +1418,7 @@ fn validate_cache(v: &mut Validation, loc: &str, cache: &Node) {
         return;
     }
     if let Some(key) = map.get("key").and_then(Node::as_map) {
-        let loc_key = format!("{loc}:key");
+        let loc_key = loc.child("key");
         if check_unknown_keys(v, &loc_key, key, &[&["files", "prefix", "files_commits"]]) {
             return;
         }
@@ -1436,7 +1469,7 @@ fn validate_cache(v: &mut Validation, loc: &str, cache: &Node) {
     }
 }
 
-fn validate_artifacts(v: &mut Validation, loc: &str, node: &Node) {
+fn validate_artifacts(v: &mut Validation, loc: &Loc, node: &Node) {
     let Some(map) = node.as_map() else {
         err(
             v,
@@ -1528,7 +1561,7 @@ pub fn flatten_seq<'a>(items: &'a [Node], out: &mut Vec<&'a Node>) {
     }
 }
 
-fn validate_needs(v: &mut Validation, loc: &str, needs: &Node, bridge: bool) {
+fn validate_needs(v: &mut Validation, loc: &Loc, needs: &Node, bridge: bool) {
     // entry/needs.rb `compose!`: `[@config].flatten.each_with_index`.
     let items: Vec<&Node> = match &needs.value {
         Value::Seq(items) => {
@@ -1547,7 +1580,7 @@ fn validate_needs(v: &mut Validation, loc: &str, needs: &Node, bridge: bool) {
             return;
         }
     };
-    let loc_need = format!("{loc}:need");
+    let loc_need = loc.child("need");
     let mut bridge_needs = 0;
     for item in items {
         match &item.value {
@@ -1625,14 +1658,14 @@ fn validate_needs(v: &mut Validation, loc: &str, needs: &Node, bridge: bool) {
             "needs-type",
             format!(
                 "{} config should contain at most one bridge need",
-                loc.trim_end_matches(":needs")
+                loc.to_string().trim_end_matches(":needs")
             ),
             needs.span,
         );
     }
 }
 
-fn validate_parallel(v: &mut Validation, loc: &str, node: &Node, bridge: bool) {
+fn validate_parallel(v: &mut Validation, loc: &Loc, node: &Node, bridge: bool) {
     match &node.value {
         Value::Int(n) => {
             if bridge {
@@ -1726,11 +1759,11 @@ pub fn matrix_entry_size(entry: &Node) -> usize {
         .unwrap_or(0)
 }
 
-fn validate_trigger(v: &mut Validation, loc: &str, trigger: Option<&Node>) {
+fn validate_trigger(v: &mut Validation, loc: &Loc, trigger: Option<&Node>) {
     let Some(trigger) = trigger else {
         return;
     };
-    let loc = format!("{loc}:trigger");
+    let loc = loc.child("trigger");
     match &trigger.value {
         Value::Str(_) => {}
         Value::Map(map) => {
@@ -1755,7 +1788,7 @@ fn validate_trigger(v: &mut Validation, loc: &str, trigger: Option<&Node>) {
             if let Some(forward) = map.get("forward").and_then(Node::as_map) {
                 check_unknown_keys(
                     v,
-                    &format!("{loc}:forward"),
+                    &loc.child("forward"),
                     forward,
                     &[&["yaml_variables", "pipeline_variables"]],
                 );

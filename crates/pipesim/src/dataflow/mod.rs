@@ -15,7 +15,7 @@ pub mod fix;
 pub mod script;
 pub mod store;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::config::NormalizedJob;
 use crate::diagnostic::{Diagnostic, Finding};
@@ -154,12 +154,14 @@ fn run_states(
 ) -> HashMap<String, RunState> {
     let stated: HashMap<&str, JobOutcome> =
         outcomes.iter().map(|(n, o)| (n.as_str(), *o)).collect();
-    let jobs: HashMap<&str, &JobReport> = report
-        .jobs
-        .iter()
-        .filter(|j| j.created)
-        .map(|j| (j.name.as_str(), j))
-        .collect();
+    let mut jobs: HashMap<&str, &JobReport> = HashMap::with_capacity(report.jobs.len());
+    jobs.extend(
+        report
+            .jobs
+            .iter()
+            .filter(|j| j.created)
+            .map(|j| (j.name.as_str(), j)),
+    );
     let mut states: HashMap<String, RunState> = HashMap::with_capacity(jobs.len());
     // What the stages before the current one did, for stage-ordered jobs.
     let mut failed_before = false;
@@ -251,8 +253,13 @@ pub fn analyze(report: &mut PipelineReport, input: &Input) -> Flow {
     let node_of = |name: &str| -> Option<&Node> {
         normalized
             .get(name)
-            .and_then(|j| job_nodes.get(&j.base_name).copied())
+            .and_then(|j| job_nodes.get(j.base_name.as_str()).copied())
     };
+    let predefined_names: HashSet<&str> = composed
+        .predefined
+        .iter()
+        .map(|(k, _)| k.as_str())
+        .collect();
     let stage_index = |stage: &str| {
         composed
             .normalized
@@ -262,18 +269,34 @@ pub fn analyze(report: &mut PipelineReport, input: &Input) -> Flow {
             .unwrap_or(usize::MAX)
     };
 
+    // What the passes below read from each created job's configuration, read once; by
+    // position in `report.jobs`.
+    let nodes: Vec<Option<&Node>> = report
+        .jobs
+        .iter()
+        .map(|j| j.created.then(|| node_of(&j.name)).flatten())
+        .collect();
+    let cross_needs: Vec<Vec<CrossNeed>> = nodes
+        .iter()
+        .map(|n| n.map(cross_pipeline_needs).unwrap_or_default())
+        .collect();
+    let lines: Vec<Vec<String>> = nodes
+        .iter()
+        .map(|n| n.map(script_lines).unwrap_or_default())
+        .collect();
+
     // A job whose cross-pipeline dependency cannot be found fails before its script runs
     // (missing_dependency_failure), which changes what runs after it.
     let mut forced: Vec<(String, JobOutcome)> = input.outcomes.to_vec();
-    for job in report.jobs.iter().filter(|j| j.created) {
-        let Some(node) = node_of(&job.name) else {
+    for (index, job) in report.jobs.iter().enumerate() {
+        let Some(node) = nodes[index] else {
             continue;
         };
-        let cross = cross_pipeline_needs(node);
+        let cross = &cross_needs[index];
         if cross.is_empty() {
             continue;
         }
-        let values = simple_values(input, composed, job, node, &normalized);
+        let values = simple_values(input, composed, job, node, &normalized, &predefined_names);
         let missing = cross.iter().any(|need| {
             let expand = |s: &str| expand_all(s, &values, report.id);
             match need {
@@ -307,19 +330,20 @@ pub fn analyze(report: &mut PipelineReport, input: &Input) -> Flow {
         }
     }
     let states = run_states(report, &forced, &stage_index);
-    let mut produced: HashMap<String, Produced> = HashMap::new();
+    let mut produced: HashMap<String, Produced> = HashMap::with_capacity(report.jobs.len());
+    // Most jobs keep the default `expire_in`: its duration is read once.
+    let default_expire_at = crate::config::duration::parse_seconds(DEFAULT_EXPIRE_IN)
+        .map(|seconds| input.request.time + seconds);
     // What each script writes and reads, read once per job.
-    let mut scripts: HashMap<String, script::ScriptFacts> = HashMap::new();
+    let mut scripts: Vec<Option<script::ScriptFacts>> = report.jobs.iter().map(|_| None).collect();
     let mut diagnostics = Vec::new();
     let mut producers: Producers = Vec::new();
-    for job in report.jobs.iter().filter(|j| j.created) {
-        let state = states.get(&job.name).copied().unwrap_or(RunState::NotRun);
-        let Some(node) = node_of(&job.name) else {
+    for (index, job) in report.jobs.iter().enumerate() {
+        let Some(node) = nodes[index] else {
             continue;
         };
-        let facts = scripts
-            .entry(job.name.clone())
-            .or_insert_with(|| script::analyze(&script_lines(node)));
+        let state = states.get(&job.name).copied().unwrap_or(RunState::NotRun);
+        let facts = scripts[index].insert(script::analyze(&lines[index]));
         let artifacts = node.get("artifacts");
         let mut paths = strings(artifacts.and_then(|a| a.get("paths")));
         let artifacts_when = artifacts
@@ -354,11 +378,11 @@ pub fn analyze(report: &mut PipelineReport, input: &Input) -> Flow {
             .and_then(|a| a.get("expire_in"))
             .and_then(Node::scalar_to_s)
             .unwrap_or_else(|| DEFAULT_EXPIRE_IN.to_owned());
-        let expire_at = if expire_in == "never" {
-            None
-        } else {
-            crate::config::duration::parse_seconds(&expire_in)
-                .map(|seconds| input.request.time + seconds)
+        let expire_at = match expire_in.as_str() {
+            "never" => None,
+            DEFAULT_EXPIRE_IN => default_expire_at,
+            _ => crate::config::duration::parse_seconds(&expire_in)
+                .map(|seconds| input.request.time + seconds),
         };
         let mut dotenv = Vec::new();
         let mut dotenv_rejected = None;
@@ -453,7 +477,7 @@ pub fn analyze(report: &mut PipelineReport, input: &Input) -> Flow {
             continue;
         }
         let name = report.jobs[index].name.clone();
-        let Some(node) = node_of(&name) else { continue };
+        let Some(node) = nodes[index] else { continue };
         let job_stage = stage_index(&report.jobs[index].stage);
 
         // build_dependencies.rb `local`.
@@ -516,13 +540,20 @@ pub fn analyze(report: &mut PipelineReport, input: &Input) -> Flow {
         }
 
         // needs:project and needs:pipeline:job (cross-pipeline dependencies).
-        let cross = cross_pipeline_needs(node);
+        let cross = &cross_needs[index];
         let job_scope_values = if cross.is_empty() {
             HashMap::new()
         } else {
-            simple_values(input, composed, &report.jobs[index], node, &normalized)
+            simple_values(
+                input,
+                composed,
+                &report.jobs[index],
+                node,
+                &normalized,
+                &predefined_names,
+            )
         };
-        for need in &cross {
+        for need in cross {
             let expand = |s: &str| expand_all(s, &job_scope_values, pipeline_id);
             match need {
                 CrossNeed::Project {
@@ -595,12 +626,12 @@ pub fn analyze(report: &mut PipelineReport, input: &Input) -> Flow {
             composed,
             &report.jobs[index],
             node,
-            &normalized,
+            (&normalized, &predefined_names),
             &dotenv_in,
         );
-        let facts = scripts
-            .remove(&name)
-            .unwrap_or_else(|| script::analyze(&script_lines(node)));
+        let facts = scripts[index]
+            .take()
+            .unwrap_or_else(|| script::analyze(&lines[index]));
         // A job whose cross-pipeline dependency is missing never starts its script.
         let fails_to_start = diagnostics.iter().any(|d| {
             d.job.as_deref() == Some(name.as_str())
@@ -618,7 +649,7 @@ pub fn analyze(report: &mut PipelineReport, input: &Input) -> Flow {
                 &table,
                 (&mut diagnostics, &mut producers),
             );
-            let read = variables_read(&script_lines(node));
+            let read = variables_read(&lines[index]);
             variable_checks(
                 report,
                 input,
@@ -957,13 +988,21 @@ fn simple_values(
     job: &JobReport,
     node: &Node,
     normalized: &HashMap<&str, &NormalizedJob>,
+    predefined_names: &HashSet<&str>,
 ) -> HashMap<String, String> {
     let mut values: HashMap<String, String> = composed.predefined.iter().cloned().collect();
     values.extend(
-        variable_table(input, composed, job, node, normalized, &SortedMap::new())
-            .into_iter()
-            .filter(|r| r.overridden_by.is_none())
-            .filter_map(|r| r.value.map(|v| (r.name, v))),
+        variable_table(
+            input,
+            composed,
+            job,
+            node,
+            (normalized, predefined_names),
+            &SortedMap::new(),
+        )
+        .into_iter()
+        .filter(|r| r.overridden_by.is_none())
+        .filter_map(|r| r.value.map(|v| (r.name, v))),
     );
     values
 }
@@ -984,11 +1023,26 @@ fn variable_table(
     composed: &Composed,
     job: &JobReport,
     node: &Node,
-    normalized: &HashMap<&str, &NormalizedJob>,
+    (normalized, predefined_names): (&HashMap<&str, &NormalizedJob>, &HashSet<&str>),
     dotenv: &SortedMap<String, DotenvValue>,
 ) -> Vec<VariableRow> {
     use crate::pipeline::scope::{inherited_variables, yaml_variables};
-    let mut rows: Vec<VariableRow> = Vec::new();
+    let inherited = inherited_variables(&composed.root_variables, node);
+    let job_variables = yaml_variables(node.get("variables"));
+    let matrix_variables = normalized
+        .get(job.name.as_str())
+        .map_or(&[][..], |j| &j.matrix_variables);
+    // Room for every definition below (but the rare predefined ones they override): the
+    // table is kept in the report, so it should not grow by doubling.
+    let mut rows: Vec<VariableRow> = Vec::with_capacity(
+        2 + inherited.len()
+            + job_variables.len()
+            + matrix_variables.len()
+            + job.rule_variables.len()
+            + dotenv.len()
+            + input.project.variables.len()
+            + input.request.pipeline_variables.len(),
+    );
     let mut add = |name: &str, value: Option<String>, source: &str| {
         rows.push(VariableRow {
             name: name.to_owned(),
@@ -997,28 +1051,25 @@ fn variable_table(
             overridden_by: None,
         });
     };
-    let normalized_job = normalized.get(job.name.as_str());
     add("CI_JOB_NAME", Some(job.name.clone()), "predefined");
     add("CI_JOB_STAGE", Some(job.stage.clone()), "predefined");
-    let written_globals = yaml_variables(composed.expanded.get("variables"));
-    for (key, value) in inherited_variables(&composed.root_variables, node) {
-        let source = if written_globals
+    for (key, value) in inherited {
+        let source = if composed
+            .global_variables
             .iter()
-            .any(|(k, v)| *k == key && *v == value)
+            .any(|(k, v)| k == key && v == value)
         {
             "global"
         } else {
             "workflow"
         };
-        add(&key, Some(value), source);
+        add(key, Some(value.clone()), source);
     }
-    for (key, value) in yaml_variables(node.get("variables")) {
+    for (key, value) in job_variables {
         add(&key, Some(value), "job");
     }
-    if let Some(j) = normalized_job {
-        for (key, value) in &j.matrix_variables {
-            add(key, Some(value.clone()), "matrix");
-        }
+    for (key, value) in matrix_variables {
+        add(key, Some(value.clone()), "matrix");
     }
     for (key, value) in &job.rule_variables {
         add(key, Some(value.clone()), "rules");
@@ -1040,15 +1091,21 @@ fn variable_table(
     for (key, value) in &input.request.pipeline_variables {
         add(key, Some(value.clone()), pipeline_source);
     }
-    // Predefined variables matter in the table only where something overrides them.
-    for (key, value) in &composed.predefined {
-        if rows.iter().any(|r| r.name == *key) {
-            rows.push(VariableRow {
-                name: key.clone(),
-                value: Some(value.clone()),
-                source: "predefined".to_owned(),
-                overridden_by: None,
-            });
+    // Predefined variables matter in the table only where something overrides them, which
+    // is rare: most jobs skip the scan of every predefined variable.
+    if rows
+        .iter()
+        .any(|r| predefined_names.contains(r.name.as_str()))
+    {
+        for (key, value) in &composed.predefined {
+            if rows.iter().any(|r| r.name == *key) {
+                rows.push(VariableRow {
+                    name: key.clone(),
+                    value: Some(value.clone()),
+                    source: "predefined".to_owned(),
+                    overridden_by: None,
+                });
+            }
         }
     }
     // Stable sort: within a name, the later definition of the same tier wins.

@@ -139,7 +139,10 @@ impl Word {
         if let Some(Seg::Lit(s)) = self.segs.last_mut() {
             s.push(c);
         } else {
-            self.segs.push(Seg::Lit(c.to_string()));
+            // Room for a typical word, which grows a character at a time.
+            let mut s = String::with_capacity(16);
+            s.push(c);
+            self.segs.push(Seg::Lit(s));
         }
     }
 
@@ -156,11 +159,18 @@ impl Word {
     }
 
     fn static_text(&self) -> Option<String> {
-        let mut out = String::new();
+        let mut len = 0;
         for seg in &self.segs {
             match seg {
-                Seg::Lit(s) => out.push_str(s),
+                Seg::Lit(s) => len += s.len(),
                 Seg::Dyn(_) => return None,
+            }
+        }
+        // Sized up front: this runs for every word of every script.
+        let mut out = String::with_capacity(len);
+        for seg in &self.segs {
+            if let Seg::Lit(s) = seg {
+                out.push_str(s);
             }
         }
         Some(out)

@@ -876,7 +876,9 @@ fn title_and_draft(title: Option<&str>, draft: bool, source: &str) -> (String, b
             let words = source.replace(['-', '_'], " ").to_lowercase();
             let mut chars = words.chars();
             match chars.next() {
-                Some(first) => first.to_uppercase().chain(chars).collect(),
+                Some(first) => std::iter::once(crate::casing::capital(first))
+                    .chain(chars)
+                    .collect(),
                 None => source.to_owned(),
             }
         }

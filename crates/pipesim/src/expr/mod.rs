@@ -150,8 +150,9 @@ impl<const N: usize> Variables for [(&str, &str); N] {
 /// A parsed statement. Equality compares parse trees, not source text.
 #[derive(Clone, Debug)]
 pub struct Expression {
-    source: String,
-    root: parser::Node,
+    // Shared: the parse cache hands out a copy for every rule that uses the statement.
+    source: std::sync::Arc<str>,
+    root: std::sync::Arc<parser::Node>,
 }
 
 impl PartialEq for Expression {
@@ -184,8 +185,8 @@ pub fn parse(source: &str) -> Result<Expression, ExprError> {
     let parsed = parse_tree(source).and_then(|root| {
         eval::evaluate(&root, &SortedMap::new())?;
         Ok(Expression {
-            source: source.to_string(),
-            root,
+            source: source.into(),
+            root: root.into(),
         })
     });
     if source.len() <= PARSED_SOURCE_BYTES {

@@ -126,23 +126,14 @@ fn push_literal(out: &mut String, c: char) {
     out.push_str(&format!("\\x{{{:X}}}", c as u32));
 }
 
-/// The other cases of a non-ASCII letter (simple case folding), for case-insensitive patterns:
-/// the engine folds ASCII only.
+/// The other cases of a non-ASCII letter, for case-insensitive patterns: the engine folds
+/// ASCII only. Letters count as the same when they lowercase to the same single character
+/// (close to RE2's simple case folding; `ß` does not match "SS").
 fn case_variants(c: char) -> Vec<char> {
     if c.is_ascii() {
         return Vec::new();
     }
-    let mut variants = Vec::new();
-    for v in c.to_lowercase().chain(c.to_uppercase()) {
-        if v != c && !variants.contains(&v) {
-            variants.push(v);
-        }
-    }
-    // Only single-character mappings are simple folds (`ß` → `SS` is not).
-    if c.to_lowercase().count() > 1 || c.to_uppercase().count() > 1 {
-        variants.retain(|_| false);
-    }
-    variants
+    crate::casing::case_mates(c)
 }
 
 /// Whether the pattern turns case-insensitivity on anywhere (`(?i)`, `(?i:...)`).

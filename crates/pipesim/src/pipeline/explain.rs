@@ -1,6 +1,9 @@
 //! Plain-English reasons for pipeline and job decisions, written for someone learning GitLab
 //! CI: what decided, with the values that were read, and what GitLab does because of it.
 
+use std::borrow::Cow;
+use std::fmt::Write;
+
 use crate::event::{PipelineRequest, RefKind, Source};
 
 use super::report::{JobReport, PipelineReport};
@@ -14,22 +17,24 @@ fn list_checks(checks: &[Check]) -> String {
         .join("; ")
 }
 
-fn when_note(job: &JobReport, from_rule: bool) -> String {
+/// Borrowed: most jobs get one of the fixed sentences, or none.
+fn when_note(job: &JobReport, from_rule: bool) -> Cow<'static, str> {
     match job.when.as_str() {
         "manual" if job.allow_failure => {
-            " It is a manual job that may fail (allow_failure: true): the pipeline can succeed without anyone running it.".to_owned()
+            " It is a manual job that may fail (allow_failure: true): the pipeline can succeed without anyone running it.".into()
         }
         "manual" if from_rule => {
-            " It is a blocking manual job: `when: manual` in `rules` defaults to allow_failure: false, so later stages wait until someone runs it (add `allow_failure: true` to the rule to make it optional).".to_owned()
+            " It is a blocking manual job: `when: manual` in `rules` defaults to allow_failure: false, so later stages wait until someone runs it (add `allow_failure: true` to the rule to make it optional).".into()
         }
-        "manual" => " It is a blocking manual job (allow_failure: false): later stages wait until someone runs it.".to_owned(),
+        "manual" => " It is a blocking manual job (allow_failure: false): later stages wait until someone runs it.".into(),
         "delayed" => format!(
             " It starts {} after the earlier stages finish.",
             job.start_in.as_deref().unwrap_or("later")
-        ),
-        "on_failure" => " It runs only if a job in an earlier stage fails.".to_owned(),
-        "always" => " It runs whatever happens to the earlier stages.".to_owned(),
-        _ => String::new(),
+        )
+        .into(),
+        "on_failure" => " It runs only if a job in an earlier stage fails.".into(),
+        "always" => " It runs whatever happens to the earlier stages.".into(),
+        _ => "".into(),
     }
 }
 
@@ -43,16 +48,14 @@ pub fn rules(job: &JobReport, index: usize, rule_has_when: bool, job_when: &str)
         "In this pipeline.".to_owned()
     };
     for check in before {
-        text.push_str(&format!(
-            " {} does not match: {}.",
-            check.clause, check.detail
-        ));
+        let _ = write!(text, " {} does not match: {}.", check.clause, check.detail);
     }
     if job.when == "never" {
-        text.push_str(&format!(
+        let _ = write!(
+            text,
             " rules[{index}] matches ({}) and says `when: never`, so the job is left out.",
             matched.detail
-        ));
+        );
         return text;
     }
     let source = if rule_has_when {
@@ -60,10 +63,11 @@ pub fn rules(job: &JobReport, index: usize, rule_has_when: bool, job_when: &str)
     } else {
         format!("the rule sets no `when`, so the job's `when: {job_when}` applies")
     };
-    text.push_str(&format!(
+    let _ = write!(
+        text,
         " rules[{index}] matches ({}): when: {} ({source}).",
         matched.detail, job.when
-    ));
+    );
     text.push_str(&when_note(job, rule_has_when));
     text
 }
@@ -74,10 +78,7 @@ pub fn no_rule_matched(checks: &[Check]) -> String {
     }
     let mut text = "Not in this pipeline: no rule matches, and a job with `rules` is only added when one does.".to_owned();
     for check in checks {
-        text.push_str(&format!(
-            " {} does not match: {}.",
-            check.clause, check.detail
-        ));
+        let _ = write!(text, " {} does not match: {}.", check.clause, check.detail);
     }
     text
 }
@@ -151,11 +152,12 @@ pub fn missing_need(need: &str, why_absent: Option<&str>) -> String {
         "A job can only need jobs that are in the same pipeline; `{need}` is not in this one, so GitLab refuses to create the pipeline."
     );
     if let Some(why) = why_absent {
-        text.push_str(&format!(" `{need}`: {why}"));
+        let _ = write!(text, " `{need}`: {why}");
     }
-    text.push_str(&format!(
+    let _ = write!(
+        text,
         " Fix: use `needs: [{{job: {need}, optional: true}}]`, or give both jobs matching rules."
-    ));
+    );
     text
 }
 
@@ -190,10 +192,11 @@ pub fn created(report: &PipelineReport, workflow: bool) -> String {
     );
     if workflow {
         if let Some(check) = report.workflow.last() {
-            text.push_str(&format!(
+            let _ = write!(
+                text,
                 " `workflow:rules` allowed it ({}: {}).",
                 check.clause, check.detail
-            ));
+            );
         }
     }
     text

@@ -13,7 +13,7 @@ pub mod rules;
 pub mod scope;
 
 use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use crate::config::{self, LoadOptions, NormalizedJob};
 use crate::diagnostic::{Diagnostic, Finding};
@@ -25,7 +25,7 @@ use crate::yaml::{Map, Node, Value};
 pub use report::{DotenvValue, JobReport, PipelineReport, Status, VariableRow};
 pub use rules::Check;
 use rules::ClauseContext;
-use scope::{inherited_variables, yaml_variables, PipelineScope, Scope};
+use scope::{inherited_variables, variable_pairs, yaml_variables, PipelineScope, Scope};
 
 /// chain/populate.rb → `Ci::Pipeline.rules_failure_message` (the `rules` link stripped by
 /// `Chain::Helpers#error`'s sanitize). Older GitLab said `No stages / jobs for this pipeline.`
@@ -51,6 +51,8 @@ pub struct Composed {
     /// The configuration with `default:` applied to jobs.
     pub expanded: Node,
     pub normalized: config::Normalized,
+    /// Top-level `variables:` as written.
+    pub global_variables: Vec<(String, String)>,
     /// Top-level `variables:` after `workflow:rules:variables`.
     pub root_variables: Vec<(String, String)>,
     /// Project and pipeline predefined variables.
@@ -131,6 +133,7 @@ fn create_into(request: &Request, composed: &mut Option<Composed>) -> PipelineRe
         variables: include_variables(&scope),
         include_rules: Some(&decide_include),
         limits: Default::default(),
+        expanded_only: true,
     };
     let mut loaded = config::load_with(&pipeline.files, &request.project.ci_config_path, &options);
     let (errors, warnings): (Vec<Finding>, Vec<Finding>) = loaded
@@ -139,24 +142,27 @@ fn create_into(request: &Request, composed: &mut Option<Composed>) -> PipelineRe
         .cloned()
         .partition(|f| f.severity == crate::Severity::Error);
     report.warnings = resolve(warnings, &loaded.files);
-    let (Some(merged), Some(normalized), true) =
-        (&loaded.merged, &loaded.normalized, errors.is_empty())
+    // `expanded` keeps every top-level key but `default:` and the global defaults, so it
+    // answers for `variables` and `workflow` as the merged configuration would.
+    let (Some(expanded), Some(normalized), true) =
+        (&loaded.expanded, &loaded.normalized, errors.is_empty())
     else {
         report.status = Status::Failed;
         report.errors = resolve(errors, &loaded.files);
         report.reason = "The configuration is invalid: GitLab shows a failed pipeline with these errors and runs no jobs.".to_owned();
         return report;
     };
-    let global_variables = yaml_variables(merged.get("variables"));
+    let global_variables = yaml_variables(expanded.get("variables"));
 
     // chain/evaluate_workflow_rules.rb: no `workflow:rules` means the pipeline passes.
-    let workflow_rules = merged
+    let workflow_rules = expanded
         .get("workflow")
         .and_then(|w| w.get("rules"))
         .and_then(Node::as_seq);
     let mut root_variables = global_variables.clone();
     if let Some(workflow_rules) = workflow_rules {
-        let workflow_scope = scope.for_workflow(&global_variables);
+        let global_pairs = variable_pairs(&global_variables);
+        let workflow_scope = scope.for_workflow(&global_pairs);
         let result = rules::evaluate(
             workflow_rules,
             "workflow:rules",
@@ -179,25 +185,23 @@ fn create_into(request: &Request, composed: &mut Option<Composed>) -> PipelineRe
             }
         }
     }
-    report.name = merged
+    report.name = expanded
         .get("workflow")
         .and_then(|w| w.get("name"))
         .and_then(Node::scalar_to_s)
-        .map(|name| scope.for_workflow(&root_variables).expand_existing(&name))
+        .map(|name| {
+            scope
+                .for_workflow(&variable_pairs(&root_variables))
+                .expand_existing(&name)
+        })
         .map(|name| name.trim().to_owned())
         .filter(|name| !name.is_empty());
 
-    let expanded = loaded.expanded.as_ref().unwrap_or(merged);
     let has_workflow_rules = workflow_rules.is_some();
     let mut seeds: Vec<Seed> = Vec::with_capacity(normalized.jobs.len());
     let expanded_jobs = expanded.as_map().map(Map::by_key).unwrap_or_default();
-    let merged_jobs = merged.as_map().map(Map::by_key).unwrap_or_default();
     for job in &normalized.jobs {
-        let Some(node) = expanded_jobs
-            .get(&job.base_name)
-            .or_else(|| merged_jobs.get(&job.base_name))
-            .copied()
-        else {
+        let Some(node) = expanded_jobs.get(job.base_name.as_str()).copied() else {
             continue;
         };
         seeds.push(seed_job(
@@ -213,18 +217,15 @@ fn create_into(request: &Request, composed: &mut Option<Composed>) -> PipelineRe
 
     // Seed errors (seed/build.rb `errors`): rules that could not be evaluated, then needs of
     // included jobs.
-    let included: HashSet<String> = seeds
-        .iter()
-        .filter(|s| s.report.created)
-        .map(|s| s.report.name.clone())
-        .collect();
     let stage_index = |stage: &str| normalized.stages.iter().position(|s| s == stage);
     // Created jobs by name with their stage, for the `needs` checks.
-    let created_stage: HashMap<&str, Option<usize>> = seeds
-        .iter()
-        .filter(|s| s.report.created)
-        .map(|s| (s.report.name.as_str(), stage_index(&s.report.stage)))
-        .collect();
+    let mut created_stage: HashMap<&str, Option<usize>> = HashMap::with_capacity(seeds.len());
+    created_stage.extend(
+        seeds
+            .iter()
+            .filter(|s| s.report.created)
+            .map(|s| (s.report.name.as_str(), stage_index(&s.report.stage))),
+    );
     let mut seed_errors = Vec::new();
     for seed in &seeds {
         if let Some(error) = &seed.rules_error {
@@ -278,13 +279,25 @@ fn create_into(request: &Request, composed: &mut Option<Composed>) -> PipelineRe
         }
     }
 
+    // Which needs name created jobs, decided before the seeds are taken apart below.
+    let kept: Vec<Vec<bool>> = seeds
+        .iter()
+        .map(|s| {
+            s.needs
+                .iter()
+                .flatten()
+                .map(|n| created_stage.contains_key(n.name.as_str()))
+                .collect()
+        })
+        .collect();
     let mut jobs: Vec<JobReport> = Vec::with_capacity(seeds.len());
-    for seed in seeds {
+    for (seed, kept) in seeds.into_iter().zip(kept) {
         let mut job = seed.report;
         if let Some(needs) = seed.needs {
             let present: Vec<_> = needs
                 .into_iter()
-                .filter(|n| included.contains(&n.name))
+                .zip(kept)
+                .filter_map(|(n, kept)| kept.then_some(n))
                 .collect();
             job.need_artifacts = present
                 .iter()
@@ -322,13 +335,11 @@ fn create_into(request: &Request, composed: &mut Option<Composed>) -> PipelineRe
     report.status = Status::Created;
     report.reason = explain::created(&report, has_workflow_rules);
     // Handed over, not copied: a large configuration's tree is most of the memory here.
-    if let (Some(expanded), Some(normalized)) = (
-        loaded.expanded.take().or_else(|| loaded.merged.take()),
-        loaded.normalized.take(),
-    ) {
+    if let (Some(expanded), Some(normalized)) = (loaded.expanded.take(), loaded.normalized.take()) {
         *composed = Some(Composed {
             expanded,
             normalized,
+            global_variables,
             root_variables,
             predefined,
             files: loaded.files,
@@ -354,11 +365,14 @@ fn seed_job(
     clause_context: &ClauseContext,
     has_workflow_rules: bool,
 ) -> Seed {
-    let mut configuration = inherited_variables(root_variables, node);
-    configuration.extend(yaml_variables(node.get("variables")));
-    for (key, value) in &job.matrix_variables {
-        configuration.push((key.clone(), value.clone()));
-    }
+    let job_variables = yaml_variables(node.get("variables"));
+    // What the rules see of the configuration's variables, borrowed from where they are kept.
+    let configuration: Vec<(&str, &str)> = inherited_variables(root_variables, node)
+        .into_iter()
+        .chain(&job_variables)
+        .chain(&job.matrix_variables)
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
     let job_when = node
         .get("when")
         .and_then(Node::scalar_to_s)
@@ -516,27 +530,27 @@ fn rule_when(rule: &Node) -> Option<String> {
 }
 
 /// builder.rb `predefined_variables_from_job_attr`.
-fn job_predefined(job: &NormalizedJob, job_when: &str, node: &Node) -> Vec<(String, String)> {
+fn job_predefined(job: &NormalizedJob, job_when: &str, node: &Node) -> Vec<(&'static str, String)> {
     let mut out = vec![
-        ("CI_JOB_NAME".to_owned(), job.name.clone()),
-        ("CI_JOB_NAME_SLUG".to_owned(), predefined::slug(&job.name)),
-        ("CI_JOB_STAGE".to_owned(), job.stage.clone()),
+        ("CI_JOB_NAME", job.name.clone()),
+        ("CI_JOB_NAME_SLUG", predefined::slug(&job.name)),
+        ("CI_JOB_STAGE", job.stage.clone()),
     ];
     // Ci::Processable::ACTIONABLE_WHEN: manual and delayed jobs are actions.
     if matches!(job_when, "manual" | "delayed") {
-        out.push(("CI_JOB_MANUAL".to_owned(), "true".to_owned()));
+        out.push(("CI_JOB_MANUAL", "true".to_owned()));
     }
     match job.node {
         Some((index, total)) => {
-            out.push(("CI_NODE_INDEX".to_owned(), index.to_string()));
-            out.push(("CI_NODE_TOTAL".to_owned(), total.to_string()));
+            out.push(("CI_NODE_INDEX", index.to_string()));
+            out.push(("CI_NODE_TOTAL", total.to_string()));
         }
-        None => out.push(("CI_NODE_TOTAL".to_owned(), "1".to_owned())),
+        None => out.push(("CI_NODE_TOTAL", "1".to_owned())),
     }
     if let Some(environment) = &job.environment {
-        out.push(("CI_ENVIRONMENT_NAME".to_owned(), environment.clone()));
+        out.push(("CI_ENVIRONMENT_NAME", environment.clone()));
         out.push((
-            "CI_ENVIRONMENT_ACTION".to_owned(),
+            "CI_ENVIRONMENT_ACTION",
             job.environment_action
                 .clone()
                 .unwrap_or_else(|| "start".to_owned()),
@@ -546,7 +560,7 @@ fn job_predefined(job: &NormalizedJob, job_when: &str, node: &Node) -> Vec<(Stri
             .and_then(|e| e.get("url"))
             .and_then(Node::scalar_to_s)
         {
-            out.push(("CI_ENVIRONMENT_URL".to_owned(), url));
+            out.push(("CI_ENVIRONMENT_URL", url));
         }
     }
     out

@@ -4,6 +4,8 @@
 //! Sources: lib/gitlab/ci/build/rules.rb, rules/rule.rb, rules/rule/clause/{if,changes,exists}.rb;
 //! doc/ci/yaml/_index.md (rules, rules:changes, rules:exists).
 
+use std::fmt::Write;
+
 use serde::Serialize;
 
 use crate::event::{variables::absence_reason, PipelineRequest};
@@ -93,7 +95,12 @@ pub fn evaluate(rules: &[Node], prefix: &str, scope: &Scope, ctx: &ClauseContext
         result.checks.push(Check {
             clause: label,
             matched: all,
-            detail: details.join("; "),
+            // Usually one clause: its text is kept as it is.
+            detail: if details.len() == 1 {
+                details.swap_remove(0)
+            } else {
+                details.join("; ")
+            },
         });
         if all {
             result.matched = Some(index);
@@ -109,7 +116,7 @@ pub fn if_clause(
     scope: &Scope,
     ctx: &ClauseContext,
 ) -> Result<(bool, String), String> {
-    let source = node.scalar_to_s().unwrap_or_default();
+    let source = node.scalar_str().unwrap_or_default();
     Ok(explain_if(&source, scope, ctx))
 }
 
@@ -134,7 +141,9 @@ pub fn explain_if(source: &str, scope: &Scope, ctx: &ClauseContext) -> (bool, St
             Some((value, origin)) => {
                 key.push('=');
                 key.push_str(value);
-                key.push_str(&format!("\0{origin:?}"));
+                key.push('\0');
+                // One character per origin: the key only has to tell them apart.
+                key.push(char::from(b'0' + origin as u8));
             }
             None => key.push('!'),
         }
@@ -162,10 +171,11 @@ fn explain_fresh(
     let verdict = if trace.truthful { "true" } else { "false" };
     let mut text = format!("`{source}` is {verdict}");
     if let Some(error) = &trace.error {
-        text.push_str(&format!(
+        let _ = write!(
+            text,
             " (GitLab treats the error \"{}\" as false)",
             error.message
-        ));
+        );
     }
     if !reads.is_empty() {
         text.push_str(": ");
@@ -354,7 +364,7 @@ fn truncated_list(paths: &[String]) -> String {
         .collect::<Vec<_>>()
         .join(", ");
     if paths.len() > SHOWN {
-        text.push_str(&format!(" and {} more", paths.len() - SHOWN));
+        let _ = write!(text, " and {} more", paths.len() - SHOWN);
     }
     text
 }

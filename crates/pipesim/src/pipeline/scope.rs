@@ -95,7 +95,7 @@ impl PipelineScope {
 
     /// What `workflow:rules` sees: the global context, with the configuration's top-level
     /// variables and no job variables.
-    pub fn for_workflow<'a>(&'a self, configuration: &'a [(String, String)]) -> Scope<'a> {
+    pub fn for_workflow<'a>(&'a self, configuration: &'a [(&'a str, &'a str)]) -> Scope<'a> {
         Scope {
             pipeline: self,
             configuration,
@@ -106,8 +106,8 @@ impl PipelineScope {
 
     pub fn for_job<'a>(
         &'a self,
-        configuration: &'a [(String, String)],
-        job: &'a [(String, String)],
+        configuration: &'a [(&'a str, &'a str)],
+        job: &'a [(&'static str, String)],
     ) -> Scope<'a> {
         Scope {
             pipeline: self,
@@ -123,8 +123,8 @@ impl PipelineScope {
 pub struct Scope<'a> {
     pipeline: &'a PipelineScope,
     /// Configuration variables, later entries win.
-    configuration: &'a [(String, String)],
-    job: &'a [(String, String)],
+    configuration: &'a [(&'a str, &'a str)],
+    job: &'a [(&'static str, String)],
     /// The global context hides `CI_JOB_*` and `CI_BUILD_*` (context/global.rb).
     global: bool,
 }
@@ -137,13 +137,13 @@ impl Scope<'_> {
         if let Some((value, origin)) = self.pipeline.settings.get(name) {
             return Some((value, *origin));
         }
-        if let Some((_, value)) = self.configuration.iter().rev().find(|(k, _)| k == name) {
+        if let Some((_, value)) = self.configuration.iter().rev().find(|(k, _)| *k == name) {
             return Some((value, Origin::Configuration));
         }
         if let Some(value) = self.pipeline.predefined.get(name) {
             return Some((value, Origin::Predefined));
         }
-        if let Some((_, value)) = self.job.iter().rev().find(|(k, _)| k == name) {
+        if let Some((_, value)) = self.job.iter().rev().find(|(k, _)| *k == name) {
             return Some((value, Origin::JobPredefined));
         }
         None
@@ -247,8 +247,19 @@ pub fn yaml_variables(node: Option<&Node>) -> Vec<(String, String)> {
     out
 }
 
+/// Variables as pairs of `&str`, for a [`Scope`].
+pub fn variable_pairs(variables: &[(String, String)]) -> Vec<(&str, &str)> {
+    variables
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect()
+}
+
 /// The global variables a job inherits (`inherit:variables: true | false | [names]`).
-pub fn inherited_variables(global: &[(String, String)], job: &Node) -> Vec<(String, String)> {
+pub fn inherited_variables<'a>(
+    global: &'a [(String, String)],
+    job: &Node,
+) -> Vec<&'a (String, String)> {
     match job
         .get("inherit")
         .and_then(|i| i.get("variables"))
@@ -257,12 +268,8 @@ pub fn inherited_variables(global: &[(String, String)], job: &Node) -> Vec<(Stri
         Some(Value::Bool(false)) => Vec::new(),
         Some(Value::Seq(names)) => {
             let names: Vec<String> = names.iter().filter_map(Node::scalar_to_s).collect();
-            global
-                .iter()
-                .filter(|(k, _)| names.contains(k))
-                .cloned()
-                .collect()
+            global.iter().filter(|(k, _)| names.contains(k)).collect()
         }
-        _ => global.to_vec(),
+        _ => global.iter().collect(),
     }
 }

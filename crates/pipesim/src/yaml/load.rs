@@ -255,12 +255,15 @@ impl Builder {
             }
             Event::SequenceEnd => {
                 if let Some(Frame::Seq {
-                    items,
+                    mut items,
                     span,
                     anchor,
                     reference,
                 }) = self.stack.pop()
                 {
+                    // Collections grow by doubling while they are read; the finished tree
+                    // is kept for the whole simulation, so it is trimmed to size.
+                    items.shrink_to_fit();
                     let value = if reference {
                         Value::Reference(items)
                     } else {
@@ -278,6 +281,7 @@ impl Builder {
                     ..
                 }) = self.stack.pop()
                 {
+                    map.entries.shrink_to_fit();
                     apply_merges(&mut map, merges);
                     self.push_value(Node::new(Value::Map(map), span), anchor)?;
                 }
@@ -370,8 +374,8 @@ impl Builder {
                         );
                         existing.1 = node;
                     } else {
-                        index.add(&key.value, map.entries.len());
                         map.entries.push((key, node));
+                        index.added(&map.entries);
                     }
                 }
             },

@@ -114,6 +114,14 @@ impl Node {
         })
     }
 
+    /// [`Node::scalar_to_s`] that borrows strings and symbols (most keys) instead of copying.
+    pub fn scalar_str(&self) -> Option<std::borrow::Cow<'_, str>> {
+        match &self.value {
+            Value::Str(s) | Value::Symbol(s) => Some(std::borrow::Cow::Borrowed(s)),
+            _ => self.scalar_to_s().map(std::borrow::Cow::Owned),
+        }
+    }
+
     /// What kind of value this is, in the words GitLab's messages use.
     pub fn type_name(&self) -> &'static str {
         self.value.type_name()
@@ -148,10 +156,10 @@ impl Value {
 impl Map {
     /// Every entry by its key's string, for many lookups in one map (e.g. every job of a
     /// configuration): `get` is a linear scan.
-    pub fn by_key(&self) -> std::collections::HashMap<String, &Node> {
+    pub fn by_key(&self) -> std::collections::HashMap<std::borrow::Cow<'_, str>, &Node> {
         let mut table = std::collections::HashMap::with_capacity(self.entries.len());
         for (key, value) in &self.entries {
-            if let Some(name) = key.scalar_to_s() {
+            if let Some(name) = key.scalar_str() {
                 table.entry(name).or_insert(value);
             }
         }
@@ -213,13 +221,20 @@ impl Map {
 /// A hash index over a mapping's keys, so building or merging a mapping of n keys is O(n)
 /// instead of O(n²) (a 5,000-job file has 5,000 top-level keys). Keys that cannot be hashed
 /// (floats, collections) fall back to a linear scan; equality is `Value`'s, as without it.
+/// Small mappings, most of a configuration (a job's keywords, a rule), are only scanned:
+/// hashing their keys costs more than it saves.
 #[derive(Default)]
 pub(crate) struct KeyIndex {
     /// Key hash → position of the first entry with that hash.
     first: std::collections::HashMap<u64, usize>,
     /// Positions of later entries whose hash collided with an earlier, different key.
     collided: Vec<usize>,
+    /// How many entries the hash covers: none while the mapping is small, then all.
+    covered: usize,
 }
+
+/// Mappings up to this many entries are scanned rather than hashed.
+const SCAN_LIMIT: usize = 16;
 
 /// A hash of the scalar keys Ruby hashes by value; `None` for the others.
 fn key_hash(value: &Value) -> Option<u64> {
@@ -243,18 +258,47 @@ impl KeyIndex {
     /// An index of `entries` as they are (the first of equal keys wins, like a linear `find`).
     pub(crate) fn of(entries: &[(Node, Node)]) -> KeyIndex {
         let mut index = KeyIndex::default();
-        for (i, (key, _)) in entries.iter().enumerate() {
-            if index.find(&entries[..i], &key.value).is_none() {
-                index.add(&key.value, i);
+        index.cover(entries);
+        index
+    }
+
+    /// Hashes the entries not covered yet, once the mapping is big enough to be worth it.
+    fn cover(&mut self, entries: &[(Node, Node)]) {
+        if entries.len() <= SCAN_LIMIT {
+            return;
+        }
+        for (position, (key, _)) in entries.iter().enumerate().skip(self.covered) {
+            let Some(hash) = key_hash(&key.value) else {
+                continue;
+            };
+            match self.first.entry(hash) {
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(position);
+                }
+                std::collections::hash_map::Entry::Occupied(slot) => {
+                    // A collision, or a repeated key whose first position already answers.
+                    let repeated = entries[*slot.get()].0.value == key.value
+                        || self
+                            .collided
+                            .iter()
+                            .any(|&i| entries[i].0.value == key.value);
+                    if !repeated {
+                        self.collided.push(position);
+                    }
+                }
             }
         }
-        index
+        self.covered = entries.len();
     }
 
     /// Where `key` is in `entries` (which this index must describe).
     pub(crate) fn find(&self, entries: &[(Node, Node)], key: &Value) -> Option<usize> {
+        let scan = || entries.iter().position(|(k, _)| k.value == *key);
+        if self.covered == 0 {
+            return scan();
+        }
         let Some(hash) = key_hash(key) else {
-            return entries.iter().position(|(k, _)| k.value == *key);
+            return scan();
         };
         let first = *self.first.get(&hash)?;
         if entries[first].0.value == *key {
@@ -266,16 +310,9 @@ impl KeyIndex {
             .find(|&i| entries[i].0.value == *key)
     }
 
-    /// Records that `entries[position]` holds `key`, which was not in the map before.
-    pub(crate) fn add(&mut self, key: &Value, position: usize) {
-        if let Some(hash) = key_hash(key) {
-            match self.first.entry(hash) {
-                std::collections::hash_map::Entry::Vacant(slot) => {
-                    slot.insert(position);
-                }
-                std::collections::hash_map::Entry::Occupied(_) => self.collided.push(position),
-            }
-        }
+    /// Records that the last entry of `entries` holds a key that was not in the map before.
+    pub(crate) fn added(&mut self, entries: &[(Node, Node)]) {
+        self.cover(entries);
     }
 
     /// Ruby `Hash#[]=` on `map` through this index.
@@ -283,8 +320,8 @@ impl KeyIndex {
         match self.find(&map.entries, &key.value) {
             Some(i) => map.entries[i].1 = value,
             None => {
-                self.add(&key.value, map.entries.len());
                 map.entries.push((key, value));
+                self.added(&map.entries);
             }
         }
     }
@@ -312,8 +349,8 @@ pub fn deep_merge(base: &mut Node, other: &Node) {
                 match index.find(&base_map.entries, &key.value) {
                     Some(i) => deep_merge(&mut base_map.entries[i].1, value),
                     None => {
-                        index.add(&key.value, base_map.entries.len());
                         base_map.entries.push((key.clone(), value.clone()));
+                        index.added(&base_map.entries);
                     }
                 }
             }
@@ -331,6 +368,40 @@ pub fn deep_merge(base: &mut Node, other: &Node) {
             }
         }
         _ => *base = other.clone(),
+    }
+}
+
+/// [`deep_merge`] of a node the caller gives up: its nodes are moved into `base`, not copied.
+pub fn deep_merge_owned(base: &mut Node, other: Node) {
+    let Node { value, span } = other;
+    match (&mut base.value, value) {
+        (Value::Map(base_map), Value::Map(other_map))
+            if base_map.len().saturating_mul(other_map.len()) > 256 =>
+        {
+            let mut index = KeyIndex::of(&base_map.entries);
+            for (key, value) in other_map.entries {
+                match index.find(&base_map.entries, &key.value) {
+                    Some(i) => deep_merge_owned(&mut base_map.entries[i].1, value),
+                    None => {
+                        base_map.entries.push((key, value));
+                        index.added(&base_map.entries);
+                    }
+                }
+            }
+        }
+        (Value::Map(base_map), Value::Map(other_map)) => {
+            for (key, value) in other_map.entries {
+                match base_map
+                    .entries
+                    .iter_mut()
+                    .find(|(k, _)| k.value == key.value)
+                {
+                    Some((_, existing)) => deep_merge_owned(existing, value),
+                    None => base_map.entries.push((key, value)),
+                }
+            }
+        }
+        (_, value) => *base = Node::new(value, span),
     }
 }
 

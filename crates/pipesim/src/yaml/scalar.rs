@@ -35,12 +35,16 @@ fn tokenize(s: &str) -> Result<Value, &'static str> {
         if !matches!(first, Some('y' | 't' | 'o' | 'n' | 'f' | '~')) {
             return Ok(Value::Str(s.to_owned()));
         }
-        let lower = s.to_ascii_lowercase();
-        return Ok(match lower.as_str() {
-            "~" | "null" => Value::Null,
-            "yes" | "true" | "on" => Value::Bool(true),
-            "no" | "false" | "off" => Value::Bool(false),
-            _ => Value::Str(s.to_owned()),
+        // Compared in place: lower-casing would allocate for every short word.
+        let is = |words: &[&str]| words.iter().any(|w| s.eq_ignore_ascii_case(w));
+        return Ok(if is(&["~", "null"]) {
+            Value::Null
+        } else if is(&["yes", "true", "on"]) {
+            Value::Bool(true)
+        } else if is(&["no", "false", "off"]) {
+            Value::Bool(false)
+        } else {
+            Value::Str(s.to_owned())
         });
     }
     if is_time(s) {
@@ -49,11 +53,14 @@ fn tokenize(s: &str) -> Result<Value, &'static str> {
     if is_date(s) {
         return Err("Date");
     }
-    match s.to_ascii_lowercase().as_str() {
-        ".inf" | "+.inf" => return Ok(Value::Float(f64::INFINITY)),
-        "-.inf" => return Ok(Value::Float(f64::NEG_INFINITY)),
-        ".nan" => return Ok(Value::Float(f64::NAN)),
-        _ => {}
+    if s.eq_ignore_ascii_case(".inf") || s.eq_ignore_ascii_case("+.inf") {
+        return Ok(Value::Float(f64::INFINITY));
+    }
+    if s.eq_ignore_ascii_case("-.inf") {
+        return Ok(Value::Float(f64::NEG_INFINITY));
+    }
+    if s.eq_ignore_ascii_case(".nan") {
+        return Ok(Value::Float(f64::NAN));
     }
     if let Some(rest) = s.strip_prefix(':') {
         if !rest.is_empty() {

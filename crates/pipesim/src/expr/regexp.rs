@@ -127,8 +127,8 @@ fn push_literal(out: &mut String, c: char) {
 }
 
 /// The other cases of a non-ASCII letter, for case-insensitive patterns: the engine folds
-/// ASCII only. Letters count as the same when they lowercase to the same single character
-/// (close to RE2's simple case folding; `ß` does not match "SS").
+/// ASCII only. Letters pair as in Unicode's simple case folding, as in RE2 (`ß` does not
+/// match "SS").
 fn case_variants(c: char) -> Vec<char> {
     if c.is_ascii() {
         return Vec::new();
@@ -711,6 +711,10 @@ mod tests {
             ("(?i)café", "CAFÉ", true),
             ("(?i)[é]", "É", true),
             ("(?i:Ω)x", "ωx", true),
+            ("(?i)ς", "Σ", true),
+            ("(?i)σ", "ς", true),
+            ("(?i)ſ", "S", true),
+            ("(?i)K", "k", true),
             ("café", "CAFÉ", false),
             ("(?i)ß", "SS", false),
             // Flags as RubySyntax writes them.

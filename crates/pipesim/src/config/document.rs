@@ -112,8 +112,11 @@ pub mod recent {
     use crate::yaml::{self, Limits, Node};
 
     // A parsed tree takes 30-40 times the memory of its text: 1 MiB of text (a 5,000-job
-    // file) keeps a few tens of MB. More would only keep old versions of edited files.
-    const MAX_ENTRIES: usize = 8;
+    // file) keeps a few tens of MB. The count is generous: a configuration's files are read in
+    // the same order every run, so a count below their number would evict each file just
+    // before it is read again (above 1 MiB of text in all they do, and each parse pays for a
+    // copy: GitLab itself refuses files over 1 MB).
+    const MAX_ENTRIES: usize = 64;
     const MAX_TEXT_BYTES: usize = 1 << 20;
 
     /// What reading one piece of YAML gave.

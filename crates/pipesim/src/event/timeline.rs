@@ -794,11 +794,11 @@ fn record_changes(branch: &mut Branch, push: &Push, touched: &[String]) {
 /// Sets the push's files and removes its deleted paths.
 fn apply_files(files: &mut Files, push: &Push) {
     if !push.deleted.is_empty() {
-        // Inserted one by one: collecting into a set would compile another sort into the wasm.
-        let mut deleted = SortedSet::new();
-        for path in &push.deleted {
-            deleted.insert(crate::source::normalize_path(path));
-        }
+        let deleted: SortedSet<String> = push
+            .deleted
+            .iter()
+            .map(|p| crate::source::normalize_path(p))
+            .collect();
         remove_paths(files, &deleted);
     }
     for (path, text) in &push.files {
@@ -820,12 +820,11 @@ fn remove_paths(files: &mut Files, paths: &SortedSet<String>) {
 /// The target's files after merging `source`'s `changes` into them: changed files take the
 /// source's content; paths the source deleted are removed.
 fn overlay(files: &mut Files, source: &Branch, changes: &[String]) {
-    let mut deleted = SortedSet::new();
-    for path in changes {
-        if source.deleted.contains(path) && source.head.files.find(path).is_none() {
-            deleted.insert(path.clone());
-        }
-    }
+    let deleted: SortedSet<String> = changes
+        .iter()
+        .filter(|p| source.deleted.contains(*p) && source.head.files.find(p).is_none())
+        .cloned()
+        .collect();
     remove_paths(files, &deleted);
     for path in changes {
         if let Some(id) = source.head.files.find(path) {

@@ -583,15 +583,18 @@ fn include_variables(scope: &PipelineScope) -> Vec<(String, String)> {
 }
 
 fn visible_variables(scope: &PipelineScope) -> SortedMap<String, String> {
-    // Inserted one by one: collecting into a map would compile another sort into the wasm.
-    let mut out = SortedMap::new();
-    for (key, value) in scope.predefined.iter() {
-        out.insert(key.clone(), value.clone());
-    }
-    for (key, (value, _)) in &scope.settings {
-        out.insert(key.clone(), value.clone());
-    }
-    out
+    // Settings after predefined variables: the later one of a name wins.
+    scope
+        .predefined
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .chain(
+            scope
+                .settings
+                .iter()
+                .map(|(k, (v, _))| (k.clone(), v.clone())),
+        )
+        .collect()
 }
 
 fn resolve(findings: Vec<Finding>, files: &Files) -> Vec<Diagnostic> {

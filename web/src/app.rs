@@ -171,6 +171,35 @@ impl Handlers {
     }
 }
 
+/// Set in the tab's session storage while a run is under way: still set when the page loads
+/// means the last run crashed it.
+const RUNNING_KEY: &str = "pipesim-running";
+
+const CRASHED_NOTICE: &str = "The last simulation of this workspace stopped pipesim, so it is \
+    shown without results. Your files and events are all here: edit them (or pick an example) \
+    to simulate again.";
+
+fn session_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.session_storage().ok().flatten()
+}
+
+fn crashed_before() -> bool {
+    session_storage().is_some_and(|s| s.get_item(RUNNING_KEY).ok().flatten().is_some())
+}
+
+/// [`Results::of`], marked in session storage while it runs.
+fn guarded_run(workspace: &Workspace) -> Results {
+    let storage = session_storage();
+    if let Some(s) = &storage {
+        let _ = s.set_item(RUNNING_KEY, "1");
+    }
+    let results = Results::of(workspace);
+    if let Some(s) = &storage {
+        let _ = s.remove_item(RUNNING_KEY);
+    }
+    results
+}
+
 /// A callback that dispatches the action `make` builds from its argument.
 fn send<T: 'static>(d: &UseReducerDispatcher<Workspace>, make: fn(T) -> Action) -> Callback<T> {
     let d = d.clone();
@@ -182,9 +211,25 @@ pub fn app(props: &AppProps) -> Html {
     let start = use_memo((), |_| initial_state(&props.initial));
     let workspace = use_reducer(|| start.0.clone());
     let embed = start.1;
-    let notice = use_state(|| start.2.clone());
+    // A run that crashed the page last time is not repeated on load (the address holds the
+    // workspace that crashed it): the page opens without results until the next edit.
+    let crashed = use_memo((), |_| crashed_before());
+    let notice = use_state(|| {
+        if *crashed {
+            Some(CRASHED_NOTICE.to_owned())
+        } else {
+            start.2.clone()
+        }
+    });
     let lesson = use_state(|| None::<usize>);
-    let results = use_state(|| Results::of(&start.0));
+    let results = use_state(|| {
+        if *crashed {
+            Results::none()
+        } else {
+            guarded_run(&start.0)
+        }
+    });
+    let skip_first_run = use_mut_ref(|| *crashed);
     // Dropping a gloo Timeout cancels it, so replacing this is the debounce.
     let pending = use_mut_ref(|| None::<Timeout>);
     let textarea_ref = use_node_ref();
@@ -195,12 +240,15 @@ pub fn app(props: &AppProps) -> Html {
         let results = results.setter();
         let pending = pending.clone();
         use_effect_with(workspace.clone(), move |workspace| {
+            if std::mem::take(&mut *skip_first_run.borrow_mut()) {
+                return;
+            }
             let workspace: Workspace = (**workspace).clone();
             *pending.borrow_mut() = Some(Timeout::new(LINT_DEBOUNCE_MS, move || {
                 // The address first: should the simulation crash, a reload brings back
                 // exactly what was typed (the panic panel says so).
                 replace_fragment(&encode(&workspace, embed));
-                results.set(Results::of(&workspace));
+                results.set(guarded_run(&workspace));
             }));
         });
     }
@@ -381,7 +429,7 @@ pub fn app(props: &AppProps) -> Html {
                         {on_remove}
                         textarea_ref={textarea_ref}
                         invalid={!results.lint.valid}
-                        run={Some(results.run)}
+                        run={(results.run.number > 0).then_some(results.run)}
                     />
                     <DiagnosticsView lint={results.lint.clone()} simulation={simulation.clone()}
                         on_locate={on_locate.clone()} on_select_job={on_select.clone()} />

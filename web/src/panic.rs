@@ -34,8 +34,8 @@ pub fn show_panic(message: &str) {
         (
             "p",
             "An internal error stopped the app. Your files and events are kept in the page \
-             address: reload the page to start again from them. If it happens again, please \
-             report the message below.",
+             address: reload the page to get them back (the simulation that stopped is not run \
+             again until you edit). Please report the message below.",
         ),
         ("pre", message),
     ];

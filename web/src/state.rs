@@ -463,6 +463,26 @@ thread_local! {
 }
 
 impl Results {
+    /// No results: what the page shows when the last run in this tab crashed it.
+    pub fn none() -> Results {
+        Results {
+            lint: Shared::new(LintReport {
+                valid: true,
+                errors: Vec::new(),
+                warnings: Vec::new(),
+            }),
+            simulation: Shared::new(Simulation {
+                pipelines: Vec::new(),
+                diagnostics: Vec::new(),
+            }),
+            run: Run {
+                number: 0,
+                ms: 0.0,
+                lint_ms: 0.0,
+            },
+        }
+    }
+
     pub fn of(workspace: &Workspace) -> Results {
         let started = now_ms();
         let lint = Shared::new(workspace.lint());

@@ -559,6 +559,48 @@ async fn app_relints_as_you_type_and_jumps_to_the_error() {
     assert_eq!(document().active_element().unwrap(), textarea.into());
 }
 
+/// A page loaded after a run crashed it (the run's mark is still in session storage) does not
+/// run it again: it opens without results and says why; the next edit simulates.
+#[wasm_bindgen_test]
+async fn after_a_crash_the_page_opens_without_running_it_again() {
+    let storage = web_sys::window()
+        .unwrap()
+        .session_storage()
+        .unwrap()
+        .unwrap();
+    storage.set_item("pipesim-running", "1").unwrap();
+    let root = mount_point();
+    yew::Renderer::<App>::with_root(root.clone()).render();
+    yew::scheduler::flush().await;
+    sleep(Duration::from_millis(LINT_DEBOUNCE_MS as u64 + 100)).await;
+    yew::scheduler::flush().await;
+    let notice = text_of(&root, ".notice");
+    assert!(notice.contains("stopped pipesim"), "{notice}");
+    assert!(query(&root, ".job-card").is_none(), "no results yet");
+    assert!(storage.get_item("pipesim-running").unwrap().is_some());
+
+    let textarea: HtmlTextAreaElement = query(&root, "#editor").unwrap().dyn_into().unwrap();
+    textarea.set_value("after-crash:\n  script: echo ok\n");
+    textarea.dispatch_event(&input_event()).unwrap();
+    sleep(Duration::from_millis(LINT_DEBOUNCE_MS as u64 + 100)).await;
+    yew::scheduler::flush().await;
+    assert!(
+        query(&root, ".job-card[data-job='after-crash']").is_some(),
+        "the edit ran"
+    );
+    assert!(
+        storage.get_item("pipesim-running").unwrap().is_none(),
+        "the mark is cleared"
+    );
+    let window = web_sys::window().unwrap();
+    let path = window.location().pathname().unwrap();
+    let _ = window.history().unwrap().replace_state_with_url(
+        &wasm_bindgen::JsValue::NULL,
+        "",
+        Some(&path),
+    );
+}
+
 /// After a crash the page keeps what the user typed: the editor still holds it, and the page
 /// address (written before each simulation) reopens it on reload.
 #[wasm_bindgen_test]

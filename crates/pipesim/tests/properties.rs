@@ -87,6 +87,9 @@ const TRICKY: &[&str] = &[
     "\u{0}",
     "\r",
     "crlf\r\nline",
+    "bom\u{FEFF}inside",
+    "line\u{2028}separator",
+    "next\u{85}line",
 ];
 
 fn span() -> Span {

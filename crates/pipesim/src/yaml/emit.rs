@@ -154,7 +154,7 @@ fn is_multi_line(s: &str) -> bool {
 fn write_string(out: &mut String, s: &str, level: usize) {
     if is_multi_line(s)
         && !s.contains('\r')
-        && s.chars().all(|c| c == '\n' || c == '\t' || !c.is_control())
+        && s.chars().all(|c| c == '\n' || c == '\t' || !unprintable(c))
     {
         // Literal block, as Psych writes multi-line strings.
         out.push('|');
@@ -185,7 +185,7 @@ fn write_string(out: &mut String, s: &str, level: usize) {
         return;
     }
     if needs_quotes(s) {
-        if s.chars().any(|c| c.is_control()) {
+        if s.chars().any(unprintable) {
             write_double_quoted(out, s);
         } else {
             out.push('\'');
@@ -195,6 +195,12 @@ fn write_string(out: &mut String, s: &str, level: usize) {
     } else {
         out.push_str(s);
     }
+}
+
+/// Characters a YAML reader does not take as they are: controls, and the byte order mark and
+/// line/paragraph separators, which libyaml refuses or reads as line breaks.
+fn unprintable(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{FEFF}' | '\u{2028}' | '\u{2029}')
 }
 
 fn write_double_quoted(out: &mut String, s: &str) {
@@ -207,6 +213,7 @@ fn write_double_quoted(out: &mut String, s: &str) {
             '\t' => out.push_str("\\t"),
             '\r' => out.push_str("\\r"),
             c if c.is_control() => out.push_str(&format!("\\x{:02X}", c as u32)),
+            c if unprintable(c) => out.push_str(&format!("\\u{:04X}", c as u32)),
             c => out.push(c),
         }
     }
@@ -231,5 +238,5 @@ fn needs_quotes(s: &str) -> bool {
     {
         return true;
     }
-    s.contains(": ") || s.contains(" #") || s.ends_with(':') || s.chars().any(|c| c.is_control())
+    s.contains(": ") || s.contains(" #") || s.ends_with(':') || s.chars().any(unprintable)
 }

@@ -93,11 +93,11 @@ fn permute<T>(items: &mut [T], mut order: Vec<usize>) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    /// A small deterministic generator, so the property test needs no extra crates.
-    fn lcg(seed: &mut u64) -> u64 {
+    /// A small deterministic generator, so property tests need no extra crates.
+    pub(crate) fn lcg(seed: &mut u64) -> u64 {
         *seed = seed
             .wrapping_mul(6364136223846793005)
             .wrapping_add(1442695040888963407);

@@ -277,14 +277,8 @@ impl<T: fmt::Debug> fmt::Debug for SortedSet<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sort::tests::lcg;
     use std::collections::{BTreeMap, BTreeSet};
-
-    fn lcg(seed: &mut u64) -> u64 {
-        *seed = seed
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        *seed >> 33
-    }
 
     /// Random inserts, removals and lookups give what `BTreeMap` gives, in the same order.
     #[test]

@@ -559,6 +559,18 @@ async fn app_relints_as_you_type_and_jumps_to_the_error() {
     assert_eq!(document().active_element().unwrap(), textarea.into());
 }
 
+/// Drops the workspace an App test left in the page address: later tests start from the
+/// built-in example.
+fn clear_address() {
+    let window = web_sys::window().unwrap();
+    let path = window.location().pathname().unwrap();
+    let _ = window.history().unwrap().replace_state_with_url(
+        &wasm_bindgen::JsValue::NULL,
+        "",
+        Some(&path),
+    );
+}
+
 /// A page loaded after a run crashed it (the run's mark is still in session storage) does not
 /// run it again: it opens without results and says why; the next edit simulates.
 #[wasm_bindgen_test]
@@ -592,13 +604,7 @@ async fn after_a_crash_the_page_opens_without_running_it_again() {
         storage.get_item("pipesim-running").unwrap().is_none(),
         "the mark is cleared"
     );
-    let window = web_sys::window().unwrap();
-    let path = window.location().pathname().unwrap();
-    let _ = window.history().unwrap().replace_state_with_url(
-        &wasm_bindgen::JsValue::NULL,
-        "",
-        Some(&path),
-    );
+    clear_address();
 }
 
 /// After a crash the page keeps what the user typed: the editor still holds it, and the page
@@ -626,12 +632,5 @@ async fn panic_panel_shows_the_message_and_keeps_the_work() {
     let (saved, _) = decode(hash.trim_start_matches('#')).expect("the address holds the work");
     assert_eq!(saved.files[0].text, typed);
     panel.remove();
-    // Later tests start from the built-in example, not from this address.
-    let window = web_sys::window().unwrap();
-    let path = window.location().pathname().unwrap();
-    let _ = window.history().unwrap().replace_state_with_url(
-        &wasm_bindgen::JsValue::NULL,
-        "",
-        Some(&path),
-    );
+    clear_address();
 }

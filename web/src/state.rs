@@ -10,6 +10,7 @@ use pipesim::event::{
     Project, ProjectVariable, Push, RefTarget, Scenario, Tier,
 };
 use pipesim::simulate::Simulation;
+use pipesim::yaml::emit::double_quoted as quote;
 use pipesim::{Files, LintReport};
 
 /// The CI configuration file every workspace has first.
@@ -688,27 +689,6 @@ fn outcome_key(outcome: JobOutcome) -> &'static str {
     }
 }
 
-/// A JSON string, which YAML reads as a double-quoted scalar.
-pub fn quote(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => {
-                out.push_str(&format!("\\u{:04x}", c as u32));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
 fn list(items: &[String]) -> String {
     let quoted: Vec<String> = items.iter().map(|i| quote(i)).collect();
     format!("[{}]", quoted.join(", "))
@@ -823,7 +803,7 @@ mod tests {
         let mut workspace = Workspace::with_config("build:\n  script: \"echo \\\"hi\\\"\"\n\tx\n");
         workspace.files.push(FileTab {
             path: "ci/a b.yml".into(),
-            text: "ünï: 1\r\n".into(),
+            text: "ünï: 1\r\n\u{FEFF}bom\u{2028}\u{7}\n".into(),
         });
         workspace.project.tier = Tier::Premium;
         workspace.project.variables.push(VariableForm {

@@ -203,6 +203,14 @@ fn unprintable(c: char) -> bool {
     c.is_control() || matches!(c, '\u{FEFF}' | '\u{2028}' | '\u{2029}')
 }
 
+/// `s` as a double-quoted YAML scalar, which reads back as `s` whatever it holds (the web app
+/// writes its scenario files with it).
+pub fn double_quoted(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    write_double_quoted(&mut out, s);
+    out
+}
+
 fn write_double_quoted(out: &mut String, s: &str) {
     out.push('"');
     for c in s.chars() {

@@ -9,8 +9,8 @@ export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 export CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
-# The browser issue's budget (docs/BENCHMARKS.md lists where the bytes go).
-SIZE_LIMIT_KB=400   # gzipped wasm + js + css, 1 KB = 1000 bytes
+# The web app issue's budget: the page with its code editor and the full regex crate (docs/BENCHMARKS.md lists where the bytes go).
+SIZE_LIMIT_KB=700   # gzipped wasm + js + css, 1 KB = 1000 bytes
 
 summary=()
 passed=0

@@ -468,11 +468,13 @@ impl Results {
     pub fn none() -> Results {
         Results {
             lint: Shared::new(LintReport {
+                gitlab_version: pipesim::GITLAB_VERSION,
                 valid: true,
                 errors: Vec::new(),
                 warnings: Vec::new(),
             }),
             simulation: Shared::new(Simulation {
+                gitlab_version: pipesim::GITLAB_VERSION,
                 pipelines: Vec::new(),
                 diagnostics: Vec::new(),
             }),

@@ -12,7 +12,7 @@ use pipesim::{Diagnostic, Files, LintReport};
 #[derive(Parser)]
 #[command(
     name = "pipesim",
-    version,
+    version = pipesim::VERSION_LINE,
     about = "Simulate GitLab CI/CD pipelines offline"
 )]
 struct Cli {

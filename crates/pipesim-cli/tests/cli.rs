@@ -78,6 +78,7 @@ fn lint_json_has_the_contract_fields() {
     assert_eq!(out.status.code(), Some(1));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["valid"], false);
+    assert_eq!(json["gitlab_version"], pipesim::GITLAB_VERSION);
     let error = &json["errors"][0];
     assert_eq!(
         error["message"],
@@ -90,6 +91,19 @@ fn lint_json_has_the_contract_fields() {
     );
     assert_eq!(error["code"], "config-unknown-keys");
     assert!(json["warnings"].is_array());
+}
+
+#[test]
+fn version_names_the_gitlab_it_follows() {
+    let out = pipesim().arg("--version").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        stdout.trim(),
+        format!("pipesim {}", pipesim::VERSION_LINE),
+        "{stdout}"
+    );
+    assert!(stdout.contains("follows GitLab 19.5"), "{stdout}");
 }
 
 #[test]
@@ -186,6 +200,7 @@ fn simulate_json_has_the_contract_fields() {
         String::from_utf8_lossy(&out.stderr)
     );
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["gitlab_version"], pipesim::GITLAB_VERSION);
     let pipeline = &json["pipelines"][0];
     assert_eq!(pipeline["event"], 1);
     assert_eq!(pipeline["source"], "merge_request_event");

@@ -24,9 +24,33 @@ pub use source::{FileId, Files, SourceFile, Span};
 
 use serde::Serialize;
 
+/// The one place the followed GitLab version is written (a literal, so `concat!` can use it).
+macro_rules! gitlab_version {
+    () => {
+        "19.5"
+    };
+}
+
+/// The GitLab pipesim follows: its behaviour and messages are ported from GitLab's source at this
+/// version (gitlabhq/gitlabhq, master during the 19.5 development cycle). Shown by `pipesim
+/// --version`, in every JSON report (`gitlab_version`) and in the web page's header.
+pub const GITLAB_VERSION: &str = gitlab_version!();
+
+/// `pipesim --version`: the tool's own version and the GitLab it follows.
+pub const VERSION_LINE: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (follows GitLab ",
+    gitlab_version!(),
+    ": gitlabhq/gitlabhq master of the ",
+    gitlab_version!(),
+    " cycle)"
+);
+
 /// The outcome of `pipesim lint`: is the configuration valid the way GitLab validates it.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LintReport {
+    /// [`GITLAB_VERSION`]: the GitLab whose validation this report reproduces.
+    pub gitlab_version: &'static str,
     pub valid: bool,
     pub errors: Vec<Diagnostic>,
     pub warnings: Vec<Diagnostic>,
@@ -44,6 +68,7 @@ impl LintReport {
             }
         }
         LintReport {
+            gitlab_version: GITLAB_VERSION,
             valid: errors.is_empty(),
             errors,
             warnings,

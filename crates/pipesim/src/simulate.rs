@@ -15,6 +15,8 @@ use crate::source::{FileId, Files};
 /// The JSON contract of `pipesim simulate` and `pipesim scenario`.
 #[derive(Clone, Debug, Serialize)]
 pub struct Simulation {
+    /// [`crate::GITLAB_VERSION`]: the GitLab whose behaviour this simulation reproduces.
+    pub gitlab_version: &'static str,
     /// Every pipeline the events asked for, in event order, created or not.
     pub pipelines: Vec<PipelineReport>,
     /// Findings about the events or across pipelines (e.g. duplicate pipelines).
@@ -37,6 +39,7 @@ pub fn simulate_with_outcomes(
     let mut timeline = Timeline::new(project, files);
     let mut store = Store::default();
     let mut simulation = Simulation {
+        gitlab_version: crate::GITLAB_VERSION,
         pipelines: Vec::new(),
         diagnostics: Vec::new(),
     };
@@ -124,6 +127,7 @@ pub fn simulate_event_with_outcomes(
         let _ = timeline.apply(0, step);
     }
     let mut simulation = Simulation {
+        gitlab_version: crate::GITLAB_VERSION,
         pipelines: Vec::new(),
         diagnostics: Vec::new(),
     };
@@ -147,6 +151,7 @@ pub fn run_scenario(files: &Files, scenario: FileId) -> Simulation {
         .collect();
     let Some(scenario) = loaded else {
         return Simulation {
+            gitlab_version: crate::GITLAB_VERSION,
             pipelines: Vec::new(),
             diagnostics,
         };

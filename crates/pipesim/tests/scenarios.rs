@@ -98,6 +98,21 @@ fn check_pipeline(label: &str, expected: &Value, actual: &Value, failures: &mut 
                     ));
                 }
             }
+            "warnings" => {
+                let got: Vec<String> = actual["warnings"]
+                    .as_array()
+                    .map(|a| a.iter().map(|d| text(&d["message"])).collect())
+                    .unwrap_or_default();
+                let want: Vec<String> = want
+                    .as_array()
+                    .map(|a| a.iter().map(text).collect())
+                    .unwrap_or_default();
+                if got.len() != want.len() || !got.iter().zip(&want).all(|(g, w)| g.contains(w)) {
+                    failures.push(format!(
+                        "{label}: warnings {got:?}, expected one per substring {want:?}"
+                    ));
+                }
+            }
             "errors" => {
                 let got: Vec<String> = actual["errors"]
                     .as_array()

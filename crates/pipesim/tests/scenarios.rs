@@ -98,6 +98,15 @@ fn check_pipeline(label: &str, expected: &Value, actual: &Value, failures: &mut 
                     ));
                 }
             }
+            "stages" => {
+                if text(&actual["stages"]) != text(want) {
+                    failures.push(format!(
+                        "{label}: stages {}, expected {}",
+                        text(&actual["stages"]),
+                        text(want)
+                    ));
+                }
+            }
             "warnings" => {
                 let got: Vec<String> = actual["warnings"]
                     .as_array()

@@ -479,3 +479,33 @@ fn run_all(kind: &str) {
         );
     }
 }
+
+/// A `known_failure` marker on a check that passes is itself a failure, and one without a reason is
+/// rejected; a marked check that still fails becomes a listed known failure.
+#[test]
+fn known_failure_marker_must_still_fail() {
+    let marker = Value::String("pipesim does X instead".into());
+    let (mut failures, mut known) = (Vec::new(), Vec::new());
+    known_failure("f", &marker, Vec::new(), &mut failures, &mut known);
+    assert_eq!(failures.len(), 1, "a passing marked check must fail");
+    assert!(known.is_empty());
+
+    let (mut failures, mut known) = (Vec::new(), Vec::new());
+    known_failure("f", &marker, vec!["x".into()], &mut failures, &mut known);
+    assert!(failures.is_empty());
+    assert_eq!(known, vec!["f: pipesim does X instead".to_owned()]);
+
+    let (mut failures, mut known) = (Vec::new(), Vec::new());
+    known_failure(
+        "f",
+        &Value::Null,
+        vec!["x".into()],
+        &mut failures,
+        &mut known,
+    );
+    assert!(
+        failures.len() >= 2,
+        "a marker must say what pipesim does instead"
+    );
+    assert!(known.is_empty());
+}

@@ -5,7 +5,7 @@
 use super::image::{self, Kind};
 use super::{config, run, Check, Cx, Entry, Rule, Ty};
 
-const RULES: &[Rule] = &[config(Check::Type(Ty::Array, Some("should be a array")))];
+const RULES: &[Rule] = &[config(Check::Type(Ty::Array, None))];
 
 pub fn validate(cx: &mut Cx, entry: &Entry) {
     if run(cx, entry, RULES) {

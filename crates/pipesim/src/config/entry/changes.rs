@@ -12,10 +12,17 @@ const SIMPLE: &[Rule] = &[
     config(Check::MaxItems(50, TOO_MANY)),
 ];
 
-/// `ComplexChanges`.
+fn without_regexp(entry: &Entry) -> bool {
+    !entry.has("regexp")
+}
+
+/// `ComplexChanges`, with the newest `regexp:` (a pattern matched against the changed paths;
+/// spec/services/ci/create_pipeline_service/rules_with_regexp_spec.rb). The entry class with
+/// it was not found in the source mirror: pipesim accepts `regexp` instead of `paths`.
 const COMPLEX: &[Rule] = &[
-    config(Check::AllowedKeys(&["paths", "compare_to"], &[])),
-    config(Check::RequiredKeys(&["paths"])),
+    config(Check::AllowedKeys(&["paths", "compare_to", "regexp"], &[])),
+    config(Check::RequiredKeys(&["paths"])).when(without_regexp),
+    opt("regexp", Check::Type(Ty::String, None)),
     opt("paths", Check::ArrayOfStrings),
     opt("paths", Check::MaxItems(50, TOO_MANY)),
     opt("compare_to", Check::Type(Ty::String, None)),
@@ -27,7 +34,9 @@ pub fn validate(cx: &mut Cx, entry: &Entry) {
             run(cx, entry, SIMPLE);
         }
         Value::Map(_) => {
-            run(cx, entry, COMPLEX);
+            if !run(cx, entry, COMPLEX) {
+                super::regexp_not_evaluated(cx, entry);
+            }
         }
         _ => {
             let message = format!("{} should be an array or a hash", entry.loc);

@@ -894,6 +894,24 @@ fn cgi_unescape(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// `rules:changes:regexp` / `rules:exists:regexp` (newest GitLab): accepted, but pipesim's
+/// rule evaluation does not read it, so it says so.
+pub fn regexp_not_evaluated(cx: &mut Cx, entry: &Entry) {
+    let Some(node) = entry.attr("regexp") else {
+        return;
+    };
+    cx.warnings.push(
+        Finding::info(
+            "rules-regexp-not-evaluated",
+            format!("{}:regexp is not evaluated by pipesim", entry.loc),
+            Some(node.span),
+        )
+        .explain(
+            "GitLab's newest version matches this regular expression against the changed (or existing)              paths. pipesim accepts the key but does not evaluate it: treat this rule's result as unknown.",
+        ),
+    );
+}
+
 /// A week, the `start_in` limit.
 pub const WEEK: u64 = duration::WEEK;
 

@@ -1,6 +1,8 @@
 //! Mirrors lib/gitlab/ci/config/entry/bridge.rb: a trigger job.
 
-use super::{config, needs, opt, parallel, processable, run, trigger, Check, Cx, Entry, Rule};
+use super::{
+    config, needs, opt, parallel, processable, run, take_from, trigger, Check, Cx, Entry, Rule,
+};
 
 pub const ALLOWED_WHEN: &[&str] = &["on_success", "on_failure", "always", "manual"];
 pub const BRIDGE_KEYS: &[&str] = &["trigger", "parallel"];
@@ -45,7 +47,7 @@ pub fn validate(cx: &mut Cx, entry: &Entry, name: &str, name_is_symbol: bool) {
         parallel::validate(cx, &Entry::new(node, &loc), false);
     }
     // `validate on: :composed`: the bridge's own messages come before its children's.
-    let child_errors = cx.errors.split_off(children);
+    let child_errors = take_from(cx, children);
     if bridge_needs > 1 {
         cx.error(
             "needs-type",

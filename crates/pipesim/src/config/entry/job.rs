@@ -3,7 +3,7 @@
 
 use super::{
     allow_failure, config, coverage, default, job_input, needs, opt, pages, parallel, processable,
-    release, run, secrets, Check, Cx, Entry, Rule, Ty, WEEK,
+    release, run, secrets, take_from, Check, Cx, Entry, Rule, Ty, WEEK,
 };
 use crate::yaml::Node;
 
@@ -123,7 +123,7 @@ pub fn validate(cx: &mut Cx, entry: &Entry, name: &str, name_is_symbol: bool) {
     processable::compose(cx, entry);
     compose(cx, entry);
     // `validate on: :composed`: the job's own message comes before its children's.
-    let child_errors = cx.errors.split_off(children);
+    let child_errors = take_from(cx, children);
     dependencies_in_needs(cx, entry);
     cx.errors.extend(child_errors);
     processable::warnings(cx, entry);
@@ -244,6 +244,9 @@ fn dependencies_in_needs(cx: &mut Cx, entry: &Entry) {
 
 /// Our explanations beside GitLab's messages about the job's own config.
 fn explain_own(cx: &mut Cx, mark: usize, entry: &Entry) {
+    if !cx.failed_since(mark) {
+        return;
+    }
     let when = entry
         .attr("when")
         .and_then(Node::scalar_to_s)

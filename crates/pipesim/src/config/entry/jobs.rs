@@ -133,11 +133,7 @@ pub fn validate(cx: &mut Cx, map: &Map) {
         // ActiveSupport's `deep_symbolize_keys` leaves integer or boolean keys as they are.
         let is_symbol = matches!(key.value, Value::Str(_) | Value::Symbol(_));
         let loc = jobs.child(&name);
-        let entry = Entry {
-            node: value,
-            loc: &loc,
-            anchor: key.span,
-        };
+        let entry = Entry::with_anchor(value, &loc, key.span);
         match kind {
             JobKind::Bridge => bridge::validate(cx, &entry, &name, is_symbol),
             _ => job::validate(cx, &entry, &name, is_symbol),

@@ -82,6 +82,7 @@ pub fn validate(root: &Node, lenient: bool) -> Validation {
         warnings: Vec::new(),
         has_workflow_rules: false,
         lenient,
+        regexps: std::collections::HashMap::new(),
     };
     root::validate(&mut cx, root);
     Validation {
@@ -97,6 +98,20 @@ pub struct Cx {
     pub warnings: Vec<Finding>,
     pub has_workflow_rules: bool,
     pub lenient: bool,
+    /// Whether each `/regexp/` seen so far compiles: many jobs repeat the same refs.
+    pub regexps: std::collections::HashMap<String, bool>,
+}
+
+impl Cx {
+    /// [`is_valid_regexp`], remembered per text.
+    pub fn valid_regexp(&mut self, text: &str) -> bool {
+        if let Some(valid) = self.regexps.get(text) {
+            return *valid;
+        }
+        let valid = is_valid_regexp(text);
+        self.regexps.insert(text.to_owned(), valid);
+        valid
+    }
 }
 
 impl Cx {
@@ -119,6 +134,16 @@ impl Cx {
 
     pub fn failed_since(&self, mark: usize) -> bool {
         self.errors.len() > mark
+    }
+}
+
+/// The errors added since `mark`, taken out (to put an entry's own `on: :composed` messages
+/// before its children's); no allocation when there are none.
+pub fn take_from(cx: &mut Cx, mark: usize) -> Vec<Finding> {
+    if cx.errors.len() > mark {
+        cx.errors.split_off(mark)
+    } else {
+        Vec::new()
     }
 }
 
@@ -167,14 +192,41 @@ pub struct Entry<'a> {
     pub node: &'a Node,
     pub loc: &'a Loc<'a>,
     pub anchor: Span,
+    /// A one-word filter of the keys the config has, so that looking up the many keys an entry
+    /// declares but a config rarely sets costs a bit test instead of a scan.
+    keys: u64,
+}
+
+/// The filter bit of a key name.
+fn key_bit(name: &str) -> u64 {
+    let bytes = name.as_bytes();
+    let first = bytes.first().copied().unwrap_or(0) as usize;
+    let last = bytes.last().copied().unwrap_or(0) as usize;
+    1 << ((bytes.len() * 31 + first * 7 + last) % 64)
+}
+
+fn key_filter(node: &Node) -> u64 {
+    match node.as_map() {
+        Some(map) => map.entries.iter().fold(0, |bits, (k, _)| match &k.value {
+            Value::Str(s) | Value::Symbol(s) => bits | key_bit(s),
+            _ => u64::MAX,
+        }),
+        None => 0,
+    }
 }
 
 impl<'a> Entry<'a> {
     pub fn new(node: &'a Node, loc: &'a Loc<'a>) -> Self {
+        Self::with_anchor(node, loc, node.span)
+    }
+
+    /// An entry whose messages about something missing point at `anchor` (a job's key).
+    pub fn with_anchor(node: &'a Node, loc: &'a Loc<'a>, anchor: Span) -> Self {
         Entry {
             node,
             loc,
-            anchor: node.span,
+            anchor,
+            keys: key_filter(node),
         }
     }
 
@@ -184,11 +236,14 @@ impl<'a> Entry<'a> {
 
     /// `Attributable`: `config[:key]` when the config is a hash; a `null` value is nil.
     pub fn attr(&self, key: &str) -> Option<&'a Node> {
+        if self.keys & key_bit(key) == 0 {
+            return None;
+        }
         self.node.get(key).filter(|n| !n.is_null())
     }
 
     pub fn has(&self, key: &str) -> bool {
-        self.map().is_some_and(|m| m.contains_key(key))
+        self.keys & key_bit(key) != 0 && self.map().is_some_and(|m| m.contains_key(key))
     }
 
     /// The key node of `key`, for messages about a key.
@@ -356,17 +411,17 @@ impl Rule {
 pub fn run(cx: &mut Cx, entry: &Entry, rules: &[Rule]) -> bool {
     let mark = cx.mark();
     for rule in rules {
-        if let Some(cond) = rule.cond {
-            if !cond(entry) {
-                continue;
-            }
-        }
         let value = match rule.attr {
             None => Some(entry.node).filter(|n| !n.is_null()),
             Some(key) => entry.attr(key),
         };
         if value.is_none() && rule.allow_nil {
             continue;
+        }
+        if let Some(cond) = rule.cond {
+            if !cond(entry) {
+                continue;
+            }
         }
         apply(cx, entry, rule, value);
     }
@@ -546,8 +601,8 @@ fn apply(cx: &mut Cx, entry: &Entry, rule: &Rule, value: Option<&Node>) {
             }
         }
         Check::AllowedValues(values) => {
-            let text = value.and_then(Node::scalar_to_s).unwrap_or_default();
-            if !values.contains(&text.as_str()) {
+            let text = value.and_then(Node::scalar_str).unwrap_or_default();
+            if !values.contains(&text.as_ref()) {
                 fail(cx, &format!("unknown value: {text}"), span);
             }
         }
@@ -578,17 +633,17 @@ fn apply(cx: &mut Cx, entry: &Entry, rule: &Rule, value: Option<&Node>) {
         }
         Check::DisallowedKeys(keys, message, ignore_nil) => {
             if let Some(map) = value.and_then(Node::as_map) {
-                let present: Vec<(&Node, String)> = map
+                let present: Vec<(&Node, std::borrow::Cow<str>)> = map
                     .entries
                     .iter()
                     .filter(|(_, v)| !(ignore_nil && v.is_null()))
                     .filter_map(|(k, _)| {
-                        let name = k.scalar_to_s()?;
-                        keys.contains(&name.as_str()).then_some((k, name))
+                        let name = k.scalar_str()?;
+                        keys.contains(&name.as_ref()).then_some((k, name))
                     })
                     .collect();
                 if let Some((first, _)) = present.first() {
-                    let names: Vec<&str> = present.iter().map(|(_, n)| n.as_str()).collect();
+                    let names: Vec<&str> = present.iter().map(|(_, n)| n.as_ref()).collect();
                     let msg = format!(
                         "{}: {}",
                         message.unwrap_or("contains disallowed keys"),
@@ -629,13 +684,14 @@ fn apply(cx: &mut Cx, entry: &Entry, rule: &Rule, value: Option<&Node>) {
         }
         Check::MutuallyExclusiveKeys(keys) => {
             if let Some(map) = value.and_then(Node::as_map) {
-                let present: Vec<&Node> = map
-                    .entries
-                    .iter()
-                    .map(|(k, _)| k)
-                    .filter(|k| k.as_str().is_some_and(|s| keys.contains(&s)))
-                    .collect();
-                if present.len() > 1 {
+                let is_listed = |k: &&Node| k.as_str().is_some_and(|s| keys.contains(&s));
+                if map.entries.iter().map(|(k, _)| k).filter(is_listed).count() > 1 {
+                    let present: Vec<&Node> = map
+                        .entries
+                        .iter()
+                        .map(|(k, _)| k)
+                        .filter(is_listed)
+                        .collect();
                     let names: Vec<&str> = present.iter().filter_map(|k| k.as_str()).collect();
                     let msg = format!("these keys cannot be used together: {}", names.join(", "));
                     fail(cx, &msg, present[1].span);
@@ -682,7 +738,10 @@ fn apply(cx: &mut Cx, entry: &Entry, rule: &Rule, value: Option<&Node>) {
             }
         }
         Check::Regexp => {
-            if !value.and_then(Node::as_str).is_some_and(is_valid_regexp) {
+            if !value
+                .and_then(Node::as_str)
+                .is_some_and(|s| cx.valid_regexp(s))
+            {
                 fail(cx, "must be a regular expression with re2 syntax", span);
             }
         }
@@ -690,7 +749,7 @@ fn apply(cx: &mut Cx, entry: &Entry, rule: &Rule, value: Option<&Node>) {
             let ok = value.and_then(Node::as_seq).is_some_and(|items| {
                 items.iter().all(|i| {
                     i.as_str()
-                        .is_some_and(|s| !looks_like_regexp(s) || is_valid_regexp(s))
+                        .is_some_and(|s| !looks_like_regexp(s) || cx.valid_regexp(s))
                 })
             });
             if !ok {

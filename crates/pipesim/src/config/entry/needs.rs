@@ -2,7 +2,7 @@
 //! `null` items dropped) or one hash, each item an `Entry::Need` with key `need`.
 
 use super::need::{self, NeedType};
-use super::{flatten_config, Cx, Entry};
+use super::{flatten_config, take_from, Cx, Entry};
 use crate::yaml::Value;
 
 /// The need types the owner allows (`metadata: { allowed_needs: }`).
@@ -59,7 +59,7 @@ pub fn validate(cx: &mut Cx, entry: &Entry, meta: &NeedsMeta) -> usize {
         }
     }
     // `validate on: :composed`: the entry's own message comes before its children's.
-    let children = cx.errors.split_off(mark);
+    let children = take_from(cx, mark);
     let mut invalid: Vec<&str> = Vec::new();
     for t in &types {
         if !meta.allowed.contains(t) && !invalid.contains(&t.name()) {

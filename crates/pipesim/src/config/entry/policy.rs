@@ -26,7 +26,7 @@ pub fn validate(cx: &mut Cx, entry: &Entry) {
         }
         // A string is one ref (`Array(config)` in `Entry::Policy`'s strategies).
         Value::Str(s) => {
-            if super::looks_like_regexp(s) && !super::is_valid_regexp(s) {
+            if super::looks_like_regexp(s) && !cx.valid_regexp(s) {
                 cx.error(
                     "config-type",
                     entry.loc,

@@ -65,8 +65,8 @@ pub fn validate(cx: &mut Cx, entry: &Entry, meta: &RuleMeta) {
     explain_if(cx, mark, entry);
     // `validate do ... end`: the owner's allowed `when` values and keys.
     if let Some(when) = entry.attr("when") {
-        let text = when.scalar_to_s().unwrap_or_default();
-        if !meta.allowed_when.contains(&text.as_str()) {
+        let text = when.scalar_str().unwrap_or_default();
+        if !meta.allowed_when.contains(&text.as_ref()) {
             let message = format!("when unknown value: {text}");
             cx.error("rules-when", entry.loc, &message, when.span);
         }
@@ -107,6 +107,12 @@ pub fn validate(cx: &mut Cx, entry: &Entry, meta: &RuleMeta) {
 
 /// Our explanation beside GitLab's `if invalid expression syntax`.
 fn explain_if(cx: &mut Cx, mark: usize, entry: &Entry) {
+    if !cx.errors[mark..]
+        .iter()
+        .any(|f| f.code == "rules-if-invalid")
+    {
+        return;
+    }
     let detail = entry
         .attr("if")
         .and_then(Node::as_str)

@@ -32,7 +32,7 @@ pub fn validate(cx: &mut Cx, entry: &Entry, allowed_data: &[&str]) {
         return;
     };
     for (key, var) in map.iter() {
-        let name = key.scalar_to_s().unwrap_or_default();
+        let name = key.scalar_str().unwrap_or_default();
         let loc = entry.loc.child(&name);
         let var_entry = Entry::new(var, &loc);
         match &var.value {

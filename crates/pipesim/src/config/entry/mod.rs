@@ -908,24 +908,23 @@ pub fn flatten_config(node: &Node) -> Vec<&Node> {
     }
 }
 
-/// `Gitlab::UntrustedRegexp::RubySyntax.matches_syntax?`: `/pattern/flags`.
+/// `Gitlab::UntrustedRegexp::RubySyntax.matches_syntax?`: `/pattern/flags` (its `PATTERN`
+/// anchors are Ruby line anchors, so any line of the text may match).
 pub fn looks_like_regexp(text: &str) -> bool {
-    split_regexp(text).is_some()
+    text.split('\n').any(|line| {
+        line.strip_prefix('/').is_some_and(|rest| {
+            rest.rfind('/').is_some_and(|last| {
+                rest[last + 1..]
+                    .chars()
+                    .all(|c| matches!(c, 'i' | 's' | 'm' | 'U'))
+            })
+        })
+    })
 }
 
-fn split_regexp(text: &str) -> Option<(&str, &str)> {
-    let rest = text.strip_prefix('/')?;
-    let end = rest.rfind('/')?;
-    let flags = &rest[end + 1..];
-    flags
-        .chars()
-        .all(|c| matches!(c, 'i' | 's' | 'm' | 'U'))
-        .then_some((&rest[..end], flags))
-}
-
-/// `RubySyntax.valid?`: the pattern compiles as RE2 (the `regex` crate reads the same syntax).
+/// `RubySyntax.valid?`: the pattern compiles as RE2 (`crate::expr`'s RE2 translation).
 pub fn is_valid_regexp(text: &str) -> bool {
-    split_regexp(text).is_some_and(|(pattern, _)| regex::Regex::new(pattern).is_ok())
+    looks_like_regexp(text) && crate::expr::from_ruby_syntax(text).is_some()
 }
 
 /// Ruby `CGI.unescape`: `%XX` sequences and `+`.

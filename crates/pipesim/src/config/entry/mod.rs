@@ -965,7 +965,7 @@ pub fn regexp_not_evaluated(cx: &mut Cx, entry: &Entry) {
             Some(node.span),
         )
         .explain(
-            "GitLab's newest version matches this regular expression against the changed (or existing)              paths. pipesim accepts the key but does not evaluate it: treat this rule's result as unknown.",
+            "GitLab's newest version matches this regular expression against the changed (or existing) paths. pipesim accepts the key but does not evaluate it: treat this rule's result as unknown.",
         ),
     );
 }

@@ -488,7 +488,7 @@ fn apply(cx: &mut Cx, entry: &Entry, rule: &Rule, value: Option<&Node>) {
             }
         }
         Check::Boolean => {
-            if !value.is_some_and(|v| v.as_bool().is_some()) {
+            if value.is_none_or(|v| v.as_bool().is_none()) {
                 fail(cx, "should be a boolean value", span);
             }
         }
@@ -761,9 +761,9 @@ fn apply(cx: &mut Cx, entry: &Entry, rule: &Rule, value: Option<&Node>) {
             }
         }
         Check::Expression => {
-            if !value
+            if value
                 .and_then(Node::as_str)
-                .is_some_and(|s| crate::expr::parse(s).is_ok())
+                .is_none_or(|s| crate::expr::parse(s).is_err())
             {
                 fail(cx, "invalid expression syntax", span);
             }

@@ -56,7 +56,9 @@ pub const INCLUDE_MAX_SIZE: usize = 3;
 pub fn validate(cx: &mut Cx, entry: &Entry) {
     match &entry.node.value {
         Value::Str(_) => {
-            run(cx, entry, SIMPLE);
+            if !run(cx, entry, SIMPLE) {
+                project_format(cx, entry);
+            }
         }
         Value::Map(m) => {
             let same_project = m.contains_key("include");
@@ -67,6 +69,9 @@ pub fn validate(cx: &mut Cx, entry: &Entry) {
             };
             if run(cx, entry, rules) {
                 return;
+            }
+            if !same_project {
+                project_format(cx, entry);
             }
             if same_project {
                 if let Some(node) = entry.attr("include") {
@@ -84,4 +89,45 @@ pub fn validate(cx: &mut Cx, entry: &Entry) {
             cx.raw_error("trigger-invalid", message, entry.node.span);
         }
     }
+}
+
+/// The pipeline editor's schema (app/assets/javascripts/editor/schema/ci.json, as its copies
+/// read: `(?:\S/\S|\$\S+)`) wants a `group/project` path or a variable; pipeline creation
+/// does not check it. A warning, never an error.
+fn project_format(cx: &mut Cx, entry: &Entry) {
+    let node = match &entry.node.value {
+        Value::Str(_) => entry.node,
+        _ => match entry.attr("project") {
+            Some(node) => node,
+            None => return,
+        },
+    };
+    let Some(project) = node.as_str() else {
+        return;
+    };
+    let chars: Vec<char> = project.chars().collect();
+    let path = chars
+        .windows(3)
+        .any(|w| w[1] == '/' && !w[0].is_whitespace() && !w[2].is_whitespace());
+    let variable = chars
+        .windows(2)
+        .any(|w| w[0] == '$' && !w[1].is_whitespace());
+    if path || variable {
+        return;
+    }
+    cx.warnings.push(
+        crate::diagnostic::Finding::warning(
+            "trigger-project-format",
+            format!(
+                "{} project `{project}` is not a `group/project` path: GitLab's editor flags this; pipeline creation accepts it",
+                entry.loc
+            ),
+            Some(node.span),
+        )
+        .explain(
+            "The pipeline editor's schema expects the full path of the downstream project \
+             (`group/project`, `group/sub-group/project`) or a variable. GitLab creates the pipeline \
+             anyway and fails the trigger job when the project cannot be found.",
+        ),
+    );
 }

@@ -5,6 +5,9 @@ use super::need::{self, NeedType};
 use super::{flatten_config, take_from, Cx, Entry};
 use crate::yaml::Value;
 
+/// `NEEDS_CROSS_PIPELINE_DEPENDENCIES_LIMIT`: `needs:pipeline:job` entries per job.
+pub const NEEDS_CROSS_PIPELINE_DEPENDENCIES_LIMIT: usize = 5;
+
 /// The need types the owner allows (`metadata: { allowed_needs: }`).
 pub struct NeedsMeta {
     pub allowed: &'static [NeedType],
@@ -69,6 +72,18 @@ pub fn validate(cx: &mut Cx, entry: &Entry, meta: &NeedsMeta) -> usize {
     if !invalid.is_empty() {
         let text = format!("config uses invalid types: {}", invalid.join(", "));
         cx.error("needs-type", entry.loc, &text, entry.node.span);
+    }
+    let cross_pipeline = flatten_config(entry.node)
+        .into_iter()
+        .filter(|n| {
+            n.get("job").is_some() && n.get("pipeline").is_some() && n.get("project").is_none()
+        })
+        .count();
+    if cross_pipeline > NEEDS_CROSS_PIPELINE_DEPENDENCIES_LIMIT {
+        let text = format!(
+            "config must be less than or equal to {NEEDS_CROSS_PIPELINE_DEPENDENCIES_LIMIT}"
+        );
+        cx.error("needs-too-many", entry.loc, &text, entry.node.span);
     }
     cx.errors.extend(children);
     types.iter().filter(|t| **t == NeedType::Bridge).count()

@@ -8,6 +8,7 @@
 pub mod compose;
 pub mod document;
 pub mod duration;
+pub mod entry;
 pub mod extends;
 pub mod include;
 pub mod inputs;

@@ -148,7 +148,9 @@ fn create_into(request: &Request, composed: &mut Option<Composed>) -> PipelineRe
         (&loaded.expanded, &loaded.normalized, errors.is_empty())
     else {
         report.status = Status::Failed;
-        report.errors = resolve(errors, &loaded.files);
+        // Chain::Config::Process: a created pipeline carries only the first configuration
+        // error, in GitLab's order (`pipesim lint` lists them all).
+        report.errors = resolve(errors.into_iter().take(1).collect(), &loaded.files);
         report.reason = "The configuration is invalid: GitLab shows a failed pipeline with these errors and runs no jobs.".to_owned();
         return report;
     };

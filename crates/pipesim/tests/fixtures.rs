@@ -3,7 +3,8 @@
 //!   errors (`# error: LINE:COL MESSAGE`) and warnings that must be reported, or errors that
 //!   must be among those reported (`# error-includes: LINE:COL MESSAGE`), or text that some
 //!   error's message must contain (`# error-contains: TEXT`), or just that one is reported
-//!   (`# error-any: WHY`);
+//!   (`# error-any: WHY`); warnings likewise (`# warning:`, `# warning-contains: TEXT`,
+//!   `# no-warnings: WHY`);
 //! - `valid/` and `realworld/`: configs GitLab accepts; no error may be reported;
 //! - `expand/`: `pipesim expand` output compared with `expected.yml`.
 //!
@@ -140,6 +141,19 @@ fn invalid_configs_report_gitlabs_messages() {
             if !warnings.iter().any(|got| got == w) {
                 problems.push(format!("{name}: missing warning {w:?}; got {warnings:#?}"));
             }
+        }
+        // `# warning-contains: TEXT`: some warning's message contains TEXT (GitLab's example
+        // matches it with a regular expression or `a_string_including`).
+        for part in header_values(&text, "warning-contains:") {
+            if !report.warnings.iter().any(|d| d.message.contains(part)) {
+                problems.push(format!(
+                    "{name}: no warning contains {part:?}; got {warnings:#?}"
+                ));
+            }
+        }
+        // `# no-warnings: WHY`: GitLab's example checks that there is no warning.
+        if !header_values(&text, "no-warnings:").is_empty() && !warnings.is_empty() {
+            problems.push(format!("{name}: expected no warning, got {warnings:#?}"));
         }
         if expected_errors.is_empty() && included.is_empty() && !any_error && !report.valid {
             problems.push(format!("{name}: expected valid"));

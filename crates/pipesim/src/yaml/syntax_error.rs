@@ -96,7 +96,9 @@ pub(super) fn libyaml_error(info: &str, at: (usize, usize), text: &str, open: &[
         // A parser error without a context: libyaml leaves the context mark at its start.
         return start("found duplicate %YAML directive");
     }
-    if info == "invalid content after document end marker" {
+    if info == "invalid content after document end marker"
+        || info == "did not find expected <document start>"
+    {
         return start("did not find expected <document start>");
     }
     if info == "invalid indentation in quoted scalar" && !closes_later(text, at) {
@@ -122,6 +124,7 @@ pub(super) fn libyaml_error(info: &str, at: (usize, usize), text: &str, open: &[
         || info.starts_with("invalid trailing content after double-quoted scalar")
         || info == "misplaced bracket"
         || info == "a byte order mark must not appear inside a document"
+        || (info == "illegal placement of ':' indicator" && open.last().is_some_and(|o| o.flow))
     {
         if let Some(error) = structural(open) {
             return error;

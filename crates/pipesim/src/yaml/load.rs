@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Span as YamlSpan, Tag};
 
 use super::scalar::{resolve_plain, Plain};
+use super::syntax_error::{is_translated, libyaml_error, Open};
 use super::{KeyIndex, Map, Node, Value};
 use crate::diagnostic::Finding;
 use crate::source::{FileId, Span};
@@ -73,9 +74,10 @@ pub fn load_at(text: &str, file: FileId, line_offset: u32, limits: Limits) -> Lo
                 }
             }
             Some(Err(error)) => {
+                let open = builder.open_collections(text);
                 builder
                     .findings
-                    .push(syntax_error(&error, text, file, line_offset));
+                    .push(syntax_error(&error, text, file, line_offset, &open));
                 return Loaded {
                     documents: Vec::new(),
                     findings: builder.findings,
@@ -91,7 +93,13 @@ pub fn load_at(text: &str, file: FileId, line_offset: u32, limits: Limits) -> Lo
     }
 }
 
-fn syntax_error(error: &ScanError, text: &str, file: FileId, line_offset: u32) -> Finding {
+fn syntax_error(
+    error: &ScanError,
+    text: &str,
+    file: FileId,
+    line_offset: u32,
+    open: &[Open],
+) -> Finding {
     let mark = error.marker();
     let line = mark.line() as u32;
     let column = mark.col() as u32 + 1;
@@ -127,20 +135,36 @@ fn syntax_error(error: &ScanError, text: &str, file: FileId, line_offset: u32) -
              configuration with this message.",
         );
     }
-    // Psych formats libyaml errors as "(<unknown>): PROBLEM at line L column C"; GitLab passes
-    // that text through. Our parser's problem wording can differ from libyaml's.
-    Finding::error(
-        "yaml-syntax",
-        format!(
-            "(<unknown>): {} at line {line} column {column}",
-            error.info()
-        ),
-        Some(Span::new(file, line.max(1) + line_offset, column)),
-    )
-    .explain(
+    // Psych's message in libyaml's words (yaml/syntax_error.rs); the span stays where our
+    // parser noticed the problem, which is often past libyaml's context mark.
+    let libyaml = libyaml_error(
+        error.info(),
+        (line.max(1) as usize, column as usize),
+        text,
+        open,
+    );
+    let mut explanation = String::from(
         "The file is not valid YAML, so GitLab cannot read any of it. Check the indentation and \
          quoting around this position: the problem is often on this line or the one before.",
+    );
+    if !is_translated(&libyaml, error.info()) {
+        explanation.push_str(
+            " pipesim does not know libyaml's wording for this error: GitLab's message may \
+             differ.",
+        );
+    }
+    // A character that cannot start a token (a tab in the indentation) is libyaml's mark too.
+    let (line, column) = if libyaml.problem == "found character that cannot start any token" {
+        (libyaml.line as u32, libyaml.column as u32)
+    } else {
+        (line.max(1), column)
+    };
+    Finding::error(
+        "yaml-syntax",
+        libyaml.message(),
+        Some(Span::new(file, line + line_offset, column)),
     )
+    .explain(explanation)
 }
 
 enum Frame {
@@ -174,6 +198,30 @@ struct Builder {
 }
 
 impl Builder {
+    /// The collections still open, outermost first, for the wording of a syntax error.
+    fn open_collections(&self, text: &str) -> Vec<Open> {
+        self.stack
+            .iter()
+            .map(|frame| {
+                let (span, mapping) = match frame {
+                    Frame::Seq { span, .. } => (span, false),
+                    Frame::Map { span, .. } => (span, true),
+                };
+                let line = span.line.saturating_sub(self.line_offset) as usize;
+                let first = text
+                    .lines()
+                    .nth(line.saturating_sub(1))
+                    .and_then(|l| l.chars().nth((span.column as usize).saturating_sub(1)));
+                Open {
+                    line,
+                    column: span.column as usize,
+                    mapping,
+                    flow: matches!(first, Some('[' | '{')),
+                }
+            })
+            .collect()
+    }
+
     fn span(&self, span: YamlSpan) -> Span {
         Span::new(
             self.file,

@@ -7,6 +7,7 @@
 pub mod emit;
 mod load;
 mod scalar;
+mod syntax_error;
 
 pub use load::{load, load_at, Limits, Loaded, TOO_BIG_MESSAGE};
 pub use scalar::{resolve_plain, ruby_float_to_s};

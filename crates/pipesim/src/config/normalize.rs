@@ -246,8 +246,10 @@ fn base_job(name: &str, kind: JobKind, span: Span, value: &Node) -> NormalizedJo
         .get("rules")
         .and_then(Node::as_seq)
         .map(|rules| {
-            rules
-                .iter()
+            // Nested lists of rules (`!reference`) are flattened, as entry/rules.rb does.
+            let mut flat = Vec::with_capacity(rules.len());
+            super::validate::flatten_seq(rules, &mut flat);
+            flat.into_iter()
                 .filter_map(|r| r.get("needs"))
                 .map(needs_of)
                 .collect()

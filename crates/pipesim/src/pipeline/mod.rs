@@ -31,7 +31,11 @@ use scope::{inherited_variables, variable_pairs, yaml_variables, PipelineScope, 
 /// `Chain::Helpers#error`'s sanitize). Older GitLab said `No stages / jobs for this pipeline.`
 pub const EMPTY_PIPELINE_MESSAGE: &str =
     "The resulting pipeline would have been empty. Review the rules configuration for the relevant jobs.";
-pub const FILTERED_MESSAGE: &str = "Pipeline filtered out by workflow rules.";
+/// chain/evaluate_workflow_rules.rb → `Ci::Pipeline.workflow_rules_failure_message`
+/// (app/models/concerns/ci/has_completion_reason.rb, the `workflow:rules` link stripped by
+/// `Chain::Helpers#error`). Older GitLab stored `Pipeline filtered out by workflow rules.`
+pub const FILTERED_MESSAGE: &str =
+    "The pipeline did not run. Review the workflow:rules configuration for the pipeline.";
 /// `ci_needs_size_limit`'s default plan limit.
 const NEEDS_LIMIT: usize = 50;
 
@@ -155,10 +159,12 @@ fn create_into(request: &Request, composed: &mut Option<Composed>) -> PipelineRe
     let global_variables = yaml_variables(expanded.get("variables"));
 
     // chain/evaluate_workflow_rules.rb: no `workflow:rules` means the pipeline passes.
-    let workflow_rules = expanded
+    let workflow_rules_flat = expanded
         .get("workflow")
         .and_then(|w| w.get("rules"))
-        .and_then(Node::as_seq);
+        .filter(|r| r.as_seq().is_some())
+        .map(flat_rules);
+    let workflow_rules = workflow_rules_flat.as_deref();
     let mut root_variables = global_variables.clone();
     if let Some(workflow_rules) = workflow_rules {
         let global_pairs = variable_pairs(&global_variables);
@@ -415,7 +421,8 @@ fn seed_job(
     let mut rules_error = None;
 
     if let Some(rules_node) = node.get("rules") {
-        let rules_list = rules_node.as_seq().unwrap_or(&[]);
+        let flat = flat_rules(rules_node);
+        let rules_list: &[Node] = &flat;
         let result = rules::evaluate(rules_list, "rules", &job_scope, clause_context);
         report.checks = result.checks;
         if let Some(error) = result.error {
@@ -450,10 +457,23 @@ fn seed_job(
             report.when = "never".to_owned();
             report.why = explain::no_rule_matched(&report.checks);
         }
-    } else if node.get("only").is_some() || node.get("except").is_some() {
+    } else if has_workflow_rules && node.get("only").is_none() && node.get("except").is_none() {
+        // entry/processable.rb `compose!`: `workflow:rules` removes the default `only`.
+        report.created = true;
+        report.why = explain::no_conditions(&report, true);
+    } else {
+        let (only, default_refs) = effective_only(node.get("only"), has_workflow_rules, job.span);
         let mut included = true;
-        if let Some(only) = node.get("only") {
-            let checks = policy::evaluate(only, "only", &job_scope, clause_context);
+        if let Some(only) = &only {
+            let mut checks = policy::evaluate(only, "only", &job_scope, clause_context);
+            if default_refs {
+                for check in checks.iter_mut().filter(|c| c.clause == "only:refs") {
+                    check.detail = format!(
+                        "{} (GitLab's default `refs: [branches, tags]`, kept because `only` does not name refs)",
+                        check.detail
+                    );
+                }
+            }
             included = checks.iter().all(|c| c.matched);
             report.checks.extend(checks);
         }
@@ -468,26 +488,9 @@ fn seed_job(
         if !included {
             report.when = "never".to_owned();
         }
-        report.why = explain::policy(&report, false);
-    } else if has_workflow_rules {
-        // entry/processable.rb `compose!`: `workflow:rules` removes the default `only`.
-        report.created = true;
-        report.why = explain::no_conditions(&report, true);
-    } else {
-        let default_only = Node::new(
-            Value::Seq(vec![
-                Node::new(Value::Str("branches".into()), job.span),
-                Node::new(Value::Str("tags".into()), job.span),
-            ]),
-            job.span,
-        );
-        let checks = policy::evaluate(&default_only, "only", &job_scope, clause_context);
-        report.created = checks.iter().all(|c| c.matched);
-        report.checks = checks;
-        if !report.created {
-            report.when = "never".to_owned();
-        }
-        report.why = explain::policy(&report, true);
+        let only_default =
+            node.get("only").is_none() && node.get("except").is_none() && default_refs;
+        report.why = explain::policy(&report, only_default);
     }
     if !report.created {
         needs = None;
@@ -496,6 +499,43 @@ fn seed_job(
         report,
         needs,
         rules_error,
+    }
+}
+
+/// The `only` a job is checked against (entry/policy.rb `DEFAULT_ONLY` and `Policy#value`,
+/// `default.to_h.deep_merge(value.to_h)`; entry/processable.rb `compose!`): without `only`
+/// the default `refs: [branches, tags]` applies, also beside `except:`, unless the
+/// configuration has `workflow:rules` (then a job with no `only` has none); an `only` that
+/// is given gets the default refs merged in when it names no `refs` of its own (an array is
+/// `refs`). Returns the policy and whether its refs are the default ones.
+fn effective_only(
+    only: Option<&Node>,
+    has_workflow_rules: bool,
+    span: crate::Span,
+) -> (Option<Node>, bool) {
+    let default_refs = || {
+        Node::new(
+            Value::Seq(vec![
+                Node::new(Value::Str("branches".into()), span),
+                Node::new(Value::Str("tags".into()), span),
+            ]),
+            span,
+        )
+    };
+    match only {
+        None if has_workflow_rules => (None, false),
+        None => (Some(default_refs()), true),
+        Some(node) => match &node.value {
+            Value::Map(map) if map.get("refs").is_none() => {
+                let mut merged = crate::yaml::Map::default();
+                merged.insert(Node::new(Value::Str("refs".into()), span), default_refs());
+                for (key, value) in map.iter() {
+                    merged.insert(key.clone(), value.clone());
+                }
+                (Some(Node::new(Value::Map(merged), node.span)), true)
+            }
+            _ => (Some(node.clone()), false),
+        },
     }
 }
 
@@ -522,6 +562,19 @@ fn expand_needs(
         }
     }
     out
+}
+
+/// A `rules:` list with nested lists flattened (entry/rules.rb `compose!` flattens the config,
+/// GitLab 14.3+), so a `!reference [.x, rules]` entry contributes its rules in place.
+/// Borrowed when nothing is nested, which is the usual case.
+fn flat_rules(rules: &Node) -> std::borrow::Cow<'_, [Node]> {
+    let list = rules.as_seq().unwrap_or(&[]);
+    if !list.iter().any(|r| r.as_seq().is_some()) {
+        return std::borrow::Cow::Borrowed(list);
+    }
+    let mut flat = Vec::with_capacity(list.len());
+    config::validate::flatten_seq(list, &mut flat);
+    std::borrow::Cow::Owned(flat.into_iter().cloned().collect())
 }
 
 /// `rules:when` / `workflow:rules:when` as written.

@@ -1010,7 +1010,7 @@ fn simple_values(
 /// `$VAR`/`${VAR}` expansion against known values (`ExpandVariables.expand`); `CI_PIPELINE_ID`
 /// (persisted) is the pipeline's id here.
 fn expand_all(text: &str, values: &HashMap<String, String>, pipeline_id: u64) -> String {
-    crate::config::include::expand_with(text, &|name| match name {
+    crate::expand::expand(text, &|name| match name {
         "CI_PIPELINE_ID" => Some(pipeline_id.to_string()),
         _ => values.get(name).cloned(),
     })

@@ -390,7 +390,16 @@ fn seed_job(
         Some(_) => false,
         None => job_when == "manual",
     };
-    let job_predefined = job_predefined(job, &job_when, node);
+    let mut job_predefined = job_predefined(job, &job_when);
+    if let Some(environment) = &job.environment {
+        // seed/build.rb expands the environment name with the job's variables before the
+        // rules see it (`ExpandVariables.expand`: unknown variables become empty).
+        let name = {
+            let base = scope.for_job(&configuration, &job_predefined);
+            crate::expand::expand(environment, &|n| base.lookup(n).map(|(v, _)| v.to_owned()))
+        };
+        environment_predefined(&mut job_predefined, job, node, name);
+    }
     let job_scope: Scope = scope.for_job(&configuration, &job_predefined);
 
     let mut report = JobReport {
@@ -582,8 +591,8 @@ fn rule_when(rule: &Node) -> Option<String> {
     rule.get("when").and_then(Node::scalar_to_s)
 }
 
-/// builder.rb `predefined_variables_from_job_attr`.
-fn job_predefined(job: &NormalizedJob, job_when: &str, node: &Node) -> Vec<(&'static str, String)> {
+/// builder.rb `predefined_variables_from_job_attr`, but the environment's.
+fn job_predefined(job: &NormalizedJob, job_when: &str) -> Vec<(&'static str, String)> {
     let mut out = vec![
         ("CI_JOB_NAME", job.name.clone()),
         ("CI_JOB_NAME_SLUG", predefined::slug(&job.name)),
@@ -600,23 +609,40 @@ fn job_predefined(job: &NormalizedJob, job_when: &str, node: &Node) -> Vec<(&'st
         }
         None => out.push(("CI_NODE_TOTAL", "1".to_owned())),
     }
-    if let Some(environment) = &job.environment {
-        out.push(("CI_ENVIRONMENT_NAME", environment.clone()));
-        out.push((
-            "CI_ENVIRONMENT_ACTION",
-            job.environment_action
-                .clone()
-                .unwrap_or_else(|| "start".to_owned()),
-        ));
-        if let Some(url) = node
-            .get("environment")
-            .and_then(|e| e.get("url"))
-            .and_then(Node::scalar_to_s)
-        {
-            out.push(("CI_ENVIRONMENT_URL", url));
-        }
-    }
     out
+}
+
+/// builder.rb `predefined_variables_from_job_attr` / `predefined_variables` for a job with an
+/// environment: `CI_ENVIRONMENT_NAME` (expanded), `CI_ENVIRONMENT_ACTION`,
+/// `CI_ENVIRONMENT_TIER` (`environment:deployment_tier`, else the persisted environment's
+/// tier) and `CI_ENVIRONMENT_URL` (`environment:url`, else the environment's external URL).
+/// pipesim keeps no environments between pipelines, so without `deployment_tier` the tier
+/// is left out (the rules of a first deployment see none either).
+pub fn environment_predefined(
+    out: &mut Vec<(&'static str, String)>,
+    job: &NormalizedJob,
+    node: &Node,
+    name: String,
+) {
+    let environment = node.get("environment");
+    let option = |key: &str| {
+        environment
+            .and_then(|e| e.get(key))
+            .and_then(Node::scalar_to_s)
+    };
+    out.push(("CI_ENVIRONMENT_NAME", name));
+    out.push((
+        "CI_ENVIRONMENT_ACTION",
+        job.environment_action
+            .clone()
+            .unwrap_or_else(|| "start".to_owned()),
+    ));
+    if let Some(tier) = option("deployment_tier") {
+        out.push(("CI_ENVIRONMENT_TIER", tier));
+    }
+    if let Some(url) = option("url") {
+        out.push(("CI_ENVIRONMENT_URL", url));
+    }
 }
 
 /// The variables `include` paths and `include:rules` see (`Builder#config_variables`).

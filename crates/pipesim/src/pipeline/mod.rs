@@ -400,6 +400,10 @@ fn seed_job(
         };
         environment_predefined(&mut job_predefined, job, node, name);
     }
+    let environment = job_predefined
+        .iter()
+        .find(|(k, _)| *k == "CI_ENVIRONMENT_NAME")
+        .map(|(_, v)| v.clone());
     let job_scope: Scope = scope.for_job(&configuration, &job_predefined);
 
     let mut report = JobReport {
@@ -419,6 +423,7 @@ fn seed_job(
         need_artifacts: Vec::new(),
         rule_variables: Vec::new(),
         interruptible: node.get("interruptible").and_then(Node::as_bool),
+        environment,
         outcome: None,
         artifacts_from: None,
         dotenv: SortedMap::new(),

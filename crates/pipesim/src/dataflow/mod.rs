@@ -482,7 +482,7 @@ fn finish_job(
     if report.jobs[index].kind == "trigger" && bridge_runs {
         match child_request(input, report, &report.jobs[index], node, &table) {
             Ok(child) => out.children.push(child),
-            Err(Some(diagnostic)) => out.diagnostics.push(diagnostic),
+            Err(Some(diagnostic)) => out.diagnostics.push(*diagnostic),
             Err(None) => {
                 if let Some(diagnostic) = downstream_note(report, &report.jobs[index], node) {
                     out.diagnostics.push(diagnostic);
@@ -686,7 +686,7 @@ fn child_request(
     job: &JobReport,
     node: &Node,
     table: &[VariableRow],
-) -> Result<ChildRequest, Option<Diagnostic>> {
+) -> Result<ChildRequest, Option<Box<Diagnostic>>> {
     let trigger = node.get("trigger").ok_or(None)?;
     let include = trigger.get("include").ok_or(None)?;
     if input.depth >= 2 {
@@ -768,7 +768,7 @@ fn supplied_artifacts(
     report: &PipelineReport,
     job: &JobReport,
     include: &Node,
-) -> Result<Node, Option<Diagnostic>> {
+) -> Result<Node, Option<Box<Diagnostic>>> {
     let replace = |item: &Node| -> Result<Node, String> {
         let Some(artifact) = item.get("artifact").and_then(Node::scalar_to_s) else {
             return Ok(item.clone());
@@ -800,7 +800,7 @@ fn supplied_artifacts(
         _ => replace(include),
     };
     replaced.map_err(|path| {
-        Some(job_diagnostic(
+        Some(Box::new(job_diagnostic(
             report.event,
             &job.name,
             Finding::info(
@@ -814,7 +814,7 @@ fn supplied_artifacts(
             .explain(format!(
                 "`trigger:include:artifact` reads a file that a job of this pipeline writes at run time, which pipesim cannot know. To simulate the child pipeline, add the generated configuration as the file `{path}` (in the web app: a new file tab with this path; on the command line: that path under --root)."
             )),
-        ))
+        )))
     })
 }
 

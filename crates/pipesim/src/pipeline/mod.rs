@@ -77,11 +77,79 @@ pub fn create_composed(request: &Request) -> (PipelineReport, Option<Composed>) 
     (report, composed)
 }
 
+/// GitLab's `CreatePipelineService` chain, step by step (lib/gitlab/ci/pipeline/chain/*.rb):
+/// `Build`, `Skip`, `Config::Content` + `Config::Process`, `EvaluateWorkflowRules`, `Seed`,
+/// `Populate`, `Create`. A step that stops the chain returns `None` and leaves the report as
+/// GitLab leaves the pipeline.
 fn create_into(request: &Request, composed: &mut Option<Composed>) -> PipelineReport {
+    let mut build = chain_build(request);
+    if chain_skip(request, &mut build.report) {
+        return build.report;
+    }
+    let clause_context = ClauseContext {
+        request: request.pipeline,
+        compare_to: request.compare_to,
+        project_path: &request.project.path,
+        explained: Default::default(),
+    };
+    let Some(mut loaded) = chain_config(request, &build.scope, &clause_context, &mut build.report)
+    else {
+        return build.report;
+    };
+    let (Some(expanded), Some(normalized)) = (&loaded.expanded, &loaded.normalized) else {
+        return build.report;
+    };
+    let Some(workflow) =
+        chain_evaluate_workflow_rules(expanded, &build.scope, &clause_context, &mut build.report)
+    else {
+        return build.report;
+    };
+    let seeds = chain_seed(
+        expanded,
+        normalized,
+        &workflow,
+        &build.scope,
+        &clause_context,
+    );
+    if !chain_populate(
+        seeds,
+        normalized,
+        &loaded.files,
+        &workflow,
+        request.pipeline,
+        &mut build.report,
+    ) {
+        return build.report;
+    }
+    // Chain::Create. Handed over, not copied: a large configuration's tree is most of the
+    // memory here.
+    if let (Some(expanded), Some(normalized)) = (loaded.expanded.take(), loaded.normalized.take()) {
+        *composed = Some(Composed {
+            expanded,
+            normalized,
+            global_variables: workflow.global_variables,
+            root_variables: workflow.root_variables,
+            predefined: build.predefined,
+            files: loaded.files,
+        });
+    }
+    build.report
+}
+
+/// What `Chain::Build` sets up: the predefined variables, the variable layers rules read, and
+/// the pipeline's report before any step decides.
+struct Built {
+    predefined: Vec<(String, String)>,
+    scope: PipelineScope,
+    report: PipelineReport,
+}
+
+/// chain/build.rb: the pipeline with its source, ref, sha and variables.
+fn chain_build(request: &Request) -> Built {
     let pipeline = request.pipeline;
     let predefined = predefined::predefined(request.project, pipeline, request.iid);
     let scope = PipelineScope::new(request.project, pipeline, predefined.clone());
-    let mut report = PipelineReport {
+    let report = PipelineReport {
         event: pipeline.event,
         id: request.id,
         iid: request.iid,
@@ -106,26 +174,39 @@ fn create_into(request: &Request, composed: &mut Option<Composed>) -> PipelineRe
         stages: Vec::new(),
         jobs: Vec::new(),
     };
-
-    // chain/skip.rb runs before the configuration is read.
-    if pipeline.skip_ci {
-        report.created = true;
-        report.status = Status::Skipped;
-        report.reason = "The commit message contains [ci skip] or [skip ci] (or the push used -o ci.skip): GitLab creates the pipeline with status skipped and runs no jobs.".to_owned();
-        return report;
+    Built {
+        predefined,
+        scope,
+        report,
     }
+}
 
-    let clause_context = ClauseContext {
-        request: pipeline,
-        compare_to: request.compare_to,
-        project_path: &request.project.path,
-        explained: Default::default(),
-    };
+/// chain/skip.rb runs before the configuration is read: `[ci skip]` gives a skipped
+/// pipeline with no jobs. Returns whether the chain stops here.
+fn chain_skip(request: &Request, report: &mut PipelineReport) -> bool {
+    if !request.pipeline.skip_ci {
+        return false;
+    }
+    report.created = true;
+    report.status = Status::Skipped;
+    report.reason = "The commit message contains [ci skip] or [skip ci] (or the push used -o ci.skip): GitLab creates the pipeline with status skipped and runs no jobs.".to_owned();
+    true
+}
+
+/// chain/config/content.rb + config/process.rb: the configuration read from the request's
+/// files, `include:rules` decided with the variables `Builder#config_variables` gives. An
+/// invalid configuration gives a failed pipeline with the errors.
+fn chain_config(
+    request: &Request,
+    scope: &PipelineScope,
+    clause_context: &ClauseContext,
+    report: &mut PipelineReport,
+) -> Option<config::Loaded> {
     let include_checks = RefCell::new(Vec::new());
     let include_scope = scope.for_includes();
     let decide_include = |rules_node: &Node| -> bool {
-        let rules_list = rules_node.as_seq().unwrap_or(&[]);
-        let result = rules::evaluate(rules_list, "include:rules", &include_scope, &clause_context);
+        let rules_list = flat_rules(rules_node);
+        let result = rules::evaluate(&rules_list, "include:rules", &include_scope, clause_context);
         let included = result.error.is_none()
             && result
                 .matched
@@ -134,12 +215,16 @@ fn create_into(request: &Request, composed: &mut Option<Composed>) -> PipelineRe
         included
     };
     let options = LoadOptions {
-        variables: include_variables(&scope),
+        variables: include_variables(scope),
         include_rules: Some(&decide_include),
         limits: Default::default(),
         expanded_only: true,
     };
-    let mut loaded = config::load_with(&pipeline.files, &request.project.ci_config_path, &options);
+    let loaded = config::load_with(
+        &request.pipeline.files,
+        &request.project.ci_config_path,
+        &options,
+    );
     let (errors, warnings): (Vec<Finding>, Vec<Finding>) = loaded
         .findings
         .iter()
@@ -148,17 +233,33 @@ fn create_into(request: &Request, composed: &mut Option<Composed>) -> PipelineRe
     report.warnings = resolve(warnings, &loaded.files);
     // `expanded` keeps every top-level key but `default:` and the global defaults, so it
     // answers for `variables` and `workflow` as the merged configuration would.
-    let (Some(expanded), Some(normalized), true) =
-        (&loaded.expanded, &loaded.normalized, errors.is_empty())
-    else {
+    if loaded.expanded.is_none() || loaded.normalized.is_none() || !errors.is_empty() {
         report.status = Status::Failed;
         report.errors = resolve(errors, &loaded.files);
         report.reason = "The configuration is invalid: GitLab shows a failed pipeline with these errors and runs no jobs.".to_owned();
-        return report;
-    };
-    let global_variables = yaml_variables(expanded.get("variables"));
+        return None;
+    }
+    Some(loaded)
+}
 
-    // chain/evaluate_workflow_rules.rb: no `workflow:rules` means the pipeline passes.
+/// What `workflow:` decided for the pipeline.
+struct Workflow {
+    has_rules: bool,
+    /// Top-level `variables:` as written.
+    global_variables: Vec<(String, String)>,
+    /// Top-level `variables:` after `workflow:rules:variables`.
+    root_variables: Vec<(String, String)>,
+}
+
+/// chain/evaluate_workflow_rules.rb: no `workflow:rules` means the pipeline passes; no match
+/// or `when: never` filters it out. Also `workflow:name` (`CI_PIPELINE_NAME`).
+fn chain_evaluate_workflow_rules(
+    expanded: &Node,
+    scope: &PipelineScope,
+    clause_context: &ClauseContext,
+    report: &mut PipelineReport,
+) -> Option<Workflow> {
+    let global_variables = yaml_variables(expanded.get("variables"));
     let workflow_rules_flat = expanded
         .get("workflow")
         .and_then(|w| w.get("rules"))
@@ -173,7 +274,7 @@ fn create_into(request: &Request, composed: &mut Option<Composed>) -> PipelineRe
             workflow_rules,
             "workflow:rules",
             &workflow_scope,
-            &clause_context,
+            clause_context,
         );
         report.workflow = result.checks;
         let matched = result.matched.map(|i| &workflow_rules[i]);
@@ -181,7 +282,7 @@ fn create_into(request: &Request, composed: &mut Option<Composed>) -> PipelineRe
         if matched.is_none() || when.as_deref() == Some("never") {
             report.errors.push(not_created(FILTERED_MESSAGE));
             report.reason = explain::workflow_filtered(&report.workflow, matched.is_some());
-            return report;
+            return None;
         }
         if let Some(rule) = matched {
             // workflow:rules:variables override the top-level ones (doc/ci/yaml/_index.md).
@@ -202,8 +303,21 @@ fn create_into(request: &Request, composed: &mut Option<Composed>) -> PipelineRe
         })
         .map(|name| name.trim().to_owned())
         .filter(|name| !name.is_empty());
+    Some(Workflow {
+        has_rules: workflow_rules.is_some(),
+        global_variables,
+        root_variables,
+    })
+}
 
-    let has_workflow_rules = workflow_rules.is_some();
+/// chain/seed.rb: each job's rules or `only`/`except` (seed/build.rb `included?`).
+fn chain_seed(
+    expanded: &Node,
+    normalized: &config::Normalized,
+    workflow: &Workflow,
+    scope: &PipelineScope,
+    clause_context: &ClauseContext,
+) -> Vec<Seed> {
     let mut seeds: Vec<Seed> = Vec::with_capacity(normalized.jobs.len());
     let expanded_jobs = expanded.as_map().map(Map::by_key).unwrap_or_default();
     for job in &normalized.jobs {
@@ -214,15 +328,27 @@ fn create_into(request: &Request, composed: &mut Option<Composed>) -> PipelineRe
             job,
             normalized,
             node,
-            &root_variables,
-            &scope,
-            &clause_context,
-            has_workflow_rules,
+            &workflow.root_variables,
+            scope,
+            clause_context,
+            workflow.has_rules,
         ));
     }
+    seeds
+}
 
-    // Seed errors (seed/build.rb `errors`): rules that could not be evaluated, then needs of
-    // included jobs.
+/// chain/populate.rb with seed/build.rb `errors`: the seed errors (rules that could not be
+/// evaluated, `needs` naming a job that is not in the pipeline, too many needs) fail the
+/// pipeline; a pipeline with no jobs, or only `.pre`/`.post` ones, is not created. Fills the
+/// report's jobs and stages; returns whether the pipeline is created.
+fn chain_populate(
+    seeds: Vec<Seed>,
+    normalized: &config::Normalized,
+    files: &Files,
+    workflow: &Workflow,
+    pipeline: &PipelineRequest,
+    report: &mut PipelineReport,
+) -> bool {
     let stage_index = |stage: &str| normalized.stages.iter().position(|s| s == stage);
     // Created jobs by name with their stage, for the `needs` checks.
     let mut created_stage: HashMap<&str, Option<usize>> = HashMap::with_capacity(seeds.len());
@@ -232,58 +358,7 @@ fn create_into(request: &Request, composed: &mut Option<Composed>) -> PipelineRe
             .filter(|s| s.report.created)
             .map(|s| (s.report.name.as_str(), stage_index(&s.report.stage))),
     );
-    let mut seed_errors = Vec::new();
-    for seed in &seeds {
-        if let Some(error) = &seed.rules_error {
-            seed_errors.push(
-                message(format!(
-                    "Failed to parse rule for {}: {error}",
-                    seed.report.name
-                ))
-                .with_job(&seed.report.name),
-            );
-            continue;
-        }
-        if !seed.report.created {
-            continue;
-        }
-        let Some(needs) = &seed.needs else { continue };
-        if needs.len() > NEEDS_LIMIT {
-            seed_errors.push(message(format!(
-                "{}: one job can only need {NEEDS_LIMIT} others, but you have listed {}. See needs keyword documentation for more details",
-                seed.report.name,
-                needs.len()
-            )).with_job(&seed.report.name));
-            continue;
-        }
-        for need in needs {
-            if need.optional {
-                continue;
-            }
-            // seed/build.rb `need_present?` looks in earlier stages and the job's own.
-            let present = created_stage
-                .get(need.name.as_str())
-                .is_some_and(|stage| *stage <= stage_index(&seed.report.stage));
-            if !present {
-                let name = &seed.report.name;
-                let need_name = &need.name;
-                let why_absent = seeds
-                    .iter()
-                    .find(|s| s.report.name == *need_name)
-                    .map(|s| s.report.why.clone());
-                let mut diagnostic = message(format!(
-                    "'{name}' job needs '{need_name}' job, but '{need_name}' does not exist in the pipeline. This might be because of the only, except, or rules keywords. To need a job that sometimes does not exist in the pipeline, use needs:optional."
-                ))
-                .with_job(name);
-                diagnostic.explanation =
-                    Some(explain::missing_need(need_name, why_absent.as_deref()));
-                diagnostic.file = Some(loaded.files.path(need.span.file).to_owned());
-                diagnostic.line = need.span.line;
-                diagnostic.column = need.span.column;
-                seed_errors.push(diagnostic);
-            }
-        }
-    }
+    let seed_errors = seed_errors(&seeds, &created_stage, &stage_index, files);
 
     // Which needs name created jobs, decided before the seeds are taken apart below.
     let kept: Vec<Vec<bool>> = seeds
@@ -329,29 +404,81 @@ fn create_into(request: &Request, composed: &mut Option<Composed>) -> PipelineRe
         for job in &mut report.jobs {
             job.created = false;
         }
-        return report;
+        return false;
     }
     // populate.rb: `.pre`/`.post` alone are not a complete pipeline (gitlab#198518).
     if report.stages.iter().all(|s| s == ".pre" || s == ".post") {
         report.errors.push(not_created(EMPTY_PIPELINE_MESSAGE));
-        report.reason = explain::no_jobs(&report.jobs, has_workflow_rules, pipeline);
-        return report;
+        report.reason = explain::no_jobs(&report.jobs, workflow.has_rules, pipeline);
+        return false;
     }
     report.created = true;
     report.status = Status::Created;
-    report.reason = explain::created(&report, has_workflow_rules);
-    // Handed over, not copied: a large configuration's tree is most of the memory here.
-    if let (Some(expanded), Some(normalized)) = (loaded.expanded.take(), loaded.normalized.take()) {
-        *composed = Some(Composed {
-            expanded,
-            normalized,
-            global_variables,
-            root_variables,
-            predefined,
-            files: loaded.files,
-        });
+    report.reason = explain::created(report, workflow.has_rules);
+    true
+}
+
+/// seed/build.rb `errors`, in job order: a rule that could not be evaluated, then for included
+/// jobs too many needs or a need that is not in the pipeline.
+fn seed_errors(
+    seeds: &[Seed],
+    created_stage: &HashMap<&str, Option<usize>>,
+    stage_index: &dyn Fn(&str) -> Option<usize>,
+    files: &Files,
+) -> Vec<Diagnostic> {
+    let mut seed_errors = Vec::new();
+    for seed in seeds {
+        if let Some(error) = &seed.rules_error {
+            seed_errors.push(
+                message(format!(
+                    "Failed to parse rule for {}: {error}",
+                    seed.report.name
+                ))
+                .with_job(&seed.report.name),
+            );
+            continue;
+        }
+        if !seed.report.created {
+            continue;
+        }
+        let Some(needs) = &seed.needs else { continue };
+        if needs.len() > NEEDS_LIMIT {
+            seed_errors.push(message(format!(
+                "{}: one job can only need {NEEDS_LIMIT} others, but you have listed {}. See needs keyword documentation for more details",
+                seed.report.name,
+                needs.len()
+            )).with_job(&seed.report.name));
+            continue;
+        }
+        for need in needs {
+            if need.optional {
+                continue;
+            }
+            // seed/build.rb `need_present?` looks in earlier stages and the job's own.
+            let present = created_stage
+                .get(need.name.as_str())
+                .is_some_and(|stage| *stage <= stage_index(&seed.report.stage));
+            if !present {
+                let name = &seed.report.name;
+                let need_name = &need.name;
+                let why_absent = seeds
+                    .iter()
+                    .find(|s| s.report.name == *need_name)
+                    .map(|s| s.report.why.clone());
+                let mut diagnostic = message(format!(
+                    "'{name}' job needs '{need_name}' job, but '{need_name}' does not exist in the pipeline. This might be because of the only, except, or rules keywords. To need a job that sometimes does not exist in the pipeline, use needs:optional."
+                ))
+                .with_job(name);
+                diagnostic.explanation =
+                    Some(explain::missing_need(need_name, why_absent.as_deref()));
+                diagnostic.file = Some(files.path(need.span.file).to_owned());
+                diagnostic.line = need.span.line;
+                diagnostic.column = need.span.column;
+                seed_errors.push(diagnostic);
+            }
+        }
     }
-    report
+    seed_errors
 }
 
 /// A job after its rules or `only`/`except`, before the pipeline-wide checks.

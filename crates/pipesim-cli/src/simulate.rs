@@ -391,6 +391,23 @@ fn pipeline_text(
                     value.from, value.pipeline
                 ));
             }
+            // The variable table in brief: values the runner gets expanded, and withheld ones.
+            for row in &job.variables {
+                if let (Some(value), Some(expanded), None) =
+                    (&row.value, &row.expanded, &row.overridden_by)
+                {
+                    out.push_str(&format!(
+                        "          variable: {}={value} (the runner gets {expanded})\n",
+                        row.name
+                    ));
+                }
+                if let Some(why) = &row.withheld {
+                    out.push_str(&format!(
+                        "          variable: {} withheld ({why})\n",
+                        row.name
+                    ));
+                }
+            }
             for d in diagnostics
                 .iter()
                 .filter(|d| d.pipeline == Some(p.id) && d.job.as_deref() == Some(job.name.as_str()))

@@ -607,10 +607,15 @@ fn seed_job(
         let mut included = true;
         if let Some(only) = &only {
             let mut checks = policy::evaluate(only, "only", &job_scope, clause_context);
-            if default_refs {
+            if default_refs && (node.get("only").is_some() || node.get("except").is_some()) {
+                let why = if node.get("only").is_some() {
+                    "kept because `only` does not name refs"
+                } else {
+                    "kept beside `except`"
+                };
                 for check in checks.iter_mut().filter(|c| c.clause == "only:refs") {
                     check.detail = format!(
-                        "{} (GitLab's default `refs: [branches, tags]`, kept because `only` does not name refs)",
+                        "{} (GitLab's default `only: refs: [branches, tags]`, {why})",
                         check.detail
                     );
                 }

@@ -177,7 +177,7 @@ fn dotenv_report(
                 name,
                 Finding::info(
                     "dotenv-unknown",
-                    format!("pipesim cannot see what {name} writes to {file}"),
+                    format!("pipesim cannot see what the script writes to {file}"),
                     None,
                 )
                 .explain(format!(

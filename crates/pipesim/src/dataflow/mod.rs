@@ -519,7 +519,9 @@ fn group_unknowns(diagnostics: &mut Vec<Diagnostic>) {
     let mut kept: Vec<Diagnostic> = Vec::with_capacity(diagnostics.len());
     let mut jobs_of: HashMap<(&'static str, String), (usize, Vec<String>)> = HashMap::new();
     for diagnostic in diagnostics.drain(..) {
-        if diagnostic.severity != crate::Severity::Info || diagnostic.code != "file-unknown" {
+        if diagnostic.severity != crate::Severity::Info
+            || !matches!(diagnostic.code, "file-unknown" | "dotenv-unknown")
+        {
             kept.push(diagnostic);
             continue;
         }
@@ -720,7 +722,13 @@ fn child_request(
             )
         }) {
             if let Some(value) = &row.value {
-                push(&row.name, variables::expand_all(value, &values, report.id));
+                // downstream/generator.rb: a raw (`expand: false`) value is passed as written.
+                let value = if row.raw {
+                    value.clone()
+                } else {
+                    variables::expand_all(value, &values, report.id)
+                };
+                push(&row.name, value);
             }
         }
     }

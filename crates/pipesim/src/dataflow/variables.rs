@@ -117,6 +117,7 @@ pub fn table(
             source: source.to_owned(),
             overridden_by: None,
             expanded: None,
+            raw: false,
             withheld: None,
         });
     };
@@ -177,6 +178,7 @@ pub fn table(
                     source: "predefined".to_owned(),
                     overridden_by: None,
                     expanded: None,
+                    raw: false,
                     withheld: None,
                 });
             }
@@ -200,7 +202,8 @@ pub fn table(
         }
         i = j + 1;
     }
-    expand_rows(input, node, pipeline_id, &mut rows);
+    mark_raw(input, node, &mut rows);
+    expand_rows(input, pipeline_id, &mut rows);
     withheld_rows(input, &mut rows);
     rows
 }
@@ -235,15 +238,32 @@ fn environment_rows(node: &Node, name: &str, add: &mut dyn FnMut(&str, Option<St
 /// Each winner's value as `runner_variables` sends it: references to other variables of the
 /// job (predefined ones included) replaced, undefined ones kept for the runner, `expand:
 /// false` values as written. `expanded` is set only where it differs from `value`.
-fn expand_rows(input: &Input, node: &Node, pipeline_id: u64, rows: &mut [VariableRow]) {
+/// `expand: false` on the job's or the top-level `variables:` entry of a row.
+fn mark_raw(input: &Input, node: &Node, rows: &mut [VariableRow]) {
     if !rows
         .iter()
         .any(|r| r.value.as_deref().is_some_and(|v| v.contains('$')))
     {
         return;
     }
-    let mut raw = raw_names(node.get("variables"));
-    raw.extend(raw_names(input.composed.expanded.get("variables")));
+    let job_raw = raw_names(node.get("variables"));
+    let global_raw = raw_names(input.composed.expanded.get("variables"));
+    for row in rows {
+        row.raw = match row.source.as_str() {
+            "job" => job_raw.contains(&row.name),
+            "global" | "workflow" => global_raw.contains(&row.name),
+            _ => false,
+        };
+    }
+}
+
+fn expand_rows(input: &Input, pipeline_id: u64, rows: &mut [VariableRow]) {
+    if !rows
+        .iter()
+        .any(|r| r.value.as_deref().is_some_and(|v| v.contains('$')))
+    {
+        return;
+    }
     let pipeline_id = pipeline_id.to_string();
     let mut entries: Vec<Entry> = Vec::with_capacity(input.composed.predefined.len() + rows.len());
     entries.push(Entry {
@@ -267,8 +287,7 @@ fn expand_rows(input: &Input, node: &Node, pipeline_id: u64, rows: &mut [Variabl
                 entries.push(Entry {
                     name: &row.name,
                     value,
-                    raw: matches!(row.source.as_str(), "job" | "global" | "workflow")
-                        && raw.contains(&row.name),
+                    raw: row.raw,
                 });
             }
             None => row_entry.push(None),
@@ -317,6 +336,7 @@ fn withheld_rows(input: &Input, rows: &mut Vec<VariableRow>) {
             source: "project".to_owned(),
             overridden_by: None,
             expanded: None,
+            raw: false,
             withheld: Some(why),
         });
     }

@@ -141,6 +141,9 @@ pub struct VariableRow {
     /// (`Ci::BuildRunnerPresenter#runner_variables`; `expand: false` values stay as written).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expanded: Option<String>,
+    /// `expand: false`: passed as written, never expanded.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub raw: bool,
     /// Why the job does not get this definition (a protected variable on a ref that is not
     /// protected); such a row never wins.
     #[serde(skip_serializing_if = "Option::is_none")]

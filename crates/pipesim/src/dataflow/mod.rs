@@ -58,6 +58,21 @@ pub struct Flow {
     pub children: Vec<ChildRequest>,
 }
 
+/// How `artifacts_from` names a job of another pipeline.
+pub fn artifact_source_name(job: &str, pipeline: u64) -> String {
+    format!("{job} (pipeline #{pipeline})")
+}
+
+/// An `artifacts_from` entry as (pipeline, job): `None` for the job's own pipeline.
+pub fn split_artifact_source(entry: &str) -> (Option<u64>, &str) {
+    if let Some((job, rest)) = entry.rsplit_once(" (pipeline #") {
+        if let Some(Ok(id)) = rest.strip_suffix(')').map(str::parse::<u64>) {
+            return (Some(id), job);
+        }
+    }
+    (None, entry)
+}
+
 /// Whether an `artifacts:paths` entry (a path or glob, or a directory) delivers `path`.
 pub fn artifact_covers(pattern: &str, path: &str) -> bool {
     let pattern = pattern.trim_start_matches("./").trim_end_matches('/');
@@ -433,7 +448,7 @@ fn finish_job(
     // Jobs of other pipelines are named with their pipeline.
     for found in &cross.received {
         if !found.artifact_paths.is_empty() || !found.dotenv.is_empty() {
-            artifacts_from.push(format!("{} (pipeline #{})", found.job, found.pipeline));
+            artifacts_from.push(artifact_source_name(&found.job, found.pipeline));
         }
         receive(found, &mut received_paths, &mut dotenv_in);
     }
@@ -842,4 +857,21 @@ fn downstream_note(report: &PipelineReport, job: &JobReport, node: &Node) -> Opt
         &job.name,
         Finding::info("downstream-not-simulated", message, None),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn artifact_sources_round_trip() {
+        let named = artifact_source_name("build", 3);
+        assert_eq!(named, "build (pipeline #3)");
+        assert_eq!(split_artifact_source(&named), (Some(3), "build"));
+        assert_eq!(split_artifact_source("build"), (None, "build"));
+        assert_eq!(
+            split_artifact_source("odd (pipeline #x)"),
+            (None, "odd (pipeline #x)")
+        );
+    }
 }

@@ -271,7 +271,6 @@ fn run_pipeline(
         outcomes,
         verifying: false,
     };
-    let before_analysis = report.clone();
     let mut flow = dataflow::analyze(&mut report, &analysis_input(outcomes));
     // create_downstream_pipeline_service.rb: a trigger job whose downstream pipeline is not
     // created fails (downstream_pipeline_creation_failed), and the jobs after it react.
@@ -282,7 +281,7 @@ fn run_pipeline(
             forced.retain(|(name, _)| name != bridge);
             forced.push((bridge.clone(), JobOutcome::Failed));
         }
-        report = before_analysis;
+        reset_data_flow(&mut report);
         let children = std::mem::take(&mut flow.children);
         flow = dataflow::analyze(&mut report, &analysis_input(&forced));
         flow.children = children;
@@ -321,6 +320,17 @@ fn run_pipeline(
             depth + 1,
             simulation,
         );
+    }
+}
+
+/// Clears what `dataflow::analyze` filled in, so it can run again (cheaper than keeping a copy
+/// of every report for the rare pipeline that needs it).
+fn reset_data_flow(report: &mut PipelineReport) {
+    for job in &mut report.jobs {
+        job.outcome = None;
+        job.artifacts_from = None;
+        job.dotenv = Default::default();
+        job.variables = Vec::new();
     }
 }
 

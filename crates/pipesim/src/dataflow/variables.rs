@@ -101,8 +101,21 @@ pub fn table(
         .map_or(&[][..], |j: &&NormalizedJob| &j.matrix_variables);
     // Room for every definition below (but the rare predefined ones they override): the
     // table is kept in the report, so it should not grow by doubling.
+    let environment_rows_count = if job.environment.is_some() { 4 } else { 0 };
+    let withheld_count = if input.request.protected {
+        0
+    } else {
+        input
+            .project
+            .variables
+            .iter()
+            .filter(|v| v.protected)
+            .count()
+    };
     let mut rows: Vec<VariableRow> = Vec::with_capacity(
-        6 + inherited.len()
+        2 + environment_rows_count
+            + withheld_count
+            + inherited.len()
             + job_variables.len()
             + matrix_variables.len()
             + job.rule_variables.len()

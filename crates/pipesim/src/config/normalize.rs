@@ -455,3 +455,36 @@ fn string_items(node: Option<&Node>) -> Vec<(String, Span)> {
         _ => Vec::new(),
     }
 }
+
+#[cfg(test)]
+mod matrix_interpolation_tests {
+    use super::interpolate_matrix;
+
+    #[test]
+    fn matrix_expressions_take_the_instance_values() {
+        let vars = vec![
+            ("OS".to_owned(), "linux".to_owned()),
+            ("ARCH-X".to_owned(), "arm64".to_owned()),
+        ];
+        assert_eq!(interpolate_matrix("$[[ matrix.OS ]]", &vars), "linux");
+        assert_eq!(interpolate_matrix("$[[matrix.OS]]-x", &vars), "linux-x");
+        assert_eq!(
+            interpolate_matrix("a $[[  matrix.ARCH-X ]] b", &vars),
+            "a arm64 b"
+        );
+        // Unknown names and other expressions stay as written.
+        assert_eq!(
+            interpolate_matrix("$[[ matrix.NOPE ]]", &vars),
+            "$[[ matrix.NOPE ]]"
+        );
+        assert_eq!(
+            interpolate_matrix("$[[ inputs.x ]]", &vars),
+            "$[[ inputs.x ]]"
+        );
+        assert_eq!(interpolate_matrix("$[[ matrix.OS", &vars), "$[[ matrix.OS");
+        assert_eq!(
+            interpolate_matrix("$[[ matrix.OS ]]", &[]),
+            "$[[ matrix.OS ]]"
+        );
+    }
+}

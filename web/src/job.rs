@@ -197,7 +197,7 @@ pub fn job_details(props: &JobDetailsProps) -> Html {
                 }
                 if !job.variables.is_empty() {
                     <section class="jd-section jd-wide">
-                        <h4>{ format!("Variables ({})", job.variables.iter().filter(|v| v.overridden_by.is_none()).count()) }</h4>
+                        <h4>{ format!("Variables ({})", job.variables.iter().filter(|v| v.overridden_by.is_none() && v.withheld.is_none()).count()) }</h4>
                         if job.variables.len() > 8 {
                             <input type="search" class="var-filter" placeholder="Filter variables"
                                 aria-label="Filter variables" value={(*filter).clone()} oninput={on_filter} />
@@ -259,10 +259,15 @@ fn variable_table(job: &JobReport, filter: &str) -> Html {
                 <tr class={lost.then_some("overridden")}>
                     <th scope="row"><code>{ &v.name }</code></th>
                     <td>
-                        if lost {
+                        if let Some(why) = &v.withheld {
+                            <em class="jd-muted">{ format!("withheld: {why}") }</em>
+                        } else if lost {
                             <del>{ value_cell(v.value.as_deref()) }</del>
                         } else {
                             { value_cell(v.value.as_deref()) }
+                        }
+                        if let (Some(expanded), false) = (&v.expanded, lost) {
+                            <span class="jd-muted">{ " → the runner gets " }<code class="value">{ expanded }</code></span>
                         }
                     </td>
                     <td>

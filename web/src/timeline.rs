@@ -148,7 +148,14 @@ pub fn timeline_view(props: &TimelineViewProps) -> Html {
         for job in p.jobs.iter().filter(|j| j.created) {
             let to = (p.id, job.name.clone());
             for from in job.artifacts_from.iter().flatten() {
-                add_flow(&mut flows, (p.id, from.clone()), &to, None);
+                // Jobs of other pipelines are named `job (pipeline #N)`.
+                let (pipeline, name) = pipesim::dataflow::split_artifact_source(from);
+                add_flow(
+                    &mut flows,
+                    (pipeline.unwrap_or(p.id), name.to_owned()),
+                    &to,
+                    None,
+                );
             }
             for (name, v) in &job.dotenv {
                 add_flow(&mut flows, (v.pipeline, v.from.clone()), &to, Some(name));

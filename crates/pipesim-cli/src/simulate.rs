@@ -79,7 +79,57 @@ fn pairs(items: &[String], flag: &str) -> Result<Vec<(String, String)>, String> 
         .collect()
 }
 
+/// Options that contradict each other or the event are a usage error, never ignored.
+fn check_options(args: &SimulateArgs) -> Result<(), String> {
+    let is_push = args.event == "push";
+    let merge_request = matches!(
+        args.event.as_str(),
+        "merge_request" | "merged_result" | "merge_train"
+    );
+    if args.new_branch {
+        if !is_push {
+            return Err(format!(
+                "--new-branch applies to --event push, not --event {}",
+                args.event
+            ));
+        }
+        if args.tag.is_some() {
+            return Err("--new-branch creates a branch; it cannot be used with --tag".to_owned());
+        }
+        let branch = args.branch.as_deref().unwrap_or(&args.default_branch);
+        if branch == args.default_branch {
+            return Err(format!(
+                "--new-branch with --branch {branch}: {branch} is the default branch, which already exists (give another --branch, or --default-branch)"
+            ));
+        }
+    }
+    if args.branch.is_some() && args.tag.is_some() {
+        return Err("--branch and --tag name two refs; give one of them".to_owned());
+    }
+    if !merge_request {
+        for (flag, given) in [
+            ("--source-branch", args.source_branch.is_some()),
+            ("--target-branch", args.target_branch.is_some()),
+            ("--label", !args.labels.is_empty()),
+        ] {
+            if given {
+                return Err(format!(
+                    "{flag} applies to merge request events, not --event {}",
+                    args.event
+                ));
+            }
+        }
+    } else if args.branch.is_some() || args.tag.is_some() {
+        return Err(format!(
+            "--event {} runs on the merge request's source branch: use --source-branch instead of --branch or --tag",
+            args.event
+        ));
+    }
+    Ok(())
+}
+
 fn build(args: &SimulateArgs, entry: &str) -> Result<(Project, Event), String> {
+    check_options(args)?;
     let mut project = Project::new(&args.project_path);
     project.default_branch = args.default_branch.clone();
     project.settings.protected_branches = vec![args.default_branch.clone()];
@@ -341,6 +391,23 @@ fn pipeline_text(
                     value.from, value.pipeline
                 ));
             }
+            // The variable table in brief: values the runner gets expanded, and withheld ones.
+            for row in &job.variables {
+                if let (Some(value), Some(expanded), None) =
+                    (&row.value, &row.expanded, &row.overridden_by)
+                {
+                    out.push_str(&format!(
+                        "          variable: {}={value} (the runner gets {expanded})\n",
+                        row.name
+                    ));
+                }
+                if let Some(why) = &row.withheld {
+                    out.push_str(&format!(
+                        "          variable: {} withheld ({why})\n",
+                        row.name
+                    ));
+                }
+            }
             for d in diagnostics
                 .iter()
                 .filter(|d| d.pipeline == Some(p.id) && d.job.as_deref() == Some(job.name.as_str()))
@@ -367,4 +434,56 @@ fn pipeline_text(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        args: SimulateArgs,
+    }
+
+    fn check(argv: &[&str]) -> Result<(), String> {
+        let mut full = vec!["pipesim", ".gitlab-ci.yml"];
+        full.extend_from_slice(argv);
+        check_options(&Cli::try_parse_from(full).expect("arguments parse").args)
+    }
+
+    #[test]
+    fn contradictions_are_usage_errors() {
+        assert!(
+            check(&["--event", "push", "--new-branch", "--branch", "main"])
+                .unwrap_err()
+                .contains("default branch")
+        );
+        assert!(check(&["--event", "push", "--new-branch"]).is_err());
+        assert!(check(&["--event", "tag", "--tag", "v1", "--new-branch"]).is_err());
+        assert!(check(&["--event", "push", "--branch", "a", "--tag", "v1"]).is_err());
+        assert!(check(&["--event", "push", "--source-branch", "a"]).is_err());
+        assert!(check(&[
+            "--event",
+            "merge_request",
+            "--source-branch",
+            "a",
+            "--branch",
+            "b"
+        ])
+        .is_err());
+        assert!(check(&["--event", "push", "--new-branch", "--branch", "feature"]).is_ok());
+        assert!(check(&["--event", "merge_request", "--source-branch", "a"]).is_ok());
+        assert!(check(&[
+            "--event",
+            "push",
+            "--default-branch",
+            "trunk",
+            "--new-branch",
+            "--branch",
+            "main"
+        ])
+        .is_ok());
+    }
 }

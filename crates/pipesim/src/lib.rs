@@ -9,6 +9,7 @@ pub mod config;
 pub mod dataflow;
 pub mod diagnostic;
 pub mod event;
+pub mod expand;
 pub mod expr;
 pub mod glob;
 pub mod pipeline;

@@ -267,24 +267,46 @@ fn run_pipeline(
         simulation.pipelines.push(report);
         return;
     };
-    let flow = dataflow::analyze(
-        &mut report,
-        &dataflow::Input {
-            project,
-            request,
-            composed: &composed,
-            store,
-            depth,
-            outcomes,
-            verifying: false,
-        },
-    );
-    simulation
-        .diagnostics
-        .extend(flow.diagnostics.into_iter().map(|mut d| {
-            d.pipeline = Some(id);
-            d
-        }));
+    let analysis_input = |outcomes| dataflow::Input {
+        project,
+        request,
+        composed: &composed,
+        store,
+        depth,
+        outcomes,
+        verifying: false,
+    };
+    let mut flow = dataflow::analyze(&mut report, &analysis_input(outcomes));
+    // create_downstream_pipeline_service.rb: a trigger job whose downstream pipeline is not
+    // created fails (downstream_pipeline_creation_failed), and the jobs after it react.
+    let failed = failed_bridges(project, timeline, &flow.children, id);
+    if !failed.is_empty() {
+        let mut forced = outcomes.to_vec();
+        for (bridge, _) in &failed {
+            forced.retain(|(name, _)| name != bridge);
+            forced.push((bridge.clone(), JobOutcome::Failed));
+        }
+        reset_data_flow(&mut report);
+        let children = std::mem::take(&mut flow.children);
+        flow = dataflow::analyze(&mut report, &analysis_input(&forced));
+        flow.children = children;
+        for (bridge, errors) in &failed {
+            flow.diagnostics
+                .push(downstream_failed(index, bridge, errors));
+        }
+    }
+    for mut diagnostic in flow.diagnostics {
+        diagnostic.pipeline = Some(id);
+        // A configuration pipesim cannot see is noted once, not at every pipeline.
+        let repeated = diagnostic.code == "downstream-not-simulated"
+            && simulation
+                .diagnostics
+                .iter()
+                .any(|d| d.code == diagnostic.code && d.message == diagnostic.message);
+        if !repeated {
+            simulation.diagnostics.push(diagnostic);
+        }
+    }
     for job in flow.stored {
         store.record(job);
     }
@@ -306,12 +328,113 @@ fn run_pipeline(
     }
 }
 
-/// `rules:changes:compare_to`: the paths that differ between the ref's files and the
-/// pipeline's. A ref pipesim does not know is not a valid ref.
+/// Clears what `dataflow::analyze` filled in, so it can run again (cheaper than keeping a copy
+/// of every report for the rare pipeline that needs it).
+fn reset_data_flow(report: &mut PipelineReport) {
+    for job in &mut report.jobs {
+        job.outcome = None;
+        job.artifacts_from = None;
+        job.dotenv = Default::default();
+        job.variables = Vec::new();
+    }
+}
+
+/// Trigger jobs whose child pipeline GitLab would not create (filtered by its
+/// `workflow:rules`, empty, or an invalid configuration), with the child's errors. Each child
+/// is created once here to find out; its report is made again, with its own id, once the
+/// parent is recorded.
+fn failed_bridges(
+    project: &Project,
+    timeline: &Timeline,
+    children: &[dataflow::ChildRequest],
+    parent_id: u64,
+) -> Vec<(String, Vec<String>)> {
+    let mut failed = Vec::new();
+    for child in children {
+        let mut child_project = project.clone();
+        child_project.ci_config_path = child.entry.clone();
+        let compare_to = |reference: &str| compare(timeline, reference, &child.request);
+        let report = pipeline::create(&pipeline::Request {
+            project: &child_project,
+            pipeline: &child.request,
+            id: parent_id + 1,
+            iid: parent_id + 1,
+            compare_to: &compare_to,
+        });
+        if !report.created {
+            let errors = report.errors.iter().map(|e| e.message.clone()).collect();
+            failed.push((child.bridge.clone(), errors));
+        }
+    }
+    failed
+}
+
+/// The trigger job's failure: app/presenters/commit_status_presenter.rb's text for
+/// `downstream_pipeline_creation_failed` (app/models/concerns/enums/ci/commit_status.rb).
+fn downstream_failed(event: usize, bridge: &str, errors: &[String]) -> Diagnostic {
+    let mut diagnostic = Diagnostic::resolve(
+        Finding::error(
+            "downstream_pipeline_creation_failed",
+            DOWNSTREAM_CREATION_FAILED.to_owned(),
+            None,
+        )
+        .explain(format!(
+            "`{bridge}` asks for a child pipeline that GitLab does not create ({}), so `{bridge}` fails with the failure reason `downstream_pipeline_creation_failed`, and the jobs after it behave as after any failed job. Fix: make the child configuration create at least one job for this pipeline (check its `workflow:rules` and `rules`: a child pipeline's source is `parent_pipeline`), or give the trigger job rules so it only runs when the child has work.",
+            if errors.is_empty() {
+                "it has no jobs".to_owned()
+            } else {
+                errors.join(" ")
+            }
+        )),
+        &Files::new(),
+    );
+    diagnostic.event = Some(event);
+    diagnostic.job = Some(bridge.to_owned());
+    diagnostic
+}
+
+/// commit_status_presenter.rb `downstream_pipeline_creation_failed`.
+pub const DOWNSTREAM_CREATION_FAILED: &str = "The downstream pipeline could not be created";
+
+/// `rules:changes:compare_to` (rules/rule/clause/changes.rb, `Ci::Pipeline#modified_paths_since`):
+/// the paths of `diff(merge_base(compare_to, sha), sha)`. pipesim's branches are made from the
+/// default branch, so the merge base of a branch and the default branch is where the branch
+/// started: the diff is what the branch changed since (not the difference from the default
+/// branch's tip, which also holds the default branch's later commits). Between two feature
+/// branches the merge base is taken to be where the pipeline's branch started; for the
+/// default branch compared to a feature branch, the paths the default branch changed since
+/// the feature branch started are those that differ from the feature branch's tip and that it
+/// did not change itself. A tag is compared with its files. A ref pipesim does not know is
+/// not a valid ref.
 fn compare(timeline: &Timeline, reference: &str, request: &PipelineRequest) -> Option<Vec<String>> {
     let name = reference.strip_prefix("refs/heads/").unwrap_or(reference);
-    let base = timeline.files_of(name)?;
-    Some(differing_paths(base, &request.files))
+    let default_branch = &timeline.project().default_branch;
+    let head_branch = match &request.merge_request {
+        Some(mr) => Some(mr.source_branch.as_str()),
+        None if request.ref_kind == RefKind::Branch => Some(request.ref_name.as_str()),
+        None => None,
+    };
+    let base = match timeline.files_of(name) {
+        Some(files) => files,
+        None => {
+            let name = reference.strip_prefix("refs/tags/").unwrap_or(reference);
+            return Some(differing_paths(
+                timeline.files_of_tag(name)?,
+                &request.files,
+            ));
+        }
+    };
+    match head_branch {
+        Some(head) if head == name => Some(Vec::new()),
+        Some(head) if head != default_branch.as_str() => timeline.changed_since_base(head),
+        Some(_) => {
+            let own = timeline.changed_since_base(name).unwrap_or_default();
+            let mut paths = differing_paths(base, &request.files);
+            paths.retain(|p| !own.contains(p));
+            Some(paths)
+        }
+        None => Some(differing_paths(base, &request.files)),
+    }
 }
 
 fn differing_paths(base: &Files, head: &Files) -> Vec<String> {

@@ -224,6 +224,7 @@ fn check_pipeline(label: &str, expected: &Value, actual: &Value, failures: &mut 
                                             rows.iter().find(|r| {
                                                 text(&r["name"]) == *k
                                                     && r["overridden_by"].is_null()
+                                                    && r["withheld"].is_null()
                                             })
                                         });
                                         match (winner, v) {

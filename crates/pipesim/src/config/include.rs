@@ -109,59 +109,15 @@ fn is_url(s: &str) -> bool {
     s.starts_with("http://") || s.starts_with("https://")
 }
 
-/// `ExpandVariables.expand`: `$VAR` and `${VAR}`; unknown variables become empty.
+/// `ExpandVariables.expand` against pairs (unknown variables become empty); lives in
+/// [`crate::expand`], kept here for the include code and its callers.
 pub fn expand_variables(s: &str, variables: &[(String, String)]) -> String {
-    // The last definition wins, as in `Variables::Collection#to_hash`: a project variable
-    // named like a predefined one replaces it.
-    expand_with(s, &|name| {
-        variables
-            .iter()
-            .rev()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-    })
+    crate::expand::expand_pairs(s, variables)
 }
 
-/// `ExpandVariables.expand` with the values from `lookup`.
+/// `ExpandVariables.expand` with the values from `lookup` (see [`crate::expand::expand`]).
 pub fn expand_with(s: &str, lookup: &dyn Fn(&str) -> Option<String>) -> String {
-    if !s.contains('$') {
-        return s.to_owned();
-    }
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(at) = rest.find('$') {
-        out.push_str(&rest[..at]);
-        let after = &rest[at + 1..];
-        let (name, consumed) = if let Some(inner) = after.strip_prefix('{') {
-            match inner.find('}') {
-                Some(end)
-                    if inner[..end]
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || c == '_') =>
-                {
-                    (&inner[..end], end + 2)
-                }
-                _ => ("", 0),
-            }
-        } else {
-            let len = after
-                .chars()
-                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-                .count();
-            (&after[..len], len)
-        };
-        if consumed == 0 || name.is_empty() {
-            out.push('$');
-            rest = after;
-            continue;
-        }
-        if let Some(value) = lookup(name) {
-            out.push_str(&value);
-        }
-        rest = &after[consumed..];
-    }
-    out.push_str(rest);
-    out
+    crate::expand::expand(s, lookup)
 }
 
 fn location_string(location: &Node) -> String {

@@ -156,6 +156,14 @@ pub fn normalize(root: &Node) -> Normalized {
         return Normalized::default();
     };
     let mut jobs = Vec::new();
+    // normalizer.rb `parallelized_jobs`: a `needs:parallel:matrix` selector only applies to
+    // these; on any other job it is ignored (`expand_parallelized_needs`).
+    let parallel: std::collections::HashSet<String> = map
+        .iter()
+        .filter(|(_, v)| v.get("parallel").is_some_and(|p| !p.is_null()))
+        .filter_map(|(k, _)| k.scalar_to_s())
+        .collect();
+    let is_parallel = |name: &str| parallel.contains(name);
     for (key, value) in map.iter() {
         let name = key.scalar_str().unwrap_or_default();
         if GLOBAL_KEYS.contains(&name.as_ref()) {
@@ -164,7 +172,16 @@ pub fn normalize(root: &Node) -> Normalized {
         let Some(kind @ (JobKind::Job | JobKind::Bridge)) = job_kind(&name, value) else {
             continue;
         };
-        let base = base_job(&name, kind, key.span, value);
+        let mut base = base_job(&name, kind, key.span, value);
+        base.needs = value
+            .get("needs")
+            .map(|n| needs_in(n, &is_parallel, &[]))
+            .unwrap_or_default();
+        base.rule_needs = rule_needs(value, &is_parallel, &[]);
+        // normalizer.rb `apply_matrix_interpolation`: `$[[ matrix.NAME ]]` in a matrix
+        // job's needs takes that instance's value.
+        let interpolated =
+            has_matrix_expression(value.get("needs")) || has_matrix_expression(value.get("rules"));
         match value.get("parallel") {
             Some(Node {
                 value: Value::Int(n),
@@ -185,6 +202,13 @@ pub fn normalize(root: &Node) -> Normalized {
                     let mut job = base.clone();
                     job.name = matrix_job_name(&name, &vars);
                     job.node = Some((i + 1, total));
+                    if interpolated {
+                        job.needs = value
+                            .get("needs")
+                            .map(|n| needs_in(n, &is_parallel, &vars))
+                            .unwrap_or_default();
+                        job.rule_needs = rule_needs(value, &is_parallel, &vars);
+                    }
                     job.matrix_variables = vars;
                     jobs.push(job);
                 }
@@ -242,17 +266,8 @@ fn base_job(name: &str, kind: JobKind, span: Span, value: &Node) -> NormalizedJo
         ),
         _ => (None, None, None),
     };
-    let rule_needs = value
-        .get("rules")
-        .and_then(Node::as_seq)
-        .map(|rules| {
-            rules
-                .iter()
-                .filter_map(|r| r.get("needs"))
-                .map(needs_of)
-                .collect()
-        })
-        .unwrap_or_default();
+    // Filled by `normalize`, which knows which jobs are parallel.
+    let rule_needs = Vec::new();
     let trigger_include_jobs = value
         .get("trigger")
         .and_then(|t| t.get("include"))
@@ -278,7 +293,7 @@ fn base_job(name: &str, kind: JobKind, span: Span, value: &Node) -> NormalizedJo
             .and_then(Node::scalar_to_s)
             .unwrap_or_else(|| "test".to_owned()),
         stage_span: stage_node.map(|s| s.span),
-        needs: value.get("needs").map(needs_of).unwrap_or_default(),
+        needs: Vec::new(),
         rule_needs,
         dependencies: string_items(value.get("dependencies")),
         trigger_include_jobs,
@@ -292,7 +307,88 @@ fn base_job(name: &str, kind: JobKind, span: Span, value: &Node) -> NormalizedJo
 
 /// Same-pipeline needs (strings and `{job:}` hashes); cross-pipeline and cross-project needs
 /// are not checked against this configuration's jobs.
+/// Whether a node holds a `$[[ matrix.NAME ]]` expression anywhere.
+fn has_matrix_expression(node: Option<&Node>) -> bool {
+    let Some(node) = node else { return false };
+    match &node.value {
+        Value::Str(s) => s.contains("$[["),
+        Value::Seq(items) => items.iter().any(|i| has_matrix_expression(Some(i))),
+        Value::Map(map) => map.iter().any(|(_, v)| has_matrix_expression(Some(v))),
+        _ => false,
+    }
+}
+
+/// interpolation/matrix_interpolator.rb: each `$[[ matrix.NAME ]]` (spaces allowed inside the
+/// brackets, NAME of letters, digits, `_` and `-`) becomes the instance's value of NAME; an
+/// unknown NAME stays as written (GitLab reports `'NAME' does not exist in matrix
+/// configuration`).
+pub fn interpolate_matrix(text: &str, vars: &[(String, String)]) -> String {
+    if vars.is_empty() || !text.contains("$[[") {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("$[[") {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 3..];
+        let inner = after.trim_start_matches([' ', '\t', '\n', '\r']);
+        let parsed = inner.strip_prefix("matrix.").and_then(|tail| {
+            let len = tail
+                .bytes()
+                .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-')
+                .count();
+            let close = tail[len..].trim_start_matches([' ', '\t', '\n', '\r']);
+            (len > 0 && close.starts_with("]]")).then(|| (&tail[..len], close.len() - 2))
+        });
+        match parsed
+            .and_then(|(name, left)| vars.iter().find(|(k, _)| k == name).map(|(_, v)| (v, left)))
+        {
+            Some((value, left)) => {
+                out.push_str(value);
+                rest = &after[after.len() - left..];
+            }
+            None => {
+                out.push_str("$[[");
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The needs of each rule that has `needs`, in rule order (nested rule lists flattened).
+fn rule_needs(
+    value: &Node,
+    is_parallel: &dyn Fn(&str) -> bool,
+    vars: &[(String, String)],
+) -> Vec<Vec<NeedRef>> {
+    value
+        .get("rules")
+        .and_then(Node::as_seq)
+        .map(|rules| {
+            let mut flat = Vec::with_capacity(rules.len());
+            super::validate::flatten_seq(rules, &mut flat);
+            flat.into_iter()
+                .filter_map(|r| r.get("needs"))
+                .map(|n| needs_in(n, is_parallel, vars))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// [`needs_in`] with every job taken to be parallel and no matrix values.
 pub fn needs_of(needs: &Node) -> Vec<NeedRef> {
+    needs_in(needs, &|_| true, &[])
+}
+
+/// The same-pipeline needs of a `needs:` node: matrix selectors expanded for parallel jobs
+/// only, `$[[ matrix.NAME ]]` taken from `vars`.
+pub fn needs_in(
+    needs: &Node,
+    is_parallel: &dyn Fn(&str) -> bool,
+    vars: &[(String, String)],
+) -> Vec<NeedRef> {
     let items: Vec<&Node> = match &needs.value {
         Value::Seq(items) => {
             let mut flat = Vec::with_capacity(items.len());
@@ -306,21 +402,29 @@ pub fn needs_of(needs: &Node) -> Vec<NeedRef> {
     for item in items {
         match &item.value {
             Value::Str(s) => out.push(NeedRef {
-                name: s.clone(),
+                name: interpolate_matrix(s, vars),
                 span: item.span,
                 optional: false,
                 artifacts: true,
             }),
             Value::Map(m) if m.get("project").is_none() && m.get("pipeline").is_none() => {
                 let Some(job) = m.get("job") else { continue };
-                let name = job.scalar_to_s().unwrap_or_default();
+                let name = interpolate_matrix(&job.scalar_to_s().unwrap_or_default(), vars);
                 let optional = m.get("optional").and_then(Node::as_bool).unwrap_or(false);
                 let artifacts = m.get("artifacts").and_then(Node::as_bool).unwrap_or(true);
-                match m.get("parallel").and_then(|p| p.get("matrix")) {
+                match m
+                    .get("parallel")
+                    .and_then(|p| p.get("matrix"))
+                    .filter(|_| is_parallel(&name))
+                {
                     Some(matrix) => {
-                        for vars in matrix_instances(matrix) {
+                        for selected in matrix_instances(matrix) {
+                            let selected: Vec<(String, String)> = selected
+                                .into_iter()
+                                .map(|(k, v)| (k, interpolate_matrix(&v, vars)))
+                                .collect();
                             out.push(NeedRef {
-                                name: matrix_job_name(&name, &vars),
+                                name: matrix_job_name(&name, &selected),
                                 span: job.span,
                                 optional,
                                 artifacts,
@@ -349,5 +453,38 @@ fn string_items(node: Option<&Node>) -> Vec<(String, Span)> {
             .filter_map(|i| i.scalar_to_s().map(|s| (s, i.span)))
             .collect(),
         _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod matrix_interpolation_tests {
+    use super::interpolate_matrix;
+
+    #[test]
+    fn matrix_expressions_take_the_instance_values() {
+        let vars = vec![
+            ("OS".to_owned(), "linux".to_owned()),
+            ("ARCH-X".to_owned(), "arm64".to_owned()),
+        ];
+        assert_eq!(interpolate_matrix("$[[ matrix.OS ]]", &vars), "linux");
+        assert_eq!(interpolate_matrix("$[[matrix.OS]]-x", &vars), "linux-x");
+        assert_eq!(
+            interpolate_matrix("a $[[  matrix.ARCH-X ]] b", &vars),
+            "a arm64 b"
+        );
+        // Unknown names and other expressions stay as written.
+        assert_eq!(
+            interpolate_matrix("$[[ matrix.NOPE ]]", &vars),
+            "$[[ matrix.NOPE ]]"
+        );
+        assert_eq!(
+            interpolate_matrix("$[[ inputs.x ]]", &vars),
+            "$[[ inputs.x ]]"
+        );
+        assert_eq!(interpolate_matrix("$[[ matrix.OS", &vars), "$[[ matrix.OS");
+        assert_eq!(
+            interpolate_matrix("$[[ matrix.OS ]]", &[]),
+            "$[[ matrix.OS ]]"
+        );
     }
 }

@@ -4,16 +4,27 @@
 //! arrives, a `needs:project` with nothing to find. Also the downstream (child) pipelines that
 //! trigger jobs start.
 //!
+//! [`analyze`] runs the steps in the order GitLab's job life cycle has them: cross-pipeline
+//! needs (`cross`, checked when a job is queued), how each job ends (`run`), what it leaves
+//! (`artifacts`: paths and dotenv), what each job downloads, its variables as the runner gets
+//! them (`variables`), what its script reads that is not there (`checks`), and the downstream
+//! pipelines trigger jobs start.
+//!
 //! Sources: app/models/ci/build_dependencies.rb (+ the EE module), app/models/ci/build.rb
 //! `valid_dependency?`, lib/gitlab/ci/variables/builder.rb `scoped_variables`,
 //! lib/gitlab/ci/variables/downstream/generator.rb, app/models/ci/bridge.rb,
 //! doc/ci/variables/dotenv_variables.md, doc/ci/yaml/_index.md (artifacts, dependencies, needs,
 //! trigger), and the runner's fetch step (`git clean -ffdx`, see ../shared/gitlab-semantics.md §6).
 
+pub mod artifacts;
+pub mod checks;
+pub mod cross;
 pub mod dotenv;
 pub mod fix;
+pub mod run;
 pub mod script;
 pub mod store;
+pub mod variables;
 
 use std::collections::{HashMap, HashSet};
 
@@ -26,24 +37,10 @@ use crate::sorted::SortedMap;
 use crate::source::Files;
 use crate::yaml::{Node, Value};
 
+use artifacts::{Produced, Received};
+use cross::{CrossNeed, CrossResult};
+use run::RunState;
 use store::{Store, StoredJob, StoredPipeline};
-
-/// Precedence tier of each source, lowest first (builder.rb `scoped_variables`).
-fn tier(source: &str) -> u8 {
-    match source {
-        "predefined" => 0,
-        "global" => 1,
-        "workflow" => 2,
-        "job" => 3,
-        "matrix" => 4,
-        "rules" => 5,
-        "dotenv" => 6,
-        "project" => 7,
-        "pipeline" | "upstream" => 8,
-        "schedule" => 9,
-        _ => 0,
-    }
-}
 
 /// A child pipeline a trigger job asks for.
 pub struct ChildRequest {
@@ -61,21 +58,19 @@ pub struct Flow {
     pub children: Vec<ChildRequest>,
 }
 
-/// What a job leaves behind for others.
-struct Produced {
-    runs: bool,
-    state: RunState,
-    expire_at: Option<u64>,
-    expire_in: String,
-    artifact_paths: Vec<String>,
-    has_artifacts: bool,
-    dotenv: Vec<(String, Option<String>)>,
-    /// Keys the script writes to its dotenv report, even when GitLab rejects the report.
-    dotenv_attempted: Vec<String>,
-    /// GitLab's reason for rejecting the dotenv report.
-    dotenv_rejected: Option<String>,
-    /// Paths the script writes, declared as artifacts or not.
-    writes: Vec<String>,
+/// How `artifacts_from` names a job of another pipeline.
+pub fn artifact_source_name(job: &str, pipeline: u64) -> String {
+    format!("{job} (pipeline #{pipeline})")
+}
+
+/// An `artifacts_from` entry as (pipeline, job): `None` for the job's own pipeline.
+pub fn split_artifact_source(entry: &str) -> (Option<u64>, &str) {
+    if let Some((job, rest)) = entry.rsplit_once(" (pipeline #") {
+        if let Some(Ok(id)) = rest.strip_suffix(')').map(str::parse::<u64>) {
+            return (Some(id), job);
+        }
+    }
+    (None, entry)
 }
 
 /// Whether an `artifacts:paths` entry (a path or glob, or a directory) delivers `path`.
@@ -125,577 +120,91 @@ pub struct Input<'a> {
     pub verifying: bool,
 }
 
-/// How a created job ends in this simulation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum RunState {
-    Succeeded,
-    Failed,
-    NotRun,
+/// What the steps look up in the composed configuration.
+pub struct Lookup<'a> {
+    pub normalized: HashMap<&'a str, &'a NormalizedJob>,
+    pub predefined_names: HashSet<&'a str>,
+    stages: &'a [String],
 }
 
-impl RunState {
-    fn as_str(self) -> &'static str {
-        match self {
-            RunState::Succeeded => "success",
-            RunState::Failed => "failed",
-            RunState::NotRun => "not_run",
+impl<'a> Lookup<'a> {
+    fn new(composed: &'a Composed) -> Self {
+        Lookup {
+            normalized: composed
+                .normalized
+                .jobs
+                .iter()
+                .map(|j| (j.name.as_str(), j))
+                .collect(),
+            predefined_names: composed
+                .predefined
+                .iter()
+                .map(|(k, _)| k.as_str())
+                .collect(),
+            stages: &composed.normalized.stages,
         }
     }
-}
 
-/// Stage-ordered execution (doc/ci/yaml/_index.md `when`; doc/ci/jobs/job_control.md manual
-/// jobs): jobs succeed unless the scenario says otherwise; `on_success` jobs do not run after
-/// a failure that is not allowed, `on_failure` jobs only run after one; a blocking manual job
-/// that nobody plays holds back later stages; a `needs` job waits for exactly what it needs.
-fn run_states(
-    report: &PipelineReport,
-    outcomes: &[(String, JobOutcome)],
-    stage_of: &dyn Fn(&str) -> usize,
-) -> HashMap<String, RunState> {
-    let stated: HashMap<&str, JobOutcome> =
-        outcomes.iter().map(|(n, o)| (n.as_str(), *o)).collect();
-    let mut jobs: HashMap<&str, &JobReport> = HashMap::with_capacity(report.jobs.len());
-    jobs.extend(
-        report
-            .jobs
-            .iter()
-            .filter(|j| j.created)
-            .map(|j| (j.name.as_str(), j)),
-    );
-    let mut states: HashMap<String, RunState> = HashMap::with_capacity(jobs.len());
-    // What the stages before the current one did, for stage-ordered jobs.
-    let mut failed_before = false;
-    let mut blocked_before = false;
-    let mut by_stage: SortedMap<usize, Vec<&JobReport>> = SortedMap::new();
-    for job in report.jobs.iter().filter(|j| j.created) {
-        by_stage
-            .get_or_insert_with(stage_of(&job.stage), Vec::new)
-            .push(job);
-    }
-    for stage_jobs in by_stage.values() {
-        // Jobs with `needs` may need a job of their own stage: take them once what they
-        // need is decided (validation rules out cycles; a leftover is decided anyway).
-        let mut pending: Vec<&JobReport> = stage_jobs.clone();
-        let mut rounds = 0;
-        while !pending.is_empty() && rounds <= stage_jobs.len() {
-            rounds += 1;
-            let mut next = Vec::new();
-            for job in pending {
-                let ready = rounds > stage_jobs.len()
-                    || job.needs.as_ref().is_none_or(|needs| {
-                        needs
-                            .iter()
-                            .all(|n| !jobs.contains_key(n.as_str()) || states.contains_key(n))
-                    });
-                if !ready {
-                    next.push(job);
-                    continue;
-                }
-                let (failed, waiting) = match &job.needs {
-                    Some(needs) => {
-                        let upstream = needs.iter().filter_map(|n| jobs.get(n.as_str()));
-                        let mut failed = false;
-                        let mut waiting = false;
-                        for j in upstream {
-                            let state = states.get(&j.name).copied().unwrap_or(RunState::NotRun);
-                            failed |= state == RunState::Failed && !j.allow_failure;
-                            // A job that needs an unstarted job waits for it, manual ones
-                            // included (gitlab#382179).
-                            waiting |= state == RunState::NotRun;
-                        }
-                        (failed, waiting)
-                    }
-                    None => (failed_before, blocked_before),
-                };
-                let state = match stated.get(job.name.as_str()) {
-                    Some(JobOutcome::Failed) => RunState::Failed,
-                    Some(JobOutcome::Skipped) => RunState::NotRun,
-                    Some(JobOutcome::Success | JobOutcome::Played) => RunState::Succeeded,
-                    None => match job.when.as_str() {
-                        "manual" => RunState::NotRun,
-                        "on_failure" if failed && !waiting => RunState::Succeeded,
-                        "on_failure" => RunState::NotRun,
-                        "always" if !waiting => RunState::Succeeded,
-                        _ if !failed && !waiting => RunState::Succeeded,
-                        _ => RunState::NotRun,
-                    },
-                };
-                states.insert(job.name.clone(), state);
-            }
-            pending = next;
-        }
-        for job in stage_jobs {
-            let state = states.get(&job.name).copied().unwrap_or(RunState::NotRun);
-            failed_before |= state == RunState::Failed && !job.allow_failure;
-            // An unplayed blocking manual job (allow_failure: false) holds back later stages.
-            blocked_before |=
-                state == RunState::NotRun && job.when == "manual" && !job.allow_failure;
-        }
-    }
-    states
-}
-
-/// Analyses one created pipeline, filling each created job's `artifacts_from`, `dotenv` and
-/// `variables`.
-pub fn analyze(report: &mut PipelineReport, input: &Input) -> Flow {
-    let composed = input.composed;
-    let normalized: HashMap<&str, &NormalizedJob> = composed
-        .normalized
-        .jobs
-        .iter()
-        .map(|j| (j.name.as_str(), j))
-        .collect();
-    let job_nodes = composed
-        .expanded
-        .as_map()
-        .map(crate::yaml::Map::by_key)
-        .unwrap_or_default();
-    let node_of = |name: &str| -> Option<&Node> {
-        normalized
-            .get(name)
-            .and_then(|j| job_nodes.get(j.base_name.as_str()).copied())
-    };
-    let predefined_names: HashSet<&str> = composed
-        .predefined
-        .iter()
-        .map(|(k, _)| k.as_str())
-        .collect();
-    let stage_index = |stage: &str| {
-        composed
-            .normalized
-            .stages
+    pub fn stage_index(&self, stage: &str) -> usize {
+        self.stages
             .iter()
             .position(|s| s == stage)
             .unwrap_or(usize::MAX)
-    };
-
-    // What the passes below read from each created job's configuration, read once; by
-    // position in `report.jobs`.
-    let nodes: Vec<Option<&Node>> = report
-        .jobs
-        .iter()
-        .map(|j| j.created.then(|| node_of(&j.name)).flatten())
-        .collect();
-    let cross_needs: Vec<Vec<CrossNeed>> = nodes
-        .iter()
-        .map(|n| n.map(cross_pipeline_needs).unwrap_or_default())
-        .collect();
-    let lines: Vec<Vec<String>> = nodes
-        .iter()
-        .map(|n| n.map(script_lines).unwrap_or_default())
-        .collect();
-
-    // A job whose cross-pipeline dependency cannot be found fails before its script runs
-    // (missing_dependency_failure), which changes what runs after it.
-    let mut forced: Vec<(String, JobOutcome)> = input.outcomes.to_vec();
-    for (index, job) in report.jobs.iter().enumerate() {
-        let Some(node) = nodes[index] else {
-            continue;
-        };
-        let cross = &cross_needs[index];
-        if cross.is_empty() {
-            continue;
-        }
-        let values = simple_values(input, composed, job, node, &normalized, &predefined_names);
-        let missing = cross.iter().any(|need| {
-            let expand = |s: &str| expand_all(s, &values, report.id);
-            match need {
-                CrossNeed::Project {
-                    project,
-                    job: needed,
-                    reference,
-                    ..
-                } => {
-                    let project = expand(project);
-                    project == input.project.path
-                        && (!input.project.tier.is_paid()
-                            || available_run(input, &expand(needed), &expand(reference)).is_none())
-                }
-                CrossNeed::Pipeline {
-                    pipeline,
-                    job: needed,
-                    ..
-                } => {
-                    let id = expand(pipeline).parse::<u64>().ok();
-                    !input
-                        .store
-                        .runs_of(&expand(needed))
-                        .iter()
-                        .any(|r| Some(r.pipeline) == id && r.succeeded)
-                }
-            }
-        });
-        if missing && !forced.iter().any(|(n, _)| *n == job.name) {
-            forced.push((job.name.clone(), JobOutcome::Failed));
-        }
     }
-    let states = run_states(report, &forced, &stage_index);
-    let mut produced: HashMap<String, Produced> = HashMap::with_capacity(report.jobs.len());
-    // Most jobs keep the default `expire_in`: its duration is read once.
-    let default_expire_at = crate::config::duration::parse_seconds(DEFAULT_EXPIRE_IN)
-        .map(|seconds| input.request.time + seconds);
-    // What each script writes and reads, read once per job.
-    let mut scripts: Vec<Option<script::ScriptFacts>> = report.jobs.iter().map(|_| None).collect();
-    let mut diagnostics = Vec::new();
-    let mut producers: Producers = Vec::new();
-    for (index, job) in report.jobs.iter().enumerate() {
-        let Some(node) = nodes[index] else {
-            continue;
-        };
-        let state = states.get(&job.name).copied().unwrap_or(RunState::NotRun);
-        let facts = scripts[index].insert(script::analyze(&lines[index]));
-        let artifacts = node.get("artifacts");
-        let mut paths = strings(artifacts.and_then(|a| a.get("paths")));
-        let artifacts_when = artifacts
-            .and_then(|a| a.get("when"))
-            .and_then(Node::scalar_to_s)
-            .unwrap_or_else(|| "on_success".to_owned());
-        let untracked = artifacts
-            .and_then(|a| a.get("untracked"))
-            .and_then(Node::as_bool)
-            .unwrap_or(false);
-        let dotenv_files = strings(
-            artifacts
-                .and_then(|a| a.get("reports"))
-                .and_then(|r| r.get("dotenv")),
-        );
-        let writes: Vec<String> = facts.writes.iter().map(|w| w.path.clone()).collect();
-        if untracked {
-            // `artifacts:untracked` uploads every untracked file the job leaves.
-            paths.extend(writes.iter().cloned());
-        }
-        // `artifacts:when` decides whether paths are uploaded for the job's result; reports
-        // are always uploaded (doc/ci/yaml/_index.md artifacts:when, artifacts:reports).
-        let uploads_paths = match state {
-            RunState::Succeeded => artifacts_when != "on_failure",
-            RunState::Failed => artifacts_when != "on_success",
-            RunState::NotRun => false,
-        };
-        if !uploads_paths {
-            paths.clear();
-        }
-        let expire_in = artifacts
-            .and_then(|a| a.get("expire_in"))
-            .and_then(Node::scalar_to_s)
-            .unwrap_or_else(|| DEFAULT_EXPIRE_IN.to_owned());
-        let expire_at = match expire_in.as_str() {
-            "never" => None,
-            DEFAULT_EXPIRE_IN => default_expire_at,
-            _ => crate::config::duration::parse_seconds(&expire_in)
-                .map(|seconds| input.request.time + seconds),
-        };
-        let mut dotenv = Vec::new();
-        let mut dotenv_rejected = None;
-        for file in &dotenv_files {
-            let file_writes: Vec<_> = facts
-                .writes
-                .iter()
-                .filter(|w| artifact_covers(&w.path, file))
-                .collect();
-            if file_writes.is_empty() {
-                diagnostics.push(job_diagnostic(
-                    report.event,
-                    &job.name,
-                    Finding::warning(
-                        "dotenv-unknown",
-                        format!("pipesim cannot see what {} writes to {file}", job.name),
-                        None,
-                    )
-                    .explain(format!(
-                        "`artifacts:reports:dotenv: {file}` names the file, but no line of the script visibly writes it (`echo \"KEY=value\" > {file}`), so its variables are known only at run time. If the file does not exist when the job ends, GitLab uploads no dotenv report."
-                    )),
-                ));
-            }
-            let mut text = String::new();
-            let mut known = true;
-            for write in file_writes {
-                if !write.append {
-                    dotenv.clear();
-                    text.clear();
-                }
-                known &= write.complete;
-                for entry in &write.entries {
-                    dotenv.retain(|(k, _): &(String, Option<String>)| *k != entry.key);
-                    dotenv.push((entry.key.clone(), entry.value.clone()));
-                    text.push_str(&entry.raw);
-                    text.push('\n');
-                }
-            }
-            if known && !text.is_empty() {
-                let limit = dotenv::max_variables(input.project.tier.as_str(), false);
-                if let Err(error) = dotenv::parse(&text, limit) {
-                    diagnostics.push(job_diagnostic(
-                        report.event,
-                        &job.name,
-                        Finding::error("dotenv-invalid", error.message.clone(), None)
-                            .explain(error.explanation.clone()),
-                    ));
-                    dotenv_rejected = Some(error.message.clone());
-                }
-            }
-        }
-        let dotenv_attempted: Vec<String> = dotenv.iter().map(|(k, _)| k.clone()).collect();
-        if dotenv_rejected.is_some() || state == RunState::NotRun {
-            dotenv.clear();
-        }
-        let has_artifacts = !paths.is_empty() || !dotenv_files.is_empty() || artifacts.is_some();
-        produced.insert(
-            job.name.clone(),
-            Produced {
-                runs: state != RunState::NotRun,
-                state,
-                expire_at,
-                expire_in,
-                artifact_paths: paths,
-                has_artifacts,
-                dotenv,
-                dotenv_attempted,
-                dotenv_rejected,
-                writes,
-            },
-        );
-    }
+}
 
-    // Only jobs that leave artifacts or dotenv variables matter to the jobs after them; most
-    // jobs leave none, which keeps this linear on large configurations.
-    let sources: Vec<(String, usize)> = report
-        .jobs
-        .iter()
-        .filter(|j| j.created)
-        .filter(|j| {
-            produced
-                .get(&j.name)
-                .is_some_and(|p| p.has_artifacts || !p.dotenv.is_empty())
-        })
-        .map(|j| (j.name.clone(), stage_index(&j.stage)))
-        .collect();
-    let mut stored = Vec::new();
-    let mut children = Vec::new();
-    let pipeline_id = report.id;
+/// What the steps read of one created job, read once.
+pub struct JobInput<'a> {
+    pub node: &'a Node,
+    pub lines: Vec<String>,
+    pub facts: script::ScriptFacts,
+    pub cross: Vec<CrossNeed>,
+}
+
+/// How many times a failure that a script's missing file causes is followed into the jobs
+/// after it (each round adds at least one failing job; real pipelines need one or two).
+const MAX_FAILURE_ROUNDS: usize = 8;
+
+/// Analyses one created pipeline, filling each created job's `outcome`, `artifacts_from`,
+/// `dotenv` and `variables`.
+pub fn analyze(report: &mut PipelineReport, input: &Input) -> Flow {
+    let lookup = Lookup::new(input.composed);
+    let jobs = read_jobs(report, input, &lookup);
+    let cross = resolve_cross_pipeline(report, input, &lookup, &jobs);
+    let settled = settle(report, input, &lookup, &jobs, &cross);
+    let mut out = Outputs::default();
+    out.append(settled.diagnostics, settled.producers);
+    let mut received = settled.received;
+    let mut cross = cross;
     for index in 0..report.jobs.len() {
-        if !report.jobs[index].created {
+        let (Some(job_input), Some(local)) = (&jobs[index], received[index].take()) else {
             continue;
-        }
-        let name = report.jobs[index].name.clone();
-        let Some(node) = nodes[index] else { continue };
-        let job_stage = stage_index(&report.jobs[index].stage);
-
-        // build_dependencies.rb `local`.
-        let declared = node.get("dependencies").map(|d| strings(Some(d)));
-        let mut deps: Vec<String> = match (&declared, &report.jobs[index].needs) {
-            (Some(list), _) if list.is_empty() => Vec::new(),
-            (_, Some(_)) => report.jobs[index]
-                .need_artifacts
-                .iter()
-                .filter(|(_, artifacts)| *artifacts)
-                .map(|(n, _)| n.clone())
-                .collect(),
-            _ => sources
-                .iter()
-                .filter(|(_, stage)| *stage < job_stage)
-                .map(|(n, _)| n.clone())
-                .collect(),
         };
-        if let Some(list) = &declared {
-            let mut wanted = std::collections::HashSet::new();
-            for dependency in list {
-                let names = composed.normalized.expand_name(dependency);
-                let present: Vec<&String> =
-                    names.iter().filter(|n| produced.contains_key(*n)).collect();
-                if present.is_empty() {
-                    producers.push((
-                        diagnostics.len(),
-                        dependency.clone(),
-                        fix::FixKind::RunProducerHere,
-                    ));
-                    diagnostics.push(missing_dependency(report, &name, dependency, input.store));
-                }
-                wanted.extend(names);
-            }
-            deps.retain(|d| wanted.contains(d));
-        }
-
-        let mut artifacts_from = Vec::new();
-        let mut received_paths: Vec<String> = Vec::new();
-        let mut dotenv_in: SortedMap<String, DotenvValue> = SortedMap::new();
-        for dep in &deps {
-            let Some(p) = produced.get(dep) else { continue };
-            if !p.runs {
-                continue;
-            }
-            if p.has_artifacts {
-                artifacts_from.push(dep.clone());
-            }
-            received_paths.extend(p.artifact_paths.iter().cloned());
-            for (key, value) in &p.dotenv {
-                dotenv_in.insert(
-                    key.clone(),
-                    DotenvValue {
-                        value: value.clone(),
-                        from: dep.clone(),
-                        pipeline: pipeline_id,
-                    },
-                );
-            }
-        }
-
-        // needs:project and needs:pipeline:job (cross-pipeline dependencies).
-        let cross = &cross_needs[index];
-        let job_scope_values = if cross.is_empty() {
-            HashMap::new()
-        } else {
-            simple_values(
-                input,
-                composed,
-                &report.jobs[index],
-                node,
-                &normalized,
-                &predefined_names,
-            )
-        };
-        for need in cross {
-            let expand = |s: &str| expand_all(s, &job_scope_values, pipeline_id);
-            match need {
-                CrossNeed::Project {
-                    project,
-                    job,
-                    reference,
-                    artifacts,
-                } => {
-                    let (project, job, reference) =
-                        (expand(project), expand(job), expand(reference));
-                    let before = diagnostics.len();
-                    let found = resolve_needs_project(
-                        report,
-                        input,
-                        &name,
-                        &project,
-                        &job,
-                        &reference,
-                        &mut diagnostics,
-                    );
-                    if project == input.project.path {
-                        for (index, diagnostic) in diagnostics.iter().enumerate().skip(before) {
-                            if diagnostic.severity == crate::Severity::Error {
-                                producers.push((index, job.clone(), fix::FixKind::NeedInPipeline));
-                            }
-                        }
-                    }
-                    if let (Some(found), true) = (found, *artifacts) {
-                        receive(found, &mut received_paths, &mut dotenv_in);
-                    }
-                }
-                CrossNeed::Pipeline {
-                    pipeline,
-                    job,
-                    artifacts,
-                } => {
-                    let pipeline_text = expand(pipeline);
-                    let found = pipeline_text.parse::<u64>().ok().and_then(|id| {
-                        input
-                            .store
-                            .runs_of(job)
-                            .into_iter()
-                            .find(|r| r.pipeline == id && r.succeeded)
-                    });
-                    match found {
-                        Some(found) if *artifacts => {
-                            receive(found, &mut received_paths, &mut dotenv_in);
-                        }
-                        Some(_) => {}
-                        None => diagnostics.push(job_diagnostic_in(
-                            report.event,
-                            &name,
-                            Finding::error(
-                                "needs-pipeline-not-found",
-                                MISSING_DEPENDENCY.to_owned(),
-                                Some(node.span),
-                            )
-                            .explain(format!(
-                                "`needs: [{{pipeline: {pipeline}, job: {job}}}]` looks for a successful `{job}` in pipeline `{pipeline_text}` of the same parent/child hierarchy and finds none, so the job fails before its script runs (missing_dependency_failure). Pass the parent's id from the trigger job (`variables: {{PARENT_PIPELINE_ID: $CI_PIPELINE_ID}}`) and make sure `{job}` runs and succeeds in that pipeline."
-                            )),
-                            &composed.files,
-                        )),
-                    }
-                }
-            }
-        }
-
-        let table = variable_table(
+        let cross = std::mem::take(&mut cross[index]);
+        finish_job(
+            report,
             input,
-            composed,
-            &report.jobs[index],
-            node,
-            (&normalized, &predefined_names),
-            &dotenv_in,
+            &lookup,
+            index,
+            job_input,
+            (local, cross),
+            (
+                &settled.states,
+                &settled.produced,
+                settled.fatal.get(&index).copied(),
+            ),
+            &mut out,
         );
-        let facts = scripts[index]
-            .take()
-            .unwrap_or_else(|| script::analyze(&lines[index]));
-        // A job whose cross-pipeline dependency is missing never starts its script.
-        let fails_to_start = diagnostics.iter().any(|d| {
-            d.job.as_deref() == Some(name.as_str())
-                && d.message == MISSING_DEPENDENCY
-                && d.severity == crate::Severity::Error
-        });
-        if !fails_to_start {
-            file_checks(
-                report,
-                input,
-                &name,
-                &facts,
-                (&received_paths, &cache_paths(node)),
-                &produced,
-                &table,
-                (&mut diagnostics, &mut producers),
-            );
-            let read = variables_read(&lines[index]);
-            variable_checks(
-                report,
-                input,
-                &name,
-                &facts,
-                &read,
-                &table,
-                &produced,
-                (&mut diagnostics, &mut producers),
-            );
-        }
-
-        // A trigger job starts its downstream pipeline when it runs (a manual one once played).
-        let bridge_runs = states.get(&name).copied() == Some(RunState::Succeeded);
-        if report.jobs[index].kind == "trigger" && bridge_runs {
-            if let Some(child) = child_request(input, report, &report.jobs[index], node, &table) {
-                children.push(child);
-            } else if let Some(diagnostic) = downstream_note(report, &report.jobs[index], node) {
-                diagnostics.push(diagnostic);
-            }
-        }
-
-        let job = &mut report.jobs[index];
-        job.artifacts_from = Some(artifacts_from);
-        job.outcome = states.get(&name).map(|s| s.as_str().to_owned());
-        job.dotenv = dotenv_in;
-        job.variables = table;
-        if let Some(p) = produced.get(&name) {
-            stored.push(StoredJob {
-                pipeline: pipeline_id,
-                event: report.event,
-                source: report.source.clone(),
-                ref_name: report.ref_name.clone(),
-                job: name.clone(),
-                succeeded: p.state == RunState::Succeeded,
-                artifact_paths: p.artifact_paths.clone(),
-                dotenv: p.dotenv.clone(),
-                created_at: input.request.time,
-                expire_at: p.expire_at,
-                expire_in: p.expire_in.clone(),
-            });
-        }
     }
-    attach_fixes(report, input, &mut diagnostics, &producers);
+    group_unknowns(&mut out.diagnostics);
+    attach_fixes(report, input, &mut out.diagnostics, &out.producers);
     let succeeded = report.jobs.iter().filter(|j| j.created).all(|j| {
-        match states.get(&j.name).copied().unwrap_or(RunState::NotRun) {
+        match settled
+            .states
+            .get(&j.name)
+            .copied()
+            .unwrap_or(RunState::NotRun)
+        {
             RunState::Failed => j.allow_failure,
             // An unplayed manual job leaves the pipeline blocked unless it may fail.
             RunState::NotRun => j.when != "manual" || j.allow_failure,
@@ -703,15 +212,362 @@ pub fn analyze(report: &mut PipelineReport, input: &Input) -> Flow {
         }
     });
     Flow {
-        diagnostics,
-        stored,
+        diagnostics: out.diagnostics,
+        stored: out.stored,
         pipeline: StoredPipeline {
-            id: pipeline_id,
+            id: report.id,
             ref_name: report.ref_name.clone(),
             succeeded,
         },
-        children,
+        children: out.children,
     }
+}
+
+/// What the per-job steps add up.
+#[derive(Default)]
+struct Outputs {
+    diagnostics: Vec<Diagnostic>,
+    producers: Producers,
+    stored: Vec<StoredJob>,
+    children: Vec<ChildRequest>,
+}
+
+impl Outputs {
+    /// Adds diagnostics with their producers (indices relative to `diagnostics`).
+    fn append(&mut self, diagnostics: Vec<Diagnostic>, producers: Producers) {
+        let offset = self.diagnostics.len();
+        self.diagnostics.extend(diagnostics);
+        self.producers.extend(
+            producers
+                .into_iter()
+                .map(|(index, job, kind)| (index + offset, job, kind)),
+        );
+    }
+}
+
+/// Step 1: each created job's configuration, script and cross-pipeline needs, by position in
+/// `report.jobs`.
+fn read_jobs<'a>(
+    report: &PipelineReport,
+    input: &'a Input,
+    lookup: &Lookup,
+) -> Vec<Option<JobInput<'a>>> {
+    let job_nodes = input
+        .composed
+        .expanded
+        .as_map()
+        .map(crate::yaml::Map::by_key)
+        .unwrap_or_default();
+    report
+        .jobs
+        .iter()
+        .map(|job| {
+            if !job.created {
+                return None;
+            }
+            let base = lookup.normalized.get(job.name.as_str())?.base_name.as_str();
+            let node: &'a Node = job_nodes.get(base).copied()?;
+            let lines = script_lines(node);
+            Some(JobInput {
+                node,
+                facts: script::analyze(&lines),
+                lines,
+                cross: cross::cross_pipeline_needs(node),
+            })
+        })
+        .collect()
+}
+
+/// Step 2: `needs:project` and `needs:pipeline:job`, their variables expanded (a job whose
+/// need cannot be met fails before its script: missing_dependency_failure).
+fn resolve_cross_pipeline<'s>(
+    report: &PipelineReport,
+    input: &'s Input,
+    lookup: &Lookup,
+    jobs: &[Option<JobInput>],
+) -> Vec<CrossResult<'s>> {
+    report
+        .jobs
+        .iter()
+        .zip(jobs)
+        .map(|(job, job_input)| match job_input {
+            Some(job_input) if !job_input.cross.is_empty() => {
+                let values =
+                    variables::simple_values(input, report.id, job, job_input.node, lookup);
+                cross::resolve(
+                    report,
+                    input,
+                    &job.name,
+                    job_input.node,
+                    &job_input.cross,
+                    &values,
+                )
+            }
+            _ => CrossResult::default(),
+        })
+        .collect()
+}
+
+/// How the jobs end and what passes between them, once settled.
+struct Settled {
+    states: HashMap<String, RunState>,
+    produced: HashMap<String, Produced>,
+    received: Vec<Option<Received>>,
+    /// Jobs whose script stops at a read that must fail: job index → read index.
+    fatal: HashMap<usize, usize>,
+    diagnostics: Vec<Diagnostic>,
+    producers: Producers,
+}
+
+/// Steps 3 and 4: run states, what each job leaves and what each receives. A job whose script
+/// must fail on a missing file fails, which changes what runs after it and what it leaves, so
+/// the steps run again with that failure (at most [`MAX_FAILURE_ROUNDS`] times).
+fn settle(
+    report: &PipelineReport,
+    input: &Input,
+    lookup: &Lookup,
+    jobs: &[Option<JobInput>],
+    cross: &[CrossResult],
+) -> Settled {
+    let mut forced: Vec<(String, JobOutcome)> = input.outcomes.to_vec();
+    for (job, result) in report.jobs.iter().zip(cross) {
+        if result.fails_to_start && !forced.iter().any(|(n, _)| *n == job.name) {
+            forced.push((job.name.clone(), JobOutcome::Failed));
+        }
+    }
+    let mut fatal: HashMap<usize, usize> = HashMap::new();
+    let mut round = 0;
+    loop {
+        let states = run::run_states(report, &forced, &|s| lookup.stage_index(s));
+        let mut diagnostics = Vec::new();
+        let mut producers = Vec::new();
+        let produced = artifacts::produce_all(report, input, jobs, &states, &mut diagnostics);
+        let received = artifacts::receive_all(
+            report,
+            input,
+            lookup,
+            jobs,
+            &produced,
+            (&mut diagnostics, &mut producers),
+        );
+        let mut failing = Vec::new();
+        if round < MAX_FAILURE_ROUNDS {
+            for (index, job) in report.jobs.iter().enumerate() {
+                let (Some(job_input), Some(local)) = (&jobs[index], &received[index]) else {
+                    continue;
+                };
+                if states.get(&job.name) != Some(&RunState::Succeeded)
+                    || forced.iter().any(|(n, _)| *n == job.name)
+                    || job_input.facts.fatal_reads.is_empty()
+                {
+                    continue;
+                }
+                if let Some(read) =
+                    fatal_read(report, input, lookup, job, job_input, local, &cross[index])
+                {
+                    failing.push((index, read));
+                }
+            }
+        }
+        if failing.is_empty() {
+            return Settled {
+                states,
+                produced,
+                received,
+                fatal,
+                diagnostics,
+                producers,
+            };
+        }
+        for (index, read) in failing {
+            fatal.insert(index, read);
+            forced.push((report.jobs[index].name.clone(), JobOutcome::Failed));
+        }
+        round += 1;
+    }
+}
+
+/// The read at which a job's script must stop, given what it receives.
+fn fatal_read(
+    report: &PipelineReport,
+    input: &Input,
+    lookup: &Lookup,
+    job: &JobReport,
+    job_input: &JobInput,
+    local: &Received,
+    cross: &CrossResult,
+) -> Option<usize> {
+    let mut paths = local.paths.clone();
+    for found in &cross.received {
+        paths.extend(found.artifact_paths.iter().cloned());
+    }
+    let cached = checks::cache_paths(job_input.node);
+    // The table only matters for GIT_STRATEGY / GIT_CLEAN_FLAGS, read when a read looks fatal.
+    let table = std::cell::OnceCell::new();
+    let setting = |name: &str| {
+        let table = table.get_or_init(|| {
+            variables::table(input, report.id, job, job_input.node, lookup, &local.dotenv)
+        });
+        checks::setting_in(table, name)
+    };
+    checks::fatal_read(
+        input,
+        &job_input.lines,
+        &job_input.facts,
+        &paths,
+        &cached,
+        &setting,
+    )
+}
+
+/// Steps 5 to 8 for one created job: what it gets from other pipelines, its variable table,
+/// the checks on its script, the downstream pipeline it starts, and what it leaves for later
+/// pipelines.
+#[allow(clippy::too_many_arguments)]
+fn finish_job(
+    report: &mut PipelineReport,
+    input: &Input,
+    lookup: &Lookup,
+    index: usize,
+    job_input: &JobInput,
+    (local, cross): (Received, CrossResult),
+    (states, produced, fatal): (
+        &HashMap<String, RunState>,
+        &HashMap<String, Produced>,
+        Option<usize>,
+    ),
+    out: &mut Outputs,
+) {
+    let name = report.jobs[index].name.clone();
+    let node = job_input.node;
+    let Received {
+        mut artifacts_from,
+        paths: mut received_paths,
+        dotenv: mut dotenv_in,
+    } = local;
+    // Jobs of other pipelines are named with their pipeline.
+    for found in &cross.received {
+        if !found.artifact_paths.is_empty() || !found.dotenv.is_empty() {
+            artifacts_from.push(artifact_source_name(&found.job, found.pipeline));
+        }
+        receive(found, &mut received_paths, &mut dotenv_in);
+    }
+    let fails_to_start = cross.fails_to_start;
+    out.append(cross.diagnostics, cross.producers);
+
+    let table = variables::table(
+        input,
+        report.id,
+        &report.jobs[index],
+        node,
+        lookup,
+        &dotenv_in,
+    );
+    // A job whose cross-pipeline dependency is missing never starts its script.
+    if !fails_to_start {
+        let mut diagnostics = Vec::new();
+        let mut producers = Vec::new();
+        checks::file_checks(
+            report,
+            input,
+            &name,
+            &job_input.facts,
+            (&received_paths, &checks::cache_paths(node)),
+            produced,
+            &table,
+            fatal,
+            (&mut diagnostics, &mut producers),
+        );
+        let read = checks::variables_read(&job_input.lines);
+        checks::variable_checks(
+            report,
+            input,
+            &name,
+            &job_input.facts,
+            &read,
+            &table,
+            produced,
+            (&mut diagnostics, &mut producers),
+        );
+        out.append(diagnostics, producers);
+    }
+
+    // A trigger job starts its downstream pipeline when it runs (a manual one once played).
+    let bridge_runs = states.get(&name).copied() == Some(RunState::Succeeded);
+    if report.jobs[index].kind == "trigger" && bridge_runs {
+        match child_request(input, report, &report.jobs[index], node, &table) {
+            Ok(child) => out.children.push(child),
+            Err(Some(diagnostic)) => out.diagnostics.push(*diagnostic),
+            Err(None) => {
+                if let Some(diagnostic) = downstream_note(report, &report.jobs[index], node) {
+                    out.diagnostics.push(diagnostic);
+                }
+            }
+        }
+    }
+
+    let job = &mut report.jobs[index];
+    job.artifacts_from = Some(artifacts_from);
+    job.outcome = states.get(&name).map(|s| s.as_str().to_owned());
+    job.dotenv = dotenv_in;
+    job.variables = table;
+    if let Some(p) = produced.get(&name) {
+        out.stored.push(StoredJob {
+            pipeline: report.id,
+            event: report.event,
+            source: report.source.clone(),
+            ref_name: report.ref_name.clone(),
+            job: name.clone(),
+            succeeded: p.state == RunState::Succeeded,
+            artifact_paths: p.artifact_paths.clone(),
+            dotenv: p.dotenv.clone(),
+            created_at: input.request.time,
+            expire_at: p.expire_at,
+            expire_in: p.expire_in.clone(),
+        });
+    }
+}
+
+/// Information findings that say the same thing about many jobs (pipesim cannot see a file a
+/// tool writes) become one, naming every job.
+fn group_unknowns(diagnostics: &mut Vec<Diagnostic>) {
+    let mut kept: Vec<Diagnostic> = Vec::with_capacity(diagnostics.len());
+    let mut jobs_of: HashMap<(&'static str, String), (usize, Vec<String>)> = HashMap::new();
+    for diagnostic in diagnostics.drain(..) {
+        if diagnostic.severity != crate::Severity::Info
+            || !matches!(diagnostic.code, "file-unknown" | "dotenv-unknown")
+        {
+            kept.push(diagnostic);
+            continue;
+        }
+        let key = (diagnostic.code, diagnostic.message.clone());
+        match jobs_of.get_mut(&key) {
+            Some((_, jobs)) => jobs.extend(diagnostic.job.clone()),
+            None => {
+                jobs_of.insert(
+                    key,
+                    (kept.len(), diagnostic.job.clone().into_iter().collect()),
+                );
+                kept.push(diagnostic);
+            }
+        }
+    }
+    for (_, (index, jobs)) in jobs_of {
+        if jobs.len() > 1 {
+            let diagnostic = &mut kept[index];
+            let list = jobs
+                .iter()
+                .map(|j| format!("`{j}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            diagnostic.explanation = Some(format!(
+                "{} The same holds in {} jobs: {list}.",
+                diagnostic.explanation.clone().unwrap_or_default(),
+                jobs.len()
+            ));
+        }
+    }
+    *diagnostics = kept;
 }
 
 /// Which job each break's data should have come from, by diagnostic index.
@@ -833,552 +689,28 @@ fn missing_dependency(
     )
 }
 
-enum CrossNeed {
-    Project {
-        project: String,
-        job: String,
-        reference: String,
-        artifacts: bool,
-    },
-    Pipeline {
-        pipeline: String,
-        job: String,
-        artifacts: bool,
-    },
-}
-
-fn cross_pipeline_needs(node: &Node) -> Vec<CrossNeed> {
-    let mut out = Vec::new();
-    let Some(needs) = node.get("needs") else {
-        return out;
-    };
-    let mut items = Vec::new();
-    match &needs.value {
-        Value::Seq(list) => crate::config::validate::flatten_seq(list, &mut items),
-        Value::Map(_) => items.push(needs),
-        _ => {}
-    }
-    for item in items {
-        let text = |key: &str| item.get(key).and_then(Node::scalar_to_s);
-        let artifacts = item
-            .get("artifacts")
-            .and_then(Node::as_bool)
-            .unwrap_or(true);
-        if let (Some(project), Some(job)) = (text("project"), text("job")) {
-            out.push(CrossNeed::Project {
-                project,
-                job,
-                reference: text("ref").unwrap_or_default(),
-                artifacts,
-            });
-        } else if let (Some(pipeline), Some(job)) = (text("pipeline"), text("job")) {
-            out.push(CrossNeed::Pipeline {
-                pipeline,
-                job,
-                artifacts,
-            });
-        }
-    }
-    out
-}
-
-fn resolve_needs_project<'s>(
-    report: &PipelineReport,
-    input: &'s Input,
-    job: &str,
-    project: &str,
-    needed: &str,
-    reference: &str,
-    diagnostics: &mut Vec<Diagnostic>,
-) -> Option<&'s StoredJob> {
-    let paid = input.project.tier.is_paid();
-    if !paid {
-        diagnostics.push(job_diagnostic(
-            report.event,
-            job,
-            Finding::error("needs-project-tier", MISSING_DEPENDENCY.to_owned(), None).explain(format!(
-                "`needs:project` is a GitLab Premium feature (cross_project_pipelines); on the {} tier GitLab finds no cross-project dependency, so `{job}` fails before its script runs (missing_dependency_failure).",
-                input.project.tier.as_str()
-            )),
-        ));
-    }
-    if project != input.project.path {
-        diagnostics.push(job_diagnostic(
-            report.event,
-            job,
-            Finding::info(
-                "needs-project-unknown",
-                format!("pipesim cannot see project {project}; it assumes `{needed}` has artifacts on `{reference}` there"),
-                None,
-            ),
-        ));
-        return None;
-    }
-    let found = input.store.latest_success(needed, reference);
-    if let Some(run) = found {
-        if available_run(input, needed, reference).is_none() {
-            diagnostics.push(job_diagnostic(
-                report.event,
-                job,
-                Finding::error("needs-project-expired", MISSING_DEPENDENCY.to_owned(), None).explain(format!(
-                    "`needs:project` finds `{needed}` in {}, but its artifacts expired (`expire_in: {}`) and nothing keeps them: \"Keep artifacts from most recent successful jobs\" only protects the newest successful pipeline of `{reference}`{}. The job fails before its script runs (missing_dependency_failure). Fix: a longer `expire_in`, or run `{needed}` again on `{reference}` before this pipeline.",
-                    describe_run(run),
-                    run.expire_in,
-                    if input.project.settings.keep_latest_artifacts { ", and that pipeline is not it" } else { " (the setting is off)" }
-                )),
-            ));
-            return None;
-        }
-    }
-    if found.is_none() {
-        let runs = input.store.runs_of(needed);
-        let elsewhere = if runs.is_empty() {
-            format!(" `{needed}` has not run in any earlier pipeline of this timeline.")
-        } else {
-            let listed: Vec<String> = runs.iter().take(3).map(|r| describe_run(r)).collect();
-            format!(
-                " `{needed}` ran in {} — not on `{reference}`. A job's ref is its pipeline's ref: jobs of merge request pipelines have `refs/merge-requests/<iid>/head`, never the branch name.",
-                listed.join(", ")
-            )
-        };
-        if paid {
-            diagnostics.push(job_diagnostic(
-                report.event,
-                job,
-                Finding::error("needs-project-not-found", MISSING_DEPENDENCY.to_owned(), None)
-                    .explain(format!(
-                        "`needs:project` takes the latest successful `{needed}` whose job ref is `{reference}` in {project}, and there is none, so `{job}` fails before its script runs (missing_dependency_failure).{elsewhere} Fix: build the value in this pipeline (run `{needed}` here and use `needs: [{needed}]`), or point `ref` at where the job really runs."
-                    )),
-            ));
-        } else {
-            diagnostics.push(job_diagnostic(
-                report.event,
-                job,
-                Finding::error("needs-project-not-found", MISSING_DEPENDENCY.to_owned(), None)
-                    .explain(format!(
-                        "Even on Premium this need would fail: `needs:project` takes the latest successful `{needed}` whose job ref is `{reference}`, and there is none.{elsewhere} Fix: build the value in this pipeline (run `{needed}` here and use `needs: [{needed}]`)."
-                    )),
-            ));
-        }
-    }
-    if paid {
-        found
-    } else {
-        None
-    }
-}
-
-/// The run `needs:project` would use: the latest successful job on the ref whose artifacts are
-/// still there (not expired, or kept as the latest of a successful pipeline of the ref).
-fn available_run<'s>(input: &'s Input, job: &str, reference: &str) -> Option<&'s StoredJob> {
-    let run = input.store.latest_success(job, reference)?;
-    let expired = run.expire_at.is_some_and(|at| at <= input.request.time);
-    let locked = input.project.settings.keep_latest_artifacts
-        && input
-            .store
-            .is_latest_successful(run.pipeline, &run.ref_name);
-    (!expired || locked).then_some(run)
-}
-
-/// Values a job's expressions may expand: predefined, configuration, project and pipeline
-/// variables (no dotenv: it is only known when the job runs).
-fn simple_values(
-    input: &Input,
-    composed: &Composed,
-    job: &JobReport,
-    node: &Node,
-    normalized: &HashMap<&str, &NormalizedJob>,
-    predefined_names: &HashSet<&str>,
-) -> HashMap<String, String> {
-    let mut values: HashMap<String, String> = composed.predefined.iter().cloned().collect();
-    values.extend(
-        variable_table(
-            input,
-            composed,
-            job,
-            node,
-            (normalized, predefined_names),
-            &SortedMap::new(),
-        )
-        .into_iter()
-        .filter(|r| r.overridden_by.is_none())
-        .filter_map(|r| r.value.map(|v| (r.name, v))),
-    );
-    values
-}
-
-/// `$VAR`/`${VAR}` expansion against known values (`ExpandVariables.expand`); `CI_PIPELINE_ID`
-/// (persisted) is the pipeline's id here.
-fn expand_all(text: &str, values: &HashMap<String, String>, pipeline_id: u64) -> String {
-    crate::config::include::expand_with(text, &|name| match name {
-        "CI_PIPELINE_ID" => Some(pipeline_id.to_string()),
-        _ => values.get(name).cloned(),
-    })
-}
-
-/// The job's variables by source, with the winner of each name (builder.rb
-/// `scoped_variables` order).
-fn variable_table(
-    input: &Input,
-    composed: &Composed,
-    job: &JobReport,
-    node: &Node,
-    (normalized, predefined_names): (&HashMap<&str, &NormalizedJob>, &HashSet<&str>),
-    dotenv: &SortedMap<String, DotenvValue>,
-) -> Vec<VariableRow> {
-    use crate::pipeline::scope::{inherited_variables, yaml_variables};
-    let inherited = inherited_variables(&composed.root_variables, node);
-    let job_variables = yaml_variables(node.get("variables"));
-    let matrix_variables = normalized
-        .get(job.name.as_str())
-        .map_or(&[][..], |j| &j.matrix_variables);
-    // Room for every definition below (but the rare predefined ones they override): the
-    // table is kept in the report, so it should not grow by doubling.
-    let mut rows: Vec<VariableRow> = Vec::with_capacity(
-        2 + inherited.len()
-            + job_variables.len()
-            + matrix_variables.len()
-            + job.rule_variables.len()
-            + dotenv.len()
-            + input.project.variables.len()
-            + input.request.pipeline_variables.len(),
-    );
-    let mut add = |name: &str, value: Option<String>, source: &str| {
-        rows.push(VariableRow {
-            name: name.to_owned(),
-            value,
-            source: source.to_owned(),
-            overridden_by: None,
-        });
-    };
-    add("CI_JOB_NAME", Some(job.name.clone()), "predefined");
-    add("CI_JOB_STAGE", Some(job.stage.clone()), "predefined");
-    for (key, value) in inherited {
-        let source = if composed
-            .global_variables
-            .iter()
-            .any(|(k, v)| k == key && v == value)
-        {
-            "global"
-        } else {
-            "workflow"
-        };
-        add(key, Some(value.clone()), source);
-    }
-    for (key, value) in job_variables {
-        add(&key, Some(value), "job");
-    }
-    for (key, value) in matrix_variables {
-        add(key, Some(value.clone()), "matrix");
-    }
-    for (key, value) in &job.rule_variables {
-        add(key, Some(value.clone()), "rules");
-    }
-    for (key, value) in dotenv {
-        add(key, value.value.clone(), "dotenv");
-    }
-    for variable in &input.project.variables {
-        if variable.protected && !input.request.protected {
-            continue;
-        }
-        add(&variable.key, Some(variable.value.clone()), "project");
-    }
-    let pipeline_source = match input.request.source {
-        Source::Schedule => "schedule",
-        Source::ParentPipeline | Source::Pipeline => "upstream",
-        _ => "pipeline",
-    };
-    for (key, value) in &input.request.pipeline_variables {
-        add(key, Some(value.clone()), pipeline_source);
-    }
-    // Predefined variables matter in the table only where something overrides them, which
-    // is rare: most jobs skip the scan of every predefined variable.
-    if rows
-        .iter()
-        .any(|r| predefined_names.contains(r.name.as_str()))
-    {
-        for (key, value) in &composed.predefined {
-            if rows.iter().any(|r| r.name == *key) {
-                rows.push(VariableRow {
-                    name: key.clone(),
-                    value: Some(value.clone()),
-                    source: "predefined".to_owned(),
-                    overridden_by: None,
-                });
-            }
-        }
-    }
-    // Stable sort: within a name, the later definition of the same tier wins.
-    crate::sort::sort_by(&mut rows, |a, b| {
-        a.name
-            .cmp(&b.name)
-            .then(tier(&a.source).cmp(&tier(&b.source)))
-    });
-    let mut i = 0;
-    while i < rows.len() {
-        let mut j = i;
-        while j + 1 < rows.len() && rows[j + 1].name == rows[i].name {
-            j += 1;
-        }
-        let winner = rows[j].source.clone();
-        for row in &mut rows[i..j] {
-            row.overridden_by = Some(winner.clone());
-        }
-        i = j + 1;
-    }
-    rows
-}
-
-/// Files a script reads that nothing this job receives provides: the runner starts from a
-/// clean checkout (`git clean -ffdx`), so only tracked files, artifacts and cache are there.
-#[allow(clippy::too_many_arguments)]
-fn file_checks(
-    report: &PipelineReport,
-    input: &Input,
-    job: &str,
-    facts: &script::ScriptFacts,
-    (received, cached): (&[String], &[String]),
-    produced: &HashMap<String, Produced>,
-    table: &[VariableRow],
-    (diagnostics, producers): (&mut Vec<Diagnostic>, &mut Producers),
-) {
-    for read in &facts.reads {
-        let path = &read.path;
-        if path.contains('$') || path.is_empty() || path.starts_with('/') || path.starts_with('~') {
-            continue;
-        }
-        let written_here = facts
-            .writes
-            .iter()
-            .any(|w| w.command <= read.command && artifact_covers(&w.path, path));
-        let tracked = input.request.files.find(path).is_some();
-        if written_here || tracked || received.iter().any(|p| artifact_covers(p, path)) {
-            continue;
-        }
-        let mut origin = String::new();
-        for (name, p) in produced {
-            if name == job {
-                continue;
-            }
-            if p.artifact_paths.iter().any(|a| artifact_covers(a, path)) {
-                origin = format!(" `{name}` in this pipeline uploads it as an artifact, but `{job}` does not receive that job's artifacts (check `dependencies`/`needs` and stages).");
-                break;
-            }
-            if p.writes.iter().any(|w| artifact_covers(w, path)) {
-                origin = format!(" `{name}` writes it but does not declare it in `artifacts:paths`, so it stays in that job's working directory and is cleaned away.");
-                break;
-            }
-        }
-        if origin.is_empty() {
-            if let Some(run) = input.store.artifact_producers(path).first() {
-                producers.push((
-                    diagnostics.len(),
-                    run.job.clone(),
-                    fix::FixKind::RunProducerHere,
-                ));
-                origin = format!(
-                    " It was an artifact of `{}` in {}: artifacts stay with the pipeline that made them.",
-                    run.job,
-                    describe_run(run)
-                );
-            }
-        }
-        // GIT_STRATEGY: none skips the checkout and GIT_CLEAN_FLAGS: none the clean: a file
-        // left by an earlier job may then still be there, but only by chance (same runner,
-        // same build directory), so this stays a finding, one level lower.
-        let setting = |name: &str| {
-            table
-                .iter()
-                .find(|r| r.name == name && r.overridden_by.is_none())
-                .and_then(|r| r.value.as_deref())
-                .map(str::to_owned)
-        };
-        let no_clean = setting("GIT_STRATEGY").as_deref() == Some("none")
-            || setting("GIT_CLEAN_FLAGS").as_deref() == Some("none");
-        let from_cache = cached.iter().any(|c| artifact_covers(c, path));
-        let (finding, cleaning) = if from_cache {
-            (
-                Finding::info as fn(&'static str, String, Option<crate::Span>) -> Finding,
-                format!("{path} can only come from this job's `cache`, and a cache is an optimisation GitLab does not guarantee (first run, another runner, a cleared cache): a job that must have the file should get it as an artifact."),
-            )
-        } else if no_clean {
-            (
-                Finding::info as fn(&'static str, String, Option<crate::Span>) -> Finding,
-                format!("This job turns the clean off (`GIT_STRATEGY: none` or `GIT_CLEAN_FLAGS: none`), so {path} is there only if the same runner ran the job that wrote it in the same build directory — nothing guarantees that."),
-            )
-        } else {
-            (
-                Finding::warning as fn(&'static str, String, Option<crate::Span>) -> Finding,
-                format!("Each job starts from a fresh checkout: the runner's `git clean -ffdx` deletes files earlier jobs left behind (the log shows `Removing {path}`), and only tracked files, the artifacts of the jobs this one depends on, and cache are restored."),
-            )
-        };
-        diagnostics.push(job_diagnostic(
-            report.event,
-            job,
-            finding(
-                "file-not-provided",
-                format!("`{}` reads {path}, which is not in {job}'s working directory", read.how),
-                None,
-            )
-            .explain(format!(
-                "{cleaning}{origin} Fix: produce {path} in a job of this pipeline, list it in `artifacts:paths` (or `artifacts:reports:dotenv` for variables) and make `{job}` depend on that job."
-            )),
-        ));
-    }
-}
-
-/// Names of `$VAR` / `${VAR}` the commands expand (outside single quotes, where the shell
-/// leaves `$` alone).
-fn variables_read(commands: &[String]) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for command in commands {
-        let bytes = command.as_bytes();
-        let mut in_single = false;
-        let mut i = 0;
-        while i < bytes.len() {
-            match bytes[i] {
-                b'\\' => i += 1,
-                b'\'' => in_single = !in_single,
-                b'$' if !in_single => {
-                    let start = if bytes.get(i + 1) == Some(&b'{') {
-                        i + 2
-                    } else {
-                        i + 1
-                    };
-                    let len = bytes[start.min(bytes.len())..]
-                        .iter()
-                        .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
-                        .count();
-                    if len > 0 && !bytes[start].is_ascii_digit() {
-                        let name = &command[start..start + len];
-                        if !out.iter().any(|n| n == name) {
-                            out.push(name.to_owned());
-                        }
-                    }
-                    i = start + len;
-                    continue;
-                }
-                _ => {}
-            }
-            i += 1;
-        }
-    }
-    out
-}
-
-/// Paths of the job's `cache` (one cache or a list of them).
-fn cache_paths(node: &Node) -> Vec<String> {
-    match node.get("cache").map(|c| &c.value) {
-        Some(Value::Seq(caches)) => caches
-            .iter()
-            .flat_map(|c| strings(c.get("paths")))
-            .collect(),
-        Some(Value::Map(_)) => strings(node.get("cache").and_then(|c| c.get("paths"))),
-        _ => Vec::new(),
-    }
-}
-
-/// `$VAR` a script reads that some job produces as a dotenv variable but this job does not
-/// receive.
-#[allow(clippy::too_many_arguments)]
-fn variable_checks(
-    report: &PipelineReport,
-    input: &Input,
-    job: &str,
-    facts: &script::ScriptFacts,
-    read: &[String],
-    table: &[VariableRow],
-    produced: &HashMap<String, Produced>,
-    (diagnostics, producers): (&mut Vec<Diagnostic>, &mut Producers),
-) {
-    let mut seen: Vec<&str> = Vec::new();
-    for name in read {
-        if seen.contains(&name.as_str()) {
-            continue;
-        }
-        seen.push(name);
-        if table.iter().any(|r| r.name == *name)
-            || facts.exports.iter().any(|(k, _)| k == name)
-            || facts
-                .writes
-                .iter()
-                .any(|w| w.entries.iter().any(|e| e.key == *name))
-        {
-            continue;
-        }
-        let here: Vec<(&String, &Produced)> = produced
-            .iter()
-            .filter(|(n, p)| n.as_str() != job && p.dotenv_attempted.contains(name))
-            .collect();
-        let earlier = input.store.dotenv_producers(name);
-        let rejected: Vec<(&String, &Produced)> = produced
-            .iter()
-            .filter(|(n, p)| n.as_str() != job && p.dotenv_rejected.is_some())
-            .collect();
-        if here.is_empty() && earlier.is_empty() && rejected.is_empty() {
-            continue;
-        }
-        let mut story = String::new();
-        if let Some((producer, p)) = here.first() {
-            match &p.dotenv_rejected {
-                Some(reason) => story.push_str(&format!(
-                    " `{producer}` writes it to a dotenv report that GitLab rejects ({reason}), so no job receives it."
-                )),
-                None => story.push_str(&format!(
-                    " `{producer}` in this pipeline writes it to a dotenv report, but `{job}` does not receive that job's artifacts (a job receives dotenv variables only from the jobs whose artifacts it downloads: earlier stages, its `needs` with `artifacts: true`, or its `dependencies`)."
-                )),
-            }
-        }
-        if here.is_empty() {
-            if let Some((producer, p)) = rejected.first() {
-                story.push_str(&format!(
-                    " `{producer}`'s dotenv report is rejected ({}), so none of its variables reach any job; if {name} was meant to come from it, that is why it is empty.",
-                    p.dotenv_rejected.as_deref().unwrap_or_default()
-                ));
-            }
-        }
-        if let Some(run) = earlier.first() {
-            producers.push((
-                diagnostics.len(),
-                run.job.clone(),
-                fix::FixKind::RunProducerHere,
-            ));
-            story.push_str(&format!(
-                " `{}` set it in {}; dotenv variables never cross into another pipeline through `dependencies` or `needs`.",
-                run.job,
-                describe_run(run)
-            ));
-        }
-        diagnostics.push(job_diagnostic(
-            report.event,
-            job,
-            Finding::warning(
-                "variable-not-set",
-                format!("${name} is empty in {job}: no variable, dotenv report or setting it receives defines it"),
-                None,
-            )
-            .explain(format!(
-                "The script reads ${name}, and the shell expands an unset variable to an empty string without an error.{story} Fix: run the job that writes {name} in this pipeline and make `{job}` need it, or define {name} as a CI/CD variable."
-            )),
-        ));
-    }
-}
+/// Where a user supplies the configuration a job generates for `trigger:include:artifact`.
+pub const GENERATED_CHILD_DIR: &str = ".pipesim/artifact";
 
 /// `trigger:include` → a child pipeline request (bridge.rb `child_params`): same ref, sha and
 /// merge request as the parent, source `parent_pipeline`, with the variables the bridge
-/// forwards (downstream/generator.rb).
+/// forwards (downstream/generator.rb). `Err(None)` for triggers pipesim does not follow;
+/// `Err(Some(note))` for a configuration generated by a job that the user did not supply
+/// (`.pipesim/artifact/<job>/<path>`).
 fn child_request(
     input: &Input,
     report: &PipelineReport,
     job: &JobReport,
     node: &Node,
     table: &[VariableRow],
-) -> Option<ChildRequest> {
-    let trigger = node.get("trigger")?;
-    let include = trigger.get("include")?;
+) -> Result<ChildRequest, Option<Box<Diagnostic>>> {
+    let trigger = node.get("trigger").ok_or(None)?;
+    let include = trigger.get("include").ok_or(None)?;
     if input.depth >= 2 {
-        return None;
+        return Err(None);
     }
+    let include = supplied_artifacts(input, report, job, include)?;
+    let include = &include;
     let forward = trigger.get("forward");
     let forward_flag = |key: &str, default: bool| {
         forward
@@ -1388,7 +720,7 @@ fn child_request(
     };
     let values: HashMap<String, String> = table
         .iter()
-        .filter(|r| r.overridden_by.is_none())
+        .filter(|r| r.overridden_by.is_none() && r.withheld.is_none())
         .filter_map(|r| r.value.clone().map(|v| (r.name.clone(), v)))
         .chain(input.composed.predefined.iter().cloned())
         .collect();
@@ -1405,7 +737,13 @@ fn child_request(
             )
         }) {
             if let Some(value) = &row.value {
-                push(&row.name, expand_all(value, &values, report.id));
+                // downstream/generator.rb: a raw (`expand: false`) value is passed as written.
+                let value = if row.raw {
+                    value.clone()
+                } else {
+                    variables::expand_all(value, &values, report.id)
+                };
+                push(&row.name, value);
             }
         }
     }
@@ -1439,10 +777,67 @@ fn child_request(
     request.pipeline_variables = variables;
     request.files = files;
     request.skip_ci = false;
-    Some(ChildRequest {
+    Ok(ChildRequest {
         bridge: job.name.clone(),
         request,
         entry,
+    })
+}
+
+/// `trigger:include` with each `artifact:` entry replaced by the file the user supplied for
+/// it under [`GENERATED_CHILD_DIR`]; a note, once per trigger job, when one is missing.
+fn supplied_artifacts(
+    input: &Input,
+    report: &PipelineReport,
+    job: &JobReport,
+    include: &Node,
+) -> Result<Node, Option<Box<Diagnostic>>> {
+    let replace = |item: &Node| -> Result<Node, String> {
+        let Some(artifact) = item.get("artifact").and_then(Node::scalar_to_s) else {
+            return Ok(item.clone());
+        };
+        let producer = item
+            .get("job")
+            .and_then(Node::scalar_to_s)
+            .unwrap_or_default();
+        let path = format!(
+            "{GENERATED_CHILD_DIR}/{producer}/{}",
+            artifact.trim_start_matches("./")
+        );
+        if input.request.files.find(&path).is_none() {
+            return Err(path);
+        }
+        let mut map = crate::yaml::Map::default();
+        map.insert(
+            Node::new(Value::Str("local".into()), item.span),
+            Node::new(Value::Str(path), item.span),
+        );
+        Ok(Node::new(Value::Map(map), item.span))
+    };
+    let replaced = match &include.value {
+        Value::Seq(items) => items
+            .iter()
+            .map(replace)
+            .collect::<Result<Vec<_>, _>>()
+            .map(|items| Node::new(Value::Seq(items), include.span)),
+        _ => replace(include),
+    };
+    replaced.map_err(|path| {
+        Some(Box::new(job_diagnostic(
+            report.event,
+            &job.name,
+            Finding::info(
+                "downstream-not-simulated",
+                format!(
+                    "`{}` starts a child pipeline from a configuration a job generates; pipesim does not simulate it",
+                    job.name
+                ),
+                None,
+            )
+            .explain(format!(
+                "`trigger:include:artifact` reads a file that a job of this pipeline writes at run time, which pipesim cannot know. To simulate the child pipeline, add the generated configuration as the file `{path}` (in the web app: a new file tab with this path; on the command line: that path under --root)."
+            )),
+        )))
     })
 }
 
@@ -1462,4 +857,21 @@ fn downstream_note(report: &PipelineReport, job: &JobReport, node: &Node) -> Opt
         &job.name,
         Finding::info("downstream-not-simulated", message, None),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn artifact_sources_round_trip() {
+        let named = artifact_source_name("build", 3);
+        assert_eq!(named, "build (pipeline #3)");
+        assert_eq!(split_artifact_source(&named), (Some(3), "build"));
+        assert_eq!(split_artifact_source("build"), (None, "build"));
+        assert_eq!(
+            split_artifact_source("odd (pipeline #x)"),
+            (None, "odd (pipeline #x)")
+        );
+    }
 }

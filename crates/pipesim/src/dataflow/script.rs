@@ -19,7 +19,76 @@ pub struct ScriptFacts {
     pub reads: Vec<FileRead>,
     /// `export K=V` → `(K, Some(V))`; `export K`, or a value known only at run time → `(K, None)`.
     pub exports: Vec<(String, Option<String>)>,
+    /// Indices into `reads` of reads that end the job when the file is missing: the command
+    /// runs unconditionally (not in `if`/`case`/a loop, an `&&`/`||` list, a command
+    /// substitution or the background), so the runner's `set -eo pipefail` stops the script
+    /// at its failure.
+    pub fatal_reads: Vec<usize>,
+    /// Commands whose effects pipesim cannot see (a script file, an interpreter or build tool,
+    /// a command name known only at run time), with their command index: they may write
+    /// files.
+    pub opaque: Vec<(usize, String)>,
 }
+
+/// Commands that run code pipesim does not read: interpreters and build tools.
+const OPAQUE: &[&str] = &[
+    "bash",
+    "sh",
+    "zsh",
+    "dash",
+    "ksh",
+    "python",
+    "python3",
+    "node",
+    "ruby",
+    "perl",
+    "php",
+    "make",
+    "cmake",
+    "ninja",
+    "npm",
+    "npx",
+    "yarn",
+    "pnpm",
+    "gradle",
+    "mvn",
+    "ant",
+    "go",
+    "cargo",
+    "dotnet",
+    "msbuild",
+    "docker",
+    "bundle",
+    "rake",
+    "pip",
+    "pip3",
+    "poetry",
+    "tox",
+    "terraform",
+    "ansible-playbook",
+    "helm",
+    "kubectl",
+    "curl",
+    "wget",
+    "tar",
+    "unzip",
+    "git",
+    "eval",
+    "xargs",
+    "env",
+    "sudo",
+    "find",
+    "rsync",
+    "scp",
+    "java",
+    "mix",
+    "composer",
+    "sbt",
+    "bazel",
+    "meson",
+    "just",
+    "task",
+];
 
 /// A command that writes (or truncates) a file.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -93,12 +162,16 @@ fn analyze_source(
 ) {
     let chars: Vec<char> = src.chars().collect();
     let tokens = Lexer::new(&chars).run();
+    let facts_len = facts.reads.len();
     Interp {
         command,
         depth,
         facts,
         budget,
         groups: Vec::new(),
+        list_start: facts_len,
+        guarded: false,
+        group_lists: Vec::new(),
     }
     .run(tokens);
 }
@@ -831,6 +904,12 @@ struct Interp<'f> {
     facts: &'f mut ScriptFacts,
     budget: &'f mut usize,
     groups: Vec<Group>,
+    /// Index in `facts.reads` where the current `&&`/`||` list began.
+    list_start: usize,
+    /// The current list has an `&&` or `||`: a failure in it does not end the script.
+    guarded: bool,
+    /// `list_start` of the lists that enclose the open groups.
+    group_lists: Vec<usize>,
 }
 
 const SILENT: &[&str] = &[
@@ -855,6 +934,7 @@ impl Interp<'_> {
                 Tok::Op(op) => {
                     let s = std::mem::take(&mut stage);
                     self.finish(s, piped.take());
+                    self.end_list_part(op);
                     match op {
                         Op::Open => self.open(GroupKind::Paren),
                         // Inside `case`, `)` ends a pattern.
@@ -909,7 +989,35 @@ impl Interp<'_> {
         stage.words.push(w);
     }
 
+    /// After a stage ended by `op`: `&&`/`||` guard the whole list, `&` backgrounds it, and
+    /// `;` or a newline start a new one.
+    fn end_list_part(&mut self, op: Op) {
+        match op {
+            Op::And | Op::Or => {
+                self.guarded = true;
+                self.unfatal_since(self.list_start);
+            }
+            Op::Amp => {
+                self.unfatal_since(self.list_start);
+                self.new_list();
+            }
+            Op::Semi | Op::Newline => self.new_list(),
+            Op::Pipe | Op::Open | Op::Close => {}
+        }
+    }
+
+    fn new_list(&mut self) {
+        self.list_start = self.facts.reads.len();
+        self.guarded = false;
+    }
+
+    fn unfatal_since(&mut self, start: usize) {
+        self.facts.fatal_reads.retain(|&i| i < start);
+    }
+
     fn open(&mut self, kind: GroupKind) {
+        self.group_lists.push(self.list_start);
+        self.new_list();
         self.groups.push(Group {
             kind,
             content: Content::empty(),
@@ -919,6 +1027,14 @@ impl Interp<'_> {
     /// Closes the innermost group of `kind` (and any unclosed groups inside it).
     fn close(&mut self, kind: GroupKind) -> Option<Content> {
         let at = self.groups.iter().rposition(|g| g.kind == kind)?;
+        // The group is one command of the list around it.
+        let closed = self.groups.len() - at;
+        for _ in 0..closed {
+            if let Some(start) = self.group_lists.pop() {
+                self.list_start = start;
+            }
+        }
+        self.guarded = false;
         let mut content = Content::empty();
         for g in self.groups.drain(at..) {
             content.extend(g.content);
@@ -1085,8 +1201,12 @@ impl Interp<'_> {
         };
         let args = words.get(i + 1..).unwrap_or_default();
         let Some(name) = name_word.static_text() else {
+            self.facts.opaque.push((self.command, name_word.display()));
             return Content::unknown();
         };
+        if name.contains('/') || name.ends_with(".sh") || OPAQUE.contains(&name.as_str()) {
+            self.facts.opaque.push((self.command, name.clone()));
+        }
         match name.as_str() {
             "echo" => echo(args),
             "printf" => printf(args),
@@ -1234,6 +1354,13 @@ impl Interp<'_> {
         let path = normalize_path(&w.display());
         if path.is_empty() || is_device(&path) || path == "-" {
             return;
+        }
+        let conditional = self
+            .groups
+            .iter()
+            .any(|g| matches!(g.kind, GroupKind::If | GroupKind::Loop | GroupKind::Case));
+        if !self.guarded && !conditional && self.depth == 0 {
+            self.facts.fatal_reads.push(self.facts.reads.len());
         }
         self.facts.reads.push(FileRead {
             path,

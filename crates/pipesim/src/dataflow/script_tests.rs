@@ -472,3 +472,34 @@ fn never_panics_and_terminates() {
     let fmt = format!("printf '{}' {}", "%s".repeat(3000), "x ".repeat(3000));
     let _ = run(&[&fmt]);
 }
+
+/// Which reads end the job under the runner's `set -eo pipefail` when the file is missing.
+#[test]
+fn fatal_reads() {
+    let fatal = |script: &[&str]| -> Vec<String> {
+        let facts = run(script);
+        facts
+            .fatal_reads
+            .iter()
+            .map(|&i| facts.reads[i].path.clone())
+            .collect()
+    };
+    assert_eq!(fatal(&["source build.env"]), vec!["build.env"]);
+    assert_eq!(fatal(&["cat version | tr -d '\\n'"]), vec!["version"]);
+    assert_eq!(fatal(&[". ./x.env; echo ok"]), vec!["x.env"]);
+    assert!(fatal(&["cat version || true"]).is_empty());
+    assert!(fatal(&["test -f a && source a"]).is_empty());
+    assert!(fatal(&["if [ -f a ]; then cat a; fi"]).is_empty());
+    assert!(fatal(&["echo $(cat a)"]).is_empty());
+    assert!(fatal(&["cat a &"]).is_empty());
+    assert_eq!(fatal(&["cat a || true; cat b"]), vec!["b"]);
+    assert_eq!(fatal(&["{ cat a; } || true", "cat b"]), vec!["b"]);
+}
+
+/// Commands pipesim cannot look into.
+#[test]
+fn opaque_commands() {
+    let facts = run(&["./scripts/build.sh", "make dist", "echo hi", "$RUNNER go"]);
+    let names: Vec<&str> = facts.opaque.iter().map(|(_, n)| n.as_str()).collect();
+    assert_eq!(names, vec!["./scripts/build.sh", "make", "$RUNNER"]);
+}

@@ -122,6 +122,14 @@ impl Timeline {
     }
 
     /// The files at `tag`.
+    /// Paths a branch changed since it was created from the default branch: the diff from
+    /// their merge base (`rules:changes:compare_to`).
+    pub fn changed_since_base(&self, branch: &str) -> Option<Vec<String>> {
+        self.branches
+            .get(branch)
+            .map(|b| b.changed.iter().cloned().collect())
+    }
+
     pub fn files_of_tag(&self, tag: &str) -> Option<&Files> {
         self.tags.get(tag).map(|t| &t.files)
     }

@@ -31,7 +31,11 @@ use scope::{inherited_variables, variable_pairs, yaml_variables, PipelineScope, 
 /// `Chain::Helpers#error`'s sanitize). Older GitLab said `No stages / jobs for this pipeline.`
 pub const EMPTY_PIPELINE_MESSAGE: &str =
     "The resulting pipeline would have been empty. Review the rules configuration for the relevant jobs.";
-pub const FILTERED_MESSAGE: &str = "Pipeline filtered out by workflow rules.";
+/// chain/evaluate_workflow_rules.rb → `Ci::Pipeline.workflow_rules_failure_message`
+/// (app/models/concerns/ci/has_completion_reason.rb, the `workflow:rules` link stripped by
+/// `Chain::Helpers#error`). Older GitLab stored `Pipeline filtered out by workflow rules.`
+pub const FILTERED_MESSAGE: &str =
+    "The pipeline did not run. Review the workflow:rules configuration for the pipeline.";
 /// `ci_needs_size_limit`'s default plan limit.
 const NEEDS_LIMIT: usize = 50;
 
@@ -73,11 +77,79 @@ pub fn create_composed(request: &Request) -> (PipelineReport, Option<Composed>) 
     (report, composed)
 }
 
+/// GitLab's `CreatePipelineService` chain, step by step (lib/gitlab/ci/pipeline/chain/*.rb):
+/// `Build`, `Skip`, `Config::Content` + `Config::Process`, `EvaluateWorkflowRules`, `Seed`,
+/// `Populate`, `Create`. A step that stops the chain returns `None` and leaves the report as
+/// GitLab leaves the pipeline.
 fn create_into(request: &Request, composed: &mut Option<Composed>) -> PipelineReport {
+    let mut build = chain_build(request);
+    if chain_skip(request, &mut build.report) {
+        return build.report;
+    }
+    let clause_context = ClauseContext {
+        request: request.pipeline,
+        compare_to: request.compare_to,
+        project_path: &request.project.path,
+        explained: Default::default(),
+    };
+    let Some(mut loaded) = chain_config(request, &build.scope, &clause_context, &mut build.report)
+    else {
+        return build.report;
+    };
+    let (Some(expanded), Some(normalized)) = (&loaded.expanded, &loaded.normalized) else {
+        return build.report;
+    };
+    let Some(workflow) =
+        chain_evaluate_workflow_rules(expanded, &build.scope, &clause_context, &mut build.report)
+    else {
+        return build.report;
+    };
+    let seeds = chain_seed(
+        expanded,
+        normalized,
+        &workflow,
+        &build.scope,
+        &clause_context,
+    );
+    if !chain_populate(
+        seeds,
+        normalized,
+        &loaded.files,
+        &workflow,
+        request.pipeline,
+        &mut build.report,
+    ) {
+        return build.report;
+    }
+    // Chain::Create. Handed over, not copied: a large configuration's tree is most of the
+    // memory here.
+    if let (Some(expanded), Some(normalized)) = (loaded.expanded.take(), loaded.normalized.take()) {
+        *composed = Some(Composed {
+            expanded,
+            normalized,
+            global_variables: workflow.global_variables,
+            root_variables: workflow.root_variables,
+            predefined: build.predefined,
+            files: loaded.files,
+        });
+    }
+    build.report
+}
+
+/// What `Chain::Build` sets up: the predefined variables, the variable layers rules read, and
+/// the pipeline's report before any step decides.
+struct Built {
+    predefined: Vec<(String, String)>,
+    scope: PipelineScope,
+    report: PipelineReport,
+}
+
+/// chain/build.rb: the pipeline with its source, ref, sha and variables.
+fn chain_build(request: &Request) -> Built {
     let pipeline = request.pipeline;
     let predefined = predefined::predefined(request.project, pipeline, request.iid);
     let scope = PipelineScope::new(request.project, pipeline, predefined.clone());
-    let mut report = PipelineReport {
+    let report = PipelineReport {
         event: pipeline.event,
         id: request.id,
         iid: request.iid,
@@ -102,26 +174,39 @@ fn create_into(request: &Request, composed: &mut Option<Composed>) -> PipelineRe
         stages: Vec::new(),
         jobs: Vec::new(),
     };
-
-    // chain/skip.rb runs before the configuration is read.
-    if pipeline.skip_ci {
-        report.created = true;
-        report.status = Status::Skipped;
-        report.reason = "The commit message contains [ci skip] or [skip ci] (or the push used -o ci.skip): GitLab creates the pipeline with status skipped and runs no jobs.".to_owned();
-        return report;
+    Built {
+        predefined,
+        scope,
+        report,
     }
+}
 
-    let clause_context = ClauseContext {
-        request: pipeline,
-        compare_to: request.compare_to,
-        project_path: &request.project.path,
-        explained: Default::default(),
-    };
+/// chain/skip.rb runs before the configuration is read: `[ci skip]` gives a skipped
+/// pipeline with no jobs. Returns whether the chain stops here.
+fn chain_skip(request: &Request, report: &mut PipelineReport) -> bool {
+    if !request.pipeline.skip_ci {
+        return false;
+    }
+    report.created = true;
+    report.status = Status::Skipped;
+    report.reason = "The commit message contains [ci skip] or [skip ci] (or the push used -o ci.skip): GitLab creates the pipeline with status skipped and runs no jobs.".to_owned();
+    true
+}
+
+/// chain/config/content.rb + config/process.rb: the configuration read from the request's
+/// files, `include:rules` decided with the variables `Builder#config_variables` gives. An
+/// invalid configuration gives a failed pipeline with the errors.
+fn chain_config(
+    request: &Request,
+    scope: &PipelineScope,
+    clause_context: &ClauseContext,
+    report: &mut PipelineReport,
+) -> Option<config::Loaded> {
     let include_checks = RefCell::new(Vec::new());
     let include_scope = scope.for_includes();
     let decide_include = |rules_node: &Node| -> bool {
-        let rules_list = rules_node.as_seq().unwrap_or(&[]);
-        let result = rules::evaluate(rules_list, "include:rules", &include_scope, &clause_context);
+        let rules_list = flat_rules(rules_node);
+        let result = rules::evaluate(&rules_list, "include:rules", &include_scope, clause_context);
         let included = result.error.is_none()
             && result
                 .matched
@@ -130,12 +215,16 @@ fn create_into(request: &Request, composed: &mut Option<Composed>) -> PipelineRe
         included
     };
     let options = LoadOptions {
-        variables: include_variables(&scope),
+        variables: include_variables(scope),
         include_rules: Some(&decide_include),
         limits: Default::default(),
         expanded_only: true,
     };
-    let mut loaded = config::load_with(&pipeline.files, &request.project.ci_config_path, &options);
+    let loaded = config::load_with(
+        &request.pipeline.files,
+        &request.project.ci_config_path,
+        &options,
+    );
     let (errors, warnings): (Vec<Finding>, Vec<Finding>) = loaded
         .findings
         .iter()
@@ -144,23 +233,41 @@ fn create_into(request: &Request, composed: &mut Option<Composed>) -> PipelineRe
     report.warnings = resolve(warnings, &loaded.files);
     // `expanded` keeps every top-level key but `default:` and the global defaults, so it
     // answers for `variables` and `workflow` as the merged configuration would.
-    let (Some(expanded), Some(normalized), true) =
-        (&loaded.expanded, &loaded.normalized, errors.is_empty())
-    else {
+    if loaded.expanded.is_none() || loaded.normalized.is_none() || !errors.is_empty() {
         report.status = Status::Failed;
         // Chain::Config::Process: a created pipeline carries only the first configuration
         // error, in GitLab's order (`pipesim lint` lists them all).
         report.errors = resolve(errors.into_iter().take(1).collect(), &loaded.files);
         report.reason = "The configuration is invalid: GitLab shows a failed pipeline with these errors and runs no jobs.".to_owned();
-        return report;
-    };
-    let global_variables = yaml_variables(expanded.get("variables"));
+        return None;
+    }
+    Some(loaded)
+}
 
-    // chain/evaluate_workflow_rules.rb: no `workflow:rules` means the pipeline passes.
-    let workflow_rules = expanded
+/// What `workflow:` decided for the pipeline.
+struct Workflow {
+    has_rules: bool,
+    /// Top-level `variables:` as written.
+    global_variables: Vec<(String, String)>,
+    /// Top-level `variables:` after `workflow:rules:variables`.
+    root_variables: Vec<(String, String)>,
+}
+
+/// chain/evaluate_workflow_rules.rb: no `workflow:rules` means the pipeline passes; no match
+/// or `when: never` filters it out. Also `workflow:name` (`CI_PIPELINE_NAME`).
+fn chain_evaluate_workflow_rules(
+    expanded: &Node,
+    scope: &PipelineScope,
+    clause_context: &ClauseContext,
+    report: &mut PipelineReport,
+) -> Option<Workflow> {
+    let global_variables = yaml_variables(expanded.get("variables"));
+    let workflow_rules_flat = expanded
         .get("workflow")
         .and_then(|w| w.get("rules"))
-        .and_then(Node::as_seq);
+        .filter(|r| r.as_seq().is_some())
+        .map(flat_rules);
+    let workflow_rules = workflow_rules_flat.as_deref();
     let mut root_variables = global_variables.clone();
     if let Some(workflow_rules) = workflow_rules {
         let global_pairs = variable_pairs(&global_variables);
@@ -169,7 +276,7 @@ fn create_into(request: &Request, composed: &mut Option<Composed>) -> PipelineRe
             workflow_rules,
             "workflow:rules",
             &workflow_scope,
-            &clause_context,
+            clause_context,
         );
         report.workflow = result.checks;
         let matched = result.matched.map(|i| &workflow_rules[i]);
@@ -177,7 +284,7 @@ fn create_into(request: &Request, composed: &mut Option<Composed>) -> PipelineRe
         if matched.is_none() || when.as_deref() == Some("never") {
             report.errors.push(not_created(FILTERED_MESSAGE));
             report.reason = explain::workflow_filtered(&report.workflow, matched.is_some());
-            return report;
+            return None;
         }
         if let Some(rule) = matched {
             // workflow:rules:variables override the top-level ones (doc/ci/yaml/_index.md).
@@ -198,8 +305,21 @@ fn create_into(request: &Request, composed: &mut Option<Composed>) -> PipelineRe
         })
         .map(|name| name.trim().to_owned())
         .filter(|name| !name.is_empty());
+    Some(Workflow {
+        has_rules: workflow_rules.is_some(),
+        global_variables,
+        root_variables,
+    })
+}
 
-    let has_workflow_rules = workflow_rules.is_some();
+/// chain/seed.rb: each job's rules or `only`/`except` (seed/build.rb `included?`).
+fn chain_seed(
+    expanded: &Node,
+    normalized: &config::Normalized,
+    workflow: &Workflow,
+    scope: &PipelineScope,
+    clause_context: &ClauseContext,
+) -> Vec<Seed> {
     let mut seeds: Vec<Seed> = Vec::with_capacity(normalized.jobs.len());
     let expanded_jobs = expanded.as_map().map(Map::by_key).unwrap_or_default();
     for job in &normalized.jobs {
@@ -210,15 +330,27 @@ fn create_into(request: &Request, composed: &mut Option<Composed>) -> PipelineRe
             job,
             normalized,
             node,
-            &root_variables,
-            &scope,
-            &clause_context,
-            has_workflow_rules,
+            &workflow.root_variables,
+            scope,
+            clause_context,
+            workflow.has_rules,
         ));
     }
+    seeds
+}
 
-    // Seed errors (seed/build.rb `errors`): rules that could not be evaluated, then needs of
-    // included jobs.
+/// chain/populate.rb with seed/build.rb `errors`: the seed errors (rules that could not be
+/// evaluated, `needs` naming a job that is not in the pipeline, too many needs) fail the
+/// pipeline; a pipeline with no jobs, or only `.pre`/`.post` ones, is not created. Fills the
+/// report's jobs and stages; returns whether the pipeline is created.
+fn chain_populate(
+    seeds: Vec<Seed>,
+    normalized: &config::Normalized,
+    files: &Files,
+    workflow: &Workflow,
+    pipeline: &PipelineRequest,
+    report: &mut PipelineReport,
+) -> bool {
     let stage_index = |stage: &str| normalized.stages.iter().position(|s| s == stage);
     // Created jobs by name with their stage, for the `needs` checks.
     let mut created_stage: HashMap<&str, Option<usize>> = HashMap::with_capacity(seeds.len());
@@ -228,58 +360,7 @@ fn create_into(request: &Request, composed: &mut Option<Composed>) -> PipelineRe
             .filter(|s| s.report.created)
             .map(|s| (s.report.name.as_str(), stage_index(&s.report.stage))),
     );
-    let mut seed_errors = Vec::new();
-    for seed in &seeds {
-        if let Some(error) = &seed.rules_error {
-            seed_errors.push(
-                message(format!(
-                    "Failed to parse rule for {}: {error}",
-                    seed.report.name
-                ))
-                .with_job(&seed.report.name),
-            );
-            continue;
-        }
-        if !seed.report.created {
-            continue;
-        }
-        let Some(needs) = &seed.needs else { continue };
-        if needs.len() > NEEDS_LIMIT {
-            seed_errors.push(message(format!(
-                "{}: one job can only need {NEEDS_LIMIT} others, but you have listed {}. See needs keyword documentation for more details",
-                seed.report.name,
-                needs.len()
-            )).with_job(&seed.report.name));
-            continue;
-        }
-        for need in needs {
-            if need.optional {
-                continue;
-            }
-            // seed/build.rb `need_present?` looks in earlier stages and the job's own.
-            let present = created_stage
-                .get(need.name.as_str())
-                .is_some_and(|stage| *stage <= stage_index(&seed.report.stage));
-            if !present {
-                let name = &seed.report.name;
-                let need_name = &need.name;
-                let why_absent = seeds
-                    .iter()
-                    .find(|s| s.report.name == *need_name)
-                    .map(|s| s.report.why.clone());
-                let mut diagnostic = message(format!(
-                    "'{name}' job needs '{need_name}' job, but '{need_name}' does not exist in the pipeline. This might be because of the only, except, or rules keywords. To need a job that sometimes does not exist in the pipeline, use needs:optional."
-                ))
-                .with_job(name);
-                diagnostic.explanation =
-                    Some(explain::missing_need(need_name, why_absent.as_deref()));
-                diagnostic.file = Some(loaded.files.path(need.span.file).to_owned());
-                diagnostic.line = need.span.line;
-                diagnostic.column = need.span.column;
-                seed_errors.push(diagnostic);
-            }
-        }
-    }
+    let seed_errors = seed_errors(&seeds, &created_stage, &stage_index, files);
 
     // Which needs name created jobs, decided before the seeds are taken apart below.
     let kept: Vec<Vec<bool>> = seeds
@@ -325,29 +406,81 @@ fn create_into(request: &Request, composed: &mut Option<Composed>) -> PipelineRe
         for job in &mut report.jobs {
             job.created = false;
         }
-        return report;
+        return false;
     }
     // populate.rb: `.pre`/`.post` alone are not a complete pipeline (gitlab#198518).
     if report.stages.iter().all(|s| s == ".pre" || s == ".post") {
         report.errors.push(not_created(EMPTY_PIPELINE_MESSAGE));
-        report.reason = explain::no_jobs(&report.jobs, has_workflow_rules, pipeline);
-        return report;
+        report.reason = explain::no_jobs(&report.jobs, workflow.has_rules, pipeline);
+        return false;
     }
     report.created = true;
     report.status = Status::Created;
-    report.reason = explain::created(&report, has_workflow_rules);
-    // Handed over, not copied: a large configuration's tree is most of the memory here.
-    if let (Some(expanded), Some(normalized)) = (loaded.expanded.take(), loaded.normalized.take()) {
-        *composed = Some(Composed {
-            expanded,
-            normalized,
-            global_variables,
-            root_variables,
-            predefined,
-            files: loaded.files,
-        });
+    report.reason = explain::created(report, workflow.has_rules);
+    true
+}
+
+/// seed/build.rb `errors`, in job order: a rule that could not be evaluated, then for included
+/// jobs too many needs or a need that is not in the pipeline.
+fn seed_errors(
+    seeds: &[Seed],
+    created_stage: &HashMap<&str, Option<usize>>,
+    stage_index: &dyn Fn(&str) -> Option<usize>,
+    files: &Files,
+) -> Vec<Diagnostic> {
+    let mut seed_errors = Vec::new();
+    for seed in seeds {
+        if let Some(error) = &seed.rules_error {
+            seed_errors.push(
+                message(format!(
+                    "Failed to parse rule for {}: {error}",
+                    seed.report.name
+                ))
+                .with_job(&seed.report.name),
+            );
+            continue;
+        }
+        if !seed.report.created {
+            continue;
+        }
+        let Some(needs) = &seed.needs else { continue };
+        if needs.len() > NEEDS_LIMIT {
+            seed_errors.push(message(format!(
+                "{}: one job can only need {NEEDS_LIMIT} others, but you have listed {}. See needs keyword documentation for more details",
+                seed.report.name,
+                needs.len()
+            )).with_job(&seed.report.name));
+            continue;
+        }
+        for need in needs {
+            if need.optional {
+                continue;
+            }
+            // seed/build.rb `need_present?` looks in earlier stages and the job's own.
+            let present = created_stage
+                .get(need.name.as_str())
+                .is_some_and(|stage| *stage <= stage_index(&seed.report.stage));
+            if !present {
+                let name = &seed.report.name;
+                let need_name = &need.name;
+                let why_absent = seeds
+                    .iter()
+                    .find(|s| s.report.name == *need_name)
+                    .map(|s| s.report.why.clone());
+                let mut diagnostic = message(format!(
+                    "'{name}' job needs '{need_name}' job, but '{need_name}' does not exist in the pipeline. This might be because of the only, except, or rules keywords. To need a job that sometimes does not exist in the pipeline, use needs:optional."
+                ))
+                .with_job(name);
+                diagnostic.explanation =
+                    Some(explain::missing_need(need_name, why_absent.as_deref()));
+                diagnostic.file = Some(files.path(need.span.file).to_owned());
+                diagnostic.line = need.span.line;
+                diagnostic.column = need.span.column;
+                seed_errors.push(diagnostic);
+            }
+        }
     }
-    report
+    seed_errors
 }
 
 /// A job after its rules or `only`/`except`, before the pipeline-wide checks.
@@ -386,7 +519,20 @@ fn seed_job(
         Some(_) => false,
         None => job_when == "manual",
     };
-    let job_predefined = job_predefined(job, &job_when, node);
+    let mut job_predefined = job_predefined(job, &job_when);
+    if let Some(environment) = &job.environment {
+        // seed/build.rb expands the environment name with the job's variables before the
+        // rules see it (`ExpandVariables.expand`: unknown variables become empty).
+        let name = {
+            let base = scope.for_job(&configuration, &job_predefined);
+            crate::expand::expand(environment, &|n| base.lookup(n).map(|(v, _)| v.to_owned()))
+        };
+        environment_predefined(&mut job_predefined, job, node, name);
+    }
+    let environment = job_predefined
+        .iter()
+        .find(|(k, _)| *k == "CI_ENVIRONMENT_NAME")
+        .map(|(_, v)| v.clone());
     let job_scope: Scope = scope.for_job(&configuration, &job_predefined);
 
     let mut report = JobReport {
@@ -406,6 +552,7 @@ fn seed_job(
         need_artifacts: Vec::new(),
         rule_variables: Vec::new(),
         interruptible: node.get("interruptible").and_then(Node::as_bool),
+        environment,
         outcome: None,
         artifacts_from: None,
         dotenv: SortedMap::new(),
@@ -417,7 +564,8 @@ fn seed_job(
     let mut rules_error = None;
 
     if let Some(rules_node) = node.get("rules") {
-        let rules_list = rules_node.as_seq().unwrap_or(&[]);
+        let flat = flat_rules(rules_node);
+        let rules_list: &[Node] = &flat;
         let result = rules::evaluate(rules_list, "rules", &job_scope, clause_context);
         report.checks = result.checks;
         if let Some(error) = result.error {
@@ -452,10 +600,28 @@ fn seed_job(
             report.when = "never".to_owned();
             report.why = explain::no_rule_matched(&report.checks);
         }
-    } else if node.get("only").is_some() || node.get("except").is_some() {
+    } else if has_workflow_rules && node.get("only").is_none() && node.get("except").is_none() {
+        // entry/processable.rb `compose!`: `workflow:rules` removes the default `only`.
+        report.created = true;
+        report.why = explain::no_conditions(&report, true);
+    } else {
+        let (only, default_refs) = effective_only(node.get("only"), has_workflow_rules, job.span);
         let mut included = true;
-        if let Some(only) = node.get("only") {
-            let checks = policy::evaluate(only, "only", &job_scope, clause_context);
+        if let Some(only) = &only {
+            let mut checks = policy::evaluate(only, "only", &job_scope, clause_context);
+            if default_refs && (node.get("only").is_some() || node.get("except").is_some()) {
+                let why = if node.get("only").is_some() {
+                    "kept because `only` does not name refs"
+                } else {
+                    "kept beside `except`"
+                };
+                for check in checks.iter_mut().filter(|c| c.clause == "only:refs") {
+                    check.detail = format!(
+                        "{} (GitLab's default `only: refs: [branches, tags]`, {why})",
+                        check.detail
+                    );
+                }
+            }
             included = checks.iter().all(|c| c.matched);
             report.checks.extend(checks);
         }
@@ -470,26 +636,9 @@ fn seed_job(
         if !included {
             report.when = "never".to_owned();
         }
-        report.why = explain::policy(&report, false);
-    } else if has_workflow_rules {
-        // entry/processable.rb `compose!`: `workflow:rules` removes the default `only`.
-        report.created = true;
-        report.why = explain::no_conditions(&report, true);
-    } else {
-        let default_only = Node::new(
-            Value::Seq(vec![
-                Node::new(Value::Str("branches".into()), job.span),
-                Node::new(Value::Str("tags".into()), job.span),
-            ]),
-            job.span,
-        );
-        let checks = policy::evaluate(&default_only, "only", &job_scope, clause_context);
-        report.created = checks.iter().all(|c| c.matched);
-        report.checks = checks;
-        if !report.created {
-            report.when = "never".to_owned();
-        }
-        report.why = explain::policy(&report, true);
+        let only_default =
+            node.get("only").is_none() && node.get("except").is_none() && default_refs;
+        report.why = explain::policy(&report, only_default);
     }
     if !report.created {
         needs = None;
@@ -498,6 +647,43 @@ fn seed_job(
         report,
         needs,
         rules_error,
+    }
+}
+
+/// The `only` a job is checked against (entry/policy.rb `DEFAULT_ONLY` and `Policy#value`,
+/// `default.to_h.deep_merge(value.to_h)`; entry/processable.rb `compose!`): without `only`
+/// the default `refs: [branches, tags]` applies, also beside `except:`, unless the
+/// configuration has `workflow:rules` (then a job with no `only` has none); an `only` that
+/// is given gets the default refs merged in when it names no `refs` of its own (an array is
+/// `refs`). Returns the policy and whether its refs are the default ones.
+fn effective_only(
+    only: Option<&Node>,
+    has_workflow_rules: bool,
+    span: crate::Span,
+) -> (Option<Node>, bool) {
+    let default_refs = || {
+        Node::new(
+            Value::Seq(vec![
+                Node::new(Value::Str("branches".into()), span),
+                Node::new(Value::Str("tags".into()), span),
+            ]),
+            span,
+        )
+    };
+    match only {
+        None if has_workflow_rules => (None, false),
+        None => (Some(default_refs()), true),
+        Some(node) => match &node.value {
+            Value::Map(map) if map.get("refs").is_none() => {
+                let mut merged = crate::yaml::Map::default();
+                merged.insert(Node::new(Value::Str("refs".into()), span), default_refs());
+                for (key, value) in map.iter() {
+                    merged.insert(key.clone(), value.clone());
+                }
+                (Some(Node::new(Value::Map(merged), node.span)), true)
+            }
+            _ => (Some(node.clone()), false),
+        },
     }
 }
 
@@ -526,13 +712,26 @@ fn expand_needs(
     out
 }
 
+/// A `rules:` list with nested lists flattened (entry/rules.rb `compose!` flattens the config,
+/// GitLab 14.3+), so a `!reference [.x, rules]` entry contributes its rules in place.
+/// Borrowed when nothing is nested, which is the usual case.
+fn flat_rules(rules: &Node) -> std::borrow::Cow<'_, [Node]> {
+    let list = rules.as_seq().unwrap_or(&[]);
+    if !list.iter().any(|r| r.as_seq().is_some()) {
+        return std::borrow::Cow::Borrowed(list);
+    }
+    let mut flat = Vec::with_capacity(list.len());
+    config::validate::flatten_seq(list, &mut flat);
+    std::borrow::Cow::Owned(flat.into_iter().cloned().collect())
+}
+
 /// `rules:when` / `workflow:rules:when` as written.
 fn rule_when(rule: &Node) -> Option<String> {
     rule.get("when").and_then(Node::scalar_to_s)
 }
 
-/// builder.rb `predefined_variables_from_job_attr`.
-fn job_predefined(job: &NormalizedJob, job_when: &str, node: &Node) -> Vec<(&'static str, String)> {
+/// builder.rb `predefined_variables_from_job_attr`, but the environment's.
+fn job_predefined(job: &NormalizedJob, job_when: &str) -> Vec<(&'static str, String)> {
     let mut out = vec![
         ("CI_JOB_NAME", job.name.clone()),
         ("CI_JOB_NAME_SLUG", predefined::slug(&job.name)),
@@ -549,23 +748,40 @@ fn job_predefined(job: &NormalizedJob, job_when: &str, node: &Node) -> Vec<(&'st
         }
         None => out.push(("CI_NODE_TOTAL", "1".to_owned())),
     }
-    if let Some(environment) = &job.environment {
-        out.push(("CI_ENVIRONMENT_NAME", environment.clone()));
-        out.push((
-            "CI_ENVIRONMENT_ACTION",
-            job.environment_action
-                .clone()
-                .unwrap_or_else(|| "start".to_owned()),
-        ));
-        if let Some(url) = node
-            .get("environment")
-            .and_then(|e| e.get("url"))
-            .and_then(Node::scalar_to_s)
-        {
-            out.push(("CI_ENVIRONMENT_URL", url));
-        }
-    }
     out
+}
+
+/// builder.rb `predefined_variables_from_job_attr` / `predefined_variables` for a job with an
+/// environment: `CI_ENVIRONMENT_NAME` (expanded), `CI_ENVIRONMENT_ACTION`,
+/// `CI_ENVIRONMENT_TIER` (`environment:deployment_tier`, else the persisted environment's
+/// tier) and `CI_ENVIRONMENT_URL` (`environment:url`, else the environment's external URL).
+/// pipesim keeps no environments between pipelines, so without `deployment_tier` the tier
+/// is left out (the rules of a first deployment see none either).
+pub fn environment_predefined(
+    out: &mut Vec<(&'static str, String)>,
+    job: &NormalizedJob,
+    node: &Node,
+    name: String,
+) {
+    let environment = node.get("environment");
+    let option = |key: &str| {
+        environment
+            .and_then(|e| e.get(key))
+            .and_then(Node::scalar_to_s)
+    };
+    out.push(("CI_ENVIRONMENT_NAME", name));
+    out.push((
+        "CI_ENVIRONMENT_ACTION",
+        job.environment_action
+            .clone()
+            .unwrap_or_else(|| "start".to_owned()),
+    ));
+    if let Some(tier) = option("deployment_tier") {
+        out.push(("CI_ENVIRONMENT_TIER", tier));
+    }
+    if let Some(url) = option("url") {
+        out.push(("CI_ENVIRONMENT_URL", url));
+    }
 }
 
 /// The variables `include` paths and `include:rules` see (`Builder#config_variables`).

@@ -98,6 +98,9 @@ pub struct JobReport {
     pub rule_variables: Vec<(String, String)>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub interruptible: Option<bool>,
+    /// `environment:name` expanded as seed/build.rb does (`CI_ENVIRONMENT_NAME`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub environment: Option<String>,
     /// How the job ends in this simulation: `success`, `failed` or `not_run` (manual jobs
     /// nobody played, jobs after a failure), created jobs only.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -134,4 +137,15 @@ pub struct VariableRow {
     /// The source of the definition that wins, when this one loses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub overridden_by: Option<String>,
+    /// The value as the runner receives it, when expanding its references changes it
+    /// (`Ci::BuildRunnerPresenter#runner_variables`; `expand: false` values stay as written).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expanded: Option<String>,
+    /// `expand: false`: passed as written, never expanded.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub raw: bool,
+    /// Why the job does not get this definition (a protected variable on a ref that is not
+    /// protected); such a row never wins.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub withheld: Option<String>,
 }

@@ -204,6 +204,10 @@ fn collect_reads(
                 };
                 format!("${name} is {} ({})", crate::ruby::inspect_str(&shown), origin.describe())
             }
+            None if scope.is_withheld(name) => format!(
+                "${name} is not set: it is a protected project variable, and `{}` is not a protected ref, so GitLab leaves it out of this pipeline",
+                request.ref_name
+            ),
             None => match absence_reason(name, request) {
                 Some(reason) => format!("${name} is not set: {reason}"),
                 None => format!(

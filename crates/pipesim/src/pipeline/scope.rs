@@ -51,6 +51,9 @@ pub struct PipelineScope {
     /// Project CI/CD variables (protected ones only on protected refs), then pipeline or
     /// schedule variables; a later layer overrides an earlier one.
     pub settings: HashMap<String, (String, Origin)>,
+    /// Protected project variables this pipeline does not get: its ref is not protected
+    /// (builder.rb `secret_project_variables(protected_ref: protected_ref?)`).
+    pub withheld: Vec<String>,
 }
 
 impl PipelineScope {
@@ -60,8 +63,10 @@ impl PipelineScope {
         predefined: Vec<(String, String)>,
     ) -> Self {
         let mut settings = HashMap::new();
+        let mut withheld = Vec::new();
         for variable in &project.variables {
             if variable.protected && !request.protected {
+                withheld.push(variable.key.clone());
                 continue;
             }
             settings.insert(
@@ -80,6 +85,7 @@ impl PipelineScope {
         PipelineScope {
             predefined: predefined.into_iter().collect(),
             settings,
+            withheld,
         }
     }
 
@@ -147,6 +153,11 @@ impl Scope<'_> {
             return Some((value, Origin::JobPredefined));
         }
         None
+    }
+
+    /// Whether `name` is a protected project variable this pipeline does not get.
+    pub fn is_withheld(&self, name: &str) -> bool {
+        self.pipeline.withheld.iter().any(|w| w == name)
     }
 
     /// `ExpandVariables.expand_existing`: `$VAR`, `${VAR}` and `%VAR%` of variables that exist

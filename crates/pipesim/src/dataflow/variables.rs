@@ -1,0 +1,356 @@
+//! A job's variables as the runner receives them: every definition by source in GitLab's
+//! precedence (builder.rb `scoped_variables`), the winner of each name, its value expanded the
+//! way `Ci::BuildRunnerPresenter#runner_variables` expands it (`sort_and_expand_all`, see
+//! `crate::expand`; `expand: false` respected), and the protected project variables the job
+//! does not get, with why.
+//!
+//! Sources: lib/gitlab/ci/variables/builder.rb (`scoped_variables`, `predefined_variables`,
+//! `secret_project_variables`/`protected_ref?`), app/presenters/ci/build_runner_presenter.rb
+//! `runner_variables`, lib/gitlab/ci/variables/collection.rb.
+
+use std::collections::HashMap;
+
+use crate::config::NormalizedJob;
+use crate::event::Source;
+use crate::expand::{sort_and_expand_all, Entry, Expanded};
+use crate::pipeline::{Composed, DotenvValue, JobReport, VariableRow};
+use crate::sorted::SortedMap;
+use crate::yaml::Node;
+
+use super::Input;
+
+/// Precedence tier of each source, lowest first (builder.rb `scoped_variables`).
+fn tier(source: &str) -> u8 {
+    match source {
+        "predefined" => 0,
+        "global" => 1,
+        "workflow" => 2,
+        "job" => 3,
+        "matrix" => 4,
+        "rules" => 5,
+        "dotenv" => 6,
+        "project" => 7,
+        "pipeline" | "upstream" => 8,
+        "schedule" => 9,
+        _ => 0,
+    }
+}
+
+/// Values a job's expressions may expand: predefined, configuration, project and pipeline
+/// variables (no dotenv: it is only known when the job runs).
+pub fn simple_values(
+    input: &Input,
+    pipeline_id: u64,
+    job: &JobReport,
+    node: &Node,
+    lookup: &super::Lookup,
+) -> HashMap<String, String> {
+    let mut values: HashMap<String, String> = input.composed.predefined.iter().cloned().collect();
+    values.extend(
+        table(input, pipeline_id, job, node, lookup, &SortedMap::new())
+            .into_iter()
+            .filter(|r| r.overridden_by.is_none() && r.withheld.is_none())
+            .filter_map(|r| r.expanded.or(r.value).map(|v| (r.name, v))),
+    );
+    values
+}
+
+/// `$VAR`/`${VAR}` expansion against known values (`ExpandVariables.expand`); `CI_PIPELINE_ID`
+/// (persisted) is the pipeline's id here.
+pub fn expand_all(text: &str, values: &HashMap<String, String>, pipeline_id: u64) -> String {
+    crate::expand::expand(text, &|name| match name {
+        "CI_PIPELINE_ID" => Some(pipeline_id.to_string()),
+        _ => values.get(name).cloned(),
+    })
+}
+
+/// Names of `variables:` entries written `{value: ..., expand: false}`.
+fn raw_names(node: Option<&Node>) -> Vec<String> {
+    let Some(map) = node.and_then(Node::as_map) else {
+        return Vec::new();
+    };
+    map.iter()
+        .filter(|(_, v)| {
+            v.as_map()
+                .and_then(|m| m.get("expand"))
+                .and_then(Node::as_bool)
+                == Some(false)
+        })
+        .filter_map(|(k, _)| k.scalar_to_s())
+        .collect()
+}
+
+/// The job's variables by source, with the winner of each name (builder.rb
+/// `scoped_variables` order), each winner's value as the runner receives it, and the
+/// withheld protected variables.
+pub fn table(
+    input: &Input,
+    pipeline_id: u64,
+    job: &JobReport,
+    node: &Node,
+    lookup: &super::Lookup,
+    dotenv: &SortedMap<String, DotenvValue>,
+) -> Vec<VariableRow> {
+    use crate::pipeline::scope::{inherited_variables, yaml_variables};
+    let composed: &Composed = input.composed;
+    let inherited = inherited_variables(&composed.root_variables, node);
+    let job_variables = yaml_variables(node.get("variables"));
+    let matrix_variables = lookup
+        .normalized
+        .get(job.name.as_str())
+        .map_or(&[][..], |j: &&NormalizedJob| &j.matrix_variables);
+    // Room for every definition below (but the rare predefined ones they override): the
+    // table is kept in the report, so it should not grow by doubling.
+    let environment_rows_count = if job.environment.is_some() { 4 } else { 0 };
+    let withheld_count = if input.request.protected {
+        0
+    } else {
+        input
+            .project
+            .variables
+            .iter()
+            .filter(|v| v.protected)
+            .count()
+    };
+    let mut rows: Vec<VariableRow> = Vec::with_capacity(
+        2 + environment_rows_count
+            + withheld_count
+            + inherited.len()
+            + job_variables.len()
+            + matrix_variables.len()
+            + job.rule_variables.len()
+            + dotenv.len()
+            + input.project.variables.len()
+            + input.request.pipeline_variables.len(),
+    );
+    let mut add = |name: &str, value: Option<String>, source: &str| {
+        rows.push(VariableRow {
+            name: name.to_owned(),
+            value,
+            source: source.to_owned(),
+            overridden_by: None,
+            expanded: None,
+            raw: false,
+            withheld: None,
+        });
+    };
+    add("CI_JOB_NAME", Some(job.name.clone()), "predefined");
+    add("CI_JOB_STAGE", Some(job.stage.clone()), "predefined");
+    if let Some(environment) = &job.environment {
+        environment_rows(node, environment, &mut add);
+    }
+    for (key, value) in inherited {
+        let source = if composed
+            .global_variables
+            .iter()
+            .any(|(k, v)| k == key && v == value)
+        {
+            "global"
+        } else {
+            "workflow"
+        };
+        add(key, Some(value.clone()), source);
+    }
+    for (key, value) in job_variables {
+        add(&key, Some(value), "job");
+    }
+    for (key, value) in matrix_variables {
+        add(key, Some(value.clone()), "matrix");
+    }
+    for (key, value) in &job.rule_variables {
+        add(key, Some(value.clone()), "rules");
+    }
+    for (key, value) in dotenv {
+        add(key, value.value.clone(), "dotenv");
+    }
+    for variable in &input.project.variables {
+        if variable.protected && !input.request.protected {
+            continue;
+        }
+        add(&variable.key, Some(variable.value.clone()), "project");
+    }
+    let pipeline_source = match input.request.source {
+        Source::Schedule => "schedule",
+        Source::ParentPipeline | Source::Pipeline => "upstream",
+        _ => "pipeline",
+    };
+    for (key, value) in &input.request.pipeline_variables {
+        add(key, Some(value.clone()), pipeline_source);
+    }
+    // Predefined variables matter in the table only where something overrides them, which
+    // is rare: most jobs skip the scan of every predefined variable.
+    if rows
+        .iter()
+        .any(|r| lookup.predefined_names.contains(r.name.as_str()))
+    {
+        for (key, value) in &composed.predefined {
+            if rows.iter().any(|r| r.name == *key) {
+                rows.push(VariableRow {
+                    name: key.clone(),
+                    value: Some(value.clone()),
+                    source: "predefined".to_owned(),
+                    overridden_by: None,
+                    expanded: None,
+                    raw: false,
+                    withheld: None,
+                });
+            }
+        }
+    }
+    // Stable sort: within a name, the later definition of the same tier wins.
+    crate::sort::sort_by(&mut rows, |a, b| {
+        a.name
+            .cmp(&b.name)
+            .then(tier(&a.source).cmp(&tier(&b.source)))
+    });
+    let mut i = 0;
+    while i < rows.len() {
+        let mut j = i;
+        while j + 1 < rows.len() && rows[j + 1].name == rows[i].name {
+            j += 1;
+        }
+        let winner = rows[j].source.clone();
+        for row in &mut rows[i..j] {
+            row.overridden_by = Some(winner.clone());
+        }
+        i = j + 1;
+    }
+    mark_raw(input, node, &mut rows);
+    expand_rows(input, pipeline_id, &mut rows);
+    withheld_rows(input, &mut rows);
+    rows
+}
+
+/// builder.rb `predefined_variables` for a job with an environment. The tier is
+/// `environment:deployment_tier`, else the tier GitLab gives the environment (known once it
+/// exists); the URL only when `environment:url` is given (else the environment's external URL,
+/// which pipesim does not know).
+fn environment_rows(node: &Node, name: &str, add: &mut dyn FnMut(&str, Option<String>, &str)) {
+    let environment = node.get("environment");
+    let option = |key: &str| {
+        environment
+            .and_then(|e| e.get(key))
+            .and_then(Node::scalar_to_s)
+    };
+    add("CI_ENVIRONMENT_NAME", Some(name.to_owned()), "predefined");
+    add(
+        "CI_ENVIRONMENT_ACTION",
+        Some(option("action").unwrap_or_else(|| "start".to_owned())),
+        "predefined",
+    );
+    add(
+        "CI_ENVIRONMENT_TIER",
+        option("deployment_tier"),
+        "predefined",
+    );
+    if let Some(url) = option("url") {
+        add("CI_ENVIRONMENT_URL", Some(url), "predefined");
+    }
+}
+
+/// Each winner's value as `runner_variables` sends it: references to other variables of the
+/// job (predefined ones included) replaced, undefined ones kept for the runner, `expand:
+/// false` values as written. `expanded` is set only where it differs from `value`.
+/// `expand: false` on the job's or the top-level `variables:` entry of a row.
+fn mark_raw(input: &Input, node: &Node, rows: &mut [VariableRow]) {
+    if !rows
+        .iter()
+        .any(|r| r.value.as_deref().is_some_and(|v| v.contains('$')))
+    {
+        return;
+    }
+    let job_raw = raw_names(node.get("variables"));
+    let global_raw = raw_names(input.composed.expanded.get("variables"));
+    for row in rows {
+        row.raw = match row.source.as_str() {
+            "job" => job_raw.contains(&row.name),
+            "global" | "workflow" => global_raw.contains(&row.name),
+            _ => false,
+        };
+    }
+}
+
+fn expand_rows(input: &Input, pipeline_id: u64, rows: &mut [VariableRow]) {
+    if !rows
+        .iter()
+        .any(|r| r.value.as_deref().is_some_and(|v| v.contains('$')))
+    {
+        return;
+    }
+    let pipeline_id = pipeline_id.to_string();
+    let mut entries: Vec<Entry> = Vec::with_capacity(input.composed.predefined.len() + rows.len());
+    entries.push(Entry {
+        name: "CI_PIPELINE_ID",
+        value: &pipeline_id,
+        raw: false,
+    });
+    for (key, value) in &input.composed.predefined {
+        entries.push(Entry {
+            name: key,
+            value,
+            raw: false,
+        });
+    }
+    // Rows whose value is known only at run time stay out: references to them are kept.
+    let mut row_entry: Vec<Option<usize>> = Vec::with_capacity(rows.len());
+    for row in rows.iter() {
+        match &row.value {
+            Some(value) => {
+                row_entry.push(Some(entries.len()));
+                entries.push(Entry {
+                    name: &row.name,
+                    value,
+                    raw: row.raw,
+                });
+            }
+            None => row_entry.push(None),
+        }
+    }
+    let expanded = sort_and_expand_all(&entries);
+    let results: Vec<Option<String>> = rows
+        .iter()
+        .zip(&row_entry)
+        .map(|(row, entry)| {
+            let value = row.value.as_deref()?;
+            if row.overridden_by.is_some() {
+                return None;
+            }
+            match &expanded[(*entry)?] {
+                Expanded::Value(v) if v != value => Some(v.clone()),
+                _ => None,
+            }
+        })
+        .collect();
+    for (row, result) in rows.iter_mut().zip(results) {
+        row.expanded = result;
+    }
+}
+
+/// Protected project variables on a ref that is not protected: builder.rb
+/// `secret_project_variables(protected_ref: protected_ref?)` leaves them out.
+fn withheld_rows(input: &Input, rows: &mut Vec<VariableRow>) {
+    for variable in input.project.variables.iter().filter(|v| v.protected) {
+        if input.request.protected {
+            continue;
+        }
+        let why = match input.request.source {
+            Source::MergeRequestEvent => format!(
+                "a protected variable, and merge request pipelines run on `{}`, which is never a protected ref",
+                input.request.ref_name
+            ),
+            _ => format!(
+                "a protected variable, and `{}` is not a protected branch or tag",
+                input.request.ref_name
+            ),
+        };
+        rows.push(VariableRow {
+            name: variable.key.clone(),
+            value: None,
+            source: "project".to_owned(),
+            overridden_by: None,
+            expanded: None,
+            raw: false,
+            withheld: Some(why),
+        });
+    }
+}

@@ -215,41 +215,303 @@ fn interpolate_string(
     }
 }
 
+/// `Interpolation::Block#evaluate!` (block.rb): `<access> | <function> | ...`; the access is
+/// checked first, then the function count, then the functions stack.
 fn evaluate_block(inner: &str, values: &[(String, Node)]) -> Result<Node, String> {
-    let mut parts = inner.split('|').map(str::trim);
-    let access = parts.next().unwrap_or_default();
-    let Some(name) = access.strip_prefix("inputs.") else {
-        return Err(format!("unknown interpolation key: `{access}`"));
-    };
-    let Some((_, value)) = values.iter().find(|(n, _)| n == name) else {
-        return Err(format!("unknown interpolation key: `{name}`"));
-    };
-    let mut value = value.clone();
-    for function in parts {
-        let text = value.scalar_to_s().unwrap_or_default();
-        let result = if function == "expand_vars" {
-            // Expands only project-level variables at run time; offline we keep the text.
-            text
-        } else if function == "posix_escape" {
-            posix_escape(&text)
-        } else if let Some(args) = function
-            .strip_prefix("truncate(")
-            .and_then(|a| a.strip_suffix(')'))
-        {
-            let nums: Vec<usize> = args
-                .split(',')
-                .filter_map(|n| n.trim().parse().ok())
-                .collect();
-            match nums.as_slice() {
-                [offset, length] => text.chars().skip(*offset).take(*length).collect(),
-                _ => return Err(format!("invalid function arguments: `{function}`")),
-            }
-        } else {
-            return Err(format!("no function matching `{function}`: check that the function name, arguments, and types are correct"));
-        };
-        value = Node::new(Value::Str(result), value.span);
+    // Ruby's `String#split('|')` drops trailing empty fields.
+    let mut parts: Vec<&str> = inner.split('|').map(str::trim).collect();
+    while parts.len() > 1 && parts.last().is_some_and(|p| p.is_empty()) {
+        parts.pop();
     }
-    Ok(value)
+    let access = parts.first().copied().unwrap_or_default();
+    let functions = &parts[1..];
+    let value = evaluate_access(access, values)?;
+    if functions.len() > MAX_FUNCTIONS {
+        return Err("too many functions in interpolation block".to_owned());
+    }
+    let stack = build_functions_stack(functions)?;
+    stack
+        .into_iter()
+        .try_fold(value, |value, function| function.execute(value))
+}
+
+/// `Interpolation::Block::MAX_FUNCTIONS`.
+const MAX_FUNCTIONS: usize = 3;
+/// `Interpolation::Access` limits.
+const MAX_ACCESS_OBJECTS: usize = 5;
+const MAX_ACCESS_BYTESIZE: usize = 1024;
+const MAX_ACCESS_ARRAY_DEPTH: usize = 5;
+
+/// Where an access path stands: the context root (`inputs` is its only key here) or a value.
+enum Cursor<'a> {
+    Root,
+    Inputs,
+    Value(&'a Node),
+}
+
+/// `Interpolation::Access` (access.rb, the newest stored version with array indices): the path
+/// is split on `.` into at most five objects, each a key or `key[i][j]...`.
+fn evaluate_access(content: &str, values: &[(String, Node)]) -> Result<Node, String> {
+    let objects: Vec<&str> = content.splitn(MAX_ACCESS_OBJECTS, '.').collect();
+    if objects.len() <= 1 {
+        return Err(
+            "invalid pattern used for interpolation. valid pattern is $[[ inputs.input ]]"
+                .to_owned(),
+        );
+    }
+    if content.len() > MAX_ACCESS_BYTESIZE {
+        return Err("maximum interpolation expression size exceeded".to_owned());
+    }
+    let mut cursor = Cursor::Root;
+    for segment in objects {
+        cursor = if segment.contains('[') {
+            indexed_segment(cursor, segment, content, values)?
+        } else {
+            key_segment(cursor, segment, content, values)?
+        };
+    }
+    match cursor {
+        Cursor::Value(node) => Ok(node.clone()),
+        // `inputs` itself: a hash of every input.
+        Cursor::Inputs => Ok(Node::new(
+            Value::Map(Map {
+                entries: values
+                    .iter()
+                    .map(|(k, v)| (Node::new(Value::Str(k.clone()), v.span), v.clone()))
+                    .collect(),
+            }),
+            Span::default(),
+        )),
+        Cursor::Root => Err(format!("unknown interpolation provided: `` in `{content}`")),
+    }
+}
+
+fn key_segment<'a>(
+    cursor: Cursor<'a>,
+    key: &str,
+    content: &str,
+    values: &'a [(String, Node)],
+) -> Result<Cursor<'a>, String> {
+    let found = match cursor {
+        Cursor::Root => (key == "inputs").then_some(Cursor::Inputs),
+        Cursor::Inputs => values
+            .iter()
+            .find(|(n, _)| n == key)
+            .map(|(_, v)| Cursor::Value(v)),
+        Cursor::Value(node) => node.as_map().and_then(|m| m.get(key)).map(Cursor::Value),
+    };
+    found.ok_or_else(|| format!("unknown interpolation provided: `{key}` in `{content}`"))
+}
+
+fn indexed_segment<'a>(
+    cursor: Cursor<'a>,
+    segment: &str,
+    content: &str,
+    values: &'a [(String, Node)],
+) -> Result<Cursor<'a>, String> {
+    let (base, indices) = parse_indexed_segment(segment, content)?;
+    let mut current = key_segment(cursor, base, content, values)?;
+    for index in indices {
+        let items = match &current {
+            Cursor::Value(node) => node.as_seq(),
+            _ => None,
+        };
+        let Some(items) = items else {
+            return Err(format!(
+                "cannot index into non-array value at [{index}] in `{content}`"
+            ));
+        };
+        let Some(item) = usize::try_from(index).ok().and_then(|i| items.get(i)) else {
+            return Err(format!(
+                "array index {index} out of bounds (size: {}) in `{content}`",
+                items.len()
+            ));
+        };
+        current = Cursor::Value(item);
+    }
+    Ok(current)
+}
+
+/// `Access#parse_indexed_segment`: `\A(\w*)(\[\d+\])+\z`, else the first reason it is not.
+fn parse_indexed_segment<'s>(
+    segment: &'s str,
+    content: &str,
+) -> Result<(&'s str, Vec<u128>), String> {
+    let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let base_len = segment.find(|c: char| !is_word(c)).unwrap_or(segment.len());
+    let (base, mut rest) = segment.split_at(base_len);
+    let mut indices = Vec::new();
+    let mut well_formed = !rest.is_empty();
+    while !rest.is_empty() {
+        let Some(inner) = rest.strip_prefix('[') else {
+            well_formed = false;
+            break;
+        };
+        let digits = inner
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(inner.len());
+        if digits == 0 || !inner[digits..].starts_with(']') {
+            well_formed = false;
+            break;
+        }
+        // An index too large for u128 is out of bounds of any array all the same.
+        indices.push(inner[..digits].parse().unwrap_or(u128::MAX));
+        rest = &inner[digits + 1..];
+    }
+    if well_formed {
+        if base.is_empty() {
+            return Err(format!(
+                "invalid indexed access without a key in `{content}`"
+            ));
+        }
+        if indices.len() > MAX_ACCESS_ARRAY_DEPTH {
+            return Err(format!(
+                "too many array indices in `{content}` (maximum depth: {MAX_ACCESS_ARRAY_DEPTH})"
+            ));
+        }
+        return Ok((base, indices));
+    }
+    if segment.matches('[').count() != segment.matches(']').count() {
+        return Err(format!(
+            "invalid array index in `{content}`: missing closing bracket"
+        ));
+    }
+    // `\[([^\]]*)\]` scanned left to right; the first content that is not all digits.
+    let mut scan = segment;
+    while let Some(open) = scan.find('[') {
+        let after = &scan[open + 1..];
+        let Some(close) = after.find(']') else { break };
+        let inside = &after[..close];
+        if inside.is_empty() || !inside.chars().all(|c| c.is_ascii_digit()) {
+            return Err(format!(
+                "invalid array index in `{content}`: `{inside}` is not a valid index"
+            ));
+        }
+        scan = &after[close + 1..];
+    }
+    Err(format!("invalid array index syntax in `{content}`"))
+}
+
+/// The functions of `Interpolation::FunctionsStack` (functions/*.rb), matched by their
+/// `function_expression_pattern`.
+enum Function {
+    Truncate(usize, usize),
+    ExpandVars,
+    PosixEscape,
+    PosixQuote,
+    Split(String),
+}
+
+/// `FunctionsStack#build_stack`: every expression must match a function, before any runs.
+fn build_functions_stack(expressions: &[&str]) -> Result<Vec<Function>, String> {
+    let mut stack = Vec::new();
+    let mut errors = Vec::new();
+    for expression in expressions {
+        match match_function(expression) {
+            Some(f) => stack.push(f),
+            None => errors.push(format!(
+                "no function matching `{expression}`: check that the function name, arguments, and types are correct"
+            )),
+        }
+    }
+    if errors.is_empty() {
+        Ok(stack)
+    } else {
+        Err(errors.join(", "))
+    }
+}
+
+fn match_function(expression: &str) -> Option<Function> {
+    match expression {
+        "expand_vars" => return Some(Function::ExpandVars),
+        "posix_escape" => return Some(Function::PosixEscape),
+        "posix_quote" => return Some(Function::PosixQuote),
+        _ => {}
+    }
+    if let Some(sep) = expression
+        .strip_prefix("split('")
+        .and_then(|r| r.strip_suffix("')"))
+        .filter(|sep| !sep.contains('\''))
+    {
+        return Some(Function::Split(sep.to_owned()));
+    }
+    // `^truncate\(\s*(\d+)\s*,\s*(\d+)\s*\)?$` (the closing parenthesis is optional).
+    let args = expression.strip_prefix("truncate(")?;
+    let args = args.strip_suffix(')').unwrap_or(args);
+    let (offset, length) = args.split_once(',')?;
+    let number = |t: &str| {
+        let t = t.trim();
+        (!t.is_empty() && t.chars().all(|c| c.is_ascii_digit()))
+            .then(|| t.parse().unwrap_or(usize::MAX))
+    };
+    Some(Function::Truncate(number(offset)?, number(length)?))
+}
+
+impl Function {
+    fn name(&self) -> &'static str {
+        match self {
+            Function::Truncate(..) => "truncate",
+            Function::ExpandVars => "expand_vars",
+            Function::PosixEscape => "posix_escape",
+            Function::PosixQuote => "posix_quote",
+            Function::Split(_) => "split",
+        }
+    }
+
+    /// `Functions::Base#error` words each failure `error in `NAME` function: ...`.
+    fn execute(&self, value: Node) -> Result<Node, String> {
+        let name = self.name();
+        let Value::Str(text) = &value.value else {
+            return Err(format!(
+                "error in `{name}` function: invalid input type: {name} can only be used with string inputs"
+            ));
+        };
+        let span = value.span;
+        let result = match self {
+            Function::Truncate(offset, length) => {
+                text.chars().skip(*offset).take(*length).collect()
+            }
+            // Expands only project-level variables at run time; offline the text stays.
+            Function::ExpandVars => text.clone(),
+            Function::PosixEscape => posix_escape(text),
+            Function::PosixQuote => shell_escape(text),
+            Function::Split(sep) => {
+                if sep.is_empty() {
+                    return Err(format!(
+                        "error in `{name}` function: invalid argument: separator cannot be empty"
+                    ));
+                }
+                let items = text
+                    .split(sep.as_str())
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(|s| Node::new(Value::Str(s.to_owned()), span))
+                    .collect();
+                return Ok(Node::new(Value::Seq(items), span));
+            }
+        };
+        Ok(Node::new(Value::Str(result), span))
+    }
+}
+
+/// Ruby's `Shellwords.shellescape` (posix_quote.rb): `''` for an empty text, else a backslash
+/// before every character outside `A-Za-z0-9_-.,:+/@` and newlines, and a newline as `'\n'`.
+fn shell_escape(text: &str) -> String {
+    if text.is_empty() {
+        return "''".to_owned();
+    }
+    let mut out = String::with_capacity(text.len() * 2);
+    for c in text.chars() {
+        if c == '\n' {
+            out.push_str("'\n'");
+        } else {
+            if !(c.is_ascii_alphanumeric() || "_-.,:+/@".contains(c)) {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn posix_escape(text: &str) -> String {

@@ -10,8 +10,59 @@ const MAX_REPORTED: usize = 3;
 
 struct Input<'a> {
     name: String,
-    spec: Option<&'a Map>,
+    /// The input's specification; `None` for the minimal `name:` (nil) form.
+    spec: Option<&'a Node>,
     span: Span,
+}
+
+/// The input types of `Interpolation::Inputs::TYPES`, in their matching order.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum InputType {
+    Array,
+    Boolean,
+    Number,
+    String,
+}
+
+const VALID_TYPE_NAMES: &str = "array, boolean, number, string";
+
+impl InputType {
+    /// `BaseInput.matches?` and `StringInput.matches?` (a nil spec or a hash without `type`
+    /// is a string input).
+    fn of(spec: Option<&Node>) -> Option<InputType> {
+        let Some(spec) = spec.filter(|s| !matches!(s.value, Value::Null)) else {
+            return Some(InputType::String);
+        };
+        let map = spec.as_map()?;
+        let Some(kind) = map.get("type") else {
+            return Some(InputType::String);
+        };
+        match kind.as_str()? {
+            "array" => Some(InputType::Array),
+            "boolean" => Some(InputType::Boolean),
+            "number" => Some(InputType::Number),
+            "string" => Some(InputType::String),
+            _ => None,
+        }
+    }
+
+    fn accepts(self, value: &Node) -> bool {
+        match self {
+            InputType::Array => matches!(value.value, Value::Seq(_)),
+            InputType::Boolean => matches!(value.value, Value::Bool(_)),
+            InputType::Number => matches!(value.value, Value::Int(_) | Value::Float(_)),
+            InputType::String => matches!(value.value, Value::Str(_)),
+        }
+    }
+
+    fn article_name(self) -> &'static str {
+        match self {
+            InputType::Array => "an array",
+            InputType::Boolean => "a boolean",
+            InputType::Number => "a number",
+            InputType::String => "a string",
+        }
+    }
 }
 
 pub fn interpolate(header: &Node, given: Option<&Node>, content: Node) -> Result<Node, Finding> {
@@ -23,7 +74,7 @@ pub fn interpolate(header: &Node, given: Option<&Node>, content: Node) -> Result
             m.iter()
                 .map(|(k, v)| Input {
                     name: k.scalar_to_s().unwrap_or_default(),
-                    spec: v.as_map(),
+                    spec: Some(v),
                     span: k.span,
                 })
                 .collect()
@@ -33,38 +84,41 @@ pub fn interpolate(header: &Node, given: Option<&Node>, content: Node) -> Result
     let mut errors: Vec<String> = Vec::new();
     let mut first_span = given.map(|g| g.span);
 
+    // `Inputs#validate!`: every argument must be specified, reported in one message.
     if let Some(given_map) = given_map {
-        for (key, _) in given_map.iter() {
-            let name = key.scalar_to_s().unwrap_or_default();
-            if !specs.iter().any(|s| s.name == name) {
-                errors.push(format!("unknown input name provided: `{name}`"));
-                first_span.get_or_insert(key.span);
-            }
+        let unknown: Vec<(String, Span)> = given_map
+            .iter()
+            .map(|(key, _)| (key.scalar_to_s().unwrap_or_default(), key.span))
+            .filter(|(name, _)| !specs.iter().any(|s| &s.name == name))
+            .collect();
+        if let Some((_, span)) = unknown.first() {
+            let names: Vec<&str> = unknown.iter().map(|(n, _)| n.as_str()).collect();
+            errors.push(format!("unknown input arguments: {}", names.join(", ")));
+            first_span.get_or_insert(*span);
         }
     }
 
+    // `Inputs#fabricate!`: unknown specifications first, then each input's own errors.
+    let mut input_errors: Vec<(String, Span)> = Vec::new();
     let mut values: Vec<(String, Node)> = Vec::new();
     for input in &specs {
-        let provided = given_map.and_then(|m| m.get(&input.name));
-        let default = input.spec.and_then(|s| s.get("default"));
-        let value = match (provided, default) {
-            (Some(v), _) => v.clone(),
-            (None, Some(d)) => d.clone(),
-            (None, None) => {
-                errors.push(format!(
-                    "`{}` input: required value has not been provided",
-                    input.name
-                ));
-                first_span.get_or_insert(input.span);
-                continue;
-            }
-        };
-        if let Some(problem) = check_value(input, &value) {
-            errors.push(format!("`{}` input: {problem}", input.name));
-            first_span.get_or_insert(value.span);
+        let Some(kind) = InputType::of(input.spec) else {
+            errors.push(format!(
+                "unknown input specification for `{}` (valid types: {VALID_TYPE_NAMES})",
+                input.name
+            ));
+            first_span.get_or_insert(input.span);
             continue;
+        };
+        let provided = given_map.and_then(|m| m.get(&input.name));
+        match validate_input(input, kind, provided) {
+            Ok(value) => values.push((input.name.clone(), value)),
+            Err(found) => input_errors.extend(found),
         }
-        values.push((input.name.clone(), value));
+    }
+    for (message, span) in input_errors {
+        errors.push(message);
+        first_span.get_or_insert(span);
     }
     if !errors.is_empty() {
         errors.truncate(MAX_REPORTED);
@@ -92,52 +146,91 @@ pub fn interpolate(header: &Node, given: Option<&Node>, content: Node) -> Result
     Ok(result)
 }
 
-fn check_value(input: &Input, value: &Node) -> Option<String> {
-    let kind = input
-        .spec
-        .and_then(|s| s.get("type"))
-        .and_then(Node::as_str)
-        .unwrap_or("string");
-    let type_ok = match kind {
-        "string" => matches!(value.value, Value::Str(_) | Value::Symbol(_)),
-        "number" => matches!(value.value, Value::Int(_) | Value::Float(_)),
-        "boolean" => matches!(value.value, Value::Bool(_)),
-        "array" => matches!(value.value, Value::Seq(_)),
-        _ => true,
-    };
-    if !type_ok {
-        return Some(format!("provided value is not a {kind}"));
+/// `BaseInput#validate!`: a required input needs a value; otherwise the default is validated
+/// (as `default`), then the provided value (as `provided`). The result is the actual value.
+fn validate_input(
+    input: &Input,
+    kind: InputType,
+    provided: Option<&Node>,
+) -> Result<Node, Vec<(String, Span)>> {
+    let spec = input.spec.and_then(Node::as_map);
+    let default = spec.and_then(|s| s.get("default"));
+    let provided = provided.filter(|v| !matches!(v.value, Value::Null));
+    let error = |message: String| format!("`{}` input: {message}", input.name);
+    if default.is_none() && provided.is_none() {
+        return Err(vec![(
+            error("required value has not been provided".to_owned()),
+            input.span,
+        )]);
     }
-    if let Some(options) = input
-        .spec
-        .and_then(|s| s.get("options"))
-        .and_then(Node::as_seq)
-    {
-        if !options.iter().any(|o| o.value == value.value) {
-            return Some(format!(
-                "`{}` cannot be used because it is not in the list of allowed options",
-                value.scalar_to_s().unwrap_or_default()
-            ));
+    let mut found = Vec::new();
+    if let Some(default) = default {
+        for problem in run_validations(spec, kind, default, "default") {
+            found.push((error(problem), default.span));
         }
     }
-    if let Some(pattern) = input
-        .spec
-        .and_then(|s| s.get("regex"))
-        .and_then(Node::as_str)
-    {
-        let text = value.scalar_to_s().unwrap_or_default();
-        let body = pattern
-            .strip_prefix('/')
-            .and_then(|p| p.strip_suffix('/'))
-            .unwrap_or(pattern);
-        // Compiled as RE2 (`Gitlab::UntrustedRegexp`), like rules:if patterns.
-        match crate::expr::Regex::new(body) {
-            Some(re) if re.is_match(&text) => {}
-            Some(_) => return Some("provided value does not match required RegEx pattern".into()),
-            None => return Some("invalid regular expression".into()),
+    if let Some(value) = provided {
+        for problem in run_validations(spec, kind, value, "provided") {
+            found.push((error(problem), value.span));
         }
     }
-    None
+    if !found.is_empty() {
+        return Err(found);
+    }
+    // `actual_value`: the provided value, else the default (a nil default stays nil).
+    Ok(provided
+        .or(default)
+        .cloned()
+        .unwrap_or_else(|| Node::new(Value::Null, input.span)))
+}
+
+/// `BaseInput#run_validations`: type, options, regex, each per input type.
+fn run_validations(spec: Option<&Map>, kind: InputType, value: &Node, which: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    if !kind.accepts(value) {
+        problems.push(format!("{which} value is not {}", kind.article_name()));
+    }
+    let options = spec.and_then(|s| s.get("options"));
+    match (kind, options) {
+        (_, None) => {}
+        (InputType::String | InputType::Number, Some(options)) => {
+            // `options.include?(value)`; a nil value is not checked.
+            let listed = options
+                .as_seq()
+                .is_some_and(|o| o.iter().any(|o| o.value == value.value));
+            if !listed && !matches!(value.value, Value::Null) {
+                let list = if kind == InputType::Number {
+                    "the list of the allowed options"
+                } else {
+                    "the list of allowed options"
+                };
+                problems.push(format!(
+                    "`{}` cannot be used because it is not in {list}",
+                    value.scalar_to_s().unwrap_or_default()
+                ));
+            }
+        }
+        (_, Some(_)) => {
+            problems.push("Options can only be used with string and number inputs".to_owned())
+        }
+    }
+    if let Some(pattern) = spec.and_then(|s| s.get("regex")) {
+        match (kind, &value.value) {
+            (InputType::String, Value::Str(text)) => {
+                // `Gitlab::UntrustedRegexp.new(spec[:regex])`: the pattern as written, RE2.
+                match pattern.as_str().and_then(crate::expr::Regex::new) {
+                    Some(re) if re.is_match(text) => {}
+                    Some(_) => problems.push(format!(
+                        "{which} value does not match required RegEx pattern"
+                    )),
+                    None => problems.push("invalid regular expression".to_owned()),
+                }
+            }
+            (InputType::String, _) => {}
+            _ => problems.push("RegEx validation can only be used with string inputs".to_owned()),
+        }
+    }
+    problems
 }
 
 fn substitute(node: Node, values: &[(String, Node)], problems: &mut Vec<(String, Span)>) -> Node {

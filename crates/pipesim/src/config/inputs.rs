@@ -66,6 +66,21 @@ impl InputType {
 }
 
 pub fn interpolate(header: &Node, given: Option<&Node>, content: Node) -> Result<Node, Finding> {
+    // `Interpolator#interpolate!`: the header's entry errors come before the inputs'.
+    let header_errors = validate_header(header);
+    if let Some((_, span)) = header_errors.first() {
+        let span = *span;
+        let text: Vec<String> = header_errors
+            .into_iter()
+            .take(MAX_REPORTED)
+            .map(|e| e.0)
+            .collect();
+        return Err(Finding::error(
+            "header-invalid",
+            text.join(", "),
+            Some(span),
+        ));
+    }
     let specs: Vec<Input> = header
         .get("spec")
         .and_then(|s| s.get("inputs"))
@@ -144,6 +159,163 @@ pub fn interpolate(header: &Node, given: Option<&Node>, content: Node) -> Result
         ));
     }
     Ok(result)
+}
+
+/// `Header::Root` (header/root.rb): a hash with `spec` only.
+const HEADER_KEYS: &[&str] = &["spec"];
+/// `Header::Spec` keys: the stored spec.rb (78782cd) has `inputs` only; `component`
+/// (header/component.rb) and `include` (header/include.rb) are its newer entries.
+const HEADER_SPEC_KEYS: &[&str] = &["inputs", "component", "include"];
+/// `Header::Input::ALLOWED_KEYS` (header/input.rb 68ce709), with the newer `rules`
+/// (input rules, behind a feature flag) accepted.
+const HEADER_INPUT_KEYS: &[&str] = &[
+    "default",
+    "description",
+    "options",
+    "regex",
+    "type",
+    "rules",
+];
+/// `Header::Input::ALLOWED_OPTIONS_LIMIT`.
+const HEADER_OPTIONS_LIMIT: usize = 50;
+/// `Header::Component::ALLOWED_VALUES`.
+const HEADER_COMPONENT_VALUES: &[&str] = &["name", "sha", "version", "reference"];
+
+fn unknown_keys(map: &Map, allowed: &[&str]) -> Option<(String, Span)> {
+    let unknown: Vec<(String, Span)> = map
+        .iter()
+        .map(|(k, _)| (k.scalar_to_s().unwrap_or_default(), k.span))
+        .filter(|(k, _)| !allowed.contains(&k.as_str()))
+        .collect();
+    let span = unknown.first()?.1;
+    let names: Vec<&str> = unknown.iter().map(|(k, _)| k.as_str()).collect();
+    Some((format!("contains unknown keys: {}", names.join(", ")), span))
+}
+
+/// The header's entry tree: `Header::Root` > `Spec` > `inputs` (`ComposableHash` of
+/// `Header::Input`) and `component` (`Header::Component`), each error prefixed with its
+/// location (`header:spec:inputs:foo config ...`). Input `type` values are left to
+/// `Interpolation::Inputs` (`unknown input specification`).
+fn validate_header(header: &Node) -> Vec<(String, Span)> {
+    let mut errors = Vec::new();
+    let Some(root) = header.as_map() else {
+        errors.push(("header config should be a hash".to_owned(), header.span));
+        return errors;
+    };
+    if let Some((text, span)) = unknown_keys(root, HEADER_KEYS) {
+        errors.push((format!("header config {text}"), span));
+    }
+    let Some(spec) = root.get("spec").filter(|s| !matches!(s.value, Value::Null)) else {
+        return errors;
+    };
+    let Some(spec_map) = spec.as_map() else {
+        errors.push(("header:spec config should be a hash".to_owned(), spec.span));
+        return errors;
+    };
+    if let Some((text, span)) = unknown_keys(spec_map, HEADER_SPEC_KEYS) {
+        errors.push((format!("header:spec config {text}"), span));
+    }
+    if let Some(inputs) = spec_map
+        .get("inputs")
+        .filter(|s| !matches!(s.value, Value::Null))
+    {
+        match inputs.as_map() {
+            None => errors.push((
+                "header:spec:inputs config should be a hash".to_owned(),
+                inputs.span,
+            )),
+            Some(inputs) => {
+                for (key, input) in inputs.iter() {
+                    validate_header_input(key, input, &mut errors);
+                }
+            }
+        }
+    }
+    if let Some(component) = spec_map
+        .get("component")
+        .filter(|s| !matches!(s.value, Value::Null))
+    {
+        let loc = "header:spec:component config";
+        match component.as_seq() {
+            None => {
+                errors.push((format!("{loc} should be a array"), component.span));
+                errors.push((
+                    format!("{loc} should be an array of strings"),
+                    component.span,
+                ));
+            }
+            Some(items) if !items.iter().all(|i| matches!(i.value, Value::Str(_))) => {
+                errors.push((
+                    format!("{loc} should be an array of strings"),
+                    component.span,
+                ));
+            }
+            Some(items) => {
+                let unknown: Vec<String> = items
+                    .iter()
+                    .filter_map(Node::scalar_to_s)
+                    .filter(|v| !HEADER_COMPONENT_VALUES.contains(&v.as_str()))
+                    .collect();
+                if !unknown.is_empty() {
+                    errors.push((
+                        format!("{loc} contains unknown values: {}", unknown.join(", ")),
+                        component.span,
+                    ));
+                }
+            }
+        }
+    }
+    errors
+}
+
+/// `Header::Input`: a minimal `name:` (nil) is an unspecified entry and valid.
+fn validate_header_input(key: &Node, input: &Node, errors: &mut Vec<(String, Span)>) {
+    let name = key.scalar_to_s().unwrap_or_default();
+    let loc = format!("header:spec:inputs:{name}");
+    if matches!(input.value, Value::Null) {
+        return;
+    }
+    let Some(map) = input.as_map() else {
+        errors.push((format!("{loc} config should be a hash"), input.span));
+        return;
+    };
+    if let Some((text, span)) = unknown_keys(map, HEADER_INPUT_KEYS) {
+        errors.push((format!("{loc} config {text}"), span));
+    }
+    let alphanumeric =
+        |n: &Node| matches!(n.value, Value::Str(_) | Value::Symbol(_) | Value::Int(_));
+    if let Some(description) = map
+        .get("description")
+        .filter(|n| !matches!(n.value, Value::Null))
+    {
+        if !alphanumeric(description) {
+            errors.push((
+                format!("{loc} input description must be an alphanumeric string"),
+                description.span,
+            ));
+        }
+    }
+    if let Some(regex) = map.get("regex").filter(|n| !matches!(n.value, Value::Null)) {
+        if !matches!(regex.value, Value::Str(_)) {
+            errors.push((format!("{loc} input regex should be a string"), regex.span));
+        }
+    }
+    if let Some(options) = map
+        .get("options")
+        .filter(|n| !matches!(n.value, Value::Null))
+    {
+        match options.as_seq() {
+            None => errors.push((
+                format!("{loc} input options should be a array"),
+                options.span,
+            )),
+            Some(items) if items.len() > HEADER_OPTIONS_LIMIT => errors.push((
+                format!("{loc} config cannot define more than {HEADER_OPTIONS_LIMIT} options"),
+                options.span,
+            )),
+            Some(_) => {}
+        }
+    }
 }
 
 /// `BaseInput#validate!`: a required input needs a value; otherwise the default is validated

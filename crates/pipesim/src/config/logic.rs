@@ -102,10 +102,15 @@ pub fn check(
                     }
                     return Err(finding);
                 }
-                if need.name.chars().count() > MAX_NEED_NAME_LENGTH {
+                // YamlProcessor checks the needs after the Normalizer expanded them: a need on a
+                // parallel job is one need per generated name (`name 1/2`, `name: [a, b]`).
+                if let Some(long) = targets
+                    .iter()
+                    .find(|t| t.chars().count() > MAX_NEED_NAME_LENGTH)
+                {
                     return Err(Finding::error(
                         "job-need-name-too-long",
-                        format!("{name} job: need `{}` name is too long (maximum is {MAX_NEED_NAME_LENGTH} characters)", need.name),
+                        format!("{name} job: need `{long}` name is too long (maximum is {MAX_NEED_NAME_LENGTH} characters)"),
                         Some(need.span),
                     ));
                 }

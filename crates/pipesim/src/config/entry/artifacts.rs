@@ -72,11 +72,13 @@ const RULES: &[Rule] = &[
     )
     .code("artifacts-expire-in"),
     opt("access", Check::Type(Ty::String, None)),
+    // The newest stored artifacts.rb (f2e8d3f) lists none, developer, all; artifacts_spec.rb,
+    // newer, accepts `maintainer` and words the error with it: pipesim follows the spec.
     opt(
         "access",
         Check::Inclusion(
-            &["none", "developer", "all"],
-            "should be one of: none, developer, all",
+            &["none", "developer", "maintainer", "all"],
+            "should be one of: none, developer, maintainer, all",
         ),
     ),
 ];

@@ -1,7 +1,7 @@
 //! Mirrors lib/gitlab/ci/config/entry/caches.rb: `cache:` as one cache or a list of at most 4,
-//! each an `Entry::Cache` with key `cache`. Caches drops its own key, so its own messages use
-//! its class name (`jobs:rspec:caches ...`); the location is derived from node.rb, not seen in
-//! a spec.
+//! each an `Entry::Cache` with key `cache`. Caches drops its own key (`@key = nil` after the
+//! factory set it, caches.rb 4555e1b), so its own messages use its class name
+//! (`jobs:rspec:caches ...`, Node#location).
 
 use super::{cache, Cx, Entry};
 use crate::yaml::Value;

@@ -58,6 +58,28 @@ const HASH: &[Rule] = &[
     ),
 ];
 
+/// `Entry::Kubernetes` (kubernetes.rb 437f783): `namespace` and `agent` are required only
+/// with `flux_resource_path`, so an empty namespace alone is accepted.
+const KUBERNETES: &[Rule] = &[
+    config(Check::Type(Ty::Hash, None)),
+    config(Check::Presence(None)),
+    config(Check::AllowedKeys(
+        &["namespace", "agent", "flux_resource_path"],
+        &[],
+    )),
+    opt("namespace", Check::Type(Ty::String, None)),
+    super::attr("namespace", Check::Presence(None)).when(has_flux_resource_path),
+    opt("agent", Check::Type(Ty::String, None)),
+    super::attr("agent", Check::Presence(None)).when(has_flux_resource_path),
+    opt("flux_resource_path", Check::Type(Ty::String, None)),
+];
+
+fn has_flux_resource_path(entry: &Entry) -> bool {
+    entry
+        .attr("flux_resource_path")
+        .is_some_and(|n| !n.is_blank())
+}
+
 pub fn validate(cx: &mut Cx, entry: &Entry) {
     let name = match &entry.node.value {
         Value::Str(_) => Some(entry.node),
@@ -88,5 +110,10 @@ pub fn validate(cx: &mut Cx, entry: &Entry) {
     }
     if entry.node.as_map().is_some() {
         run(cx, entry, HASH);
+        // The `kubernetes` entry validates on its own, after the environment's checks.
+        if let Some(node) = entry.attr("kubernetes").filter(|n| n.as_map().is_some()) {
+            let loc = entry.loc.child("kubernetes");
+            run(cx, &Entry::new(node, &loc), KUBERNETES);
+        }
     }
 }

@@ -44,6 +44,8 @@ pub fn validate(cx: &mut Cx, entry: &Entry, limited: bool) {
             run(cx, entry, if limited { SIMPLE_LIMITED } else { SIMPLE });
         }
         Value::Str(_) | Value::Null => {}
+        // `config.blank?` picks `SimpleExists` first: an empty hash is valid (exists.rb).
+        Value::Map(m) if m.is_empty() => {}
         Value::Map(_) => {
             if !run(cx, entry, COMPLEX) {
                 super::regexp_not_evaluated(cx, entry);

@@ -13,7 +13,10 @@ const COMPLEX: &[Rule] = &[
         &["files", "prefix", "files_commits"],
         &[],
     )),
-    config(Check::RequiredKeys(&["files"])).code("cache-key"),
+    // The newest stored key.rb (495a5c7) has only `files` and `prefix`, with `files` required;
+    // key_spec.rb, newer, accepts `files_commits` alone and rejects it with `files`
+    // ("must use exactly one of these keys: files, files_commits"): pipesim follows the spec.
+    config(Check::OnlyOneOfKeys(&["files", "files_commits"])).code("cache-key"),
 ];
 /// `Entry::Files` (at most 2: 10 only behind the default-off `increase_ci_cache_key_files_limit`).
 const FILES: &[Rule] = &[
@@ -37,6 +40,10 @@ pub fn validate(cx: &mut Cx, entry: &Entry) {
             }
             if let Some(node) = entry.attr("files") {
                 let loc = entry.loc.child("files");
+                run(cx, &Entry::new(node, &loc), FILES);
+            }
+            if let Some(node) = entry.attr("files_commits") {
+                let loc = entry.loc.child("files_commits");
                 run(cx, &Entry::new(node, &loc), FILES);
             }
             if let Some(node) = entry.attr("prefix") {

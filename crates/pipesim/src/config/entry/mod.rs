@@ -813,8 +813,10 @@ fn type_message(ty: Ty) -> &'static str {
     match ty {
         Ty::String => "should be a string",
         Ty::Hash => "should be a hash",
-        Ty::Array => "should be an array",
-        Ty::Integer => "should be an integer",
+        // TypeValidator writes "should be a #{type.name}" with no article logic, and the
+        // validator downcases the message: "should be a array" (validators.rb, newest stored).
+        Ty::Array => "should be a array",
+        Ty::Integer => "should be a integer",
         Ty::Symbol => "should be a symbol",
     }
 }

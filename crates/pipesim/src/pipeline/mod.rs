@@ -525,7 +525,8 @@ fn seed_job(
         // rules see it (`ExpandVariables.expand`: unknown variables become empty).
         let name = {
             let base = scope.for_job(&configuration, &job_predefined);
-            crate::expand::expand(environment, &|n| base.lookup(n).map(|(v, _)| v.to_owned()))
+            let raw = scope::raw_variable_names(node.get("variables"));
+            seed_environment(environment, &base, &configuration, &raw)
         };
         environment_predefined(&mut job_predefined, job, node, name);
     }
@@ -725,16 +726,57 @@ fn flat_rules(rules: &Node) -> std::borrow::Cow<'_, [Node]> {
     std::borrow::Cow::Owned(flat.into_iter().cloned().collect())
 }
 
+/// context/build.rb `seed_environment`: the environment name expanded (unknown references
+/// removed) against the job's seed variables, which are first expanded among themselves
+/// (`simple_variables.sort_and_expand_all`), so `name: env-$A` with `A: a-$CI_COMMIT_REF_NAME`
+/// gives `env-a-main`. A variable in a reference cycle is used as written.
+fn seed_environment(
+    environment: &str,
+    base: &Scope,
+    configuration: &[(&str, &str)],
+    raw: &[String],
+) -> String {
+    if !environment.contains('$') {
+        return environment.to_owned();
+    }
+    let entries: Vec<crate::expand::Entry> = configuration
+        .iter()
+        .map(|(name, value)| crate::expand::Entry {
+            name,
+            value,
+            raw: raw.iter().any(|r| r == name),
+        })
+        .collect();
+    let expanded = crate::expand::sort_and_expand_all(&entries);
+    let plain = |n: &str| base.lookup(n).map(|(v, _)| v.to_owned());
+    let value_of = |name: &str| -> Option<String> {
+        let (value, origin) = base.lookup(name)?;
+        if !matches!(origin, scope::Origin::Configuration) || !value.contains('$') {
+            return Some(value.to_owned());
+        }
+        let index = entries.iter().rposition(|e| e.name == name)?;
+        Some(match &expanded[index] {
+            // References to non-configuration variables are left by the sort; they are
+            // resolved here, once (predefined values hold no references).
+            crate::expand::Expanded::Value(v) => crate::expand::expand(v, &plain),
+            crate::expand::Expanded::Cyclic => value.to_owned(),
+        })
+    };
+    crate::expand::expand(environment, &value_of)
+}
+
 /// `rules:when` / `workflow:rules:when` as written.
 fn rule_when(rule: &Node) -> Option<String> {
     rule.get("when").and_then(Node::scalar_to_s)
 }
 
-/// builder.rb `predefined_variables_from_job_attr`, but the environment's.
-fn job_predefined(job: &NormalizedJob, job_when: &str) -> Vec<(&'static str, String)> {
+/// builder.rb `predefined_variables_from_job_attr` (the seed: `job_when` as configured) and
+/// `predefined_variables` (the job: `job_when` after rules), but the environment's.
+pub(crate) fn job_predefined(job: &NormalizedJob, job_when: &str) -> Vec<(&'static str, String)> {
     let mut out = vec![
         ("CI_JOB_NAME", job.name.clone()),
         ("CI_JOB_NAME_SLUG", predefined::slug(&job.name)),
+        ("CI_JOB_GROUP_NAME", predefined::job_group_name(&job.name)),
         ("CI_JOB_STAGE", job.stage.clone()),
     ];
     // Ci::Processable::ACTIONABLE_WHEN: manual and delayed jobs are actions.

@@ -203,6 +203,8 @@ fn chain_config(
     report: &mut PipelineReport,
 ) -> Option<config::Loaded> {
     let include_checks = RefCell::new(Vec::new());
+    // (includes decided by `include:rules`, of which included)
+    let include_decisions = std::cell::Cell::new((0usize, 0usize));
     let include_scope = scope.for_includes();
     let decide_include = |rules_node: &Node| -> bool {
         let rules_list = flat_rules(rules_node);
@@ -212,6 +214,8 @@ fn chain_config(
                 .matched
                 .is_some_and(|i| rule_when(&rules_list[i]).as_deref() != Some("never"));
         include_checks.borrow_mut().extend(result.checks);
+        let (decided, kept) = include_decisions.get();
+        include_decisions.set((decided + 1, kept + usize::from(included)));
         included
     };
     let options = LoadOptions {
@@ -233,6 +237,11 @@ fn chain_config(
     report.warnings = resolve(warnings, &loaded.files);
     // `expanded` keeps every top-level key but `default:` and the global defaults, so it
     // answers for `variables` and `workflow` as the merged configuration would.
+    if all_includes_filtered(&errors, include_decisions.get()) {
+        report.errors.push(not_created(EMPTY_PIPELINE_MESSAGE));
+        report.reason = explain::includes_filtered();
+        return None;
+    }
     if loaded.expanded.is_none() || loaded.normalized.is_none() || !errors.is_empty() {
         report.status = Status::Failed;
         // Chain::Config::Process: a created pipeline carries only the first configuration
@@ -242,6 +251,19 @@ fn chain_config(
         return None;
     }
     Some(loaded)
+}
+
+/// chain/config/process_spec.rb > when all includes are filtered out leaving no visible jobs
+/// (flag `ci_skip_pipelines_with_fully_filtered_includes`): GitLab then reports the pipeline as
+/// empty (`filtered_by_rules`) instead of the configuration error. The newest process.rb is
+/// not in the source mirror, so the condition is read from the spec: the only error is "no
+/// visible job", and every include decided by `include:rules` was left out (an include
+/// without rules is not counted; pipesim's explanation says so).
+fn all_includes_filtered(errors: &[Finding], (decided, kept): (usize, usize)) -> bool {
+    decided > 0
+        && kept == 0
+        && !errors.is_empty()
+        && errors.iter().all(|e| e.code == "jobs-none-visible")
 }
 
 /// What `workflow:` decided for the pipeline.

@@ -226,6 +226,7 @@ pub fn analyze(report: &mut PipelineReport, input: &Input) -> Flow {
             id: report.id,
             ref_name: report.ref_name.clone(),
             succeeded,
+            parent: report.parent,
         },
         children: out.children,
         too_deep: out.too_deep,

@@ -279,10 +279,11 @@ fn run_pipeline(
     let mut flow = dataflow::analyze(&mut report, &analysis_input(outcomes));
     // create_downstream_pipeline_service.rb: a trigger job whose downstream pipeline is not
     // created fails (downstream_pipeline_creation_failed), and the jobs after it react.
-    let failed = failed_bridges(project, timeline, &flow.children, id);
-    if !failed.is_empty() {
+    let mut failed = failed_bridges(project, timeline, &flow.children, id);
+    let too_deep = std::mem::take(&mut flow.too_deep);
+    if !failed.is_empty() || !too_deep.is_empty() {
         let mut forced = outcomes.to_vec();
-        for (bridge, _) in &failed {
+        for bridge in failed.iter().map(|(b, _)| b).chain(&too_deep) {
             forced.retain(|(name, _)| name != bridge);
             forced.push((bridge.clone(), JobOutcome::Failed));
         }
@@ -290,9 +291,13 @@ fn run_pipeline(
         let children = std::mem::take(&mut flow.children);
         flow = dataflow::analyze(&mut report, &analysis_input(&forced));
         flow.children = children;
-        for (bridge, errors) in &failed {
+        flow.too_deep.clear();
+        for (bridge, errors) in failed.drain(..) {
             flow.diagnostics
-                .push(downstream_failed(index, bridge, errors));
+                .push(downstream_failed(index, &bridge, &errors));
+        }
+        for bridge in &too_deep {
+            flow.diagnostics.push(descendants_too_deep(index, bridge));
         }
     }
     for mut diagnostic in flow.diagnostics {
@@ -392,6 +397,31 @@ fn downstream_failed(event: usize, bridge: &str, errors: &[String]) -> Diagnosti
     diagnostic.job = Some(bridge.to_owned());
     diagnostic
 }
+
+/// The trigger job's failure when its child pipeline would be nested too deep
+/// (create_downstream_pipeline_service.rb `has_max_nested_children?`): commit_status_presenter.rb's
+/// text for `reached_max_descendant_pipelines_depth`.
+fn descendants_too_deep(event: usize, bridge: &str) -> Diagnostic {
+    let mut diagnostic = Diagnostic::resolve(
+        Finding::error(
+            "reached_max_descendant_pipelines_depth",
+            MAX_DEPTH_REACHED.to_owned(),
+            None,
+        )
+        .explain(format!(
+            "`{bridge}` would start a child pipeline {} levels below the root pipeline; GitLab allows child pipelines {} levels deep, so it creates none and `{bridge}` fails with the failure reason `reached_max_descendant_pipelines_depth`. Fix: start this child from a pipeline nearer the root, or merge its jobs into this pipeline.",
+            dataflow::MAX_NESTED_CHILDREN + 1,
+            dataflow::MAX_NESTED_CHILDREN
+        )),
+        &Files::new(),
+    );
+    diagnostic.event = Some(event);
+    diagnostic.job = Some(bridge.to_owned());
+    diagnostic
+}
+
+/// commit_status_presenter.rb `reached_max_descendant_pipelines_depth`.
+pub const MAX_DEPTH_REACHED: &str = "You reached the maximum depth of child pipelines";
 
 /// commit_status_presenter.rb `downstream_pipeline_creation_failed`.
 pub const DOWNSTREAM_CREATION_FAILED: &str = "The downstream pipeline could not be created";

@@ -78,12 +78,18 @@ pub fn resolve<'s>(
                 artifacts,
             } => {
                 let (pipeline_text, job) = (expand(pipeline), expand(job));
+                // build_dependencies.rb `cross_pipeline`: only pipelines of the same
+                // parent/child hierarchy (`same_family_pipeline_ids`), not this one.
+                let root = input.store.root_of(report.id, report.parent);
                 let found = pipeline_text.parse::<u64>().ok().and_then(|id| {
                     input
                         .store
                         .runs_of(&job)
                         .into_iter()
                         .find(|r| r.pipeline == id && r.succeeded)
+                        .filter(|r| {
+                            r.pipeline != report.id && input.store.in_family(r.pipeline, root)
+                        })
                 });
                 match found {
                     Some(found) if *artifacts => out.received.push(found),

@@ -33,6 +33,8 @@ pub struct StoredPipeline {
     pub id: u64,
     pub ref_name: String,
     pub succeeded: bool,
+    /// The parent pipeline of a child pipeline.
+    pub parent: Option<u64>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -48,6 +50,34 @@ impl Store {
 
     pub fn record_pipeline(&mut self, pipeline: StoredPipeline) {
         self.pipelines.push(pipeline);
+    }
+
+    /// The root of the parent/child hierarchy a pipeline belongs to (`Ci::Pipeline#root_ancestor`),
+    /// starting from `parent` (the pipeline's own parent, or `None` for a root `id`).
+    pub fn root_of(&self, id: u64, parent: Option<u64>) -> u64 {
+        let (mut root, mut next) = (id, parent);
+        // Each step goes to an earlier recorded pipeline; the bound keeps any input finite.
+        for _ in 0..=self.pipelines.len() {
+            let Some(up) = next else { break };
+            root = up;
+            next = self
+                .pipelines
+                .iter()
+                .find(|p| p.id == up)
+                .and_then(|p| p.parent);
+        }
+        root
+    }
+
+    /// Whether pipeline `other` is in the hierarchy whose root is `root`
+    /// (`Ci::Pipeline#same_family_pipeline_ids`: the root and all its descendants).
+    pub fn in_family(&self, other: u64, root: u64) -> bool {
+        let parent = self
+            .pipelines
+            .iter()
+            .find(|p| p.id == other)
+            .and_then(|p| p.parent);
+        self.root_of(other, parent) == root
     }
 
     /// "Keep artifacts from most recent successful jobs": the newest successful pipeline of a

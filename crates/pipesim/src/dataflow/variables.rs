@@ -95,10 +95,8 @@ pub fn table(
     let composed: &Composed = input.composed;
     let inherited = inherited_variables(&composed.root_variables, node);
     let job_variables = yaml_variables(node.get("variables"));
-    let matrix_variables = lookup
-        .normalized
-        .get(job.name.as_str())
-        .map_or(&[][..], |j: &&NormalizedJob| &j.matrix_variables);
+    let normalized_job: Option<&NormalizedJob> = lookup.normalized.get(job.name.as_str()).copied();
+    let matrix_variables = normalized_job.map_or(&[][..], |j| &j.matrix_variables[..]);
     // Room for every definition below (but the rare predefined ones they override): the
     // table is kept in the report, so it should not grow by doubling.
     let environment_rows_count = if job.environment.is_some() { 4 } else { 0 };
@@ -113,7 +111,7 @@ pub fn table(
             .count()
     };
     let mut rows: Vec<VariableRow> = Vec::with_capacity(
-        2 + environment_rows_count
+        7 + environment_rows_count
             + withheld_count
             + inherited.len()
             + job_variables.len()
@@ -134,8 +132,19 @@ pub fn table(
             withheld: None,
         });
     };
-    add("CI_JOB_NAME", Some(job.name.clone()), "predefined");
-    add("CI_JOB_STAGE", Some(job.stage.clone()), "predefined");
+    // builder.rb `predefined_variables(job, environment)`: CI_JOB_*, CI_NODE_* from the job
+    // as created (its `when` after rules decides CI_JOB_MANUAL).
+    match normalized_job {
+        Some(normalized) => {
+            for (key, value) in crate::pipeline::job_predefined(normalized, &job.when) {
+                add(key, Some(value), "predefined");
+            }
+        }
+        None => {
+            add("CI_JOB_NAME", Some(job.name.clone()), "predefined");
+            add("CI_JOB_STAGE", Some(job.stage.clone()), "predefined");
+        }
+    }
     if let Some(environment) = &job.environment {
         environment_rows(node, environment, &mut add);
     }

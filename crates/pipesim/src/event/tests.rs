@@ -1100,6 +1100,29 @@ fn slug_table() {
 }
 
 #[test]
+fn job_group_name_table() {
+    // lib/gitlab/utils/job.rb group_name: up to three trailing matrix or index/total parts go.
+    let cases = [
+        ("rspec 1/2", "rspec"),
+        ("build: [ruby, 3]", "build"),
+        ("matrix-job: [python, ubuntu]", "matrix-job"),
+        ("deploy 1/3 [prod]", "deploy"),
+        ("test 1:2", "test"),
+        ("rspec:test 1", "rspec:test 1"),
+        ("some-job", "some-job"),
+        ("job [a] 1/2 [b] 3/4", "job"),
+        ("", ""),
+    ];
+    for (input, expected) in cases {
+        assert_eq!(
+            super::variables::job_group_name(input),
+            expected,
+            "{input:?}"
+        );
+    }
+}
+
+#[test]
 fn fake_sha_is_stable_hex() {
     let a = fake_sha("x");
     assert_eq!(a.len(), 40);

@@ -474,6 +474,22 @@ pub fn slug(s: &str) -> String {
     replaced.trim_matches('-').to_owned()
 }
 
+/// `Gitlab::Utils::Job.group_name` (lib/gitlab/utils/job.rb), `CI_JOB_GROUP_NAME`: the job name
+/// without up to three trailing `[matrix values]` or `index/total` parts, each after spaces or
+/// colons, then stripped. `rspec 1/2` and `build: [ruby, 3]` give `rspec` and `build`.
+pub fn job_group_name(name: &str) -> String {
+    static SUFFIX: std::sync::OnceLock<Option<regex::Regex>> = std::sync::OnceLock::new();
+    // Ruby's `[\b\s:]` is backspace, whitespace or colon; `\z` is the end of the text.
+    let suffix = SUFFIX.get_or_init(|| {
+        regex::Regex::new(r"([\x08\s:]+((\[.*\])|(\d+[\s:/\\]+\d+))){1,3}\s*\z").ok()
+    });
+    let stripped = match suffix {
+        Some(re) => re.replacen(name, 1, ""),
+        None => std::borrow::Cow::Borrowed(name),
+    };
+    stripped.trim().to_owned()
+}
+
 /// A made-up but stable commit SHA: 40 hex digits from three FNV-1a hashes of `seed`.
 pub fn fake_sha(seed: &str) -> String {
     let mut out = String::with_capacity(48);

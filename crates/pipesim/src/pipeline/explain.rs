@@ -201,3 +201,9 @@ pub fn created(report: &PipelineReport, workflow: bool) -> String {
     }
     text
 }
+
+/// A configuration whose includes were all left out by their `include:rules`, so that no
+/// visible job remains (chain/config/process_spec.rb, `filtered_by_rules`).
+pub fn includes_filtered() -> String {
+    "Every `include` with `rules` is left out for this pipeline, and without them the configuration has no visible job: GitLab reports the pipeline as empty (filtered by rules), not as an invalid configuration. (pipesim reads this from GitLab's spec; the code behind it is not in the source mirror, so whether an include without `rules` changes it is not known.)".to_owned()
+}

@@ -203,6 +203,8 @@ fn chain_config(
     report: &mut PipelineReport,
 ) -> Option<config::Loaded> {
     let include_checks = RefCell::new(Vec::new());
+    // (includes decided by `include:rules`, of which included)
+    let include_decisions = std::cell::Cell::new((0usize, 0usize));
     let include_scope = scope.for_includes();
     let decide_include = |rules_node: &Node| -> bool {
         let rules_list = flat_rules(rules_node);
@@ -212,6 +214,8 @@ fn chain_config(
                 .matched
                 .is_some_and(|i| rule_when(&rules_list[i]).as_deref() != Some("never"));
         include_checks.borrow_mut().extend(result.checks);
+        let (decided, kept) = include_decisions.get();
+        include_decisions.set((decided + 1, kept + usize::from(included)));
         included
     };
     let options = LoadOptions {
@@ -228,11 +232,19 @@ fn chain_config(
     let (errors, warnings): (Vec<Finding>, Vec<Finding>) = loaded
         .findings
         .iter()
+        // Validation notes that `rules:*:regexp` is not evaluated; pipeline creation does
+        // evaluate it (rules.rs `regexp_clause`), so the note is for lint only.
+        .filter(|f| f.code != "rules-regexp-not-evaluated")
         .cloned()
         .partition(|f| f.severity == crate::Severity::Error);
     report.warnings = resolve(warnings, &loaded.files);
     // `expanded` keeps every top-level key but `default:` and the global defaults, so it
     // answers for `variables` and `workflow` as the merged configuration would.
+    if all_includes_filtered(&errors, include_decisions.get()) {
+        report.errors.push(not_created(EMPTY_PIPELINE_MESSAGE));
+        report.reason = explain::includes_filtered();
+        return None;
+    }
     if loaded.expanded.is_none() || loaded.normalized.is_none() || !errors.is_empty() {
         report.status = Status::Failed;
         // Chain::Config::Process: a created pipeline carries only the first configuration
@@ -242,6 +254,19 @@ fn chain_config(
         return None;
     }
     Some(loaded)
+}
+
+/// chain/config/process_spec.rb > when all includes are filtered out leaving no visible jobs
+/// (flag `ci_skip_pipelines_with_fully_filtered_includes`): GitLab then reports the pipeline as
+/// empty (`filtered_by_rules`) instead of the configuration error. The newest process.rb is
+/// not in the source mirror, so the condition is read from the spec: the only error is "no
+/// visible job", and every include decided by `include:rules` was left out (an include
+/// without rules is not counted; pipesim's explanation says so).
+fn all_includes_filtered(errors: &[Finding], (decided, kept): (usize, usize)) -> bool {
+    decided > 0
+        && kept == 0
+        && !errors.is_empty()
+        && errors.iter().all(|e| e.code == "jobs-none-visible")
 }
 
 /// What `workflow:` decided for the pipeline.
@@ -525,7 +550,8 @@ fn seed_job(
         // rules see it (`ExpandVariables.expand`: unknown variables become empty).
         let name = {
             let base = scope.for_job(&configuration, &job_predefined);
-            crate::expand::expand(environment, &|n| base.lookup(n).map(|(v, _)| v.to_owned()))
+            let raw = scope::raw_variable_names(node.get("variables"));
+            seed_environment(environment, &base, &configuration, &raw)
         };
         environment_predefined(&mut job_predefined, job, node, name);
     }
@@ -725,16 +751,57 @@ fn flat_rules(rules: &Node) -> std::borrow::Cow<'_, [Node]> {
     std::borrow::Cow::Owned(flat.into_iter().cloned().collect())
 }
 
+/// context/build.rb `seed_environment`: the environment name expanded (unknown references
+/// removed) against the job's seed variables, which are first expanded among themselves
+/// (`simple_variables.sort_and_expand_all`), so `name: env-$A` with `A: a-$CI_COMMIT_REF_NAME`
+/// gives `env-a-main`. A variable in a reference cycle is used as written.
+fn seed_environment(
+    environment: &str,
+    base: &Scope,
+    configuration: &[(&str, &str)],
+    raw: &[String],
+) -> String {
+    if !environment.contains('$') {
+        return environment.to_owned();
+    }
+    let entries: Vec<crate::expand::Entry> = configuration
+        .iter()
+        .map(|(name, value)| crate::expand::Entry {
+            name,
+            value,
+            raw: raw.iter().any(|r| r == name),
+        })
+        .collect();
+    let expanded = crate::expand::sort_and_expand_all(&entries);
+    let plain = |n: &str| base.lookup(n).map(|(v, _)| v.to_owned());
+    let value_of = |name: &str| -> Option<String> {
+        let (value, origin) = base.lookup(name)?;
+        if !matches!(origin, scope::Origin::Configuration) || !value.contains('$') {
+            return Some(value.to_owned());
+        }
+        let index = entries.iter().rposition(|e| e.name == name)?;
+        Some(match &expanded[index] {
+            // References to non-configuration variables are left by the sort; they are
+            // resolved here, once (predefined values hold no references).
+            crate::expand::Expanded::Value(v) => crate::expand::expand(v, &plain),
+            crate::expand::Expanded::Cyclic => value.to_owned(),
+        })
+    };
+    crate::expand::expand(environment, &value_of)
+}
+
 /// `rules:when` / `workflow:rules:when` as written.
 fn rule_when(rule: &Node) -> Option<String> {
     rule.get("when").and_then(Node::scalar_to_s)
 }
 
-/// builder.rb `predefined_variables_from_job_attr`, but the environment's.
-fn job_predefined(job: &NormalizedJob, job_when: &str) -> Vec<(&'static str, String)> {
+/// builder.rb `predefined_variables_from_job_attr` (the seed: `job_when` as configured) and
+/// `predefined_variables` (the job: `job_when` after rules), but the environment's.
+pub(crate) fn job_predefined(job: &NormalizedJob, job_when: &str) -> Vec<(&'static str, String)> {
     let mut out = vec![
         ("CI_JOB_NAME", job.name.clone()),
         ("CI_JOB_NAME_SLUG", predefined::slug(&job.name)),
+        ("CI_JOB_GROUP_NAME", predefined::job_group_name(&job.name)),
         ("CI_JOB_STAGE", job.stage.clone()),
     ];
     // Ci::Processable::ACTIONABLE_WHEN: manual and delayed jobs are actions.

@@ -252,6 +252,7 @@ fn changes_clause(
         .get("compare_to")
         .and_then(Node::scalar_to_s)
         .map(|r| scope.expand_existing(&r));
+    let regexp = node.get("regexp").and_then(Node::scalar_to_s);
     let (paths, base_note) = match &compare_to {
         Some(reference) => match (ctx.compare_to)(reference) {
             Some(paths) => (
@@ -272,6 +273,10 @@ fn changes_clause(
             format!("`changes: {shown}` is true: {}", ctx.request.changes_note),
         ));
     };
+    if let Some(pattern) = regexp {
+        let refs: Vec<&str> = paths.iter().map(String::as_str).collect();
+        return regexp_clause("changes", &pattern, scope, &refs, &base_note);
+    }
     Ok(match_paths(&globs, &paths, &shown, "changes", &base_note))
 }
 
@@ -322,6 +327,21 @@ fn exists_clause(
         .map(|g| scope.expand_existing(g))
         .collect();
     let shown = globs_list(&globs);
+    if let Some(pattern) = node.get("regexp").and_then(Node::scalar_to_s) {
+        let files: Vec<&str> = ctx
+            .request
+            .files
+            .iter()
+            .map(|(_, f)| f.path.as_str())
+            .collect();
+        return regexp_clause(
+            "exists",
+            &pattern,
+            scope,
+            &files,
+            "the files in the repository at this commit",
+        );
+    }
     if let Some(project) = node.get("project").and_then(Node::scalar_to_s) {
         let project = scope.expand_existing(&project);
         if project != ctx.project_path {
@@ -352,6 +372,58 @@ fn exists_clause(
     Ok((
         false,
         format!("`exists: {shown}` is false: no file in the repository at this commit matches"),
+    ))
+}
+
+/// The length limit of a `rules:changes:regexp` / `rules:exists:regexp` pattern after variable
+/// expansion (rules_with_regexp_spec.rb: "maximum is 255 characters after variable expansion").
+const REGEXP_MAX_LENGTH: usize = 255;
+
+/// `rules:changes:regexp` and `rules:exists:regexp` (spec/services/ci/create_pipeline_service/
+/// rules_with_regexp_spec.rb; the clause and its `RegexpMatcher` are not in the source mirror):
+/// the pattern, with variables expanded, is matched against each changed path (or each file);
+/// any match makes the clause true. Over the comparison limit GitLab fails open (a match).
+/// GitLab's matcher is a Ruby regular expression with a time limit; pipesim's engine is RE2-like,
+/// so a pattern it cannot compile (lookaround, backreferences) is reported as not evaluated
+/// and counted as no match.
+fn regexp_clause(
+    keyword: &str,
+    pattern: &str,
+    scope: &Scope,
+    candidates: &[&str],
+    base: &str,
+) -> Result<(bool, String), String> {
+    let expanded = scope.expand_existing(pattern);
+    if expanded.chars().count() > REGEXP_MAX_LENGTH {
+        return Err(format!(
+            "rules:{keyword}:regexp is too long (maximum is {REGEXP_MAX_LENGTH} characters after variable expansion)"
+        ));
+    }
+    let shown = format!("{keyword}: {{regexp: {expanded}}}");
+    if candidates.len() > COMPARISON_LIMIT {
+        return Ok((
+            true,
+            format!("`{shown}` is true: more than {COMPARISON_LIMIT} paths to compare, which GitLab counts as a match"),
+        ));
+    }
+    let Ok(regex) = regex::Regex::new(&expanded) else {
+        return Ok((
+            false,
+            format!("`{shown}` is not evaluated: pipesim's regular expressions (RE2-like) cannot read this pattern, which GitLab matches as a Ruby regular expression (lookaround, backreferences); counted as no match (uncertain)"),
+        ));
+    };
+    if let Some(path) = candidates.iter().find(|p| regex.is_match(p)) {
+        return Ok((true, format!("`{shown}` is true: `{path}` matches")));
+    }
+    let listed = if candidates.is_empty() {
+        "none".to_owned()
+    } else {
+        let owned: Vec<String> = candidates.iter().map(|p| (*p).to_owned()).collect();
+        truncated_list(&owned)
+    };
+    Ok((
+        false,
+        format!("`{shown}` is false: no path matches among {base} ({listed})"),
     ))
 }
 

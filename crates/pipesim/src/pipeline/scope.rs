@@ -258,6 +258,22 @@ pub fn yaml_variables(node: Option<&Node>) -> Vec<(String, String)> {
     out
 }
 
+/// Names of `variables:` entries written `{value: ..., expand: false}` (passed as written).
+pub fn raw_variable_names(node: Option<&Node>) -> Vec<String> {
+    let Some(map) = node.and_then(Node::as_map) else {
+        return Vec::new();
+    };
+    map.iter()
+        .filter(|(_, v)| {
+            v.as_map()
+                .and_then(|m| m.get("expand"))
+                .and_then(Node::as_bool)
+                == Some(false)
+        })
+        .filter_map(|(k, _)| k.scalar_to_s())
+        .collect()
+}
+
 /// Variables as pairs of `&str`, for a [`Scope`].
 pub fn variable_pairs(variables: &[(String, String)]) -> Vec<(&str, &str)> {
     variables

@@ -94,6 +94,21 @@ fn build(args: &SimulateArgs, entry: &str) -> Result<(Project, Event), String> {
         });
     }
     let variables = pairs(&args.vars, "--var")?;
+    // The same check as a scenario's `branch:`/`tag:`.
+    for (flag, name) in [
+        ("--branch", &args.branch),
+        ("--tag", &args.tag),
+        ("--source-branch", &args.source_branch),
+        ("--target-branch", &args.target_branch),
+        ("--default-branch", &Some(args.default_branch.clone())),
+    ] {
+        if let Some(problem) = name
+            .as_deref()
+            .and_then(pipesim::event::scenario::ref_name_problem)
+        {
+            return Err(format!("{flag} {problem}"));
+        }
+    }
     let branch = || {
         args.branch
             .clone()
@@ -164,7 +179,7 @@ fn build(args: &SimulateArgs, entry: &str) -> Result<(Project, Event), String> {
 pub fn simulate(args: SimulateArgs) -> ExitCode {
     let (files, entry) = match crate::read_repository(&args.file, args.root.as_deref()) {
         Ok(x) => x,
-        Err(message) => return crate::usage_error(&message),
+        Err(error) => return error.report(&args.file, true),
     };
     let (project, event) = match build(&args, &entry) {
         Ok(x) => x,
@@ -193,9 +208,9 @@ pub fn simulate(args: SimulateArgs) -> ExitCode {
 }
 
 pub fn scenario(file: &Path, format: Format) -> ExitCode {
-    let text = match std::fs::read_to_string(file) {
+    let text = match crate::read_yaml(file) {
         Ok(text) => text,
-        Err(e) => return crate::usage_error(&format!("cannot read {}: {e}", file.display())),
+        Err(error) => return error.report(file, true),
     };
     let mut files = Files::new();
     let name = file.display().to_string();

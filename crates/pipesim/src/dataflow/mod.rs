@@ -12,6 +12,7 @@
 
 pub mod dotenv;
 pub mod fix;
+pub mod hierarchy;
 pub mod script;
 pub mod store;
 
@@ -333,7 +334,7 @@ pub fn analyze(report: &mut PipelineReport, input: &Input) -> Flow {
     let mut produced: HashMap<String, Produced> = HashMap::with_capacity(report.jobs.len());
     // Most jobs keep the default `expire_in`: its duration is read once.
     let default_expire_at = crate::config::duration::parse_seconds(DEFAULT_EXPIRE_IN)
-        .map(|seconds| input.request.time + seconds);
+        .map(|seconds| input.request.time.saturating_add(seconds));
     // What each script writes and reads, read once per job.
     let mut scripts: Vec<Option<script::ScriptFacts>> = report.jobs.iter().map(|_| None).collect();
     let mut diagnostics = Vec::new();
@@ -382,7 +383,7 @@ pub fn analyze(report: &mut PipelineReport, input: &Input) -> Flow {
             "never" => None,
             DEFAULT_EXPIRE_IN => default_expire_at,
             _ => crate::config::duration::parse_seconds(&expire_in)
-                .map(|seconds| input.request.time + seconds),
+                .map(|seconds| input.request.time.saturating_add(seconds)),
         };
         let mut dotenv = Vec::new();
         let mut dotenv_rejected = None;
@@ -667,7 +668,9 @@ pub fn analyze(report: &mut PipelineReport, input: &Input) -> Flow {
         if report.jobs[index].kind == "trigger" && bridge_runs {
             if let Some(child) = child_request(input, report, &report.jobs[index], node, &table) {
                 children.push(child);
-            } else if let Some(diagnostic) = downstream_note(report, &report.jobs[index], node) {
+            } else if let Some(diagnostic) =
+                downstream_note(input, report, &report.jobs[index], node)
+            {
                 diagnostics.push(diagnostic);
             }
         }
@@ -1376,9 +1379,7 @@ fn child_request(
 ) -> Option<ChildRequest> {
     let trigger = node.get("trigger")?;
     let include = trigger.get("include")?;
-    if input.depth >= 2 {
-        return None;
-    }
+    hierarchy::admit(input, report.id).ok()?;
     let forward = trigger.get("forward");
     let forward_flag = |key: &str, default: bool| {
         forward
@@ -1447,8 +1448,27 @@ fn child_request(
 }
 
 /// Trigger jobs pipesim does not follow: other projects and generated configurations.
-fn downstream_note(report: &PipelineReport, job: &JobReport, node: &Node) -> Option<Diagnostic> {
+fn downstream_note(
+    input: &Input,
+    report: &PipelineReport,
+    job: &JobReport,
+    node: &Node,
+) -> Option<Diagnostic> {
     let trigger = node.get("trigger")?;
+    if trigger.get("include").is_some() {
+        if let Some(refusal) = hierarchy::refusal(input) {
+            let explanation = match refusal {
+                hierarchy::Refusal::TooDeep => format!("A child pipeline may have at most {} ancestors (parent, grandparent); GitLab drops `{}` with failure reason reached_max_descendant_pipelines_depth instead of creating the pipeline.", hierarchy::MAX_NESTED_CHILDREN, job.name),
+                hierarchy::Refusal::TooLarge => format!("A parent/child pipeline tree may hold at most {} pipelines (the plan limit pipeline_hierarchy_size, 1000 by default); this tree is full, so GitLab drops `{}` with failure reason reached_max_pipeline_hierarchy_size instead of creating the pipeline. Which trigger jobs are refused depends on the order they run in; pipesim counts stage by stage, level by level.", hierarchy::PIPELINE_HIERARCHY_SIZE, job.name),
+            };
+            return Some(job_diagnostic(
+                report.event,
+                &job.name,
+                Finding::warning("downstream-refused", refusal.message(), None)
+                    .explain(explanation),
+            ));
+        }
+    }
     let project = match &trigger.value {
         Value::Str(s) => Some(s.clone()),
         _ => trigger.get("project").and_then(Node::scalar_to_s),

@@ -6,6 +6,7 @@
 
 pub mod emit;
 mod load;
+pub mod reader;
 mod scalar;
 
 pub use load::{load, load_at, Limits, Loaded, TOO_BIG_MESSAGE};

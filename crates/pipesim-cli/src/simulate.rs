@@ -241,9 +241,21 @@ fn finish(simulation: &Simulation, format: Format, file: &Path, entry: &str) -> 
     ExitCode::from(if failed { crate::EXIT_INVALID } else { 0 })
 }
 
+/// A job's diagnostics by pipeline id and job name, gathered once: looking them up by a scan per
+/// job made the text of a large parent/child tree quadratic (1,000 pipelines: seconds).
+type ByJob<'a> = std::collections::HashMap<(u64, &'a str), Vec<&'a Diagnostic>>;
+
 fn text(simulation: &Simulation, file: &Path, entry: &str) -> String {
     let mut out = String::new();
     let mut last_event = 0;
+    let mut by_job: ByJob = std::collections::HashMap::new();
+    for d in &simulation.diagnostics {
+        if let (Some(pipeline), Some(job)) = (d.pipeline, d.job.as_deref()) {
+            by_job.entry((pipeline, job)).or_default().push(d);
+        }
+    }
+    let events: std::collections::HashSet<usize> =
+        simulation.pipelines.iter().map(|p| p.event).collect();
     for pipeline in &simulation.pipelines {
         if pipeline.event != last_event {
             last_event = pipeline.event;
@@ -256,20 +268,13 @@ fn text(simulation: &Simulation, file: &Path, entry: &str) -> String {
                 out.push_str(&indent(&diagnostic_text(d, file, entry), "  "));
             }
         }
-        out.push_str(&pipeline_text(
-            pipeline,
-            &simulation.diagnostics,
-            file,
-            entry,
-        ));
+        out.push_str(&pipeline_text(pipeline, &by_job, file, entry));
     }
-    for d in simulation.diagnostics.iter().filter(|d| {
-        d.event.is_none()
-            || !simulation
-                .pipelines
-                .iter()
-                .any(|p| Some(p.event) == d.event)
-    }) {
+    for d in simulation
+        .diagnostics
+        .iter()
+        .filter(|d| d.event.is_none_or(|event| !events.contains(&event)))
+    {
         out.push_str(&diagnostic_text(d, file, entry));
         out.push('\n');
     }
@@ -293,12 +298,7 @@ fn indent(text: &str, prefix: &str) -> String {
     text.lines().map(|l| format!("{prefix}{l}\n")).collect()
 }
 
-fn pipeline_text(
-    p: &PipelineReport,
-    diagnostics: &[Diagnostic],
-    file: &Path,
-    entry: &str,
-) -> String {
+fn pipeline_text(p: &PipelineReport, by_job: &ByJob, file: &Path, entry: &str) -> String {
     let status = match p.status {
         Status::Created => "created",
         Status::Skipped => "skipped",
@@ -356,10 +356,7 @@ fn pipeline_text(
                     value.from, value.pipeline
                 ));
             }
-            for d in diagnostics
-                .iter()
-                .filter(|d| d.pipeline == Some(p.id) && d.job.as_deref() == Some(job.name.as_str()))
-            {
+            for d in by_job.get(&(p.id, job.name.as_str())).into_iter().flatten() {
                 out.push_str(&indent(&diagnostic_text(d, file, entry), "          ! "));
                 if let Some(fix) = &d.fix {
                     let label = if fix.verified {

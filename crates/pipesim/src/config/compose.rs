@@ -79,17 +79,19 @@ fn check_growth(
     }
     let sizes: Vec<usize> = defaults.iter().map(|(k, v)| k.size() + v.size()).collect();
     let mut total = size;
-    let mut jobs = 0usize;
     for (key, value) in map.iter() {
         let Some(Some(kind)) = entry_kind(key, value) else {
             continue;
         };
         let Some(job) = value.as_map() else { continue };
-        jobs += 1;
         for (index, _) in inherited(job, defaults, kind) {
             total = total.saturating_add(sizes[index]);
         }
         if total > max_nodes {
+            let jobs = map
+                .iter()
+                .filter(|(k, v)| matches!(entry_kind(k, v), Some(Some(_))))
+                .count();
             let span = map
                 .entry("default")
                 .or_else(|| GLOBAL_DEFAULTS.iter().find_map(|k| map.entry(k)))
@@ -97,7 +99,7 @@ fn check_growth(
             return Err(Finding::error(
                 "default-too-big",
                 format!(
-                    "too big to simulate: `default:` copied into {jobs} jobs grows the configuration past {max_nodes} nodes"
+                    "too big to simulate: `default:` copied into {jobs} jobs would grow the configuration past {max_nodes} nodes"
                 ),
                 span,
             )

@@ -627,8 +627,8 @@ fn array_input_inside_a_string() {
 /// Child pipelines that include the parent's own configuration: depth is GitLab's 2
 /// (`MAX_NESTED_CHILDREN`), and the whole tree at most `pipeline_hierarchy_size` (1000)
 /// pipelines, after which trigger jobs get "The downstream pipeline tree is too large"
-/// (app/services/ci/create_downstream_pipeline_service.rb). 50 children would otherwise be
-/// 2,551 pipelines, 200 children 40,201.
+/// (app/services/ci/create_downstream_pipeline_service.rb). 40 children would otherwise be
+/// 1,641 pipelines, 200 children 40,201.
 #[test]
 fn child_pipeline_fan_out() {
     let tree = |children: usize| {
@@ -646,23 +646,32 @@ fn child_pipeline_fan_out() {
         .diagnostics
         .iter()
         .any(|d| d.message == "You reached the maximum depth of child pipelines"));
-    // 50 children: the tree stops at 1000 pipelines.
-    let simulation = tree(50);
+    // 40 children: the tree stops at 1000 pipelines.
+    let simulation = tree(40);
     assert_eq!(simulation.pipelines.len(), 1000);
     let refused = simulation
         .diagnostics
         .iter()
         .filter(|d| d.message == "The downstream pipeline tree is too large")
         .count();
-    // 50 + 50 * 50 asked for, 999 created.
-    assert_eq!(refused, 50 + 50 * 50 - 999);
+    // 40 + 40 * 40 asked for, 999 created.
+    assert_eq!(refused, 40 + 40 * 40 - 999);
     // Level by level: every child of the parent exists.
     let children = simulation
         .pipelines
         .iter()
         .filter(|p| p.parent == Some(simulation.pipelines[0].id))
         .count();
-    assert_eq!(children, 50);
+    assert_eq!(children, 40);
+    // 200 children of 201 jobs each: pipesim's own bound of 50,000 jobs per tree stops it
+    // first (1 + 247 pipelines of 201 jobs), with its own message.
+    let simulation = tree(200);
+    assert_eq!(simulation.pipelines.len(), 248);
+    assert!(simulation
+        .diagnostics
+        .iter()
+        .any(|d| d.message
+            == "too big to simulate: this pipeline tree would have more than 50000 jobs"));
 }
 
 // ---- Issue 13: smaller defects ----

@@ -11,6 +11,10 @@ use super::Input;
 
 pub const MAX_NESTED_CHILDREN: usize = 2;
 pub const PIPELINE_HIERARCHY_SIZE: usize = 1000;
+/// pipesim's own bound on the jobs of one tree (GitLab has none but the pipeline count): 1000
+/// pipelines of 200 jobs each are 200,000 jobs to simulate, seconds of work; 50,000 take about
+/// one second natively.
+pub const MAX_TREE_JOBS: usize = 50_000;
 
 pub const TOO_DEEP_MESSAGE: &str = "You reached the maximum depth of child pipelines";
 pub const TOO_LARGE_MESSAGE: &str = "The downstream pipeline tree is too large";
@@ -20,13 +24,18 @@ pub const TOO_LARGE_MESSAGE: &str = "The downstream pipeline tree is too large";
 pub enum Refusal {
     TooDeep,
     TooLarge,
+    /// Not GitLab's: the tree's jobs would pass [`MAX_TREE_JOBS`].
+    TooBigToSimulate,
 }
 
 impl Refusal {
-    pub fn message(self) -> &'static str {
+    pub fn message(self) -> String {
         match self {
-            Refusal::TooDeep => TOO_DEEP_MESSAGE,
-            Refusal::TooLarge => TOO_LARGE_MESSAGE,
+            Refusal::TooDeep => TOO_DEEP_MESSAGE.into(),
+            Refusal::TooLarge => TOO_LARGE_MESSAGE.into(),
+            Refusal::TooBigToSimulate => format!(
+                "too big to simulate: this pipeline tree would have more than {MAX_TREE_JOBS} jobs"
+            ),
         }
     }
 }
@@ -39,25 +48,41 @@ impl Refusal {
 pub struct TreeSize {
     /// The top-level pipeline of the tree counted, and the pipelines counted in it.
     current: std::cell::Cell<(u64, usize)>,
+    /// The jobs counted in it: the top-level pipeline's, and for each child admitted as many as
+    /// the pipeline that asked for it has (a child is known only once it is created; in the
+    /// common case, children that include the parent's configuration, this is exact).
+    jobs: std::cell::Cell<usize>,
+    /// Set when [`MAX_TREE_JOBS`] refused a child: every later refusal in the tree says so.
+    over_budget: std::cell::Cell<bool>,
 }
 
 /// Admits a child pipeline that a trigger job of `pipeline` (the pipeline under analysis) asks
 /// for, or says why GitLab refuses it. A check made while a fix is verified counts nothing.
-pub fn admit(input: &Input, pipeline: u64) -> Result<(), Refusal> {
+pub fn admit(input: &Input, pipeline: u64, jobs: usize) -> Result<(), Refusal> {
     if input.depth >= MAX_NESTED_CHILDREN {
         return Err(Refusal::TooDeep);
     }
     let tree = &input.store.tree;
     let (root, mut size) = tree.current.get();
+    let mut counted = tree.jobs.get();
     if input.depth == 0 && root != pipeline {
         size = 1;
+        counted = jobs;
+        tree.over_budget.set(false);
     }
     if size >= PIPELINE_HIERARCHY_SIZE {
         return Err(Refusal::TooLarge);
     }
+    if counted.saturating_add(jobs) > MAX_TREE_JOBS {
+        if !input.verifying {
+            tree.over_budget.set(true);
+        }
+        return Err(Refusal::TooBigToSimulate);
+    }
     if !input.verifying {
         let root = if input.depth == 0 { pipeline } else { root };
         tree.current.set((root, size + 1));
+        tree.jobs.set(counted + jobs);
     }
     Ok(())
 }
@@ -68,5 +93,9 @@ pub fn refusal(input: &Input) -> Option<Refusal> {
     if input.depth >= MAX_NESTED_CHILDREN {
         return Some(Refusal::TooDeep);
     }
-    (input.store.tree.current.get().1 >= PIPELINE_HIERARCHY_SIZE).then_some(Refusal::TooLarge)
+    let tree = &input.store.tree;
+    if tree.current.get().1 >= PIPELINE_HIERARCHY_SIZE {
+        return Some(Refusal::TooLarge);
+    }
+    tree.over_budget.get().then_some(Refusal::TooBigToSimulate)
 }

@@ -1379,7 +1379,7 @@ fn child_request(
 ) -> Option<ChildRequest> {
     let trigger = node.get("trigger")?;
     let include = trigger.get("include")?;
-    hierarchy::admit(input, report.id).ok()?;
+    hierarchy::admit(input, report.id, report.jobs.len()).ok()?;
     let forward = trigger.get("forward");
     let forward_flag = |key: &str, default: bool| {
         forward
@@ -1460,6 +1460,7 @@ fn downstream_note(
             let explanation = match refusal {
                 hierarchy::Refusal::TooDeep => format!("A child pipeline may have at most {} ancestors (parent, grandparent); GitLab drops `{}` with failure reason reached_max_descendant_pipelines_depth instead of creating the pipeline.", hierarchy::MAX_NESTED_CHILDREN, job.name),
                 hierarchy::Refusal::TooLarge => format!("A parent/child pipeline tree may hold at most {} pipelines (the plan limit pipeline_hierarchy_size, 1000 by default); this tree is full, so GitLab drops `{}` with failure reason reached_max_pipeline_hierarchy_size instead of creating the pipeline. Which trigger jobs are refused depends on the order they run in; pipesim counts stage by stage, level by level.", hierarchy::PIPELINE_HIERARCHY_SIZE, job.name),
+                hierarchy::Refusal::TooBigToSimulate => format!("GitLab would create this child pipeline; pipesim stops growing a parent/child tree at {} jobs (its own limit, to keep the simulation fast), so `{}` starts no simulated pipeline here and what that pipeline would do is not shown.", hierarchy::MAX_TREE_JOBS, job.name),
             };
             return Some(job_diagnostic(
                 report.event,

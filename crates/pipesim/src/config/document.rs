@@ -42,8 +42,7 @@ pub fn load(
                 Some(Span::file_start(file)),
             )
             .explain(format!(
-                "The file is {} bytes; GitLab refuses a CI file larger than its `max_yaml_size_bytes` setting ({} bytes by default) before parsing it.",
-                text.len(),
+                "The file has more than {} bytes: GitLab refuses a CI file larger than its `max_yaml_size_bytes` setting (2 MiB by default) before parsing it.",
                 crate::yaml::reader::MAX_YAML_SIZE_BYTES
             )),
         });

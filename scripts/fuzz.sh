@@ -10,7 +10,7 @@
 #   --minimize   afterwards, `cargo fuzz cmin` work + committed corpus back into fuzz/corpus
 #                (inputs over 2 KB are dropped to keep it small; --seed brings the big ones back)
 #   --seed       (re)build the seed corpus from tests/fixtures first (then minimize it)
-#   TARGET       yaml_load, expr, simulate (default: all)
+#   TARGET       yaml_load, expr, simulate, multiply (default: all)
 #
 # Needs a nightly toolchain (`rustup toolchain install nightly`; RUSTC_BOOTSTRAP=1 is not enough
 # for -Zsanitizer) and cargo-fuzz (`cargo install cargo-fuzz`); both are installed if missing.
@@ -34,7 +34,7 @@ while [ $# -gt 0 ]; do
     *) targets+=("$1"); shift ;;
   esac
 done
-[ ${#targets[@]} -gt 0 ] || targets=(yaml_load expr simulate)
+[ ${#targets[@]} -gt 0 ] || targets=(yaml_load expr simulate multiply)
 
 log() { printf '[fuzz] %s\n' "$*"; }
 
@@ -52,7 +52,12 @@ fuzz() { (cd fuzz && cargo +nightly fuzz "$@"); }
 if [ -n "$seed" ]; then
   log "building the seed corpus from tests/fixtures"
   raw=$(mktemp -d)
-  mkdir -p "$raw/yaml_load" "$raw/expr" "$raw/simulate"
+  mkdir -p "$raw/yaml_load" "$raw/expr" "$raw/simulate" "$raw/multiply"
+  # multiply: a few byte strings that pick each shape once.
+  for seed in 'AAaaaa' 'Bbccdd' 'Ceeff' 'D\x05\x0d\x15' 'E\x00\x01\x02\x03\x04\x05\x06\x07'; do
+    n=$((n + 1))
+    printf "$seed" >"$raw/multiply/$n"
+  done
   n=0
   # yaml_load: every YAML fixture as it is.
   while IFS= read -r -d '' f; do

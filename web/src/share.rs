@@ -33,6 +33,32 @@ const MIN_MATCH: usize = 4;
 const WINDOW: usize = 1 << 15;
 /// A decoded scenario larger than this is refused (a hostile link must not exhaust memory).
 const MAX_DECODED: usize = 8 << 20;
+/// The longest URL browsers open: Chromium's `url::kMaxURLChars` is 2 MiB (2,097,152
+/// characters); Firefox and Safari allow more, so this is the bound a link must meet.
+pub const MAX_URL_CHARS: usize = 2 << 20;
+/// A refusal quotes at most this many characters of what it refuses (a damaged 8 MB link must
+/// not fill the page).
+const MAX_NOTICE_CHARS: usize = 300;
+
+/// The warning for a link too long for browsers to open; `None` when it fits.
+pub fn too_long_warning(link: &str) -> Option<String> {
+    let length = link.chars().count();
+    (length > MAX_URL_CHARS).then(|| {
+        format!(
+            "This link is {length} characters long, more than browsers open (about {MAX_URL_CHARS} characters in Chromium): it will not open. Make the workspace smaller (fewer or shorter files) to share it."
+        )
+    })
+}
+
+/// `message` cut to [`MAX_NOTICE_CHARS`] characters, marked where it was cut.
+fn shorten(message: String) -> String {
+    if message.chars().count() <= MAX_NOTICE_CHARS {
+        return message;
+    }
+    let mut short: String = message.chars().take(MAX_NOTICE_CHARS).collect();
+    short.push_str("… (cut short)");
+    short
+}
 
 /// The URL fragment (without `#`) that restores `workspace`; `embed` adds the embed flag.
 pub fn encode(workspace: &Workspace, embed: bool) -> String {
@@ -58,8 +84,13 @@ pub fn encode(workspace: &Workspace, embed: bool) -> String {
     out
 }
 
-/// The workspace and embed flag a fragment (without `#`) stands for.
+/// The workspace and embed flag a fragment (without `#`) stands for. A refusal's reason is
+/// short, whatever the link holds.
 pub fn decode(fragment: &str) -> Result<(Workspace, bool), String> {
+    decode_full(fragment).map_err(shorten)
+}
+
+fn decode_full(fragment: &str) -> Result<(Workspace, bool), String> {
     let fragment = fragment.trim_start_matches('#');
     let mut parts = fragment.split('&');
     let head = parts.next().unwrap_or_default();
@@ -314,6 +345,7 @@ enum Open {
 pub fn share_menu(props: &ShareMenuProps) -> Html {
     let open = use_state(|| Open::None);
     let copied = use_state(|| false);
+    let warning = use_state(|| None::<String>);
     let link_ref = use_node_ref();
     let snippet_ref = use_node_ref();
     // Encoding compresses the whole workspace: only when asked, not on every keystroke.
@@ -326,14 +358,16 @@ pub fn share_menu(props: &ShareMenuProps) -> Html {
     };
 
     let copy_link = {
-        let (open, copied, workspace, link_ref) = (
+        let (open, copied, workspace, link_ref, warning) = (
             open.clone(),
             copied.clone(),
             props.workspace.clone(),
             link_ref.clone(),
+            warning.clone(),
         );
         Callback::from(move |_: MouseEvent| {
             let link = format!("{}#{}", base_url(), encode(&workspace, false));
+            warning.set(too_long_warning(&link));
             if copy_text(&link) {
                 copied.set(true);
                 open.set(Open::None);
@@ -353,9 +387,18 @@ pub fn share_menu(props: &ShareMenuProps) -> Html {
         })
     };
     let toggle_embed = {
-        let (open, copied) = (open.clone(), copied.clone());
+        let (open, copied, warning, workspace) = (
+            open.clone(),
+            copied.clone(),
+            warning.clone(),
+            props.workspace.clone(),
+        );
         Callback::from(move |_: MouseEvent| {
             copied.set(false);
+            if *open != Open::Embed {
+                let link = format!("{}#{}", base_url(), encode(&workspace, true));
+                warning.set(too_long_warning(&link));
+            }
             open.set(if *open == Open::Embed {
                 Open::None
             } else {
@@ -412,6 +455,9 @@ pub fn share_menu(props: &ShareMenuProps) -> Html {
             <button type="button" aria-expanded={(*open == Open::Embed).to_string()}
                 onclick={toggle_embed}>{ "Embed" }</button>
             <span class="share-copied" role="status">{ if *copied { "Copied" } else { "" } }</span>
+            if let Some(text) = (*warning).clone() {
+                <p class="share-warning" role="alert">{ text }</p>
+            }
             { popup }
         </div>
     }
@@ -519,5 +565,26 @@ mod tests {
             bomb.extend_from_slice(&[0xff, 0x7f, 0x01]);
         }
         assert!(decompress(&bomb).is_none());
+    }
+
+    #[test]
+    fn links_over_the_url_limit_are_flagged() {
+        assert_eq!(too_long_warning(&"a".repeat(MAX_URL_CHARS)), None);
+        let warning = too_long_warning(&"a".repeat(MAX_URL_CHARS + 1)).unwrap();
+        assert!(warning.contains("2097153 characters"), "{warning}");
+    }
+
+    #[test]
+    fn a_refusal_does_not_quote_a_whole_payload() {
+        // A scenario that is not valid YAML, 1 MB long: the reason stays short.
+        let text = format!("files: [{}\n", "x".repeat(1 << 20));
+        let fragment = format!("v1.{}", base64url(&compress(text.as_bytes())));
+        let reason = decode(&fragment).unwrap_err();
+        assert!(
+            reason.chars().count() <= MAX_NOTICE_CHARS + 20,
+            "{}",
+            reason.len()
+        );
+        assert_eq!(shorten("short".into()), "short");
     }
 }

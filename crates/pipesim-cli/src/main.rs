@@ -78,7 +78,23 @@ fn main() -> ExitCode {
         Command::Lint { file, root, format } => {
             let (files, entry) = match read_repository(&file, root.as_deref()) {
                 Ok(x) => x,
-                Err(message) => return usage_error(&message),
+                Err(ReadError::Usage(message)) => return usage_error(&message),
+                Err(ReadError::Invalid(diagnostic)) => {
+                    let report = LintReport {
+                        gitlab_version: pipesim::GITLAB_VERSION,
+                        valid: false,
+                        errors: vec![*diagnostic],
+                        warnings: Vec::new(),
+                    };
+                    match format {
+                        Format::Json => println!(
+                            "{}",
+                            serde_json::to_string_pretty(&report).expect("report serialises")
+                        ),
+                        Format::Text => print_report(&report, &file, ""),
+                    }
+                    return ExitCode::from(EXIT_INVALID);
+                }
             };
             let report = pipesim::lint(&files, &entry);
             match format {
@@ -114,7 +130,7 @@ fn main() -> ExitCode {
         Command::Expand { file, root } => {
             let (files, entry) = match read_repository(&file, root.as_deref()) {
                 Ok(x) => x,
-                Err(message) => return usage_error(&message),
+                Err(error) => return error.report(&file, false),
             };
             let (yaml, report) = pipesim::expand(&files, &entry);
             for d in report.errors.iter().chain(&report.warnings) {
@@ -169,12 +185,76 @@ pub(crate) fn format_diagnostic(d: &Diagnostic, file: &Path, entry: &str) -> Str
     out
 }
 
+/// Why a file could not be given to the core: a usage error (exit 2), or a diagnostic on the
+/// file's content (exit 1).
+pub(crate) enum ReadError {
+    Usage(String),
+    Invalid(Box<Diagnostic>),
+}
+
+impl ReadError {
+    /// Prints the problem (a diagnostic to stdout or stderr) and gives the exit code.
+    pub(crate) fn report(self, file: &Path, to_stdout: bool) -> ExitCode {
+        match self {
+            ReadError::Usage(message) => usage_error(&message),
+            ReadError::Invalid(diagnostic) => {
+                let text = format_diagnostic(&diagnostic, file, "");
+                if to_stdout {
+                    println!("{text}");
+                } else {
+                    eprintln!("{text}");
+                }
+                ExitCode::from(EXIT_INVALID)
+            }
+        }
+    }
+}
+
+/// Reads a file the core will parse as YAML. Reading stops one byte past GitLab's raw size
+/// limit (`max_yaml_size_bytes`, 2 MiB), so `/dev/zero` or a huge file is not read into
+/// memory: the core refuses such text before parsing ("The provided YAML is too big"), as
+/// GitLab does. Bytes that are not UTF-8 get libyaml's error at their position.
+pub(crate) fn read_yaml(file: &Path) -> Result<String, ReadError> {
+    use std::io::Read;
+    let cap = pipesim::yaml::reader::MAX_YAML_SIZE_BYTES;
+    let mut bytes = Vec::new();
+    std::fs::File::open(file)
+        .and_then(|f| f.take(cap as u64 + 1).read_to_end(&mut bytes))
+        .map_err(|e| ReadError::Usage(format!("cannot read {}: {e}", file.display())))?;
+    match pipesim::yaml::reader::decode(&bytes) {
+        Ok(text) => Ok(text.to_owned()),
+        // Over the limit: what the core sees past it does not matter, only that it is too big.
+        Err(_) if bytes.len() > cap => Ok(String::from_utf8_lossy(&bytes).into_owned()),
+        Err(problem) => Err(ReadError::Invalid(Box::new(Diagnostic {
+            code: "yaml-encoding",
+            severity: pipesim::Severity::Error,
+            message: problem.message(),
+            explanation: Some(format!(
+                "The file is not UTF-8 text: byte {} (line {}, column {}) cannot start or continue a character. GitLab's YAML parser stops there and reports it at the start of the file. Save the file as UTF-8.",
+                problem.offset + 1,
+                problem.line,
+                problem.column
+            )),
+            file: Some(file.display().to_string()),
+            line: problem.line,
+            column: problem.column,
+            related: None,
+            event: None,
+            job: None,
+            pipeline: None,
+            fix: None,
+        }))),
+    }
+}
+
 /// Reads the config file and every YAML file under the repository root, so `include:local`
 /// (wildcards too) resolves as it would on GitLab. Returns the files and the config's path
 /// relative to the root.
-pub(crate) fn read_repository(file: &Path, root: Option<&Path>) -> Result<(Files, String), String> {
-    let text = std::fs::read_to_string(file)
-        .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+pub(crate) fn read_repository(
+    file: &Path,
+    root: Option<&Path>,
+) -> Result<(Files, String), ReadError> {
+    let text = read_yaml(file)?;
     let root = match root {
         Some(r) => r.to_path_buf(),
         None => file
@@ -184,9 +264,9 @@ pub(crate) fn read_repository(file: &Path, root: Option<&Path>) -> Result<(Files
             .unwrap_or_else(|| PathBuf::from(".")),
     };
     let root_abs = std::fs::canonicalize(&root)
-        .map_err(|e| format!("cannot read --root {}: {e}", root.display()))?;
-    let file_abs =
-        std::fs::canonicalize(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+        .map_err(|e| ReadError::Usage(format!("cannot read --root {}: {e}", root.display())))?;
+    let file_abs = std::fs::canonicalize(file)
+        .map_err(|e| ReadError::Usage(format!("cannot read {}: {e}", file.display())))?;
     let entry = file_abs
         .strip_prefix(&root_abs)
         .map(|p| p.to_string_lossy().replace('\\', "/"))
@@ -231,12 +311,23 @@ fn collect(root: &Path, dir: &Path, files: &mut Files, budget: &mut usize) {
                 .map(|p| p.to_string_lossy().replace('\\', "/"))
                 .unwrap_or_default();
             let is_yaml = name.ends_with(".yml") || name.ends_with(".yaml");
-            let small = entry
-                .metadata()
-                .map(|m| m.len() < 5 * 1024 * 1024)
-                .unwrap_or(false);
-            let text = if is_yaml && small {
-                std::fs::read_to_string(&path).unwrap_or_default()
+            // Read as the config file is: at most one byte past GitLab's size limit (the core
+            // then refuses an include of it); a file that is not UTF-8 is read with
+            // replacement characters and named on stderr.
+            let text = if is_yaml {
+                match read_yaml(&path) {
+                    Ok(text) => text,
+                    Err(_) => {
+                        eprintln!("pipesim: warning: {relative} is not UTF-8 text; it is read with replacement characters");
+                        let mut bytes = Vec::new();
+                        let cap = pipesim::yaml::reader::MAX_YAML_SIZE_BYTES as u64 + 1;
+                        let _ = std::fs::File::open(&path).and_then(|f| {
+                            use std::io::Read;
+                            f.take(cap).read_to_end(&mut bytes)
+                        });
+                        String::from_utf8_lossy(&bytes).into_owned()
+                    }
+                }
             } else {
                 String::new()
             };

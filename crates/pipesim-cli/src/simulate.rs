@@ -144,6 +144,21 @@ fn build(args: &SimulateArgs, entry: &str) -> Result<(Project, Event), String> {
         });
     }
     let variables = pairs(&args.vars, "--var")?;
+    // The same check as a scenario's `branch:`/`tag:`.
+    for (flag, name) in [
+        ("--branch", &args.branch),
+        ("--tag", &args.tag),
+        ("--source-branch", &args.source_branch),
+        ("--target-branch", &args.target_branch),
+        ("--default-branch", &Some(args.default_branch.clone())),
+    ] {
+        if let Some(problem) = name
+            .as_deref()
+            .and_then(pipesim::event::scenario::ref_name_problem)
+        {
+            return Err(format!("{flag} {problem}"));
+        }
+    }
     let branch = || {
         args.branch
             .clone()
@@ -214,7 +229,7 @@ fn build(args: &SimulateArgs, entry: &str) -> Result<(Project, Event), String> {
 pub fn simulate(args: SimulateArgs) -> ExitCode {
     let (files, entry) = match crate::read_repository(&args.file, args.root.as_deref()) {
         Ok(x) => x,
-        Err(message) => return crate::usage_error(&message),
+        Err(error) => return error.report(&args.file, true),
     };
     let (project, event) = match build(&args, &entry) {
         Ok(x) => x,
@@ -243,9 +258,9 @@ pub fn simulate(args: SimulateArgs) -> ExitCode {
 }
 
 pub fn scenario(file: &Path, format: Format) -> ExitCode {
-    let text = match std::fs::read_to_string(file) {
+    let text = match crate::read_yaml(file) {
         Ok(text) => text,
-        Err(e) => return crate::usage_error(&format!("cannot read {}: {e}", file.display())),
+        Err(error) => return error.report(file, true),
     };
     let mut files = Files::new();
     let name = file.display().to_string();
@@ -276,9 +291,21 @@ fn finish(simulation: &Simulation, format: Format, file: &Path, entry: &str) -> 
     ExitCode::from(if failed { crate::EXIT_INVALID } else { 0 })
 }
 
+/// A job's diagnostics by pipeline id and job name, gathered once: looking them up by a scan per
+/// job made the text of a large parent/child tree quadratic (1,000 pipelines: seconds).
+type ByJob<'a> = std::collections::HashMap<(u64, &'a str), Vec<&'a Diagnostic>>;
+
 fn text(simulation: &Simulation, file: &Path, entry: &str) -> String {
     let mut out = String::new();
     let mut last_event = 0;
+    let mut by_job: ByJob = std::collections::HashMap::new();
+    for d in &simulation.diagnostics {
+        if let (Some(pipeline), Some(job)) = (d.pipeline, d.job.as_deref()) {
+            by_job.entry((pipeline, job)).or_default().push(d);
+        }
+    }
+    let events: std::collections::HashSet<usize> =
+        simulation.pipelines.iter().map(|p| p.event).collect();
     for pipeline in &simulation.pipelines {
         if pipeline.event != last_event {
             last_event = pipeline.event;
@@ -291,20 +318,13 @@ fn text(simulation: &Simulation, file: &Path, entry: &str) -> String {
                 out.push_str(&indent(&diagnostic_text(d, file, entry), "  "));
             }
         }
-        out.push_str(&pipeline_text(
-            pipeline,
-            &simulation.diagnostics,
-            file,
-            entry,
-        ));
+        out.push_str(&pipeline_text(pipeline, &by_job, file, entry));
     }
-    for d in simulation.diagnostics.iter().filter(|d| {
-        d.event.is_none()
-            || !simulation
-                .pipelines
-                .iter()
-                .any(|p| Some(p.event) == d.event)
-    }) {
+    for d in simulation
+        .diagnostics
+        .iter()
+        .filter(|d| d.event.is_none_or(|event| !events.contains(&event)))
+    {
         out.push_str(&diagnostic_text(d, file, entry));
         out.push('\n');
     }
@@ -328,12 +348,7 @@ fn indent(text: &str, prefix: &str) -> String {
     text.lines().map(|l| format!("{prefix}{l}\n")).collect()
 }
 
-fn pipeline_text(
-    p: &PipelineReport,
-    diagnostics: &[Diagnostic],
-    file: &Path,
-    entry: &str,
-) -> String {
+fn pipeline_text(p: &PipelineReport, by_job: &ByJob, file: &Path, entry: &str) -> String {
     let status = match p.status {
         Status::Created => "created",
         Status::Skipped => "skipped",
@@ -408,10 +423,7 @@ fn pipeline_text(
                     ));
                 }
             }
-            for d in diagnostics
-                .iter()
-                .filter(|d| d.pipeline == Some(p.id) && d.job.as_deref() == Some(job.name.as_str()))
-            {
+            for d in by_job.get(&(p.id, job.name.as_str())).into_iter().flatten() {
                 out.push_str(&indent(&diagnostic_text(d, file, entry), "          ! "));
                 if let Some(fix) = &d.fix {
                     let label = if fix.verified {

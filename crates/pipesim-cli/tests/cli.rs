@@ -313,3 +313,61 @@ fn scenario_runs_a_timeline() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("bad.scenario.yml:"), "{stdout}");
 }
+
+/// Issue 13: `lint /dev/zero` stops reading one byte past GitLab's raw size limit
+/// (`max_yaml_size_bytes`, 2 MiB) and refuses it with GitLab's message, exit 1.
+#[test]
+fn lint_stops_reading_past_the_size_limit() {
+    let zero = std::path::Path::new("/dev/zero");
+    if !zero.exists() {
+        return;
+    }
+    let out = pipesim().arg("lint").arg(zero).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("error: The provided YAML is too big"),
+        "{stdout}"
+    );
+}
+
+/// Issue 13: bytes that are not UTF-8 are a diagnostic at their position (libyaml's problem in
+/// Psych's message), exit 1, not a usage error.
+#[test]
+fn invalid_utf8_is_a_diagnostic_with_position() {
+    let dir = temp_repo("utf8", &[]);
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join(".gitlab-ci.yml");
+    std::fs::write(&file, b"job:\n  script: ech\xff\n").unwrap();
+    let out = pipesim().arg("lint").arg(&file).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let expected = format!(
+        "{}:2:14: error: (<unknown>): invalid leading UTF-8 octet at line 1 column 1",
+        file.display()
+    );
+    assert!(stdout.starts_with(&expected), "{stdout}");
+    let out = pipesim()
+        .args(["simulate", "--event", "push"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+}
+
+/// Issue 13: `--branch` is checked as a scenario's `branch:` is.
+#[test]
+fn simulate_checks_ref_names_like_scenarios() {
+    let dir = temp_repo("refs", &[(".gitlab-ci.yml", "job:\n  script: x\n")]);
+    let out = pipesim()
+        .args(["simulate", "--event", "push", "--branch", "a..b"])
+        .arg(dir.join(".gitlab-ci.yml"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--branch `a..b` is not a valid Git ref name"),
+        "{stderr}"
+    );
+}

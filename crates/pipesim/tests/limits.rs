@@ -120,9 +120,18 @@ fn deep_nesting() {
 /// nodes to keep the test quick; the default is 2 million).
 #[test]
 fn very_large_files() {
+    // GitLab refuses raw text over `max_yaml_size_bytes` (2 MiB) before parsing
+    // (spec/lib/gitlab/config/loader/yaml_spec.rb "when raw yaml content is too large").
     let text = format!("# {}\njob:\n  script: x\n", "c".repeat(16 << 20));
     let loaded = config::load(&files(&[(".gitlab-ci.yml", text)]), ".gitlab-ci.yml");
-    assert!(!loaded.has_errors());
+    assert_eq!(
+        first_error(&loaded),
+        Some(("yaml-too-large", "The provided YAML is too big"))
+    );
+    // "when raw yaml content is just under the size limit": read (one comment, one job).
+    let text = format!("# {}\njob:\n  script: x\n", "c".repeat((2 << 20) - 40));
+    let loaded = config::load(&files(&[(".gitlab-ci.yml", text)]), ".gitlab-ci.yml");
+    assert!(!loaded.has_errors(), "{:?}", loaded.findings.first());
     assert_eq!(loaded.normalized.unwrap().jobs.len(), 1);
 
     let mut text = String::from("job:\n  script: x\n  variables: {}\n.items:\n");
@@ -390,4 +399,431 @@ fn pathological_regexes() {
     // A 200,000-character literal pattern is fine (RE2 would compile it too).
     let pattern = format!("/{}/", "a".repeat(200_000));
     assert!(pipesim::expr::from_ruby_syntax(&pattern).is_some());
+}
+
+// ---- Issue 13: everything a configuration can multiply ----
+
+fn simulate_push(files: &Files) -> pipesim::simulate::Simulation {
+    let event = Event::Push(Push {
+        target: RefTarget::Branch("main".into()),
+        ..Push::default()
+    });
+    pipesim::simulate::simulate_event(&Project::new("group/app"), files, &event, false)
+}
+
+/// `.x0` of `width` scalars and `.x1` of `width` aliases to it: `*x1` is `width^2 + width + 1`
+/// nodes.
+fn alias_lists(width: usize) -> String {
+    let items = vec!["x"; width].join(", ");
+    let aliases = vec!["*x0"; width].join(", ");
+    format!(".x0: &x0 [{items}]\n.x1: &x1 [{aliases}]\n")
+}
+
+/// `default:` is copied into every job: 100 aliases of 10,101 nodes (about a million nodes)
+/// into 1,000 jobs would be a billion nodes. The copies are counted before they are made.
+#[test]
+fn default_copied_into_every_job() {
+    let mut text = alias_lists(100);
+    text.push_str(&format!(
+        "default:\n  before_script: [{}]\n",
+        vec!["*x1"; 100].join(", ")
+    ));
+    for i in 0..1_000 {
+        text.push_str(&format!("j{i}:\n  script: x\n"));
+    }
+    let report = lint(text.clone());
+    assert_eq!(report.errors.len(), 1, "{:?}", report.errors);
+    assert_eq!(report.errors[0].code, "default-too-big");
+    assert!(report.errors[0]
+        .message
+        .starts_with("too big to simulate: `default:` copied into "));
+    // Pointed at `default:`.
+    assert_eq!(report.errors[0].line, 3);
+    // Simulating refuses the same way, with no job created.
+    let simulation = simulate_push(&files_of(&text));
+    assert!(!simulation.pipelines[0].created);
+    assert!(simulation.pipelines[0]
+        .errors
+        .iter()
+        .any(|e| e.message.starts_with("too big to simulate: `default:`")));
+    // Jobs that do not inherit the default (`inherit: default: false`) are not charged.
+    let mut text = alias_lists(100);
+    text.push_str(&format!(
+        "default:\n  before_script: [{}]\n",
+        vec!["*x1"; 100].join(", ")
+    ));
+    for i in 0..1_000 {
+        text.push_str(&format!(
+            "j{i}:\n  script: x\n  inherit:\n    default: false\n"
+        ));
+    }
+    assert!(lint(text).valid);
+    // Within the budget: a small budget shows the per-job count.
+    let text = "default:\n  before_script: [a, b, c]\na:\n  script: x\nb:\n  script: x\n";
+    let loaded = load_with_limits(&files_of(text), 40);
+    assert!(!loaded.has_errors(), "{:?}", loaded.findings);
+    let loaded = load_with_limits(&files_of(text), 25);
+    assert_eq!(first_error(&loaded).map(|e| e.0), Some("default-too-big"));
+}
+
+/// `parallel: 200` of a job of half a million nodes would simulate 100 million nodes.
+#[test]
+fn parallel_and_matrix_instances() {
+    let mut text = alias_lists(100);
+    text.push_str(&format!(
+        "job:\n  script: [{}]\n  parallel: 200\n",
+        vec!["*x1"; 50].join(", ")
+    ));
+    let report = lint(text.clone());
+    assert_eq!(report.errors.len(), 1, "{:?}", report.errors);
+    assert_eq!(report.errors[0].code, "parallel-too-big");
+    assert!(report.errors[0]
+        .message
+        .starts_with("too big to simulate: job: 200 parallel instances of a job of "));
+    let simulation = simulate_push(&files_of(&text));
+    assert!(!simulation.pipelines[0].created);
+    // The same job in a 200-job matrix.
+    let mut text = alias_lists(100);
+    text.push_str(&format!(
+        "job:\n  script: [{}]\n  parallel:\n    matrix:\n      - {{A: [{}], B: [{}]}}\n",
+        vec!["*x1"; 50].join(", "),
+        (0..20)
+            .map(|i| i.to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
+        (0..10)
+            .map(|i| i.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+    let report = lint(text);
+    assert_eq!(report.errors.len(), 1, "{:?}", report.errors);
+    assert_eq!(report.errors[0].code, "parallel-too-big");
+    // A small job in 200 instances is fine.
+    let text = "job:\n  script: [a, b]\n  parallel: 200\n";
+    let loaded = config::load(&files_of(text), ".gitlab-ci.yml");
+    assert!(!loaded.has_errors());
+    assert_eq!(loaded.normalized.unwrap().jobs.len(), 200);
+}
+
+fn inputs_file(spec: &str, body: &str) -> Files {
+    files_of(&format!("spec:\n  inputs:\n{spec}---\n{body}"))
+}
+
+/// GitLab's interpolation limits (lib/gitlab/ci/config/interpolation/config.rb `MAX_NODES`
+/// 500,000 and `MAX_NODE_SIZE` 1 MB; template.rb `MAX_BLOCKS` 10,000; block.rb
+/// `MAX_FUNCTIONS` 3), and pipesim's budget on what interpolation builds.
+#[test]
+fn inputs_interpolation_limits() {
+    // 'config node too large': a string over 1 MB.
+    let files = inputs_file(
+        "    s:\n      default: x\n",
+        &format!("job:\n  script: \"{}\"\n", "a".repeat((1 << 20) + 1)),
+    );
+    let loaded = config::load(&files, ".gitlab-ci.yml");
+    assert_eq!(
+        first_error(&loaded),
+        Some(("inputs-interpolation", "config node too large"))
+    );
+    // 'config too large': more than 500,000 nodes visited (an alias-expanded list).
+    let mut body = alias_lists(1_000);
+    body.push_str("job:\n  script: $[[ inputs.s ]]\n");
+    let loaded = config::load(
+        &inputs_file("    s:\n      default: x\n", &body),
+        ".gitlab-ci.yml",
+    );
+    assert_eq!(
+        first_error(&loaded),
+        Some(("inputs-interpolation", "config too large"))
+    );
+    // 'too many interpolation blocks': 10,001 distinct blocks (a repeated block counts once).
+    let blocks: String = (0..10_001)
+        .map(|i| format!("$[[ inputs.s ]]{i} "))
+        .collect();
+    let distinct: Vec<String> = (0..10_001)
+        .map(|i| format!("$[[ inputs.s | truncate(0,{i}) ]]"))
+        .collect();
+    let loaded = config::load(
+        &inputs_file(
+            "    s:\n      default: x\n",
+            &format!("job:\n  script: \"{blocks}\"\n"),
+        ),
+        ".gitlab-ci.yml",
+    );
+    assert!(!loaded.has_errors(), "{:?}", loaded.findings.first());
+    let loaded = config::load(
+        &inputs_file(
+            "    s:\n      default: x\n",
+            &format!("job:\n  script: \"{}\"\n", distinct.join(" ")),
+        ),
+        ".gitlab-ci.yml",
+    );
+    assert_eq!(
+        first_error(&loaded),
+        Some(("inputs-interpolation", "too many interpolation blocks"))
+    );
+    // 'too many functions in interpolation block': four functions.
+    let loaded = config::load(
+        &inputs_file(
+            "    s:\n      default: x\n",
+            "job:\n  script: $[[ inputs.s | posix_escape | posix_escape | posix_escape | posix_escape ]]\n",
+        ),
+        ".gitlab-ci.yml",
+    );
+    assert_eq!(
+        first_error(&loaded),
+        Some((
+            "inputs-interpolation",
+            "too many functions in interpolation block"
+        ))
+    );
+    // pipesim's budget: a 100 KB input written into 3,000 jobs is 300 MB of text.
+    let mut body = String::new();
+    for i in 0..3_000 {
+        body.push_str(&format!("j{i}:\n  script: echo $[[ inputs.s ]]\n"));
+    }
+    let spec = format!("    s:\n      default: {}\n", "y".repeat(100_000));
+    let loaded = config::load(&inputs_file(&spec, &body), ".gitlab-ci.yml");
+    let error = first_error(&loaded).unwrap();
+    assert_eq!(error.0, "inputs-interpolation");
+    assert!(error
+        .1
+        .starts_with("too big to simulate: interpolating inputs builds more than"));
+    // And a 10,000-item array used whole in 3,000 jobs is 30 million nodes.
+    let items: Vec<String> = (0..10_000).map(|i| format!("echo {i}")).collect();
+    let spec = format!(
+        "    a:\n      type: array\n      default: [{}]\n",
+        items.join(", ")
+    );
+    let body: String = (0..3_000)
+        .map(|i| format!("j{i}:\n  script: $[[ inputs.a ]]\n"))
+        .collect();
+    let loaded = config::load(&inputs_file(&spec, &body), ".gitlab-ci.yml");
+    assert!(first_error(&loaded)
+        .unwrap()
+        .1
+        .starts_with("too big to simulate: interpolating inputs"));
+}
+
+/// An array input inside a string is written with Ruby's `to_s` (Array#inspect, Ruby 3.3:
+/// lib/gitlab/ci/config/interpolation/template.rb `interpolate_string_node!` uses
+/// `block.value.to_s`), not left empty.
+#[test]
+fn array_input_inside_a_string() {
+    let files = inputs_file(
+        "    list:\n      type: array\n      default: [a, 1, {k: v}, null, \"q\\\"\"]\n",
+        "job:\n  script: echo $[[ inputs.list ]]\n",
+    );
+    let loaded = config::load(&files, ".gitlab-ci.yml");
+    assert!(!loaded.has_errors(), "{:?}", loaded.findings);
+    let merged = loaded.merged.unwrap();
+    let script = merged.get("job").unwrap().get("script").unwrap();
+    assert_eq!(
+        script.as_str(),
+        Some(r#"echo ["a", 1, {:k=>"v"}, nil, "q\""]"#)
+    );
+}
+
+/// Child pipelines that include the parent's own configuration: depth is GitLab's 2
+/// (`MAX_NESTED_CHILDREN`), and the whole tree at most `pipeline_hierarchy_size` (1000)
+/// pipelines, after which trigger jobs get "The downstream pipeline tree is too large"
+/// (app/services/ci/create_downstream_pipeline_service.rb). 40 children would otherwise be
+/// 1,641 pipelines, 200 children 40,201.
+#[test]
+fn child_pipeline_fan_out() {
+    let tree = |children: usize| {
+        let mut text = String::new();
+        for i in 0..children {
+            text.push_str(&format!("t{i}:\n  trigger:\n    include: .gitlab-ci.yml\n"));
+        }
+        text.push_str("build:\n  script: x\n");
+        simulate_push(&files_of(&text))
+    };
+    // 5 children: 1 + 5 + 25 pipelines, then the depth limit.
+    let simulation = tree(5);
+    assert_eq!(simulation.pipelines.len(), 31);
+    assert!(simulation
+        .diagnostics
+        .iter()
+        .any(|d| d.message == "You reached the maximum depth of child pipelines"));
+    // 40 children: the tree stops at 1000 pipelines.
+    let simulation = tree(40);
+    assert_eq!(simulation.pipelines.len(), 1000);
+    let refused = simulation
+        .diagnostics
+        .iter()
+        .filter(|d| d.message == "The downstream pipeline tree is too large")
+        .count();
+    // 40 + 40 * 40 asked for, 999 created.
+    assert_eq!(refused, 40 + 40 * 40 - 999);
+    // Level by level: every child of the parent exists.
+    let children = simulation
+        .pipelines
+        .iter()
+        .filter(|p| p.parent == Some(simulation.pipelines[0].id))
+        .count();
+    assert_eq!(children, 40);
+    // 200 children of 201 jobs each: pipesim's own bound of 50,000 jobs per tree stops it
+    // first (1 + 247 pipelines of 201 jobs), with its own message.
+    let simulation = tree(200);
+    assert_eq!(simulation.pipelines.len(), 248);
+    assert!(simulation
+        .diagnostics
+        .iter()
+        .any(|d| d.message
+            == "too big to simulate: this pipeline tree would have more than 50000 jobs"));
+}
+
+// ---- Issue 13: smaller defects ----
+
+/// A `wait` past the end of the clock (2^48 days is more seconds than 64 bits hold) stops the
+/// clock at its end instead of wrapping it to the start: artifacts made before it are expired
+/// after it, and later events are not earlier.
+#[test]
+fn wait_does_not_wrap_the_clock() {
+    let text = "project: {path: group/app, default_branch: main}\n\
+files:\n  .gitlab-ci.yml: |\n    build:\n      script: make\n      artifacts: {paths: [out/], expire_in: 1 day}\n\
+events:\n  - push: {branch: main}\n  - wait: 281474976710656 days\n  - wait: 140737488355328 days\n  - push: {branch: main}\n";
+    let mut files = Files::new();
+    let id = files.insert("scenario.yml", text);
+    let simulation = pipesim::simulate::run_scenario(&files, id);
+    assert_eq!(simulation.pipelines.len(), 2);
+    let created = |p: &pipesim::pipeline::PipelineReport| {
+        p.variables
+            .iter()
+            .find(|v| v.0 == "CI_PIPELINE_CREATED_AT")
+            .map(|v| v.1.clone())
+            .unwrap()
+    };
+    let (first, second) = (
+        created(&simulation.pipelines[0]),
+        created(&simulation.pipelines[1]),
+    );
+    assert!(first.starts_with("2025-01-01T00:01"), "{first}");
+    // A year far past 2025, not 2025 again.
+    assert!(!second.starts_with("2025-"), "{second}");
+}
+
+/// `!ruby/...` tags that name a class: Psych's safe_load raises `Psych::DisallowedClass`
+/// ("Tried to load unspecified class: NAME", psych/class_loader.rb `Restricted#find`); which
+/// tag loads which class is `Psych::Visitors::ToRuby`'s.
+#[test]
+fn ruby_object_tags() {
+    let refused = [
+        ("job: !ruby/object:Foo {script: x}\n", "Foo"),
+        ("job: !ruby/object {script: x}\n", "Object"),
+        ("job:\n  script: x\n  only: [!ruby/regexp /x/]\n", "Regexp"),
+        ("job:\n  script: !ruby/range 1..2\n", "Range"),
+        ("job: !ruby/struct:Point {script: x}\n", "Point"),
+        ("job: !ruby/struct {script: x}\n", "Struct"),
+        ("job: !ruby/hash:Foo {script: x}\n", "Foo"),
+        ("job:\n  script: !ruby/array:Foo [x]\n", "Foo"),
+        ("job:\n  script: !ruby/class Kernel\n", "Kernel"),
+        (
+            "job:\n  script: !ruby/object:BigDecimal 1.0\n",
+            "BigDecimal",
+        ),
+        ("job: !ruby/exception {message: x}\n", "Exception"),
+    ];
+    for (text, class) in refused {
+        assert_eq!(
+            errors(&lint(text.into())),
+            vec![(
+                "yaml-disallowed-class",
+                format!("Tried to load unspecified class: {class}").as_str()
+            )],
+            "{text}"
+        );
+    }
+    // Tags Psych ignores or permits: a plain hash, a quoted scalar, a symbol.
+    for text in [
+        "job: !ruby/object:Hash {script: x}\n",
+        "job:\n  script: !ruby/regexp \"/x/\"\n",
+        "job:\n  script: !ruby/object:Foo x\n",
+        "job:\n  script: x\n  variables: {A: !ruby/sym a}\n",
+    ] {
+        let report = lint(text.into());
+        assert!(
+            report
+                .errors
+                .iter()
+                .all(|e| e.code != "yaml-disallowed-class"),
+            "{text}: {:?}",
+            report.errors
+        );
+    }
+}
+
+/// An alias to the mapping it is part of: Psych registers the mapping under its anchor before
+/// reading it, so `<<: *a` merges what was read so far (psych/visitors/to_ruby.rb
+/// `register`, `revive_hash`); any other use makes the value contain itself, which GitLab's
+/// size check rejects (yaml_spec.rb "when yaml has cyclic data structure").
+#[test]
+fn recursive_merge_key() {
+    let loaded = yaml::load("a: &a {<<: *a}\n", FileId(0), Limits::default());
+    assert!(!loaded.failed, "{:?}", loaded.findings);
+    assert!(loaded.documents[0]
+        .get("a")
+        .unwrap()
+        .as_map()
+        .unwrap()
+        .is_empty());
+    let loaded = yaml::load(
+        "a: &a {x: 1, b: {<<: *a, y: 2}}\n",
+        FileId(0),
+        Limits::default(),
+    );
+    assert!(!loaded.failed, "{:?}", loaded.findings);
+    let b = loaded.documents[0].get("a").unwrap().get("b").unwrap();
+    let keys: Vec<_> = b
+        .as_map()
+        .unwrap()
+        .iter()
+        .map(|(k, _)| k.as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(keys, ["x", "y"]);
+    assert_eq!(
+        errors(&lint("--- &1\n- hi\n- *1\n".into())),
+        vec![("yaml-too-big", "The parsed YAML is too big")]
+    );
+    assert_eq!(
+        errors(&lint("a: &a {b: *a}\njob:\n  script: x\n".into())),
+        vec![("yaml-too-big", "The parsed YAML is too big")]
+    );
+}
+
+/// Ruby reads integers of any size (Bignum): a number past 64 bits is an integer, so it gets
+/// the integer messages (here `parallel`'s range check), not the string ones.
+#[test]
+fn integers_beyond_64_bits() {
+    let report = lint("job:\n  script: x\n  parallel: 99999999999999999999\n".into());
+    assert_eq!(
+        errors(&report),
+        vec![(
+            "parallel-invalid",
+            "jobs:job:parallel config must be less than or equal to 200"
+        )]
+    );
+    assert!(report.warnings.iter().any(|w| w.code == "yaml-big-integer"));
+    let report = lint("job:\n  script: x\n  parallel: -99999999999999999999\n".into());
+    assert_eq!(report.errors.len(), 1);
+    assert!(report.errors[0]
+        .message
+        .contains("greater than or equal to"));
+}
+
+/// Branch and tag names: one check for a scenario's `branch:` and the CLI's `--branch`
+/// (git check-ref-format, GitLab's `Gitlab::GitRefValidator`).
+#[test]
+fn ref_names() {
+    use pipesim::event::scenario::ref_name_problem;
+    for bad in [
+        "", "a b", "a..b", "a~1", "a:b", "-x", "a/", "/a", "a//b", "a.lock", "a.", "@", "a@{1}",
+        ".a", "a\\b",
+    ] {
+        assert!(ref_name_problem(bad).is_some(), "{bad:?}");
+    }
+    for good in ["main", "feature/x-1", "release-1.2", "v1.2.3", "a@b"] {
+        assert_eq!(ref_name_problem(good), None, "{good:?}");
+    }
 }

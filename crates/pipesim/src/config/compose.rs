@@ -2,6 +2,7 @@
 //! key itself and inherits it (`inherit:default`), as GitLab's entries do at compose time
 //! (lib/gitlab/ci/config/entry/default.rb, processable.rb `overwrite_entry`, inherit/default.rb).
 
+use crate::diagnostic::Finding;
 use crate::yaml::{Map, Node, Value};
 
 use super::validate::{job_kind, JobKind, DEFAULT_KEYS, GLOBAL_KEYS};
@@ -15,11 +16,14 @@ const GLOBAL_DEFAULTS: &[&str] = &[
     "after_script",
 ];
 
-pub fn apply_defaults(root: &Node) -> Node {
+/// Copies the defaults into the jobs of a tree of `size` nodes (`Node::size`), refusing when the
+/// copies would grow it past `max_nodes` (see [`check_growth`]).
+pub fn apply_defaults(root: &Node, size: usize, max_nodes: usize) -> Result<Node, Finding> {
     let Some(map) = root.as_map() else {
-        return root.clone();
+        return Ok(root.clone());
     };
     let defaults = defaults_of(map);
+    check_growth(map, &defaults, size, max_nodes)?;
     let mut out = Map::default();
     for (key, value) in map.iter() {
         let Some(kind) = entry_kind(key, value) else {
@@ -35,18 +39,19 @@ pub fn apply_defaults(root: &Node) -> Node {
         };
         out.entries.push((key.clone(), job));
     }
-    Node::new(Value::Map(out), root.span)
+    Ok(Node::new(Value::Map(out), root.span))
 }
 
 /// [`apply_defaults`] on a configuration the caller no longer needs: its nodes are moved into
 /// the result instead of copied (a large configuration is mostly job nodes).
-pub fn into_defaults_applied(root: Node) -> Node {
+pub fn into_defaults_applied(root: Node, size: usize, max_nodes: usize) -> Result<Node, Finding> {
     let span = root.span;
     let map = match root.value {
         Value::Map(map) => map,
-        value => return Node::new(value, span),
+        value => return Ok(Node::new(value, span)),
     };
     let defaults = defaults_of(&map);
+    check_growth(&map, &defaults, size, max_nodes)?;
     let mut out = Map::default();
     for (key, mut value) in map.entries {
         let Some(kind) = entry_kind(&key, &value) else {
@@ -57,7 +62,54 @@ pub fn into_defaults_applied(root: Node) -> Node {
         }
         out.entries.push((key, value));
     }
-    Node::new(Value::Map(out), span)
+    Ok(Node::new(Value::Map(out), span))
+}
+
+/// GitLab does not copy: each job's entry refers to the one `default:` entry. pipesim's tree
+/// gets a copy per job, so a large `default:` times many jobs is counted before anything is
+/// copied, against the same node budget as the YAML itself.
+fn check_growth(
+    map: &Map,
+    defaults: &[(Node, Node)],
+    size: usize,
+    max_nodes: usize,
+) -> Result<(), Finding> {
+    if defaults.is_empty() {
+        return Ok(());
+    }
+    let sizes: Vec<usize> = defaults.iter().map(|(k, v)| k.size() + v.size()).collect();
+    let mut total = size;
+    for (key, value) in map.iter() {
+        let Some(Some(kind)) = entry_kind(key, value) else {
+            continue;
+        };
+        let Some(job) = value.as_map() else { continue };
+        for (index, _) in inherited(job, defaults, kind) {
+            total = total.saturating_add(sizes[index]);
+        }
+        if total > max_nodes {
+            let jobs = map
+                .iter()
+                .filter(|(k, v)| matches!(entry_kind(k, v), Some(Some(_))))
+                .count();
+            let span = map
+                .entry("default")
+                .or_else(|| GLOBAL_DEFAULTS.iter().find_map(|k| map.entry(k)))
+                .map(|(k, _)| k.span);
+            return Err(Finding::error(
+                "default-too-big",
+                format!(
+                    "too big to simulate: `default:` copied into {jobs} jobs would grow the configuration past {max_nodes} nodes"
+                ),
+                span,
+            )
+            .explain(format!(
+                "GitLab shares one `default:` entry among all jobs; pipesim copies it into each job that inherits it, and here the copies ({} nodes per job at most) would make the configuration larger than pipesim's limit of {max_nodes} nodes (the same limit as for the YAML itself). This limit is pipesim's own, not GitLab's. Make `default:` smaller (anchors that expand to large lists count in full) or set `inherit: default: false` where jobs do not need it.",
+                sizes.iter().sum::<usize>()
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// The defaults jobs inherit: `default:` first, then the deprecated globals it does not set.
@@ -96,25 +148,32 @@ fn add_defaults(job: &mut Node, defaults: &[(Node, Node)], kind: JobKind) {
     let Some(map) = job.as_map_mut() else {
         return;
     };
-    let inherit = map.get("inherit").and_then(|i| i.get("default"));
-    let inherits = |key: &str| match inherit.map(|n| &n.value) {
+    // Decided on the job's own keys, before any default is added.
+    let chosen: Vec<(Node, Node)> = inherited(map, defaults, kind)
+        .map(|(_, entry)| entry.clone())
+        .collect();
+    map.entries.extend(chosen);
+}
+
+/// The defaults (with their positions in `defaults`) that `job` takes: keys it does not set
+/// itself and inherits (`inherit:default`); trigger jobs only take `interruptible`.
+fn inherited<'a>(
+    job: &'a Map,
+    defaults: &'a [(Node, Node)],
+    kind: JobKind,
+) -> impl Iterator<Item = (usize, &'a (Node, Node))> + 'a {
+    let inherit = job.get("inherit").and_then(|i| i.get("default"));
+    let inherits = move |key: &str| match inherit.map(|n| &n.value) {
         None => true,
         Some(Value::Bool(b)) => *b,
         Some(Value::Seq(items)) => items.iter().any(|i| i.as_str() == Some(key)),
         _ => true,
     };
-    // Decided on the job's own keys, before any default is added.
-    let inherited: Vec<(Node, Node)> = defaults
-        .iter()
-        .filter(|(key, _)| {
-            let name = key.scalar_str().unwrap_or_default();
-            // Trigger jobs only take `interruptible` from the defaults.
-            if kind == JobKind::Bridge && name != "interruptible" {
-                return false;
-            }
-            DEFAULT_KEYS.contains(&name.as_ref()) && !map.contains_key(&name) && inherits(&name)
-        })
-        .cloned()
-        .collect();
-    map.entries.extend(inherited);
+    defaults.iter().enumerate().filter(move |(_, (key, _))| {
+        let name = key.scalar_str().unwrap_or_default();
+        if kind == JobKind::Bridge && name != "interruptible" {
+            return false;
+        }
+        DEFAULT_KEYS.contains(&name.as_ref()) && !job.contains_key(&name) && inherits(&name)
+    })
 }

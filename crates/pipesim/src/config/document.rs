@@ -31,6 +31,22 @@ pub fn load(
     warnings: &mut Vec<Finding>,
 ) -> Result<Document, LoadError> {
     let text = &files.get(file).text;
+    // GitLab checks the raw size before parsing (Gitlab::Config::Loader::Yaml
+    // `content_too_large?`). pipesim checks the whole file; whether GitLab checks each of its
+    // `---` documents apart is not confirmed.
+    if text.len() > crate::yaml::reader::MAX_YAML_SIZE_BYTES {
+        return Err(LoadError {
+            finding: Finding::error(
+                "yaml-too-large",
+                crate::yaml::reader::TOO_LARGE_MESSAGE,
+                Some(Span::file_start(file)),
+            )
+            .explain(format!(
+                "The file has more than {} bytes: GitLab refuses a CI file larger than its `max_yaml_size_bytes` setting (2 MiB by default) before parsing it.",
+                crate::yaml::reader::MAX_YAML_SIZE_BYTES
+            )),
+        });
+    }
     let mut pieces = Vec::new();
     for (offset_line, piece) in split_documents(text) {
         let parsed = recent::parse(piece, file, offset_line, limits);

@@ -8,6 +8,29 @@ use crate::yaml::{Map, Node, Value};
 /// GitLab reports at most the first three interpolation problems, joined by `, `.
 const MAX_REPORTED: usize = 3;
 
+/// GitLab's limits on interpolation (interpolation/config.rb `MAX_NODES`, `MAX_NODE_SIZE`;
+/// template.rb `MAX_BLOCKS`; `MAX_FUNCTIONS` is beside the block evaluation below).
+const MAX_VISITED: usize = 500_000;
+const MAX_NODE_BYTES: usize = 1024 * 1024;
+const MAX_BLOCKS: usize = 10_000;
+
+/// pipesim's own budget on what interpolation builds. GitLab shares an input's value among the
+/// places that use it whole; pipesim copies it, so copies are counted (nodes, like the YAML
+/// node budget) and so is the text written into strings.
+const MAX_OUTPUT_NODES: usize = 2_000_000;
+const MAX_OUTPUT_BYTES: usize = 16 * 1024 * 1024;
+
+/// What the walk has seen and built so far.
+#[derive(Default)]
+struct Budget {
+    visited: usize,
+    blocks: std::collections::HashSet<String>,
+    nodes: usize,
+    bytes: usize,
+    /// Set once a limit is hit: the walk stops there, as GitLab's `replace!` does.
+    stopped: bool,
+}
+
 struct Input<'a> {
     name: String,
     /// The input's specification; `None` for the minimal `name:` (nil) form.
@@ -144,7 +167,8 @@ pub fn interpolate(header: &Node, given: Option<&Node>, content: Node) -> Result
         ));
     }
     let mut problems = Vec::new();
-    let result = substitute(content, &values, &mut problems);
+    let mut budget = Budget::default();
+    let result = substitute(content, &values, &mut problems, &mut budget);
     if !problems.is_empty() {
         let span = problems[0].1;
         let text: Vec<String> = problems
@@ -405,22 +429,43 @@ fn run_validations(spec: Option<&Map>, kind: InputType, value: &Node, which: &st
     problems
 }
 
-fn substitute(node: Node, values: &[(String, Node)], problems: &mut Vec<(String, Span)>) -> Node {
+fn substitute(
+    node: Node,
+    values: &[(String, Node)],
+    problems: &mut Vec<(String, Span)>,
+    budget: &mut Budget,
+) -> Node {
     let span = node.span;
+    if budget.stopped {
+        return node;
+    }
+    budget.visited += 1;
+    if budget.visited > MAX_VISITED {
+        budget.stopped = true;
+        problems.push(("config too large".into(), span));
+        return node;
+    }
+    if let Value::Str(s) | Value::Symbol(s) = &node.value {
+        if s.len() > MAX_NODE_BYTES {
+            budget.stopped = true;
+            problems.push(("config node too large".into(), span));
+            return node;
+        }
+    }
     let value = match node.value {
         Value::Str(s) if s.contains("$[[") => {
-            return interpolate_string(&s, span, values, problems)
+            return interpolate_string(&s, span, values, problems, budget)
         }
         Value::Seq(items) => Value::Seq(
             items
                 .into_iter()
-                .map(|i| substitute(i, values, problems))
+                .map(|i| substitute(i, values, problems, budget))
                 .collect(),
         ),
         Value::Reference(items) => Value::Reference(
             items
                 .into_iter()
-                .map(|i| substitute(i, values, problems))
+                .map(|i| substitute(i, values, problems, budget))
                 .collect(),
         ),
         Value::Map(map) => Value::Map(Map {
@@ -429,8 +474,8 @@ fn substitute(node: Node, values: &[(String, Node)], problems: &mut Vec<(String,
                 .into_iter()
                 .map(|(k, v)| {
                     (
-                        substitute(k, values, problems),
-                        substitute(v, values, problems),
+                        substitute(k, values, problems, budget),
+                        substitute(v, values, problems, budget),
                     )
                 })
                 .collect(),
@@ -447,6 +492,7 @@ fn interpolate_string(
     span: Span,
     values: &[(String, Node)],
     problems: &mut Vec<(String, Span)>,
+    budget: &mut Budget,
 ) -> Node {
     let mut out = String::new();
     let mut rest = s;
@@ -457,11 +503,23 @@ fn interpolate_string(
             break;
         };
         out.push_str(&rest[..start]);
+        let block = &rest[start..start + len + 2];
         let inner = rest[start + 3..start + len].trim();
         blocks += 1;
+        // Blocks are counted by their text: the same block used again is not a new one.
+        if !budget.blocks.contains(block) {
+            budget.blocks.insert(block.to_owned());
+            if budget.blocks.len() > MAX_BLOCKS {
+                budget.stopped = true;
+                problems.push(("too many interpolation blocks".into(), span));
+                return Node::new(Value::Str(s.to_owned()), span);
+            }
+        }
         match evaluate_block(inner, values) {
             Ok(node) => {
-                out.push_str(&node.scalar_to_s().unwrap_or_default());
+                // Inside a string a value is written with Ruby's `to_s` (an array as
+                // `["a", "b"]`).
+                out.push_str(&ruby_to_s(&node));
                 only_value = Some(node);
             }
             Err(problem) => problems.push((problem, span)),
@@ -471,13 +529,103 @@ fn interpolate_string(
     out.push_str(rest);
     let whole_block =
         blocks == 1 && s.trim_start().starts_with("$[[") && s.trim_end().ends_with("]]");
-    match only_value {
+    let node = match only_value {
         Some(mut node) if whole_block => {
             node.span = span;
             node
         }
         _ => Node::new(Value::Str(out), span),
+    };
+    charge(&node, span, problems, budget);
+    node
+}
+
+/// Counts what one interpolated string became against pipesim's output budget.
+fn charge(node: &Node, span: Span, problems: &mut Vec<(String, Span)>, budget: &mut Budget) {
+    budget.nodes = budget.nodes.saturating_add(node.size());
+    if let Value::Str(text) = &node.value {
+        budget.bytes = budget.bytes.saturating_add(text.len());
     }
+    if budget.nodes > MAX_OUTPUT_NODES || budget.bytes > MAX_OUTPUT_BYTES {
+        budget.stopped = true;
+        problems.push((
+            format!(
+                "too big to simulate: interpolating inputs builds more than {MAX_OUTPUT_NODES} nodes or {MAX_OUTPUT_BYTES} bytes of text"
+            ),
+            span,
+        ));
+    }
+}
+
+/// Ruby's `to_s` of an input value: scalars as written, arrays and hashes as `inspect`
+/// (Ruby 3.3, GitLab's version: `["a", 1, {:k=>"v"}]`; hash keys are symbols, as GitLab
+/// symbolizes the configuration's keys).
+fn ruby_to_s(node: &Node) -> String {
+    match &node.value {
+        Value::Seq(_) | Value::Map(_) => {
+            let mut out = String::new();
+            ruby_inspect(node, &mut out);
+            out
+        }
+        _ => node.scalar_to_s().unwrap_or_default(),
+    }
+}
+
+fn ruby_inspect(node: &Node, out: &mut String) {
+    match &node.value {
+        Value::Null => out.push_str("nil"),
+        Value::Str(s) => out.push_str(&crate::ruby::inspect_str(s)),
+        Value::Symbol(s) => {
+            out.push(':');
+            out.push_str(s);
+        }
+        Value::Seq(items) | Value::Reference(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                ruby_inspect(item, out);
+            }
+            out.push(']');
+        }
+        Value::Map(map) => {
+            out.push('{');
+            for (i, (key, value)) in map.entries.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                match &key.value {
+                    Value::Str(s) | Value::Symbol(s) => {
+                        out.push(':');
+                        if is_plain_symbol(s) {
+                            out.push_str(s);
+                        } else {
+                            out.push_str(&crate::ruby::inspect_str(s));
+                        }
+                    }
+                    _ => ruby_inspect(key, out),
+                }
+                out.push_str("=>");
+                ruby_inspect(value, out);
+            }
+            out.push('}');
+        }
+        _ => out.push_str(&node.scalar_to_s().unwrap_or_default()),
+    }
+}
+
+/// A symbol Ruby prints without quotes (`:name`, `:name?`): an identifier.
+fn is_plain_symbol(s: &str) -> bool {
+    let mut chars = s.chars();
+    let starts = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || !c.is_ascii());
+    let body = s.trim_end_matches(['?', '!']);
+    starts
+        && body
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || !c.is_ascii())
 }
 
 /// `Interpolation::Block#evaluate!` (block.rb): `<access> | <function> | ...`; the access is

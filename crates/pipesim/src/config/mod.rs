@@ -159,10 +159,26 @@ pub fn load_with(files: &Files, entry: &str, options: &LoadOptions) -> Loaded {
     loaded.findings.extend(validation.warnings);
     let entry_errors = !validation.errors.is_empty();
     loaded.findings.extend(validation.errors);
+    let size = merged.size();
+    let max_nodes = options.limits.max_nodes;
     if !options.expanded_only {
-        loaded.expanded = Some(compose::apply_defaults(&merged));
+        match compose::apply_defaults(&merged, size, max_nodes) {
+            Ok(expanded) => loaded.expanded = Some(expanded),
+            Err(finding) => {
+                loaded.findings.push(finding);
+                loaded.merged = Some(merged);
+                return loaded;
+            }
+        }
     }
     if !entry_errors {
+        if let Err(finding) = normalize::check_instances(&merged, size, max_nodes) {
+            loaded.findings.push(finding);
+            if !options.expanded_only {
+                loaded.merged = Some(merged);
+            }
+            return loaded;
+        }
         let normalized = normalize::normalize(&merged);
         let mut softened = Vec::new();
         if let Err(finding) = logic::check(
@@ -177,7 +193,10 @@ pub fn load_with(files: &Files, entry: &str, options: &LoadOptions) -> Loaded {
     }
     // Normalization above reads the merged tree: only now can it be handed over.
     if options.expanded_only {
-        loaded.expanded = Some(compose::into_defaults_applied(merged));
+        match compose::into_defaults_applied(merged, size, max_nodes) {
+            Ok(expanded) => loaded.expanded = Some(expanded),
+            Err(finding) => loaded.findings.push(finding),
+        }
     } else {
         loaded.merged = Some(merged);
     }

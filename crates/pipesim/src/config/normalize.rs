@@ -2,6 +2,7 @@
 //! (lib/gitlab/ci/config/normalizer.rb, normalizer/number_strategy.rb, matrix_strategy.rb;
 //! lib/gitlab/ci/config/edge_stages_injector.rb for `.pre`/`.post`).
 
+use crate::diagnostic::Finding;
 use crate::source::Span;
 use crate::yaml::{Map, Node, Value};
 
@@ -217,6 +218,72 @@ pub fn normalize(root: &Node) -> Normalized {
         }
     }
     Normalized::new(stages(map), jobs)
+}
+
+/// Each `parallel` instance is simulated as a job of its own (its scripts read, its variables
+/// tabled), so a large job times 200 instances is work GitLab's limits do not bound (GitLab
+/// shares one job definition among its instances). The instances of all jobs together may
+/// stand for at most `max_nodes` nodes, counted before any instance is built.
+pub fn check_instances(root: &Node, size: usize, max_nodes: usize) -> Result<(), Finding> {
+    let Some(map) = root.as_map() else {
+        return Ok(());
+    };
+    let mut total = size;
+    for (key, value) in map.iter() {
+        let Some(parallel) = value.get("parallel") else {
+            continue;
+        };
+        let name = key.scalar_str().unwrap_or_default();
+        if GLOBAL_KEYS.contains(&name.as_ref())
+            || !matches!(job_kind(&name, value), Some(JobKind::Job | JobKind::Bridge))
+        {
+            continue;
+        }
+        let instances = match &parallel.value {
+            Value::Int(n) => usize::try_from(*n).unwrap_or(0),
+            _ => match parallel.get("matrix") {
+                Some(matrix) => matrix_size(matrix),
+                None => continue,
+            },
+        };
+        if instances < 2 {
+            continue;
+        }
+        let job_size = value.size();
+        total = total.saturating_add(job_size.saturating_mul(instances - 1));
+        if total > max_nodes {
+            return Err(Finding::error(
+                "parallel-too-big",
+                format!(
+                    "too big to simulate: {name}: {instances} parallel instances of a job of {job_size} nodes grow the configuration past {max_nodes} nodes"
+                ),
+                Some(parallel.span),
+            )
+            .explain(format!(
+                "GitLab creates {instances} jobs from one definition; pipesim simulates each instance with its own copy of the job's content, and here that is more than pipesim's limit of {max_nodes} nodes (the same limit as for the YAML itself). This limit is pipesim's own, not GitLab's. Make the job smaller (anchors that expand to large lists count in full) or use fewer instances."
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// How many jobs a `parallel:matrix` list makes, without building them (saturating).
+fn matrix_size(matrix: &Node) -> usize {
+    let mut total = 0usize;
+    for entry in matrix.as_seq().unwrap_or(&[]) {
+        let Some(map) = entry.as_map() else { continue };
+        let mut product = 1usize;
+        for (_, values) in map.iter() {
+            let count = match &values.value {
+                Value::Seq(items) => items.len(),
+                Value::Null => 0,
+                _ => 1,
+            };
+            product = product.saturating_mul(count);
+        }
+        total = total.saturating_add(product);
+    }
+    total
 }
 
 /// `job: [v1, v2]`: the values only, in key order, joined by `, `.

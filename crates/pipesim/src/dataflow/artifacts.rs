@@ -57,7 +57,7 @@ pub fn produce_all(
 ) -> HashMap<String, Produced> {
     // Most jobs keep the default `expire_in`: its duration is read once.
     let default_expire_at = crate::config::duration::parse_seconds(DEFAULT_EXPIRE_IN)
-        .map(|seconds| input.request.time + seconds);
+        .map(|seconds| input.request.time.saturating_add(seconds));
     let mut produced = HashMap::with_capacity(report.jobs.len());
     for (job, job_input) in report.jobs.iter().zip(jobs) {
         let Some(job_input) = job_input else { continue };
@@ -127,7 +127,7 @@ fn produce(
         "never" => None,
         DEFAULT_EXPIRE_IN => default_expire_at,
         _ => crate::config::duration::parse_seconds(&expire_in)
-            .map(|seconds| input.request.time + seconds),
+            .map(|seconds| input.request.time.saturating_add(seconds)),
     };
     let (mut dotenv, dotenv_rejected) =
         dotenv_report(report, input, name, facts, &dotenv_files, diagnostics);

@@ -21,6 +21,7 @@ pub mod checks;
 pub mod cross;
 pub mod dotenv;
 pub mod fix;
+pub mod hierarchy;
 pub mod run;
 pub mod script;
 pub mod store;
@@ -726,6 +727,11 @@ fn child_request(
 ) -> Result<ChildRequest, Option<Box<Diagnostic>>> {
     let trigger = node.get("trigger").ok_or(None)?;
     let include = trigger.get("include").ok_or(None)?;
+    hierarchy::admit(input, report.id, report.jobs.len()).map_err(|refusal| {
+        Some(Box::new(hierarchy::refusal_diagnostic(
+            report, job, refusal,
+        )))
+    })?;
     let include = supplied_artifacts(input, report, job, include)?;
     let include = &include;
     let forward = trigger.get("forward");

@@ -41,6 +41,8 @@ pub struct StoredPipeline {
 pub struct Store {
     jobs: Vec<StoredJob>,
     pipelines: Vec<StoredPipeline>,
+    /// The size of the parent/child tree being simulated (`hierarchy::admit`).
+    pub(super) tree: super::hierarchy::TreeSize,
 }
 
 impl Store {

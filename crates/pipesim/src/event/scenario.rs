@@ -657,15 +657,8 @@ impl Parser {
 
     fn ref_name(&mut self, node: &Node, context: &str) -> Option<String> {
         let name = self.scalar(node, context)?;
-        if name.trim().is_empty() {
-            self.error(format!("{context} must not be empty"), node.span);
-            return None;
-        }
-        if name.contains(char::is_whitespace) {
-            self.error(
-                format!("{context} `{name}` is not a valid Git ref name (it contains a space)"),
-                node.span,
-            );
+        if let Some(problem) = ref_name_problem(&name) {
+            self.error(format!("{context} {problem}"), node.span);
             return None;
         }
         Some(name)
@@ -854,4 +847,38 @@ fn article(node: &Node) -> String {
         Value::Map(_) => "a mapping".to_owned(),
         Value::Reference(_) => "a !reference".to_owned(),
     }
+}
+
+/// Why `name` cannot be a branch or tag name (`git check-ref-format`, which GitLab's
+/// `Gitlab::GitRefValidator` applies), worded to follow "`--branch`" or "`push:branch`";
+/// `None` when it can. Scenario files and the CLI's `--branch`/`--tag` both check here.
+pub fn ref_name_problem(name: &str) -> Option<String> {
+    if name.trim().is_empty() {
+        return Some("must not be empty".into());
+    }
+    let reason = if name.contains(char::is_whitespace) {
+        "it contains a space"
+    } else if name.chars().any(|c| c.is_control()) {
+        "it contains a control character"
+    } else if name.contains(['~', '^', ':', '?', '*', '[', '\\']) {
+        "it contains one of ~ ^ : ? * [ \\"
+    } else if name.contains("..") {
+        "it contains `..`"
+    } else if name.contains("@{") || name == "@" {
+        "it contains `@{` or is `@`"
+    } else if name.starts_with('/') || name.ends_with('/') || name.contains("//") {
+        "it starts or ends with `/` or contains `//`"
+    } else if name.ends_with('.') {
+        "it ends with `.`"
+    } else if name.starts_with('-') {
+        "it starts with `-`"
+    } else if name
+        .split('/')
+        .any(|part| part.starts_with('.') || part.ends_with(".lock"))
+    {
+        "a part of it starts with `.` or ends with `.lock`"
+    } else {
+        return None;
+    };
+    Some(format!("`{name}` is not a valid Git ref name ({reason})"))
 }

@@ -169,8 +169,10 @@ impl Timeline {
         event_index: usize,
         event: &Event,
     ) -> Result<Vec<PipelineRequest>, String> {
+        // The clock stops at its end rather than wrap around to the start: a `wait` of 2^48
+        // days is past it.
         if !matches!(event, Event::Wait { .. }) {
-            self.clock += 60;
+            self.clock = self.clock.saturating_add(60);
         }
         match event {
             Event::Push(push) => match &push.target {
@@ -181,7 +183,7 @@ impl Timeline {
             Event::Merge { iid } => self.merge(event_index, *iid),
             Event::Manual(manual) => self.manual(event_index, manual),
             Event::Wait { seconds } => {
-                self.clock += seconds;
+                self.clock = self.clock.saturating_add(*seconds);
                 Ok(Vec::new())
             }
         }

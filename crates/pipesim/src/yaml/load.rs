@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Span as YamlSpan, Tag};
 
-use super::scalar::{resolve_plain, Plain};
+use super::scalar::{resolve_plain, saturated_big_int, Plain};
 use super::syntax_error::{is_translated, libyaml_error, Open};
 use super::{KeyIndex, Map, Node, Value};
 use crate::diagnostic::Finding;
@@ -253,6 +253,11 @@ impl Builder {
             Event::Nothing | Event::StreamStart | Event::StreamEnd | Event::DocumentEnd => {}
             Event::DocumentStart(_) => self.anchors.clear(),
             Event::Alias(id) => {
+                if !self.anchors.contains_key(&id) {
+                    if let Some(node) = self.open_alias(id, at)? {
+                        return self.push_value(node, 0);
+                    }
+                }
                 let Some(anchored) = self.anchors.get(&id) else {
                     return Err(Finding::error(
                         "yaml-syntax",
@@ -276,6 +281,9 @@ impl Builder {
             }
             Event::SequenceStart(anchor, tag) => {
                 self.count(1, at)?;
+                if let Some(tag) = tag.as_deref() {
+                    check_tag(tag, TagOn::Sequence, "", at)?;
+                }
                 if self.stack.len() >= self.limits.max_depth {
                     return Err(self.too_big(at));
                 }
@@ -287,8 +295,11 @@ impl Builder {
                     reference,
                 });
             }
-            Event::MappingStart(anchor, _tag) => {
+            Event::MappingStart(anchor, tag) => {
                 self.count(1, at)?;
+                if let Some(tag) = tag.as_deref() {
+                    check_tag(tag, TagOn::Mapping, "", at)?;
+                }
                 if self.stack.len() >= self.limits.max_depth {
                     return Err(self.too_big(at));
                 }
@@ -338,6 +349,38 @@ impl Builder {
         Ok(())
     }
 
+    /// An alias to a collection that is still being read (`a: &a {<<: *a}`). Psych registers a
+    /// mapping under its anchor before reading its entries (`ToRuby#register`), so the alias is
+    /// the mapping itself: as a `<<` merge it merges the entries read so far (into itself: no
+    /// change), anywhere else it makes the value contain itself, which GitLab's size check
+    /// (`Gitlab::Utils::DeepSize`, `max_yaml_depth`) finds infinitely deep. `None`: no such
+    /// open anchor.
+    fn open_alias(&mut self, id: usize, at: Span) -> Result<Option<Node>, Finding> {
+        let open = self.stack.iter().find(|frame| match frame {
+            Frame::Seq { anchor, .. } | Frame::Map { anchor, .. } => *anchor == id,
+        });
+        let Some(open) = open else {
+            return Ok(None);
+        };
+        let merging = matches!(
+            self.stack.last(),
+            Some(Frame::Map { pending_key: Some(key), .. }) if is_merge_key(key)
+        );
+        match open {
+            Frame::Map { map, span, .. } if merging => {
+                let snapshot = Node::new(Value::Map(map.clone()), *span);
+                let size = snapshot.size();
+                self.count(size, at)?;
+                Ok(Some(snapshot))
+            }
+            _ => Err(self.too_big(at).explain(
+                "This alias refers to the collection it is part of, so the value would contain \
+                 itself without end; GitLab's YAML size check finds it deeper than its limit of \
+                 100 levels and rejects the configuration with this message.",
+            )),
+        }
+    }
+
     fn scalar_value(
         &mut self,
         text: &str,
@@ -346,6 +389,9 @@ impl Builder {
         at: Span,
     ) -> Result<Value, Finding> {
         if let Some(tag) = tag {
+            if style == ScalarStyle::Plain {
+                check_tag(tag, TagOn::Scalar, text, at)?;
+            }
             if tag.handle == "tag:yaml.org,2002:" || tag.handle == "!!" {
                 return Ok(match tag.suffix.as_str() {
                     "str" => Value::Str(text.to_owned()),
@@ -370,6 +416,22 @@ impl Builder {
 
     fn plain(&mut self, text: &str, at: Span) -> Result<Value, Finding> {
         match resolve_plain(text) {
+            Plain::Value(Value::Str(s)) => match saturated_big_int(&s) {
+                Some(n) => {
+                    self.findings.push(
+                        Finding::info(
+                            "yaml-big-integer",
+                            format!("`{text}` is an integer beyond 64 bits; pipesim reads it as {n}"),
+                            Some(at),
+                        )
+                        .explain(
+                            "Ruby reads any integer, so GitLab sees this number as written: it passes every check for an integer and is compared by its value. pipesim keeps numbers in 64 bits; limits and messages come out as GitLab's, but where the number is printed (a variable's value, `pipesim expand`) pipesim shows the 64-bit bound instead of these digits.",
+                        ),
+                    );
+                    Ok(Value::Int(n))
+                }
+                None => Ok(Value::Str(s)),
+            },
             Plain::Value(v) => Ok(v),
             Plain::DisallowedClass(class) => Err(Finding::error(
                 "yaml-disallowed-class",
@@ -429,6 +491,108 @@ impl Builder {
             },
         }
         Ok(())
+    }
+}
+
+/// Psych's `safe_load` (GitLab permits only `Symbol`) refuses the Ruby object tags: the class a
+/// tag names is looked up through `ClassLoader::Restricted#find`, which raises
+/// `Psych::DisallowedClass` ("Tried to load unspecified class: NAME"); GitLab's loader passes
+/// the message on (lib/gitlab/config/loader/yaml.rb rescues `Psych::Exception`). Which tag
+/// loads which class follows `Psych::Visitors::ToRuby` (`deserialize` for scalars,
+/// `visit_Psych_Nodes_Sequence`, `visit_Psych_Nodes_Mapping`); other tags are ignored there.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum TagOn {
+    /// A plain (unquoted) scalar, with its text: quoted scalars ignore their tag.
+    Scalar,
+    Sequence,
+    Mapping,
+}
+
+fn check_tag(tag: &Tag, on: TagOn, text: &str, at: Span) -> Result<(), Finding> {
+    let Some(class) = disallowed_class(tag, on, text) else {
+        return Ok(());
+    };
+    Err(Finding::error(
+        "yaml-disallowed-class",
+        format!("Tried to load unspecified class: {class}"),
+        Some(at),
+    )
+    .explain(format!(
+        "`!{}` asks YAML for a Ruby {class} object; GitLab's safe YAML loader builds only plain \
+         values (strings, numbers, booleans, lists, hashes, symbols), so it refuses the whole \
+         configuration. Remove the tag.",
+        tag.suffix
+    )))
+}
+
+fn disallowed_class(tag: &Tag, on: TagOn, text: &str) -> Option<String> {
+    if tag.handle != "!" {
+        return None;
+    }
+    let suffix = tag.suffix.as_str();
+    // `ClassLoader#load` of an empty name is no class (the plain value is built instead).
+    let named = |prefixes: &[&str]| {
+        prefixes.iter().find_map(|prefix| {
+            suffix
+                .strip_prefix(prefix)
+                .filter(|name| !name.is_empty())
+                .map(str::to_owned)
+        })
+    };
+    let optional = |base: &str, default: &str| {
+        (suffix == base || suffix.starts_with(&format!("{base}:"))).then(|| {
+            suffix
+                .strip_prefix(base)
+                .and_then(|rest| rest.strip_prefix(':'))
+                .filter(|name| !name.is_empty())
+                .unwrap_or(default)
+                .to_owned()
+        })
+    };
+    match on {
+        TagOn::Scalar => match suffix {
+            "ruby/object:BigDecimal" => Some("BigDecimal".into()),
+            "ruby/object:DateTime" => Some("DateTime".into()),
+            "ruby/object:Complex" => Some("Complex".into()),
+            "ruby/object:Rational" => Some("Rational".into()),
+            "ruby/regexp" => Some("Regexp".into()),
+            "ruby/range" => Some("Range".into()),
+            // The class is the scalar's text (`!ruby/class String`).
+            "ruby/class" | "ruby/module" => (!text.is_empty()).then(|| text.to_owned()),
+            _ => named(&["str:", "ruby/string:"]),
+        },
+        TagOn::Sequence => named(&["seq:", "ruby/array:"]),
+        TagOn::Mapping => {
+            if suffix == "ruby/object:Hash" {
+                return None;
+            }
+            if matches!(suffix, "ruby/object:Complex" | "ruby/object:Rational") {
+                return suffix.strip_prefix("ruby/object:").map(str::to_owned);
+            }
+            if suffix == "ruby/range" {
+                return Some("Range".into());
+            }
+            if matches!(suffix, "omap") {
+                return Some("Psych::Omap".into());
+            }
+            if matches!(suffix, "set") {
+                return Some("Psych::Set".into());
+            }
+            optional("ruby/struct", "Struct")
+                .or_else(|| optional("ruby/object", "Object"))
+                .or_else(|| optional("ruby/exception", "Exception"))
+                .or_else(|| {
+                    named(&[
+                        "str:",
+                        "ruby/string:",
+                        "ruby/array:",
+                        "ruby/hash-with-ivars:",
+                        "map:",
+                        "ruby/hash:",
+                        "ruby/marshalable:",
+                    ])
+                })
+        }
     }
 }
 

@@ -6,6 +6,7 @@
 
 pub mod emit;
 mod load;
+pub mod reader;
 mod scalar;
 mod syntax_error;
 

@@ -324,6 +324,26 @@ fn is_float(s: &str) -> bool {
 /// Psych's `INTEGER_LEGACY` (the default, `strict_integer: false`): binary `0b`, octal `0…`,
 /// decimal and hex `0x`, each with an optional sign; `_` and `,` may separate digits.
 fn parse_int(s: &str) -> Option<Value> {
+    let (negative, radix, cleaned) = int_digits(s)?;
+    // Through i128, so that i64::MIN (whose magnitude is no i64) reads as a number too.
+    let magnitude = i128::from_str_radix(&cleaned, radix).ok()?;
+    let value = i64::try_from(if negative { -magnitude } else { magnitude }).ok()?;
+    Some(Value::Int(value))
+}
+
+/// An integer by Psych's grammar that does not fit in 64 bits (Ruby reads it as a Bignum):
+/// the nearest 64-bit value, which keeps it an integer for every check GitLab makes on it.
+pub fn saturated_big_int(s: &str) -> Option<i64> {
+    let (negative, _, _) = int_digits(s)?;
+    if parse_int(s).is_some() {
+        return None;
+    }
+    Some(if negative { i64::MIN } else { i64::MAX })
+}
+
+/// The sign, radix and digits (separators removed) of a plain scalar that is an integer by
+/// Psych's grammar.
+fn int_digits(s: &str) -> Option<(bool, u32, String)> {
     let (negative, body) = match s.as_bytes().first()? {
         b'-' => (true, &s[1..]),
         b'+' => (false, &s[1..]),
@@ -369,10 +389,7 @@ fn parse_int(s: &str) -> Option<Value> {
         // "0b_" and friends: Ruby's Integer() rejects these, so they stay strings.
         return None;
     }
-    // Through i128, so that i64::MIN (whose magnitude is no i64) reads as a number too.
-    let magnitude = i128::from_str_radix(&cleaned, radix).ok()?;
-    let value = i64::try_from(if negative { -magnitude } else { magnitude }).ok()?;
-    Some(Value::Int(value))
+    Some((negative, radix, cleaned))
 }
 
 /// Ruby's `Float#to_s`: shortest round-trip digits, `.0` on whole numbers, and exponent form

@@ -1,0 +1,121 @@
+//! How far a parent/child pipeline tree may grow, as `Ci::CreateDownstreamPipelineService`
+//! (app/services/ci/create_downstream_pipeline_service.rb) decides before it creates a child:
+//! `has_max_nested_children?` (`MAX_NESTED_CHILDREN = 2`: a child's ancestors, itself
+//! excluded, are at most 2) and `pipeline_tree_too_large?` (the plan limit
+//! `pipeline_hierarchy_size`, 1000 by default in db/structure.sql; `PlanLimits#exceeded?` is
+//! `count >= limit`). The bridge is then dropped with failure reason
+//! `reached_max_descendant_pipelines_depth` or `reached_max_pipeline_hierarchy_size`, shown as
+//! the messages below (app/presenters/commit_status_presenter.rb).
+
+use super::{job_diagnostic, Input};
+use crate::pipeline::report::{JobReport, PipelineReport};
+use crate::{Diagnostic, Finding};
+
+pub const MAX_NESTED_CHILDREN: usize = 2;
+pub const PIPELINE_HIERARCHY_SIZE: usize = 1000;
+/// pipesim's own bound on the jobs of one tree (GitLab has none but the pipeline count): 1000
+/// pipelines of 200 jobs each are 200,000 jobs to simulate, seconds of work; 50,000 take about
+/// one second natively.
+pub const MAX_TREE_JOBS: usize = 50_000;
+
+pub const TOO_DEEP_MESSAGE: &str = "You reached the maximum depth of child pipelines";
+pub const TOO_LARGE_MESSAGE: &str = "The downstream pipeline tree is too large";
+
+/// Why GitLab refuses the child pipeline a trigger job of this pipeline asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    TooDeep,
+    TooLarge,
+    /// Not GitLab's: the tree's jobs would pass [`MAX_TREE_JOBS`].
+    TooBigToSimulate,
+}
+
+impl Refusal {
+    pub fn message(self) -> String {
+        match self {
+            Refusal::TooDeep => TOO_DEEP_MESSAGE.into(),
+            Refusal::TooLarge => TOO_LARGE_MESSAGE.into(),
+            Refusal::TooBigToSimulate => format!(
+                "too big to simulate: this pipeline tree would have more than {MAX_TREE_JOBS} jobs"
+            ),
+        }
+    }
+}
+
+/// Counts the pipelines of the tree being simulated. The simulation creates a pipeline's
+/// children right after it (depth first), but counts every child when its parent asks for it,
+/// so the tree is cut where GitLab, creating children as their trigger jobs run (stage by stage,
+/// level by level), would cut it.
+#[derive(Clone, Debug, Default)]
+pub struct TreeSize {
+    /// The top-level pipeline of the tree counted, and the pipelines counted in it.
+    current: std::cell::Cell<(u64, usize)>,
+    /// The jobs counted in it: the top-level pipeline's, and for each child admitted as many as
+    /// the pipeline that asked for it has (a child is known only once it is created; in the
+    /// common case, children that include the parent's configuration, this is exact).
+    jobs: std::cell::Cell<usize>,
+    /// Set when [`MAX_TREE_JOBS`] refused a child: every later refusal in the tree says so.
+    over_budget: std::cell::Cell<bool>,
+}
+
+/// Admits a child pipeline that a trigger job of `pipeline` (the pipeline under analysis) asks
+/// for, or says why GitLab refuses it. A check made while a fix is verified counts nothing.
+pub fn admit(input: &Input, pipeline: u64, jobs: usize) -> Result<(), Refusal> {
+    if input.depth >= MAX_NESTED_CHILDREN {
+        return Err(Refusal::TooDeep);
+    }
+    let tree = &input.store.tree;
+    let (root, mut size) = tree.current.get();
+    let mut counted = tree.jobs.get();
+    if input.depth == 0 && root != pipeline {
+        size = 1;
+        counted = jobs;
+        tree.over_budget.set(false);
+    }
+    if size >= PIPELINE_HIERARCHY_SIZE {
+        return Err(Refusal::TooLarge);
+    }
+    if counted.saturating_add(jobs) > MAX_TREE_JOBS {
+        if !input.verifying {
+            tree.over_budget.set(true);
+        }
+        return Err(Refusal::TooBigToSimulate);
+    }
+    if !input.verifying {
+        let root = if input.depth == 0 { pipeline } else { root };
+        tree.current.set((root, size + 1));
+        tree.jobs.set(counted + jobs);
+    }
+    Ok(())
+}
+
+/// Why the last child asked for was refused, for the trigger job's diagnostic (`None` when
+/// nothing refused it).
+pub fn refusal(input: &Input) -> Option<Refusal> {
+    if input.depth >= MAX_NESTED_CHILDREN {
+        return Some(Refusal::TooDeep);
+    }
+    let tree = &input.store.tree;
+    if tree.current.get().1 >= PIPELINE_HIERARCHY_SIZE {
+        return Some(Refusal::TooLarge);
+    }
+    tree.over_budget.get().then_some(Refusal::TooBigToSimulate)
+}
+
+/// The trigger job's finding when its child pipeline is refused: GitLab's message, and why.
+pub fn refusal_diagnostic(
+    report: &PipelineReport,
+    job: &JobReport,
+    refusal: Refusal,
+) -> Diagnostic {
+    let explanation = match refusal {
+        Refusal::TooDeep => format!("A child pipeline may have at most {MAX_NESTED_CHILDREN} ancestors (parent, grandparent); GitLab drops `{}` with failure reason reached_max_descendant_pipelines_depth instead of creating the pipeline.", job.name),
+        Refusal::TooLarge => format!("A parent/child pipeline tree may hold at most {PIPELINE_HIERARCHY_SIZE} pipelines (the plan limit pipeline_hierarchy_size, 1000 by default); this tree is full, so GitLab drops `{}` with failure reason reached_max_pipeline_hierarchy_size instead of creating the pipeline. Which trigger jobs are refused depends on the order they run in; pipesim counts stage by stage, level by level.", job.name),
+        Refusal::TooBigToSimulate => format!("GitLab would create this child pipeline; pipesim stops growing a parent/child tree at {MAX_TREE_JOBS} jobs (its own limit, to keep the simulation fast), so `{}` starts no simulated pipeline here and what that pipeline would do is not shown.", job.name),
+    };
+    job_diagnostic(
+        report.event,
+        &job.name,
+        Finding::warning("downstream-refused", refusal.message(), None).explain(explanation),
+    )
+}

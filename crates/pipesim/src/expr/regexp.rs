@@ -201,18 +201,67 @@ fn translate(src: &str) -> Option<Translation> {
     let chars: Vec<char> = src.chars().collect();
     let mut out = String::with_capacity(src.len() * 2);
     let mut i = 0;
-    // Per open group, the largest product of nested counted repetitions inside it: RE2 rejects
-    // a nesting whose counts multiply to more than 1000.
-    let mut groups: Vec<u64> = vec![1];
+    // Per open group: the largest product of nested counted repetitions inside it (RE2 rejects
+    // a nesting whose counts multiply to more than 1000), and where it starts in `out`.
+    let mut groups: Vec<(u64, usize)> = vec![(1, 0)];
     let mut captures = 0;
     let mut open_quote = false;
     // RE2 refuses a repetition operator straight after another one (`a**`, `a{2}{3}`).
     let mut after_repeat = false;
-    // The nested-repetition product of the atom a following operator would apply to.
+    // The last atom: where it starts in `out`, whether it is repeated, and its product of
+    // nested repetitions (what a following operator applies to).
+    let mut atom: Option<usize> = None;
+    let mut atom_repeated = false;
     let mut atom_product: u64 = 1;
+    // `(?flags)` groups not yet written. RE2 applies an operator after one to the atom before
+    // it (`a(?i)*` is `a*`), the crate rejects that: the flags are written after the operator.
+    let mut pending_flags = String::new();
     while let Some(&c) = chars.get(i) {
-        let mut is_repeat = false;
-        let mut next_atom: u64 = 1;
+        if let Some((end, product)) = repetition_at(&chars, i, atom_product)? {
+            if after_repeat {
+                return None;
+            }
+            if atom_repeated {
+                // `a*(?i)*`: RE2 squashes the second operator into the first; the crate needs
+                // the repeated atom grouped.
+                if let Some(start) = atom {
+                    out.insert_str(start, "(?:");
+                    out.push(')');
+                }
+            }
+            out.extend(chars.get(i..end)?.iter());
+            i = end;
+            if let Some(inner) = groups.last_mut() {
+                inner.0 = inner.0.max(product);
+            }
+            after_repeat = true;
+            atom_repeated = true;
+            atom_product = product;
+            continue;
+        }
+        after_repeat = false;
+        if c == '(' && chars.get(i + 1) == Some(&'?') {
+            let mut flags = String::new();
+            let (end, group) = translate_group_flags(&chars, i, &mut flags)?;
+            i = end;
+            if group == Group::FlagsOnly {
+                pending_flags.push_str(&flags);
+                continue;
+            }
+            out.push_str(&std::mem::take(&mut pending_flags));
+            if group == Group::Capture {
+                captures += 1;
+            }
+            groups.push((1, out.len()));
+            out.push_str(&flags);
+            atom = None;
+            atom_repeated = false;
+            atom_product = 1;
+            continue;
+        }
+        out.push_str(&std::mem::take(&mut pending_flags));
+        let start = out.len();
+        let mut product = 1;
         match c {
             '\\' => {
                 let (end, unterminated) = translate_escape(&chars, i, &mut out)?;
@@ -223,81 +272,47 @@ fn translate(src: &str) -> Option<Translation> {
                 i = translate_class(&chars, i, &mut out)?;
             }
             '(' => {
-                let opens = if chars.get(i + 1) == Some(&'?') {
-                    let (end, group) = translate_group_flags(&chars, i, &mut out)?;
-                    i = end;
-                    if group == Group::Capture {
-                        captures += 1;
-                    }
-                    group != Group::FlagsOnly
-                } else {
-                    out.push('(');
-                    captures += 1;
-                    i += 1;
-                    true
-                };
-                if opens {
-                    groups.push(1);
-                }
+                groups.push((1, out.len()));
+                out.push('(');
+                captures += 1;
+                i += 1;
+                atom = None;
+                atom_repeated = false;
+                atom_product = 1;
+                continue;
             }
             ')' => {
-                let inner = groups.pop()?;
+                let (inner, group_start) = groups.pop()?;
                 if groups.is_empty() {
                     return None;
                 }
                 out.push(')');
                 i += 1;
-                next_atom = inner;
+                product = inner;
+                atom = Some(group_start);
+                atom_repeated = false;
+                atom_product = product;
+                if let Some(outer) = groups.last_mut() {
+                    outer.0 = outer.0.max(product);
+                }
+                continue;
             }
-            '*' | '+' | '?' => {
-                if after_repeat {
-                    return None;
-                }
-                out.push(c);
-                i += 1;
-                if chars.get(i) == Some(&'?') {
-                    out.push('?');
-                    i += 1;
-                }
-                is_repeat = true;
-                next_atom = atom_product;
-            }
-            '{' => match parse_repetition(&chars, i) {
-                Some((lo, hi, end)) => {
-                    if after_repeat || lo > MAX_REPEAT || hi.is_some_and(|h| h > MAX_REPEAT) {
-                        return None;
-                    }
-                    if hi.is_some_and(|h| h < lo) {
-                        return None;
-                    }
-                    let factor = match hi {
-                        Some(h) if h > 0 => h,
-                        Some(_) => 1,
-                        None => lo.max(1),
-                    };
-                    let product = atom_product.saturating_mul(factor);
-                    if product > MAX_REPEAT {
-                        return None;
-                    }
-                    out.extend(chars.get(i..end)?.iter());
-                    i = end;
-                    if chars.get(i) == Some(&'?') {
-                        out.push('?');
-                        i += 1;
-                    }
-                    is_repeat = true;
-                    next_atom = product;
-                }
-                None => {
-                    push_literal(&mut out, '{');
-                    i += 1;
-                }
-            },
-            '}' | ']' => {
+            '{' | '}' | ']' => {
+                // Not a repetition (`repetition_at` said so): a literal, as in RE2.
                 push_literal(&mut out, c);
                 i += 1;
             }
-            '|' | '.' | '^' | '$' => {
+            '|' => {
+                out.push('|');
+                i += 1;
+                atom = None;
+                atom_repeated = false;
+                atom_product = 1;
+                continue;
+            }
+            '.' | '^' | '$' | '*' | '+' | '?' => {
+                // An operator with nothing to repeat stays an operator: the crate rejects it
+                // as RE2 does.
                 out.push(c);
                 i += 1;
             }
@@ -306,12 +321,11 @@ fn translate(src: &str) -> Option<Translation> {
                 i += 1;
             }
         }
-        if let Some(inner) = groups.last_mut() {
-            *inner = (*inner).max(next_atom);
-        }
-        after_repeat = is_repeat;
-        atom_product = next_atom;
+        atom = Some(start);
+        atom_repeated = false;
+        atom_product = product;
     }
+    out.push_str(&pending_flags);
     if groups.len() != 1 {
         return None;
     }
@@ -320,6 +334,38 @@ fn translate(src: &str) -> Option<Translation> {
         captures,
         open_quote,
     })
+}
+
+/// A repetition operator at `i` (`*`, `+`, `?`, `{n}`, `{n,}`, `{n,m}`, each maybe followed by
+/// `?`) applied to an atom whose nested product is `atom_product`: `Some(Some((end,
+/// product)))`, or `Some(None)` when there is none, or `None` when RE2 rejects its count.
+fn repetition_at(chars: &[char], i: usize, atom_product: u64) -> Option<Option<(usize, u64)>> {
+    let (mut end, product) = match chars.get(i) {
+        Some('*' | '+' | '?') => (i + 1, atom_product),
+        Some('{') => match parse_repetition(chars, i) {
+            Some((lo, hi, end)) => {
+                if lo > MAX_REPEAT || hi.is_some_and(|h| h > MAX_REPEAT || h < lo) {
+                    return None;
+                }
+                let factor = match hi {
+                    Some(h) if h > 0 => h,
+                    Some(_) => 1,
+                    None => lo.max(1),
+                };
+                let product = atom_product.saturating_mul(factor);
+                if product > MAX_REPEAT {
+                    return None;
+                }
+                (end, product)
+            }
+            None => return Some(None),
+        },
+        _ => return Some(None),
+    };
+    if chars.get(end) == Some(&'?') {
+        end += 1;
+    }
+    Some(Some((end, product)))
 }
 
 /// Parses RE2's `{n}`, `{n,}`, `{n,m}` (no leading zeros, no `{,m}`). Returns (lo, hi, end).

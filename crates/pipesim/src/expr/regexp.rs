@@ -114,8 +114,9 @@ fn build(pattern: &str) -> Option<regex::bytes::Regex> {
 const DFA_CACHE_BYTES: usize = RE2_MAX_MEM / 3;
 /// RE2 has no nesting limit (measured: 100,000 nested groups compile), but the crate's
 /// compiler recurses once per level, so a deep nesting would overflow the stack (the browser's
-/// is 1 MiB). The crate counts groups, repetitions and alternations as levels.
-const NEST_LIMIT: u32 = 1000;
+/// is 1 MiB; 900 levels overflow it in a debug build). The crate's own default, 250 levels
+/// (groups, repetitions and alternations each count).
+const NEST_LIMIT: u32 = 250;
 
 /// Compiled patterns (and rejected ones) by RE2 source, per thread. `regex::bytes::Regex`
 /// shares its program between clones, so a hit costs a reference count.

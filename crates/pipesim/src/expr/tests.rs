@@ -1032,7 +1032,7 @@ const KNOWN_RE2_DIFFERENCES: &[(&str, &str)] = &[
     (
         "pipesim limit: re2 nesting",
         "RE2 has no nesting limit; the regex crate's compiler recurses per level, so pipesim \
-         stops at 1000 levels",
+         stops at its default of 250 levels",
     ),
 ];
 

@@ -11,7 +11,7 @@ use pipesim::expr::{from_ruby_syntax, Regex};
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-/// Pattern -> (valid, [(input, matches)]) from the RE2 fixture (short patterns only).
+/// Pattern -> (valid, [(input, matches)]) from the RE2 fixture, less the known differences.
 fn re2_answers() -> &'static HashMap<String, (bool, Vec<(String, bool)>)> {
     static ANSWERS: OnceLock<HashMap<String, (bool, Vec<(String, bool)>)>> = OnceLock::new();
     ANSWERS.get_or_init(|| {
@@ -25,6 +25,13 @@ fn re2_answers() -> &'static HashMap<String, (bool, Vec<(String, bool)>)> {
             else {
                 continue;
             };
+            // RE2's size and nesting limits are known differences (docs/PARITY.md).
+            if case["source"]
+                .as_str()
+                .is_some_and(|s| s.starts_with("pipesim limit:"))
+            {
+                continue;
+            }
             let inputs: Vec<(String, bool)> = case["inputs"]
                 .as_array()
                 .map(|inputs| {

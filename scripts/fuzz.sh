@@ -10,7 +10,7 @@
 #   --minimize   afterwards, `cargo fuzz cmin` work + committed corpus back into fuzz/corpus
 #                (inputs over 2 KB are dropped to keep it small; --seed brings the big ones back)
 #   --seed       (re)build the seed corpus from tests/fixtures first (then minimize it)
-#   TARGET       yaml_load, expr, simulate, multiply (default: all)
+#   TARGET       yaml_load, expr, simulate, multiply, regex (default: all)
 #
 # Needs a nightly toolchain (`rustup toolchain install nightly`; RUSTC_BOOTSTRAP=1 is not enough
 # for -Zsanitizer) and cargo-fuzz (`cargo install cargo-fuzz`); both are installed if missing.
@@ -34,7 +34,7 @@ while [ $# -gt 0 ]; do
     *) targets+=("$1"); shift ;;
   esac
 done
-[ ${#targets[@]} -gt 0 ] || targets=(yaml_load expr simulate multiply)
+[ ${#targets[@]} -gt 0 ] || targets=(yaml_load expr simulate multiply regex)
 
 log() { printf '[fuzz] %s\n' "$*"; }
 
@@ -52,7 +52,7 @@ fuzz() { (cd fuzz && cargo +nightly fuzz "$@"); }
 if [ -n "$seed" ]; then
   log "building the seed corpus from tests/fixtures"
   raw=$(mktemp -d)
-  mkdir -p "$raw/yaml_load" "$raw/expr" "$raw/simulate" "$raw/multiply"
+  mkdir -p "$raw/yaml_load" "$raw/expr" "$raw/simulate" "$raw/multiply" "$raw/regex"
   # multiply: a few byte strings that pick each shape once.
   for seed in 'AAaaaa' 'Bbccdd' 'Ceeff' 'D\x05\x0d\x15' 'E\x00\x01\x02\x03\x04\x05\x06\x07'; do
     n=$((n + 1))
@@ -71,6 +71,17 @@ if [ -n "$seed" ]; then
       line=${line#\'}; line=${line%\'}
       printf '%s\n/^v\\d+/\nfeature\n' "$line" >"$raw/expr/$n"
     done
+  # regex: every short pattern RE2 answered in tests/fixtures/regex/re2-cases.jsonl, with one
+  # of its inputs (a pattern line, then the text).
+  python3 - "$raw/regex" <<'PY'
+import json, os, sys
+for n, line in enumerate(open("tests/fixtures/regex/re2-cases.jsonl", encoding="utf-8")):
+    case = json.loads(line)
+    if isinstance(case["pattern"], str) and len(case["pattern"]) < 200:
+        inputs = [i for i in case.get("inputs", []) if isinstance(i, str)] or [""]
+        with open(os.path.join(sys.argv[1], "re2-%d" % n), "w", encoding="utf-8") as f:
+            f.write(case["pattern"] + "\n" + inputs[n % len(inputs)])
+PY
   # simulate: one repository per fixture file, and the multi-file real-world repositories
   # (a selector byte, .gitlab-ci.yml, then NUL + path + newline + content per file).
   sel=0

@@ -1,22 +1,43 @@
-//! Regular expressions the way GitLab builds them: `Gitlab::UntrustedRegexp::RubySyntax` turns
-//! `/body/flags` into an RE2 pattern `(?flags)body`, and RE2 compiles it. The engine here is
-//! `regex-lite` (imported as `regex`; the full `regex` crate costs ~80 KB gzipped in the browser
-//! bundle): like RE2 it matches in linear time and its Perl classes and `\b` are ASCII-only.
-//! The RE2 pattern is translated first: RE2 rejects some syntax the engine accepts (`a**`,
-//! `(?x)`, counts over 1000) and accepts some it rejects (`\Q..\E`, `\C`, octal escapes, a lone
-//! `{`), and RE2's case-insensitive matching folds non-ASCII letters, which the translation
-//! spells out as classes (`é` → `[éÉ]`).
+//! Mirrors `Gitlab::UntrustedRegexp` (lib/gitlab/untrusted_regexp.rb) and
+//! `Gitlab::UntrustedRegexp::RubySyntax` (lib/gitlab/untrusted_regexp/ruby_syntax.rb): GitLab
+//! turns `/body/flags` into the RE2 pattern `(?flags)body`, compiles it with RE2's default
+//! options (8 MiB `max_mem`; a pattern RE2 cannot compile is GitLab's invalid expression) and
+//! matches with `scan(text).present?`.
+//!
+//! The engine is the `regex` crate (linear time: a lazy DFA, PikeVM fallback; compile size
+//! limits), matching bytes as RE2 does. It is built with only the Unicode tables RE2's semantics
+//! need: simple case folding and the `\p{..}` general categories and scripts. The translation
+//! below exists only for real syntax differences between RE2 and the crate:
+//! - RE2 rejects what the crate accepts: `a**`, counts over 1000 (also nested counts multiplied
+//!   together), flags other than `imsU`, Unicode class names other than RE2's (the crate also
+//!   knows binary properties and loose spellings);
+//! - RE2 accepts what the crate rejects: `\Q..\E`, `\C` (any byte), octal escapes, a lone `{`,
+//!   `(?P<1a>..)`, repeated flags `(?ii)`, `[` inside a class as a literal;
+//! - RE2's `\d`, `\s`, `\w`, `\b` are ASCII-only (`\s` without `\v`): written as ASCII classes,
+//!   and `\b` as the crate's ASCII boundary, so the crate's Unicode Perl tables stay out of the
+//!   browser bundle; `\p{Greek}` is the Script property in RE2 (the crate's bare name means
+//!   Script_Extensions), written `\p{sc=Greek}`.
+//!
+//! Differences measured against RE2 by scripts/re2-diff.py are listed in docs/PARITY.md
+//! ("Regular expressions"); tests/fixtures/regex/re2-cases.tsv holds RE2's answers.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::OnceLock;
 
 /// A compiled pattern; equality compares the RE2 source like `UntrustedRegexp#==`.
 #[derive(Clone)]
 pub struct Regex {
     source: String,
-    compiled: regex::Regex,
+    /// `None` when RE2 compiles the pattern but GitLab's scan pattern never matches (see
+    /// `scan_never_matches`).
+    compiled: Option<regex::bytes::Regex>,
 }
+
+/// RE2's default `max_mem` (re2.h: `max_mem = 8<<20`), the figure GitLab's `RE2::Regexp.new`
+/// runs with.
+const RE2_MAX_MEM: usize = 8 << 20;
 
 impl Regex {
     /// Compiles an RE2 pattern (`UntrustedRegexp.new(pattern)`); `None` when RE2 would reject it.
@@ -26,17 +47,7 @@ impl Regex {
         if let Some(cached) = CACHE.with(|c| c.borrow().get(re2_source).cloned()) {
             return cached;
         }
-        let compiled = translate(re2_source).and_then(|translated| {
-            regex::RegexBuilder::new(&translated)
-                // Roughly RE2's default max_mem, so huge programs fail instead of eating memory.
-                .size_limit(8 << 20)
-                .build()
-                .ok()
-        });
-        let regex = compiled.map(|compiled| Regex {
-            source: re2_source.to_string(),
-            compiled,
-        });
+        let regex = compile(re2_source);
         CACHE.with(|c| {
             let mut cache = c.borrow_mut();
             // Bounded: hostile input with many distinct patterns only loses the cache.
@@ -57,12 +68,58 @@ impl Regex {
 
     /// `UntrustedRegexp#scan(text).present?`: any match at all, anywhere (empty ones count).
     pub fn is_match(&self, text: &str) -> bool {
-        self.compiled.is_match(text)
+        self.compiled
+            .as_ref()
+            .is_some_and(|compiled| compiled.is_match(text.as_bytes()))
     }
 }
 
-/// Compiled patterns (and rejected ones) by RE2 source, per thread. `regex::Regex` shares its
-/// program between clones, so a hit costs a reference count.
+/// Translates, then compiles within RE2's limits.
+fn compile(re2_source: &str) -> Option<Regex> {
+    let translation = translate(re2_source)?;
+    let compiled = build(&translation.pattern)?;
+    Some(Regex {
+        source: re2_source.to_string(),
+        compiled: (!scan_never_matches(&translation)).then_some(compiled),
+    })
+}
+
+/// `UntrustedRegexp#initialize_scan_regexp`: without capturing groups GitLab scans with
+/// `(` + source + `)`, which RE2 rejects when the source ends inside an unterminated `\Q`
+/// (the `)` becomes a literal); the re2 gem's scanner then finds nothing.
+fn scan_never_matches(translation: &Translation) -> bool {
+    translation.captures == 0 && translation.open_quote
+}
+
+/// The compile limits standing in for RE2's memory limit. RE2 fails a pattern whose program
+/// exceeds two thirds of `max_mem` (measured: 698,992 literal bytes, 698 times `[a-z]{1000}`,
+/// 446 times `\pL`, 58,249 times `.`). The crate's limit is in bytes of its own NFA, which is
+/// larger per RE2 instruction and not in a fixed ratio (72 bytes for `[a-z]`, 1,000 for `.`,
+/// 43,000 for `\pL`, measured), so no single figure mirrors RE2's; at the same 8 MiB every
+/// pattern RE2 rejects for size is rejected here too, and a few RE2 still compiles are
+/// rejected here (`[a-z]{1000}` more than about 115 times, `\pL` more than about 195 times:
+/// docs/PARITY.md). The limit also bounds matching: the PikeVM the crate falls back to when
+/// its lazy DFA thrashes costs time in proportion to NFA size times text length.
+fn build(pattern: &str) -> Option<regex::bytes::Regex> {
+    regex::bytes::RegexBuilder::new(pattern)
+        .size_limit(RE2_MAX_MEM)
+        .dfa_size_limit(DFA_CACHE_BYTES)
+        .nest_limit(NEST_LIMIT)
+        .build()
+        .ok()
+}
+
+/// The lazy DFA's cache: RE2 gives its two DFAs the third of `max_mem` its program does not
+/// use; past it the crate falls back to its PikeVM, as RE2 falls back to its NFA.
+const DFA_CACHE_BYTES: usize = RE2_MAX_MEM / 3;
+/// RE2 has no nesting limit (measured: 100,000 nested groups compile), but the crate's
+/// compiler recurses once per level, so a deep nesting would overflow the stack (the browser's
+/// is 1 MiB; 900 levels overflow it in a debug build). The crate's own default, 250 levels
+/// (groups, repetitions and alternations each count).
+const NEST_LIMIT: u32 = 250;
+
+/// Compiled patterns (and rejected ones) by RE2 source, per thread. `regex::bytes::Regex`
+/// shares its program between clones, so a hit costs a reference count.
 const CACHE_ENTRIES: usize = 512;
 const CACHE_PATTERN_BYTES: usize = 4096;
 
@@ -122,155 +179,194 @@ fn ruby_syntax_parts(text: &str) -> Option<(&str, &str)> {
 /// RE2's limit on a counted repetition, and on nested counts multiplied together.
 const MAX_REPEAT: u64 = 1000;
 
+/// A translated pattern and what GitLab's scan needs to know about it.
+struct Translation {
+    pattern: String,
+    /// RE2's `number_of_capturing_groups`.
+    captures: usize,
+    /// The pattern ends inside `\Q` without `\E`.
+    open_quote: bool,
+}
+
+/// One character as a literal in the crate's syntax, inside or outside a class.
 fn push_literal(out: &mut String, c: char) {
-    out.push_str(&format!("\\x{{{:X}}}", c as u32));
-}
-
-/// The other cases of a non-ASCII letter, for case-insensitive patterns: the engine folds
-/// ASCII only. Letters pair as in Unicode's simple case folding, as in RE2 (`ß` does not
-/// match "SS").
-fn case_variants(c: char) -> Vec<char> {
-    if c.is_ascii() {
-        return Vec::new();
+    if c.is_ascii_alphanumeric() || (!c.is_ascii() && !c.is_control() && !c.is_whitespace()) {
+        out.push(c);
+    } else {
+        out.push_str(&format!("\\x{{{:X}}}", c as u32));
     }
-    crate::casing::case_mates(c)
 }
 
-/// Whether the pattern turns case-insensitivity on anywhere (`(?i)`, `(?i:...)`).
-fn folds_case(chars: &[char]) -> bool {
-    chars.windows(2).enumerate().any(|(i, w)| {
-        w == ['(', '?']
-            && chars[i + 2..]
-                .iter()
-                .take_while(|c| c.is_ascii_alphabetic())
-                .any(|&c| c == 'i')
-    })
-}
-
-/// Translates an RE2 pattern to `regex` syntax, or `None` when RE2 rejects the pattern.
-fn translate(src: &str) -> Option<String> {
+/// Translates an RE2 pattern to the crate's syntax, or `None` when RE2 rejects the pattern.
+fn translate(src: &str) -> Option<Translation> {
     let chars: Vec<char> = src.chars().collect();
-    let fold = folds_case(&chars);
     let mut out = String::with_capacity(src.len() * 2);
     let mut i = 0;
-    // Per open group, the largest product of nested counted repetitions inside it: RE2 rejects
-    // a nesting whose counts multiply to more than 1000.
-    let mut groups: Vec<u64> = vec![1];
-    let mut names: Vec<String> = Vec::new();
+    // Per open group: the largest product of nested counted repetitions inside it (RE2 rejects
+    // a nesting whose counts multiply to more than 1000), and where it starts in `out`.
+    let mut groups: Vec<(u64, usize)> = vec![(1, 0)];
+    let mut captures = 0;
+    let mut open_quote = false;
     // RE2 refuses a repetition operator straight after another one (`a**`, `a{2}{3}`).
     let mut after_repeat = false;
-    // The nested-repetition product of the atom a following operator would apply to.
+    // The last atom: where it starts in `out`, whether it is repeated, and its product of
+    // nested repetitions (what a following operator applies to).
+    let mut atom: Option<usize> = None;
+    let mut atom_repeated = false;
     let mut atom_product: u64 = 1;
+    // `(?flags)` groups not yet written. RE2 applies an operator after one to the atom before
+    // it (`a(?i)*` is `a*`), the crate rejects that: the flags are written after the operator.
+    let mut pending_flags = String::new();
     while let Some(&c) = chars.get(i) {
-        let mut is_repeat = false;
-        let mut next_atom: u64 = 1;
-        match c {
-            '\\' => {
-                i = translate_escape(&chars, i, &mut out)?;
+        if let Some((end, product)) = repetition_at(&chars, i, atom_product)? {
+            if after_repeat {
+                return None;
             }
-            '[' => {
-                i = translate_class(&chars, i, &mut out, fold)?;
-            }
-            '(' => {
-                let opens = if chars.get(i + 1) == Some(&'?') {
-                    let (end, opens) = translate_group_flags(&chars, i, &mut out, &mut names)?;
-                    i = end;
-                    opens
-                } else {
-                    out.push('(');
-                    i += 1;
-                    true
-                };
-                if opens {
-                    groups.push(1);
+            if atom_repeated {
+                // `a*(?i)*`: RE2 squashes the second operator into the first; the crate needs
+                // the repeated atom grouped.
+                if let Some(start) = atom {
+                    out.insert_str(start, "(?:");
+                    out.push(')');
                 }
             }
+            out.extend(chars.get(i..end)?.iter());
+            i = end;
+            if let Some(inner) = groups.last_mut() {
+                inner.0 = inner.0.max(product);
+            }
+            after_repeat = true;
+            atom_repeated = true;
+            atom_product = product;
+            continue;
+        }
+        after_repeat = false;
+        if c == '(' && chars.get(i + 1) == Some(&'?') {
+            let mut flags = String::new();
+            let (end, group) = translate_group_flags(&chars, i, &mut flags)?;
+            i = end;
+            if group == Group::FlagsOnly {
+                pending_flags.push_str(&flags);
+                continue;
+            }
+            out.push_str(&std::mem::take(&mut pending_flags));
+            if group == Group::Capture {
+                captures += 1;
+            }
+            groups.push((1, out.len()));
+            out.push_str(&flags);
+            atom = None;
+            atom_repeated = false;
+            atom_product = 1;
+            continue;
+        }
+        out.push_str(&std::mem::take(&mut pending_flags));
+        let start = out.len();
+        let mut product = 1;
+        match c {
+            '\\' => {
+                let (end, unterminated) = translate_escape(&chars, i, &mut out)?;
+                i = end;
+                open_quote = unterminated;
+            }
+            '[' => {
+                i = translate_class(&chars, i, &mut out)?;
+            }
+            '(' => {
+                groups.push((1, out.len()));
+                out.push('(');
+                captures += 1;
+                i += 1;
+                atom = None;
+                atom_repeated = false;
+                atom_product = 1;
+                continue;
+            }
             ')' => {
-                let inner = groups.pop()?;
+                let (inner, group_start) = groups.pop()?;
                 if groups.is_empty() {
                     return None;
                 }
                 out.push(')');
                 i += 1;
-                next_atom = inner;
+                product = inner;
+                atom = Some(group_start);
+                atom_repeated = false;
+                atom_product = product;
+                if let Some(outer) = groups.last_mut() {
+                    outer.0 = outer.0.max(product);
+                }
+                continue;
             }
-            '*' | '+' | '?' => {
-                if after_repeat {
-                    return None;
-                }
-                out.push(c);
-                i += 1;
-                if chars.get(i) == Some(&'?') {
-                    out.push('?');
-                    i += 1;
-                }
-                is_repeat = true;
-                next_atom = atom_product;
-            }
-            '{' => match parse_repetition(&chars, i) {
-                Some((lo, hi, end)) => {
-                    if after_repeat || lo > MAX_REPEAT || hi.is_some_and(|h| h > MAX_REPEAT) {
-                        return None;
-                    }
-                    if hi.is_some_and(|h| h < lo) {
-                        return None;
-                    }
-                    let factor = match hi {
-                        Some(h) if h > 0 => h,
-                        Some(_) => 1,
-                        None => lo.max(1),
-                    };
-                    let product = atom_product.saturating_mul(factor);
-                    if product > MAX_REPEAT {
-                        return None;
-                    }
-                    out.extend(chars.get(i..end)?.iter());
-                    i = end;
-                    if chars.get(i) == Some(&'?') {
-                        out.push('?');
-                        i += 1;
-                    }
-                    is_repeat = true;
-                    next_atom = product;
-                }
-                None => {
-                    push_literal(&mut out, '{');
-                    i += 1;
-                }
-            },
-            '}' | ']' => {
+            '{' | '}' | ']' => {
+                // Not a repetition (`repetition_at` said so): a literal, as in RE2.
                 push_literal(&mut out, c);
                 i += 1;
             }
             '|' => {
                 out.push('|');
                 i += 1;
+                atom = None;
+                atom_repeated = false;
+                atom_product = 1;
+                continue;
+            }
+            '.' | '^' | '$' | '*' | '+' | '?' => {
+                // An operator with nothing to repeat stays an operator: the crate rejects it
+                // as RE2 does.
+                out.push(c);
+                i += 1;
             }
             _ => {
-                let variants = if fold { case_variants(c) } else { Vec::new() };
-                if variants.is_empty() {
-                    out.push(c);
-                } else {
-                    out.push('[');
-                    push_literal(&mut out, c);
-                    for v in variants {
-                        push_literal(&mut out, v);
-                    }
-                    out.push(']');
-                }
+                push_literal(&mut out, c);
                 i += 1;
             }
         }
-        if let Some(inner) = groups.last_mut() {
-            *inner = (*inner).max(next_atom);
-        }
-        after_repeat = is_repeat;
-        atom_product = next_atom;
+        atom = Some(start);
+        atom_repeated = false;
+        atom_product = product;
     }
+    out.push_str(&pending_flags);
     if groups.len() != 1 {
         return None;
     }
-    Some(out)
+    Some(Translation {
+        pattern: out,
+        captures,
+        open_quote,
+    })
+}
+
+/// A repetition operator at `i` (`*`, `+`, `?`, `{n}`, `{n,}`, `{n,m}`, each maybe followed by
+/// `?`) applied to an atom whose nested product is `atom_product`: `Some(Some((end,
+/// product)))`, or `Some(None)` when there is none, or `None` when RE2 rejects its count.
+fn repetition_at(chars: &[char], i: usize, atom_product: u64) -> Option<Option<(usize, u64)>> {
+    let (mut end, product) = match chars.get(i) {
+        Some('*' | '+' | '?') => (i + 1, atom_product),
+        Some('{') => match parse_repetition(chars, i) {
+            Some((lo, hi, end)) => {
+                if lo > MAX_REPEAT || hi.is_some_and(|h| h > MAX_REPEAT || h < lo) {
+                    return None;
+                }
+                let factor = match hi {
+                    Some(h) if h > 0 => h,
+                    Some(_) => 1,
+                    None => lo.max(1),
+                };
+                let product = atom_product.saturating_mul(factor);
+                if product > MAX_REPEAT {
+                    return None;
+                }
+                (end, product)
+            }
+            None => return Some(None),
+        },
+        _ => return Some(None),
+    };
+    if chars.get(end) == Some(&'?') {
+        end += 1;
+    }
+    Some(Some((end, product)))
 }
 
 /// Parses RE2's `{n}`, `{n,}`, `{n,m}` (no leading zeros, no `{,m}`). Returns (lo, hi, end).
@@ -313,15 +409,21 @@ fn parse_integer(chars: &[char], i: &mut usize) -> Option<u64> {
     Some(n)
 }
 
-/// `(?flags)`, `(?flags:`, `(?P<name>`, `(?<name>`. Flags are normalised because `regex`
+/// What a `(?` construct was.
+#[derive(Clone, Copy, PartialEq)]
+enum Group {
+    /// `(?P<name>` or `(?<name>`.
+    Capture,
+    /// `(?flags:`.
+    NonCapture,
+    /// `(?flags)`: no group.
+    FlagsOnly,
+}
+
+/// `(?flags)`, `(?flags:`, `(?P<name>`, `(?<name>`. Flags are normalised because the crate
 /// rejects repeated flags that RE2 accepts (`(?ii)`) and RE2 accepts the empty `(?)`.
-/// Returns the index after it and whether it opened a group.
-fn translate_group_flags(
-    chars: &[char],
-    start: usize,
-    out: &mut String,
-    names: &mut Vec<String>,
-) -> Option<(usize, bool)> {
+/// Returns the index after it and what it opened.
+fn translate_group_flags(chars: &[char], start: usize, out: &mut String) -> Option<(usize, Group)> {
     let mut i = start + 2;
     let named = match (chars.get(i), chars.get(i + 1)) {
         (Some('P'), Some('<')) => Some(i + 2),
@@ -331,16 +433,12 @@ fn translate_group_flags(
     if let Some(name_start) = named {
         let len = chars.get(name_start..)?.iter().position(|&c| c == '>')?;
         let name: String = chars.get(name_start..name_start + len)?.iter().collect();
-        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        if !is_capture_name(&name) {
             return None;
         }
-        if names.contains(&name) {
-            return None;
-        }
-        names.push(name);
-        // Names do not matter for matching, and `regex` is stricter about them than RE2.
+        // Names do not matter for matching, and the crate is stricter about them than RE2.
         out.push('(');
-        return Some((name_start + len + 1, true));
+        return Some((name_start + len + 1, Group::Capture));
     }
     let mut on = String::new();
     let mut off = String::new();
@@ -384,79 +482,300 @@ fn translate_group_flags(
                     (_, true) => {}
                     (_, false) => out.push_str(&format!("(?{flags})")),
                 }
-                return Some((i, c == ':'));
+                let group = if c == ':' {
+                    Group::NonCapture
+                } else {
+                    Group::FlagsOnly
+                };
+                return Some((i, group));
             }
             _ => return None,
         }
     }
 }
 
-/// An escape outside a character class.
-fn translate_escape(chars: &[char], start: usize, out: &mut String) -> Option<usize> {
+/// RE2's `IsValidCaptureName`: one or more letters, combining marks, decimal digits or
+/// connector punctuation. RE2 allows a name twice (measured).
+fn is_capture_name(name: &str) -> bool {
+    static NAME: OnceLock<Option<regex::Regex>> = OnceLock::new();
+    NAME.get_or_init(|| {
+        regex::Regex::new(r"^[\p{gc=L}\p{gc=Mn}\p{gc=Mc}\p{gc=Nd}\p{gc=Pc}]+$").ok()
+    })
+    .as_ref()
+    .is_some_and(|pattern| pattern.is_match(name))
+}
+
+/// An escape outside a character class. Returns the index after it and whether it was an
+/// unterminated `\Q`.
+fn translate_escape(chars: &[char], start: usize, out: &mut String) -> Option<(usize, bool)> {
     let c = *chars.get(start + 1)?;
     match c {
-        'b' => out.push_str(r"\b"),
-        'B' => out.push_str(r"\B"),
+        // ASCII word boundaries, as RE2's.
+        'b' => out.push_str(r"(?-u:\b)"),
+        'B' => out.push_str(r"(?-u:\B)"),
         'A' => out.push_str(r"\A"),
         'z' => out.push_str(r"\z"),
-        // Any byte in RE2; as close as a UTF-8 matcher gets.
-        'C' => out.push_str("(?s:.)"),
+        // Any byte.
+        'C' => out.push_str("(?s-u:.)"),
         'Q' => {
             let mut i = start + 2;
             while let Some(&q) = chars.get(i) {
                 if q == '\\' && chars.get(i + 1) == Some(&'E') {
-                    return Some(i + 2);
+                    return Some((i + 2, false));
                 }
                 push_literal(out, q);
                 i += 1;
             }
-            return Some(i);
+            return Some((i, true));
         }
-        'p' | 'P' => return copy_unicode_class(chars, start, out),
-        's' => {
-            out.push('[');
-            out.push_str(perl_class(c));
-            out.push(']');
-        }
-        'd' | 'D' | 'S' | 'w' | 'W' => out.push_str(perl_class(c)),
+        'p' | 'P' => return Some((translate_unicode_class(chars, start, out)?, false)),
+        'd' | 'D' | 's' | 'S' | 'w' | 'W' => out.push_str(perl_class(c)),
         _ => {
             let (rune, end) = parse_escape(chars, start)?;
-            push_literal(out, rune);
-            return Some(end);
+            match char::from_u32(rune) {
+                Some(c) => push_literal(out, c),
+                None => out.push_str(NOTHING),
+            }
+            return Some((end, false));
         }
     }
-    Some(start + 2)
+    Some((start + 2, false))
 }
 
-/// RE2's Perl classes are ASCII-only, as the engine's are, except that RE2's `\s` leaves out
-/// the vertical tab: spelled out where that matters. Written so they also work inside a class
-/// (`[\s]`); `[\S]` keeps the engine's `\S`, which differs from RE2's on `\v` alone.
+/// RE2's Perl classes, ASCII-only (RE2's `\s` leaves out the vertical tab), as classes that
+/// also work nested inside a class (`[\d_]` is `[[0-9]_]`).
 fn perl_class(c: char) -> &'static str {
     match c {
-        'd' => r"\d",
-        'D' => r"\D",
-        's' => r"\t\n\f\r ",
-        'S' => r"\S",
-        'w' => r"\w",
-        _ => r"\W",
+        'd' => "[0-9]",
+        'D' => "[^0-9]",
+        's' => r"[\t\n\f\r ]",
+        'S' => r"[^\t\n\f\r ]",
+        'w' => "[0-9A-Za-z_]",
+        _ => "[^0-9A-Za-z_]",
     }
 }
 
-/// `\pL`, `\p{Greek}`, `\P{^L}`: copied; `regex` decides which names it knows.
-fn copy_unicode_class(chars: &[char], start: usize, out: &mut String) -> Option<usize> {
-    let mut end = start + 3;
-    if chars.get(start + 2) == Some(&'{') {
+/// RE2's Unicode general categories (re2/unicode_groups.cc), besides `Any`.
+const UNICODE_CATEGORIES: [&str; 36] = [
+    "C", "Cc", "Cf", "Co", "Cs", "L", "Ll", "Lm", "Lo", "Lt", "Lu", "M", "Mc", "Me", "Mn", "N",
+    "Nd", "Nl", "No", "P", "Pc", "Pd", "Pe", "Pf", "Pi", "Po", "Ps", "S", "Sc", "Sk", "Sm", "So",
+    "Z", "Zl", "Zp", "Zs",
+];
+
+/// RE2's Unicode scripts (re2/unicode_groups.cc, Unicode 15.1 in the RE2 measured).
+const UNICODE_SCRIPTS: [&str; 163] = [
+    "Adlam",
+    "Ahom",
+    "Anatolian_Hieroglyphs",
+    "Arabic",
+    "Armenian",
+    "Avestan",
+    "Balinese",
+    "Bamum",
+    "Bassa_Vah",
+    "Batak",
+    "Bengali",
+    "Bhaiksuki",
+    "Bopomofo",
+    "Brahmi",
+    "Braille",
+    "Buginese",
+    "Buhid",
+    "Canadian_Aboriginal",
+    "Carian",
+    "Caucasian_Albanian",
+    "Chakma",
+    "Cham",
+    "Cherokee",
+    "Chorasmian",
+    "Common",
+    "Coptic",
+    "Cuneiform",
+    "Cypriot",
+    "Cypro_Minoan",
+    "Cyrillic",
+    "Deseret",
+    "Devanagari",
+    "Dives_Akuru",
+    "Dogra",
+    "Duployan",
+    "Egyptian_Hieroglyphs",
+    "Elbasan",
+    "Elymaic",
+    "Ethiopic",
+    "Georgian",
+    "Glagolitic",
+    "Gothic",
+    "Grantha",
+    "Greek",
+    "Gujarati",
+    "Gunjala_Gondi",
+    "Gurmukhi",
+    "Han",
+    "Hangul",
+    "Hanifi_Rohingya",
+    "Hanunoo",
+    "Hatran",
+    "Hebrew",
+    "Hiragana",
+    "Imperial_Aramaic",
+    "Inherited",
+    "Inscriptional_Pahlavi",
+    "Inscriptional_Parthian",
+    "Javanese",
+    "Kaithi",
+    "Kannada",
+    "Katakana",
+    "Kawi",
+    "Kayah_Li",
+    "Kharoshthi",
+    "Khitan_Small_Script",
+    "Khmer",
+    "Khojki",
+    "Khudawadi",
+    "Lao",
+    "Latin",
+    "Lepcha",
+    "Limbu",
+    "Linear_A",
+    "Linear_B",
+    "Lisu",
+    "Lycian",
+    "Lydian",
+    "Mahajani",
+    "Makasar",
+    "Malayalam",
+    "Mandaic",
+    "Manichaean",
+    "Marchen",
+    "Masaram_Gondi",
+    "Medefaidrin",
+    "Meetei_Mayek",
+    "Mende_Kikakui",
+    "Meroitic_Cursive",
+    "Meroitic_Hieroglyphs",
+    "Miao",
+    "Modi",
+    "Mongolian",
+    "Mro",
+    "Multani",
+    "Myanmar",
+    "Nabataean",
+    "Nag_Mundari",
+    "Nandinagari",
+    "New_Tai_Lue",
+    "Newa",
+    "Nko",
+    "Nushu",
+    "Nyiakeng_Puachue_Hmong",
+    "Ogham",
+    "Ol_Chiki",
+    "Old_Hungarian",
+    "Old_Italic",
+    "Old_North_Arabian",
+    "Old_Permic",
+    "Old_Persian",
+    "Old_Sogdian",
+    "Old_South_Arabian",
+    "Old_Turkic",
+    "Old_Uyghur",
+    "Oriya",
+    "Osage",
+    "Osmanya",
+    "Pahawh_Hmong",
+    "Palmyrene",
+    "Pau_Cin_Hau",
+    "Phags_Pa",
+    "Phoenician",
+    "Psalter_Pahlavi",
+    "Rejang",
+    "Runic",
+    "Samaritan",
+    "Saurashtra",
+    "Sharada",
+    "Shavian",
+    "Siddham",
+    "SignWriting",
+    "Sinhala",
+    "Sogdian",
+    "Sora_Sompeng",
+    "Soyombo",
+    "Sundanese",
+    "Syloti_Nagri",
+    "Syriac",
+    "Tagalog",
+    "Tagbanwa",
+    "Tai_Le",
+    "Tai_Tham",
+    "Tai_Viet",
+    "Takri",
+    "Tamil",
+    "Tangsa",
+    "Tangut",
+    "Telugu",
+    "Thaana",
+    "Thai",
+    "Tibetan",
+    "Tifinagh",
+    "Tirhuta",
+    "Toto",
+    "Ugaritic",
+    "Vai",
+    "Vithkuqi",
+    "Wancho",
+    "Warang_Citi",
+    "Yezidi",
+    "Yi",
+    "Zanabazar_Square",
+];
+
+/// `\pL`, `\p{Greek}`, `\P{^L}`: RE2's names only, spelled out for the crate (`gc=`, `sc=`).
+fn translate_unicode_class(chars: &[char], start: usize, out: &mut String) -> Option<usize> {
+    let mut negated = chars.get(start + 1) == Some(&'P');
+    let (name, end): (String, usize) = if chars.get(start + 2) == Some(&'{') {
         let len = chars.get(start + 3..)?.iter().position(|&c| c == '}')?;
-        end = start + 3 + len + 1;
+        let name = chars.get(start + 3..start + 3 + len)?.iter().collect();
+        (name, start + 3 + len + 1)
     } else {
-        chars.get(start + 2)?;
+        (chars.get(start + 2)?.to_string(), start + 3)
+    };
+    let name = match name.strip_prefix('^') {
+        Some(rest) => {
+            negated = !negated;
+            rest
+        }
+        None => &name,
+    };
+    if name == "Cs" {
+        out.push_str(if negated {
+            r"[\x00-\x{10FFFF}]"
+        } else {
+            NOTHING
+        });
+        return Some(end);
     }
-    out.extend(chars.get(start..end)?.iter());
+    let property = if name == "Any" {
+        "Any".to_string()
+    } else if UNICODE_CATEGORIES.contains(&name) {
+        format!("gc={name}")
+    } else if UNICODE_SCRIPTS.contains(&name) {
+        format!("sc={name}")
+    } else {
+        return None;
+    };
+    out.push_str(if negated { "\\P{" } else { "\\p{" });
+    out.push_str(&property);
+    out.push('}');
     Some(end)
 }
 
-/// RE2's `ParseEscape`: one escaped character. Returns it and the index after the escape.
-fn parse_escape(chars: &[char], start: usize) -> Option<(char, usize)> {
+/// A class that matches nothing: what a surrogate code point (`\x{D800}`, `\p{Cs}`), which RE2
+/// accepts, can match in UTF-8 text.
+const NOTHING: &str = r"[^\x00-\x{10FFFF}]";
+
+/// RE2's `ParseEscape`: one escaped code point (surrogates included). Returns it and the
+/// index after the escape.
+fn parse_escape(chars: &[char], start: usize) -> Option<(u32, usize)> {
     let c = *chars.get(start + 1)?;
     let mut i = start + 2;
     let rune = match c {
@@ -476,7 +795,7 @@ fn parse_escape(chars: &[char], start: usize) -> Option<(char, usize)> {
                     _ => break,
                 }
             }
-            char::from_u32(code)?
+            code
         }
         'x' => {
             if chars.get(i) == Some(&'{') {
@@ -495,22 +814,22 @@ fn parse_escape(chars: &[char], start: usize) -> Option<(char, usize)> {
                     return None;
                 }
                 i += 1;
-                char::from_u32(code)?
+                code
             } else {
                 let hi = chars.get(i)?.to_digit(16)?;
                 let lo = chars.get(i + 1)?.to_digit(16)?;
                 i += 2;
-                char::from_u32(hi * 16 + lo)?
+                hi * 16 + lo
             }
         }
-        'n' => '\n',
-        'r' => '\r',
-        't' => '\t',
-        'a' => '\u{7}',
-        'f' => '\u{c}',
-        'v' => '\u{b}',
+        'n' => 0x0A,
+        'r' => 0x0D,
+        't' => 0x09,
+        'a' => 0x07,
+        'f' => 0x0C,
+        'v' => 0x0B,
         // Escaped ASCII punctuation is itself; escaped letters, digits or non-ASCII are errors.
-        c if c.is_ascii() && !c.is_ascii_alphanumeric() => c,
+        c if c.is_ascii() && !c.is_ascii_alphanumeric() => c as u32,
         _ => return None,
     };
     Some((rune, i))
@@ -518,7 +837,7 @@ fn parse_escape(chars: &[char], start: usize) -> Option<(char, usize)> {
 
 /// A bracketed class, RE2 rules: `]` first is literal, `-` is literal anywhere a range cannot
 /// start, `[` is literal unless it opens `[:name:]`.
-fn translate_class(chars: &[char], start: usize, out: &mut String, fold: bool) -> Option<usize> {
+fn translate_class(chars: &[char], start: usize, out: &mut String) -> Option<usize> {
     let mut i = start + 1;
     out.push('[');
     if chars.get(i) == Some(&'^') {
@@ -547,7 +866,7 @@ fn translate_class(chars: &[char], start: usize, out: &mut String, fold: bool) -
         if c == '\\' {
             match chars.get(i + 1) {
                 Some('p' | 'P') => {
-                    i = copy_unicode_class(chars, i, out)?;
+                    i = translate_unicode_class(chars, i, out)?;
                     continue;
                 }
                 Some(&p @ ('d' | 'D' | 's' | 'S' | 'w' | 'W')) => {
@@ -560,29 +879,44 @@ fn translate_class(chars: &[char], start: usize, out: &mut String, fold: bool) -
         }
         let (lo, next) = class_char(chars, i)?;
         i = next;
-        push_literal(out, lo);
-        let single = !(chars.get(i) == Some(&'-') && chars.get(i + 1).is_some_and(|&c| c != ']'));
-        if fold && single {
-            for v in case_variants(lo) {
-                push_literal(out, v);
-            }
-        }
+        let mut hi = lo;
         if chars.get(i) == Some(&'-') && chars.get(i + 1).is_some_and(|&c| c != ']') {
-            let (hi, next) = class_char(chars, i + 1)?;
-            if hi < lo {
+            let (end, next) = class_char(chars, i + 1)?;
+            if end < lo {
                 return None;
             }
+            hi = end;
             i = next;
-            out.push('-');
-            push_literal(out, hi);
         }
+        push_class_range(out, lo, hi);
     }
 }
 
-fn class_char(chars: &[char], i: usize) -> Option<(char, usize)> {
+fn class_char(chars: &[char], i: usize) -> Option<(u32, usize)> {
     match chars.get(i)? {
         '\\' => parse_escape(chars, i),
-        &c => Some((c, i + 1)),
+        &c => Some((c as u32, i + 1)),
+    }
+}
+
+/// A range of code points in a class, less the surrogates (RE2 accepts them; UTF-8 text
+/// cannot hold them).
+fn push_class_range(out: &mut String, lo: u32, hi: u32) {
+    let mut pushed = false;
+    for (from, to) in [(lo, hi.min(0xD7FF)), (lo.max(0xE000), hi)] {
+        if let (Some(from), Some(to)) = (char::from_u32(from), char::from_u32(to)) {
+            if from <= to {
+                push_literal(out, from);
+                if to != from {
+                    out.push('-');
+                    push_literal(out, to);
+                }
+                pushed = true;
+            }
+        }
+    }
+    if !pushed {
+        out.push_str(NOTHING);
     }
 }
 
@@ -641,7 +975,9 @@ mod tests {
             ("(?P<n>a)", true),
             ("(?<n>a)", true),
             ("(?P<1a>a)", true),
-            ("(?P<n>a)(?P<n>b)", false),
+            // RE2 allows a name twice (measured with google-re2 1.1.20251105).
+            ("(?P<n>a)(?P<n>b)", true),
+            ("(?P<é>a)", true),
             ("(?P<n-x>a)", false),
             ("(?'n'a)", false),
             (r"\Qa.b\E", true),

@@ -479,9 +479,14 @@ pub fn slug(s: &str) -> String {
 /// colons, then stripped. `rspec 1/2` and `build: [ruby, 3]` give `rspec` and `build`.
 pub fn job_group_name(name: &str) -> String {
     static SUFFIX: std::sync::OnceLock<Option<regex::Regex>> = std::sync::OnceLock::new();
-    // Ruby's `[\b\s:]` is backspace, whitespace or colon; `\z` is the end of the text.
+    // Ruby's `[\b\s:]` is backspace, whitespace or colon; `\z` is the end of the text. Ruby's
+    // `\s` and `\d` are ASCII, spelled out here (the regex crate is built without Unicode Perl
+    // classes, as RE2 has none).
     let suffix = SUFFIX.get_or_init(|| {
-        regex::Regex::new(r"([\x08\s:]+((\[.*\])|(\d+[\s:/\\]+\d+))){1,3}\s*\z").ok()
+        regex::Regex::new(
+            r"([\x08\t\n\x0B\x0C\r :]+((\[.*\])|([0-9]+[\t\n\x0B\x0C\r :/\\]+[0-9]+))){1,3}[\t\n\x0B\x0C\r ]*\z",
+        )
+        .ok()
     });
     let stripped = match suffix {
         Some(re) => re.replacen(name, 1, ""),

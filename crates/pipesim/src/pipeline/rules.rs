@@ -406,7 +406,8 @@ fn regexp_clause(
             format!("`{shown}` is true: more than {COMPARISON_LIMIT} paths to compare, which GitLab counts as a match"),
         ));
     }
-    let Ok(regex) = regex::Regex::new(&expanded) else {
+    // Through the RE2 translation, so `\d`, `\w`, `\s` keep their ASCII meaning (Ruby's too).
+    let Some(regex) = crate::expr::Regex::new(&expanded) else {
         return Ok((
             false,
             format!("`{shown}` is not evaluated: pipesim's regular expressions (RE2-like) cannot read this pattern, which GitLab matches as a Ruby regular expression (lookaround, backreferences); counted as no match (uncertain)"),

@@ -599,7 +599,7 @@ async fn a_shared_link_reopens_the_same_view_and_embeds() {
 
 /// In-browser measurement (docs/BENCHMARKS.md): a 6,000-line configuration (1,000 jobs), then
 /// keystrokes in the editor. Each keystroke must only redraw the editor (the results follow
-/// after a pause); the figures are written to screenshots/perf.txt. The bound is generous: it
+/// after a pause); the figures are written to target/e2e-screenshots/perf.txt. The bound is generous: it
 /// guards against a keystroke re-running the simulation or redrawing every view.
 #[tokio::test]
 async fn typing_stays_fluid_on_a_large_config() {
@@ -794,7 +794,7 @@ async fn time_in_browser(
 /// (`Results::of`, measured with `performance.now()` and shown in the editor's summary line)
 /// on the benchmarks' synthetic configurations of 100, 1,000 and 5,000 jobs and on Xen (5
 /// files), each re-run 7 times after an edit, after a warm-up on the 1,000-job one. The figures
-/// go to screenshots/wasm-bench.txt.
+/// go to target/e2e-screenshots/wasm-bench.txt.
 /// Budgets live in the benchmarks: the only bound asserted here is a very generous one.
 #[tokio::test]
 async fn wasm_simulation_time_by_size() {

@@ -26,8 +26,14 @@ fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
+/// Where the tests write screenshots and measured figures: under `target/` (never tracked
+/// files; the README's images live in docs/images/ and are updated on purpose). The
+/// environment variable `CARGO_TARGET_DIR` is followed when set.
 pub fn screenshots_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("screenshots")
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("target"));
+    target.join("e2e-screenshots")
 }
 
 fn in_ci() -> bool {

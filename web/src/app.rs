@@ -482,6 +482,7 @@ pub fn app(props: &AppProps) -> Html {
     // What the diagnostics say instead of the verdict when the results are not for what is on
     // screen (never a stale "valid").
     let unchecked: Option<AttrValue> = match &*phase {
+        Phase::Running(_) if results.run.number == 0 => Some("Checking…".into()),
         Phase::Current | Phase::Running(_) => None,
         Phase::Crashed(_) => Some("Not checked: the simulation stopped".into()),
         Phase::Cancelled => Some("Not checked: the simulation was cancelled".into()),

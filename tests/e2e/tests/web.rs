@@ -31,12 +31,17 @@ async fn load_app(client: &Client, origin: &str) {
         .goto(&format!("{origin}/"))
         .await
         .expect("open the app");
+    wait_checked(client).await;
+}
+
+/// Waits until the verdict is for what is on screen (the simulation worker has answered).
+async fn wait_checked(client: &Client) {
     client
         .wait()
         .at_most(Duration::from_secs(30))
-        .for_element(Locator::Css("#status"))
+        .for_element(Locator::Css("#status[data-checked='true']"))
         .await
-        .expect("the app did not render #status within 30 s");
+        .expect("the app did not show a checked #status within 30 s");
 }
 
 async fn js(client: &Client, script: &str) -> Value {
@@ -895,6 +900,175 @@ async fn wasm_simulation_time_by_size() {
             std::fs::write(support::screenshots_dir().join("wasm-bench.txt"), &text).unwrap();
             eprintln!("{text}");
             assert!(m[1] < 5_000.0, "a 1,000-job run took over 5 s: {text}");
+        })
+        .await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The simulation worker (issue 13 item 3, issue 14 item 2)
+
+/// The text of an element, or "" when it is not there.
+async fn text_of(client: &Client, css: &str) -> String {
+    match client.find(Locator::Css(css)).await {
+        Ok(e) => e.text().await.unwrap_or_default(),
+        Err(_) => String::new(),
+    }
+}
+
+/// How long the page takes to show the next frame (ms): a frozen tab shows none.
+async fn frame_delay(client: &Client) -> f64 {
+    client
+        .execute_async(
+            "const done = arguments[arguments.length - 1]; const t0 = performance.now(); \
+             requestAnimationFrame(() => done(performance.now() - t0));",
+            vec![],
+        )
+        .await
+        .expect("a frame")
+        .as_f64()
+        .unwrap()
+}
+
+/// A wasm trap in the worker (here: out of memory, with the browser's wasm memory capped at
+/// 32 MB so that a 5,000-job configuration cannot fit) shows the crash panel with what
+/// happened; the page keeps working, the verdict is "not checked" (never a stale "valid"); the
+/// link is not simulated again when reopened, in this tab or a fresh one; "Start with an empty
+/// workspace" gets back to work.
+#[tokio::test]
+async fn a_crash_in_the_simulation_shows_the_crash_panel_and_is_not_run_again() {
+    let Some(setup) = setup() else { return };
+    let session =
+        Session::start_with(&setup, "crash", &["--js-flags=--wasm-max-mem-pages=512"]).await;
+    session
+        .run(|page| async move {
+            let client = &page.client;
+            load_app(client, &page.origin).await;
+            let big = synthetic::synthetic(5000);
+            set_value(client, "#editor", &big).await;
+            let panel = eventually(Duration::from_secs(90), "the crash panel", || async {
+                client.find(Locator::Css("#sim-crash")).await.ok()
+            })
+            .await;
+            let text = panel.text().await.unwrap();
+            assert!(text.contains("The simulation stopped"), "{text}");
+            assert!(text.contains("memory"), "says what happened: {text}");
+            let status = status_text(client).await;
+            assert!(status.contains("Not checked"), "no stale verdict: {status}");
+            assert!(!status.contains("valid"), "{status}");
+            assert_eq!(
+                js(
+                    client,
+                    "return document.querySelectorAll('.job-card').length"
+                )
+                .await,
+                json!(0),
+                "no results of an earlier state beside the crash"
+            );
+            assert!(frame_delay(client).await < 500.0, "the page still draws");
+            save_screenshot(client, "crash").await;
+
+            // Reopened (the address holds the workspace that crashed): not run again.
+            client.refresh().await.unwrap();
+            let held = wait_for(client, "#simulate-held").await;
+            assert!(held.is_displayed().await.unwrap());
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            assert_eq!(
+                text_of(client, "#sim-crash").await,
+                "",
+                "not simulated on open"
+            );
+            let notice = text_of(client, ".run-state").await;
+            assert!(notice.contains("stopped pipesim"), "{notice}");
+            assert!(status_text(client).await.contains("Not checked"));
+            let editor = js(
+                client,
+                "return document.getElementById('editor').value.length",
+            )
+            .await;
+            assert_eq!(editor, json!(big.len()), "the files are all there");
+
+            // A fresh tab with the same link: also held (the guard is in local storage).
+            let url = client.current_url().await.unwrap();
+            let first = client.window().await.unwrap();
+            let tab = client.new_window(true).await.unwrap();
+            client.switch_to_window(tab.handle).await.unwrap();
+            client.goto(url.as_str()).await.unwrap();
+            wait_for(client, "#simulate-held").await;
+            save_screenshot(client, "crash-reopened").await;
+            client.close_window().await.unwrap();
+            client.switch_to_window(first).await.unwrap();
+
+            // Simulating it anyway crashes again, and the way back is an empty workspace.
+            wait_for(client, "#simulate-held")
+                .await
+                .click()
+                .await
+                .unwrap();
+            wait_for(client, "#sim-crash").await;
+            client
+                .find(Locator::XPath(
+                    "//button[normalize-space()='Start with an empty workspace']",
+                ))
+                .await
+                .unwrap()
+                .click()
+                .await
+                .unwrap();
+            wait_checked(client).await;
+            assert_eq!(text_of(client, "#sim-crash").await, "");
+            assert_eq!(
+                js(client, "return document.getElementById('editor').value").await,
+                json!("")
+            );
+        })
+        .await;
+}
+
+/// A configuration of 30,000 jobs (about 740 KB): the page keeps drawing while the worker
+/// simulates, shows a progress indicator with Cancel after a moment, and Cancel ends the run
+/// with an honest "not checked" verdict; typing supersedes a run that is under way.
+#[tokio::test]
+async fn a_large_configuration_shows_progress_and_can_be_cancelled() {
+    let Some(setup) = setup() else { return };
+    let session = Session::start(&setup, "large").await;
+    session
+        .run(|page| async move {
+            let client = &page.client;
+            load_app(client, &page.origin).await;
+            let mut yaml = String::from("stages: [build, test]\n");
+            for i in 0..30_000 {
+                yaml.push_str(&format!("job-{i}:\n  stage: test\n  script: [x]\n"));
+            }
+            assert!(yaml.len() > 700_000, "{} bytes", yaml.len());
+            set_value(client, "#editor", &yaml).await;
+            wait_for(client, "#sim-progress").await;
+            let status = status_text(client).await;
+            assert!(
+                !status.contains("is valid") || status.contains("checking"),
+                "{status}"
+            );
+            let mut delays = Vec::new();
+            for _ in 0..5 {
+                delays.push(frame_delay(client).await);
+            }
+            save_screenshot(client, "progress").await;
+            delays.sort_by(f64::total_cmp);
+            assert!(
+                delays[2] < 200.0,
+                "the page draws while it simulates: {delays:?}"
+            );
+            wait_for(client, "#sim-cancel").await.click().await.unwrap();
+            let status = eventually(Duration::from_secs(10), "a cancelled verdict", || async {
+                let s = status_text(client).await;
+                s.contains("cancelled").then_some(s)
+            })
+            .await;
+            assert!(!status.contains("valid"), "{status}");
+            assert_eq!(text_of(client, "#sim-progress").await, "");
+            // A small edit afterwards runs again and is checked.
+            set_value(client, "#editor", "build:\n  script: [make]\n").await;
+            wait_checked(client).await;
+            assert!(status_text(client).await.contains("Configuration is valid"));
         })
         .await;
 }

@@ -292,6 +292,11 @@ pub struct Session {
 
 impl Session {
     pub async fn start(setup: &Setup, label: &str) -> Session {
+        Session::start_with(setup, label, &[]).await
+    }
+
+    /// [`Session::start`] with more Chromium arguments.
+    pub async fn start_with(setup: &Setup, label: &str, extra: &[&str]) -> Session {
         let work = temp_dir(label);
         let server = StaticServer::start(&setup.dist);
         let driver = Driver::start(setup, &work);
@@ -313,6 +318,7 @@ impl Session {
         ]
         .map(String::from)
         .to_vec();
+        args.extend(extra.iter().map(|a| a.to_string()));
         args.push(format!("--user-data-dir={}", profile.display()));
         let caps = json!({
             "browserName": "chrome",

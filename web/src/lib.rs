@@ -29,8 +29,9 @@ use pipesim::{Files, LintReport};
 
 pub use state::ENTRY;
 
-/// How long typing must pause before the configuration is linted again.
-pub const LINT_DEBOUNCE_MS: u32 = 150;
+/// How long typing must pause before the configuration is simulated again (in the worker:
+/// a run under way is superseded by the next).
+pub const LINT_DEBOUNCE_MS: u32 = 100;
 
 /// What the editor shows on first load: small, valid, and using the common keywords.
 pub const EXAMPLE: &str = "\

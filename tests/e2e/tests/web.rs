@@ -611,6 +611,7 @@ async fn a_shared_link_reopens_the_same_view_and_embeds() {
             // A fresh page from the link: same scenario, same job open.
             client.goto("about:blank").await.unwrap();
             client.goto(&url).await.unwrap();
+            wait_checked(client).await;
             let details = wait_for(client, ".job-details[role='region']").await;
             let text = details.text().await.unwrap();
             assert!(text.contains("deploying"), "{text}");

@@ -23,8 +23,11 @@ function describe(error, exports) {
     // The instance is discarded after this: growing its memory only asks whether it could.
     let full = false;
     try { exports.memory.grow(1); } catch (_) { full = true; }
-    text = full
-      ? `it ran out of memory: ${mb} MB, all the memory the browser gives it (${text})`
+    // Rust aborts with `unreachable` when an allocation fails (and says nothing first, unlike
+    // a panic, whose text the hook left above).
+    const oom = full || /unreachable/.test(text);
+    text = oom
+      ? `it most likely ran out of memory (${text}; its memory had reached ${mb} MB${full ? ", all the browser gives it" : ""})`
       : `${text}; its memory had reached ${mb} MB`;
   }
   return text;

@@ -28,6 +28,20 @@ struct Opener {
     scroll: (f64, f64),
 }
 
+/// The card of the job `selection` names, if the page shows it.
+fn job_card(selection: &Selection) -> Option<web_sys::HtmlElement> {
+    let cards = web_sys::window()?
+        .document()?
+        .query_selector_all(".job-card")
+        .ok()?;
+    (0..cards.length())
+        .filter_map(|i| cards.item(i)?.dyn_into::<web_sys::HtmlElement>().ok())
+        .find(|card| {
+            card.get_attribute("data-job").as_deref() == Some(selection.job.as_str())
+                && card.get_attribute("data-pipeline") == Some(selection.pipeline.to_string())
+        })
+}
+
 fn focus_quietly(element: &web_sys::HtmlElement) {
     let options = web_sys::FocusOptions::new();
     options.set_prevent_scroll(true);
@@ -43,6 +57,7 @@ pub fn job_details(props: &JobDetailsProps) -> Html {
     let filter = use_state(String::new);
     {
         let title = title.clone();
+        let opened = props.selection.clone();
         use_effect_with((), move |_| {
             let window = web_sys::window();
             let opener = Opener {
@@ -59,7 +74,14 @@ pub fn job_details(props: &JobDetailsProps) -> Html {
                 focus_quietly(&title);
             }
             move || {
-                if let Some(element) = opener.element.filter(|e| e.is_connected()) {
+                let body = web_sys::window()
+                    .and_then(|w| w.document())
+                    .and_then(|d| d.body());
+                let element = opener
+                    .element
+                    .filter(|e| e.is_connected() && Some(e) != body.as_ref())
+                    .or_else(|| job_card(&opened));
+                if let Some(element) = element {
                     focus_quietly(&element);
                 }
                 if let Some(w) = web_sys::window() {

@@ -658,6 +658,15 @@ async fn typing_stays_fluid_on_a_large_config() {
         .run(|page| async move {
             let client = &page.client;
             load_app(client, &page.origin).await;
+            // 40 keys at a typist's pace, on a loaded machine: more than the 30 s default.
+            client
+                .update_timeouts(fantoccini::wd::TimeoutConfiguration::new(
+                    Some(Duration::from_secs(120)),
+                    None,
+                    None,
+                ))
+                .await
+                .unwrap();
             let figures = client
                 .execute_async(
                     r#"

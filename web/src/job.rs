@@ -77,10 +77,13 @@ pub fn job_details(props: &JobDetailsProps) -> Html {
                 let body = web_sys::window()
                     .and_then(|w| w.document())
                     .and_then(|d| d.body());
-                let element = opener
-                    .element
-                    .filter(|e| e.is_connected() && Some(e) != body.as_ref())
-                    .or_else(|| job_card(&opened));
+                // The job's card first (the job the drawer was opened for), else whatever had
+                // the focus before (a diagnostic's link to a job the page does not draw).
+                let element = job_card(&opened).or_else(|| {
+                    opener
+                        .element
+                        .filter(|e| e.is_connected() && Some(e) != body.as_ref())
+                });
                 if let Some(element) = element {
                     focus_quietly(&element);
                 }

@@ -31,7 +31,7 @@ pub use state::ENTRY;
 
 /// How long typing must pause before the configuration is simulated again (in the worker:
 /// a run under way is superseded by the next).
-pub const LINT_DEBOUNCE_MS: u32 = 100;
+pub const LINT_DEBOUNCE_MS: u32 = 150;
 
 /// What the editor shows on first load: small, valid, and using the common keywords.
 pub const EXAMPLE: &str = "\

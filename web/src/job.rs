@@ -74,22 +74,26 @@ pub fn job_details(props: &JobDetailsProps) -> Html {
                 focus_quietly(&title);
             }
             move || {
-                let body = web_sys::window()
-                    .and_then(|w| w.document())
-                    .and_then(|d| d.body());
-                // The job's card first (the job the drawer was opened for), else whatever had
-                // the focus before (a diagnostic's link to a job the page does not draw).
-                let element = job_card(&opened).or_else(|| {
-                    opener
-                        .element
-                        .filter(|e| e.is_connected() && Some(e) != body.as_ref())
-                });
-                if let Some(element) = element {
-                    focus_quietly(&element);
-                }
-                if let Some(w) = web_sys::window() {
-                    w.scroll_to_with_x_and_y(opener.scroll.0, opener.scroll.1);
-                }
+                // After the page has redrawn without the drawer (the results below may redraw
+                // the job's card): the job's card first, else whatever had the focus before (a
+                // diagnostic's link to a job the page does not draw).
+                gloo_timers::callback::Timeout::new(0, move || {
+                    let body = web_sys::window()
+                        .and_then(|w| w.document())
+                        .and_then(|d| d.body());
+                    let element = job_card(&opened).or_else(|| {
+                        opener
+                            .element
+                            .filter(|e| e.is_connected() && Some(e) != body.as_ref())
+                    });
+                    if let Some(element) = element {
+                        focus_quietly(&element);
+                    }
+                    if let Some(w) = web_sys::window() {
+                        w.scroll_to_with_x_and_y(opener.scroll.0, opener.scroll.1);
+                    }
+                })
+                .forget();
             }
         });
     }

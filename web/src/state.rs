@@ -522,10 +522,13 @@ impl Results {
     }
 }
 
+/// `performance.now()` of the page or of the simulation worker (which has no `window`).
 #[cfg(target_arch = "wasm32")]
 fn now_ms() -> f64 {
-    web_sys::window()
-        .and_then(|w| w.performance())
+    use wasm_bindgen::JsCast;
+    js_sys::Reflect::get(&js_sys::global(), &"performance".into())
+        .ok()
+        .and_then(|p| p.dyn_into::<web_sys::Performance>().ok())
         .map_or(0.0, |p| p.now())
 }
 

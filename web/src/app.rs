@@ -23,6 +23,8 @@ use crate::share::{decode, encode, ShareMenu};
 use crate::state::{EventForm, FileTab, ProjectForm, Results, Selection, View, Workspace};
 use crate::text::utf16_offset;
 use crate::timeline::TimelineView;
+use crate::wire::encode_request;
+use crate::worker::{Outcome, Simulator};
 use crate::{EXAMPLE, LINT_DEBOUNCE_MS};
 
 #[derive(Properties, PartialEq)]
@@ -171,23 +173,77 @@ impl Handlers {
     }
 }
 
-/// Set in the tab's session storage while a run is under way: still set when the page loads
-/// means the last run crashed it.
+/// Set in the tab's session storage while the page itself runs a simulation (when it has no
+/// worker): still set when the page loads means the last run crashed it.
 const RUNNING_KEY: &str = "pipesim-running";
+/// In local storage: fingerprints of the requests whose simulation crashed the worker (the
+/// newest last), so that a link that crashed is not run again on open, in any tab.
+const CRASHED_KEY: &str = "pipesim-crashed";
+const CRASHED_KEPT: usize = 20;
+/// A link whose files are larger than this asks before it is simulated.
+pub const LARGE_LINK_BYTES: usize = 256 * 1024;
 
 const CRASHED_NOTICE: &str = "The last simulation of this workspace stopped pipesim, so it is \
     shown without results. Your files and events are all here: edit them (or pick an example) \
-    to simulate again.";
+    to simulate again, or simulate it as it is.";
 
 fn session_storage() -> Option<web_sys::Storage> {
     web_sys::window()?.session_storage().ok().flatten()
+}
+
+fn local_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
 }
 
 fn crashed_before() -> bool {
     session_storage().is_some_and(|s| s.get_item(RUNNING_KEY).ok().flatten().is_some())
 }
 
-/// [`Results::of`], marked in session storage while it runs.
+/// A short fingerprint of a request (FNV-1a, 64 bits): enough to recognise a workspace again.
+pub fn fingerprint(request: &str) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in request.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{hash:016x}")
+}
+
+fn crashed_list() -> Vec<String> {
+    local_storage()
+        .and_then(|s| s.get_item(CRASHED_KEY).ok().flatten())
+        .map(|text| text.split_whitespace().map(str::to_owned).collect())
+        .unwrap_or_default()
+}
+
+fn remember_crash(request: &str) {
+    let print = fingerprint(request);
+    let mut list = crashed_list();
+    list.retain(|p| *p != print);
+    list.push(print);
+    let skip = list.len().saturating_sub(CRASHED_KEPT);
+    if let Some(s) = local_storage() {
+        let _ = s.set_item(CRASHED_KEY, &list[skip..].join(" "));
+    }
+}
+
+/// Why the workspace the page opens with is not simulated right away, if it is not.
+fn hold_reason(workspace: &Workspace, from_link: bool) -> Option<String> {
+    if crashed_before() || crashed_list().contains(&fingerprint(&encode_request(workspace))) {
+        return Some(CRASHED_NOTICE.to_owned());
+    }
+    let bytes: usize = workspace.files.iter().map(|f| f.text.len()).sum();
+    (from_link && bytes > LARGE_LINK_BYTES).then(|| {
+        format!(
+            "This link holds a large configuration ({} KB): simulating it may take a while \
+             and much memory. It is shown without results until you simulate it.",
+            bytes.div_ceil(1000)
+        )
+    })
+}
+
+/// [`Results::of`] on the page's own thread (no worker), marked in session storage while it
+/// runs.
 fn guarded_run(workspace: &Workspace) -> Results {
     let storage = session_storage();
     if let Some(s) = &storage {
@@ -198,6 +254,28 @@ fn guarded_run(workspace: &Workspace) -> Results {
         let _ = s.remove_item(RUNNING_KEY);
     }
     results
+}
+
+/// Where the results stand against the workspace on screen.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Phase {
+    /// The results are for what is on screen.
+    Current,
+    /// A simulation of the newest state is under way (since this `performance.now()`); the
+    /// results shown are for an earlier state.
+    Running(f64),
+    /// The simulation of the newest state stopped the worker: what happened.
+    Crashed(String),
+    /// The user cancelled the simulation of the newest state.
+    Cancelled,
+    /// Not simulated until the user asks (a link that crashed before, a large link): why.
+    Held(String),
+}
+
+fn now_ms() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map_or(0.0, |p| p.now())
 }
 
 /// A callback that dispatches the action `make` builds from its argument.
@@ -211,25 +289,56 @@ pub fn app(props: &AppProps) -> Html {
     let start = use_memo((), |_| initial_state(&props.initial));
     let workspace = use_reducer(|| start.0.clone());
     let embed = start.1;
-    // A run that crashed the page last time is not repeated on load (the address holds the
-    // workspace that crashed it): the page opens without results until the next edit.
-    let crashed = use_memo((), |_| crashed_before());
-    let notice = use_state(|| {
-        if *crashed {
-            Some(CRASHED_NOTICE.to_owned())
-        } else {
-            start.2.clone()
-        }
-    });
+    let notice = use_state(|| start.2.clone());
     let lesson = use_state(|| None::<usize>);
+    // A workspace that crashed the simulation before (or a large link) is not simulated on
+    // open: the page shows it without results until the user edits or asks.
+    let held = use_memo((), |_| {
+        hold_reason(&start.0, !current_fragment().is_empty())
+    });
+    let can_work = use_memo((), |_| crate::worker::available());
     let results = use_state(|| {
-        if *crashed {
+        if held.is_some() || *can_work {
             Results::none()
         } else {
             guarded_run(&start.0)
         }
     });
-    let skip_first_run = use_mut_ref(|| *crashed);
+    let phase = use_state(|| match &*held {
+        Some(reason) => Phase::Held(reason.clone()),
+        None if *can_work => Phase::Running(now_ms()),
+        None => Phase::Current,
+    });
+    // The request last given to the simulation (a change of view or selection does not run
+    // it again); a held workspace counts as given.
+    let last_request =
+        use_mut_ref(|| (held.is_some() || !*can_work).then(|| encode_request(&start.0)));
+    let simulator = {
+        let results = results.setter();
+        let phase = phase.setter();
+        let last_request = last_request.clone();
+        use_memo((), move |_| {
+            if !*can_work {
+                return None;
+            }
+            Simulator::new(move |_, outcome| match outcome {
+                Outcome::Done(done) => {
+                    results.set(done);
+                    phase.set(Phase::Current);
+                }
+                Outcome::Crashed(what) => {
+                    if let Some(request) = &*last_request.borrow() {
+                        remember_crash(request);
+                    }
+                    results.set(Results::none());
+                    phase.set(Phase::Crashed(what));
+                }
+            })
+        })
+    };
+    // Bumped to run the current workspace again (Try again, Simulate).
+    let rerun = use_state(|| 0u32);
+    let first_render = use_mut_ref(|| true);
     // Dropping a gloo Timeout cancels it, so replacing this is the debounce.
     let pending = use_mut_ref(|| None::<Timeout>);
     let textarea_ref = use_node_ref();
@@ -238,17 +347,34 @@ pub fn app(props: &AppProps) -> Html {
     // Re-simulate shortly after the last edit; keep the URL in step with the state.
     {
         let results = results.setter();
+        let phase = phase.setter();
         let pending = pending.clone();
-        use_effect_with(workspace.clone(), move |workspace| {
-            if std::mem::take(&mut *skip_first_run.borrow_mut()) {
-                return;
-            }
+        let simulator = simulator.clone();
+        let last_request = last_request.clone();
+        use_effect_with((workspace.clone(), *rerun), move |(workspace, _)| {
+            let first = std::mem::replace(&mut *first_render.borrow_mut(), false);
             let workspace: Workspace = (**workspace).clone();
-            *pending.borrow_mut() = Some(Timeout::new(LINT_DEBOUNCE_MS, move || {
+            let request = encode_request(&workspace);
+            let same = last_request.borrow().as_deref() == Some(request.as_str());
+            let delay = if first { 0 } else { LINT_DEBOUNCE_MS };
+            *pending.borrow_mut() = Some(Timeout::new(delay, move || {
                 // The address first: should the simulation crash, a reload brings back
-                // exactly what was typed (the panic panel says so).
+                // exactly what was typed (and the crash guard keeps it from running again).
                 replace_fragment(&encode(&workspace, embed));
-                results.set(guarded_run(&workspace));
+                if same {
+                    return;
+                }
+                *last_request.borrow_mut() = Some(request.clone());
+                match &*simulator {
+                    Some(simulator) => {
+                        phase.set(Phase::Running(now_ms()));
+                        simulator.submit(request);
+                    }
+                    None => {
+                        results.set(guarded_run(&workspace));
+                        phase.set(Phase::Current);
+                    }
+                }
             }));
         });
     }
@@ -324,6 +450,46 @@ pub fn app(props: &AppProps) -> Html {
         })
     };
 
+    let on_cancel = {
+        let simulator = simulator.clone();
+        let phase = phase.setter();
+        use_callback((), move |_: MouseEvent, _| {
+            if let Some(simulator) = &*simulator {
+                simulator.cancel();
+            }
+            phase.set(Phase::Cancelled);
+        })
+    };
+    let on_rerun = {
+        let last_request = last_request.clone();
+        let rerun = rerun.clone();
+        Callback::from(move |_: MouseEvent| {
+            *last_request.borrow_mut() = None;
+            rerun.set(rerun.wrapping_add(1));
+        })
+    };
+    let on_empty = {
+        let d = dispatcher.clone();
+        let lesson = lesson.setter();
+        let notice = notice.setter();
+        Callback::from(move |_: MouseEvent| {
+            d.dispatch(Action::Load(Workspace::with_config("")));
+            lesson.set(None);
+            notice.set(None);
+        })
+    };
+    let run_banner = run_state(&phase, on_cancel, on_rerun, on_empty);
+    // What the diagnostics say instead of the verdict when the results are not for what is on
+    // screen (never a stale "valid").
+    let unchecked: Option<AttrValue> = match &*phase {
+        Phase::Running(_) if results.run.number == 0 => Some("Checking…".into()),
+        Phase::Current | Phase::Running(_) => None,
+        Phase::Crashed(_) => Some("Not checked: the simulation stopped".into()),
+        Phase::Cancelled => Some("Not checked: the simulation was cancelled".into()),
+        Phase::Held(_) => Some("Not checked yet".into()),
+    };
+    let stale = matches!(*phase, Phase::Running(_));
+
     let marks = use_memo(results.clone(), |results| Rc::new(line_marks(results)));
     // Memoised by value: a keystroke in the editor leaves these (and the panels using them)
     // untouched.
@@ -367,7 +533,7 @@ pub fn app(props: &AppProps) -> Html {
                 <h2 id="results-title">{ "What GitLab does" }</h2>
                 <div class="view-tabs" role="tablist" aria-label="Results view">{ for view_tabs }</div>
             </div>
-            <div class="results-body">
+            <div class={classes!("results-body", stale.then_some("stale"))} aria-busy={stale.to_string()}>
                 { results_view }
                 { for details }
             </div>
@@ -399,6 +565,7 @@ pub fn app(props: &AppProps) -> Html {
                     <a href={open_href} target="_blank" rel="noopener">{ "Open in pipesim" }</a>
                 </header>
                 { for notice_banner }
+                { run_banner.clone() }
                 { results_panel }
             </div>
         };
@@ -415,6 +582,7 @@ pub fn app(props: &AppProps) -> Html {
                 </div>
             </header>
             { for notice_banner }
+            { run_banner }
             { for lesson_banner }
             <main class="workspace">
                 <div class="column column-input">
@@ -432,7 +600,7 @@ pub fn app(props: &AppProps) -> Html {
                         run={(results.run.number > 0).then_some(results.run)}
                     />
                     <DiagnosticsView lint={results.lint.clone()} simulation={simulation.clone()}
-                        on_locate={on_locate.clone()} on_select_job={on_select.clone()} />
+                        {unchecked} {stale} on_locate={on_locate.clone()} on_select_job={on_select.clone()} />
                 </div>
                 <div class="column column-output">
                     <ProjectPanel project={workspace.project.clone()} on_change={on_project} />
@@ -441,6 +609,78 @@ pub fn app(props: &AppProps) -> Html {
                 </div>
             </main>
         </>
+    }
+}
+
+/// The banner for a simulation that is slow, stopped, cancelled or not run yet.
+fn run_state(
+    phase: &Phase,
+    on_cancel: Callback<MouseEvent>,
+    on_rerun: Callback<MouseEvent>,
+    on_empty: Callback<MouseEvent>,
+) -> Html {
+    match phase {
+        Phase::Current => html! {},
+        Phase::Running(since) => html! { <RunProgress since={*since} {on_cancel} /> },
+        Phase::Crashed(what) => html! {
+            <section id="sim-crash" class="crash" role="alert" aria-labelledby="sim-crash-title">
+                <h2 id="sim-crash-title">{ "The simulation stopped" }</h2>
+                <p class="crash-what">{ format!("pipesim's simulation of this workspace stopped: {what}.") }</p>
+                <p>{ "Your files and events are kept, and the page still works. This workspace is \
+                      not simulated again until you change it (also when this link is opened \
+                      again). Make the configuration smaller, or start over." }</p>
+                <div class="crash-actions">
+                    <button type="button" class="primary" onclick={on_empty}>{ "Start with an empty workspace" }</button>
+                    <button type="button" onclick={on_rerun}>{ "Try again" }</button>
+                </div>
+            </section>
+        },
+        Phase::Cancelled => html! {
+            <p class="run-state" role="status">
+                { "Simulation cancelled: the results are not checked against what is on screen. " }
+                <button type="button" class="link" onclick={on_rerun}>{ "Simulate" }</button>
+            </p>
+        },
+        Phase::Held(reason) => html! {
+            <p class="run-state" role="status">
+                { format!("{reason} ") }
+                <button type="button" class="link" id="simulate-held" onclick={on_rerun}>{ "Simulate" }</button>
+            </p>
+        },
+    }
+}
+
+/// How long a simulation runs before the page says so.
+const SHOW_PROGRESS_AFTER_MS: f64 = 400.0;
+
+#[derive(Properties, PartialEq)]
+struct RunProgressProps {
+    since: f64,
+    on_cancel: Callback<MouseEvent>,
+}
+
+/// A simulation under way: nothing for the first moments, then the time it has taken and a
+/// Cancel button (the worker cannot say how far it is, so the bar is indeterminate).
+#[function_component(RunProgress)]
+fn run_progress(props: &RunProgressProps) -> Html {
+    let now = use_state(now_ms);
+    {
+        let now = now.setter();
+        use_effect_with(props.since, move |_| {
+            let tick = gloo_timers::callback::Interval::new(200, move || now.set(now_ms()));
+            move || drop(tick)
+        });
+    }
+    let elapsed = (*now - props.since).max(0.0);
+    if elapsed < SHOW_PROGRESS_AFTER_MS {
+        return html! {};
+    }
+    html! {
+        <div class="run-state running" id="sim-progress" role="status">
+            <span class="progress" aria-hidden="true"><span></span></span>
+            <span>{ format!("Simulating… {:.1} s", elapsed / 1000.0) }</span>
+            <button type="button" id="sim-cancel" onclick={props.on_cancel.clone()}>{ "Cancel" }</button>
+        </div>
     }
 }
 

@@ -20,6 +20,13 @@ pub struct DiagnosticsViewProps {
     /// Called when the user picks a diagnostic about a job.
     #[prop_or_default]
     pub on_select_job: Callback<Selection>,
+    /// Shown instead of the verdict when the results are not for what is on screen (the
+    /// simulation stopped, was cancelled, or has not run).
+    #[prop_or_default]
+    pub unchecked: Option<AttrValue>,
+    /// A newer simulation is under way: the findings shown are for an earlier state.
+    #[prop_or_default]
+    pub stale: bool,
 }
 
 /// The findings to show, grouped: `None` is the configuration, `Some(n)` event n (1-based).
@@ -74,7 +81,9 @@ pub fn diagnostics_view(props: &DiagnosticsViewProps) -> Html {
             .count()
     };
     let (errors, warnings) = (count(Severity::Error), count(Severity::Warning));
-    let (status_class, status) = if report.valid {
+    let (status_class, status) = if let Some(text) = &props.unchecked {
+        ("status unchecked", text.to_string())
+    } else if report.valid {
         ("status valid", "Configuration is valid".to_owned())
     } else {
         (
@@ -114,11 +123,15 @@ pub fn diagnostics_view(props: &DiagnosticsViewProps) -> Html {
                 <h2 id="diagnostics-title">{ "Diagnostics" }</h2>
                 <span class="summary">{ summary }</span>
             </div>
-            <p id="status" class={status_class} role="status" aria-live="polite">
-                <span class="status-icon" aria-hidden="true">{ if report.valid { "✓" } else { "✕" } }</span>
+            <p id="status" class={classes!(status_class, props.stale.then_some("stale"))} role="status" aria-live="polite"
+                data-checked={props.unchecked.is_none().to_string()}>
+                <span class="status-icon" aria-hidden="true">{
+                    if props.unchecked.is_some() { "–" } else if report.valid { "✓" } else { "✕" }
+                }</span>
                 { status }
+                { for props.stale.then(|| html! { <span class="checking">{ " · checking…" }</span> }) }
             </p>
-            <ul id="diagnostics" class="diagnostics">
+            <ul id="diagnostics" class={classes!("diagnostics", props.stale.then_some("stale"))}>
                 { for items }
             </ul>
         </section>

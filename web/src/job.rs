@@ -4,7 +4,6 @@
 use pipesim::pipeline::{Check, JobReport, PipelineReport};
 use pipesim::simulate::Simulation;
 use pipesim::Diagnostic;
-use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
@@ -22,34 +21,92 @@ pub struct JobDetailsProps {
     pub on_locate: Callback<(String, u32, u32)>,
 }
 
-#[wasm_bindgen]
-extern "C" {
-    type Scrollable;
-    /// Chromium and WebKit; elsewhere the call throws and the page simply does not scroll.
-    #[wasm_bindgen(method, catch, js_name = scrollIntoViewIfNeeded)]
-    fn scroll_into_view_if_needed(this: &Scrollable, center: bool) -> Result<(), JsValue>;
+/// Where the page was before the drawer opened: the element that had focus (the job the user
+/// picked) and the scroll position, given back when the drawer closes.
+struct Opener {
+    element: Option<web_sys::HtmlElement>,
+    scroll: (f64, f64),
 }
 
+/// The card of the job `selection` names, if the page shows it.
+fn job_card(selection: &Selection) -> Option<web_sys::HtmlElement> {
+    let cards = web_sys::window()?
+        .document()?
+        .query_selector_all(".job-card")
+        .ok()?;
+    (0..cards.length())
+        .filter_map(|i| cards.item(i)?.dyn_into::<web_sys::HtmlElement>().ok())
+        .find(|card| {
+            card.get_attribute("data-job").as_deref() == Some(selection.job.as_str())
+                && card.get_attribute("data-pipeline") == Some(selection.pipeline.to_string())
+        })
+}
+
+fn focus_quietly(element: &web_sys::HtmlElement) {
+    let options = web_sys::FocusOptions::new();
+    options.set_prevent_scroll(true);
+    let _ = element.focus_with_options(&options);
+}
+
+/// The job's details in a drawer beside the results: it takes the focus when it opens, Escape
+/// or × closes it, and then focus and scroll go back to where they were (the job picked).
 #[function_component(JobDetails)]
 pub fn job_details(props: &JobDetailsProps) -> Html {
     let panel = use_node_ref();
+    let title = use_node_ref();
     let filter = use_state(String::new);
-    // Bring the panel into view when a job is picked, unless the page is in a frame: the
-    // page embedding it must not scroll.
     {
-        let panel = panel.clone();
-        use_effect_with(props.selection.clone(), move |_| {
-            let framed = web_sys::window().is_none_or(|w| {
-                let top = w.top().ok().flatten();
-                top.is_none_or(|t| AsRef::<JsValue>::as_ref(&t) != AsRef::<JsValue>::as_ref(&w))
-            });
-            if let (false, Some(el)) = (framed, panel.cast::<web_sys::Element>()) {
-                let _ = el
-                    .unchecked_ref::<Scrollable>()
-                    .scroll_into_view_if_needed(false);
+        let title = title.clone();
+        let opened = props.selection.clone();
+        use_effect_with((), move |_| {
+            let window = web_sys::window();
+            let opener = Opener {
+                element: window
+                    .as_ref()
+                    .and_then(|w| w.document())
+                    .and_then(|d| d.active_element())
+                    .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()),
+                scroll: window.as_ref().map_or((0.0, 0.0), |w| {
+                    (w.scroll_x().unwrap_or(0.0), w.scroll_y().unwrap_or(0.0))
+                }),
+            };
+            if let Some(title) = title.cast::<web_sys::HtmlElement>() {
+                focus_quietly(&title);
+            }
+            move || {
+                // After the page has redrawn without the drawer (the results below may redraw
+                // the job's card): the job's card first, else whatever had the focus before (a
+                // diagnostic's link to a job the page does not draw).
+                gloo_timers::callback::Timeout::new(0, move || {
+                    let body = web_sys::window()
+                        .and_then(|w| w.document())
+                        .and_then(|d| d.body());
+                    let element = job_card(&opened).or_else(|| {
+                        opener
+                            .element
+                            .filter(|e| e.is_connected() && Some(e) != body.as_ref())
+                    });
+                    if let Some(element) = element {
+                        focus_quietly(&element);
+                    }
+                    if let Some(w) = web_sys::window() {
+                        w.scroll_to_with_x_and_y(opener.scroll.0, opener.scroll.1);
+                    }
+                })
+                .forget();
             }
         });
     }
+    let onkeydown = {
+        let on_close = props.on_close.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Escape" {
+                e.prevent_default();
+                e.stop_propagation();
+                on_close.emit(());
+            }
+        })
+    };
     let sim = &*props.simulation;
     let sel = &props.selection;
     let close = props.on_close.reform(|_: MouseEvent| ());
@@ -60,9 +117,9 @@ pub fn job_details(props: &JobDetailsProps) -> Html {
         .and_then(|p| p.jobs.iter().find(|j| j.name == sel.job).map(|j| (p, j)));
     let Some((p, job)) = found else {
         return html! {
-            <section class="job-details" role="region" aria-labelledby="job-details-title" ref={panel}>
+            <section class="job-details drawer" role="region" aria-labelledby="job-details-title" ref={panel} {onkeydown}>
                 <header class="jd-head">
-                    <h3 id="job-details-title">{ &sel.job }</h3>
+                    <h3 id="job-details-title" tabindex="-1" ref={title}>{ &sel.job }</h3>
                     <button type="button" class="jd-close" aria-label="Close job details" onclick={close}>{ "×" }</button>
                 </header>
                 <p class="jd-missing">{ format!("Pipeline #{} has no job {} in the current results.", sel.pipeline, sel.job) }</p>
@@ -93,10 +150,10 @@ pub fn job_details(props: &JobDetailsProps) -> Html {
     };
 
     html! {
-        <section class={classes!("job-details", status_class)} role="region" aria-labelledby="job-details-title" ref={panel}>
+        <section class={classes!("job-details", "drawer", status_class)} role="region" aria-labelledby="job-details-title" ref={panel} {onkeydown}>
             <header class="jd-head">
                 <div class="jd-title">
-                    <h3 id="job-details-title">
+                    <h3 id="job-details-title" tabindex="-1" ref={title}>
                         <span class="job-status" aria-hidden="true">{ icon }</span>
                         { &job.name }
                     </h3>

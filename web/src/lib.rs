@@ -1,8 +1,9 @@
 //! The pipesim web app: an editor for `.gitlab-ci.yml` that lints as you type.
 //!
 //! All GitLab knowledge lives in the `pipesim` core; this crate only turns the editor text into
-//! [`pipesim::Files`], calls [`pipesim::lint`] and draws the report. It makes no network
-//! requests: everything runs in the page.
+//! [`pipesim::Files`], calls [`pipesim::lint`] and the simulation (in a Web Worker running this
+//! same module, `worker.rs`) and draws the report. It makes no network requests: everything
+//! runs in the page.
 
 mod app;
 pub mod diagnostics;
@@ -16,6 +17,8 @@ pub mod share;
 pub mod state;
 pub mod text;
 pub mod timeline;
+pub mod wire;
+pub mod worker;
 
 pub use app::{App, AppProps};
 pub use diagnostics::{DiagnosticsView, DiagnosticsViewProps};
@@ -26,7 +29,8 @@ use pipesim::{Files, LintReport};
 
 pub use state::ENTRY;
 
-/// How long typing must pause before the configuration is linted again.
+/// How long typing must pause before the configuration is simulated again (in the worker:
+/// a run under way is superseded by the next).
 pub const LINT_DEBOUNCE_MS: u32 = 150;
 
 /// What the editor shows on first load: small, valid, and using the common keywords.

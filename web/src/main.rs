@@ -1,3 +1,21 @@
+use wasm_bindgen::prelude::wasm_bindgen;
+
+/// Runs on load: in the page it mounts the app; in the simulation worker (no `window`) the
+/// worker calls the exports below instead.
 fn main() {
-    pipesim_web::start();
+    if web_sys::window().is_some() {
+        pipesim_web::start();
+    }
+}
+
+/// Called once by web/worker.js after it loaded this module.
+#[wasm_bindgen]
+pub fn pipesim_worker_start() {
+    pipesim_web::worker::install_worker_hook();
+}
+
+/// Called by web/worker.js for each request: the results as JSON, or why there are none.
+#[wasm_bindgen]
+pub fn pipesim_worker_run(request: &str) -> Result<String, String> {
+    pipesim_web::worker::run_request(request)
 }

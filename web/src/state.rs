@@ -12,27 +12,29 @@ use pipesim::event::{
 use pipesim::simulate::Simulation;
 use pipesim::yaml::emit::double_quoted as quote;
 use pipesim::{Files, LintReport};
+use serde::{Deserialize, Serialize};
 
 /// The CI configuration file every workspace has first.
 pub const ENTRY: &str = ".gitlab-ci.yml";
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FileTab {
     pub path: String,
     pub text: String,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct VariableForm {
     pub key: String,
     pub value: String,
     pub protected: bool,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ProjectForm {
     pub path: String,
     pub default_branch: String,
+    #[serde(with = "tier_key")]
     pub tier: Tier,
     pub merged_results: bool,
     pub merge_trains: bool,
@@ -40,6 +42,21 @@ pub struct ProjectForm {
     pub protected_branches: String,
     pub keep_latest_artifacts: bool,
     pub variables: Vec<VariableForm>,
+}
+
+/// The tier by its scenario key (the core's `Tier` is not `Deserialize`).
+mod tier_key {
+    use pipesim::event::Tier;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(tier: &Tier, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(tier.as_str())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Tier, D::Error> {
+        let key = String::deserialize(d)?;
+        Tier::parse(&key).ok_or_else(|| serde::de::Error::custom(format!("unknown tier {key}")))
+    }
 }
 
 impl Default for ProjectForm {
@@ -57,7 +74,7 @@ impl Default for ProjectForm {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum EventKind {
     Push,
     Tag,
@@ -119,7 +136,7 @@ impl EventKind {
 
 /// One event as the form edits it: every field is text, and only the fields of its kind are
 /// used.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EventForm {
     pub kind: EventKind,
     /// Branch pushed to, or the pipeline's branch (schedule, web, api, trigger).
@@ -507,10 +524,13 @@ impl Results {
     }
 }
 
+/// `performance.now()` of the page or of the simulation worker (which has no `window`).
 #[cfg(target_arch = "wasm32")]
 fn now_ms() -> f64 {
-    web_sys::window()
-        .and_then(|w| w.performance())
+    use wasm_bindgen::JsCast;
+    js_sys::Reflect::get(&js_sys::global(), &"performance".into())
+        .ok()
+        .and_then(|p| p.dyn_into::<web_sys::Performance>().ok())
         .map_or(0.0, |p| p.now())
 }
 

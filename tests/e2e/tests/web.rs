@@ -31,12 +31,17 @@ async fn load_app(client: &Client, origin: &str) {
         .goto(&format!("{origin}/"))
         .await
         .expect("open the app");
+    wait_checked(client).await;
+}
+
+/// Waits until the verdict is for what is on screen (the simulation worker has answered).
+async fn wait_checked(client: &Client) {
     client
         .wait()
         .at_most(Duration::from_secs(30))
-        .for_element(Locator::Css("#status"))
+        .for_element(Locator::Css("#status[data-checked='true']"))
         .await
-        .expect("the app did not render #status within 30 s");
+        .expect("the app did not show a checked #status within 30 s");
 }
 
 async fn js(client: &Client, script: &str) -> Value {
@@ -532,6 +537,50 @@ async fn a_job_shows_its_reason_and_variable_table() {
                 "BUILD_VERSION = 1.2.3 from dotenv in the variable table: {variables}"
             );
             save_screenshot(client, "job").await;
+
+            // A drawer beside the results: it has the focus, and is in view without scrolling.
+            let inside = js(
+                client,
+                "const d = document.querySelector('.job-details'); \
+                 const r = d.getBoundingClientRect(); \
+                 return [d.contains(document.activeElement), getComputedStyle(d).position, \
+                         r.top >= 0 && r.top < innerHeight, document.activeElement.tagName]",
+            )
+            .await;
+            assert_eq!(
+                inside[0],
+                json!(true),
+                "focus moved into the drawer: {inside}"
+            );
+            assert_eq!(inside[1], json!("fixed"), "{inside}");
+            assert_eq!(inside[2], json!(true), "the drawer is in view: {inside}");
+            let scroll = js(client, "return scrollY").await;
+            // Escape closes it; focus and scroll go back to the job.
+            client
+                .active_element()
+                .await
+                .unwrap()
+                .send_keys(ESCAPE)
+                .await
+                .unwrap();
+            eventually(Duration::from_secs(5), "the drawer to close", || async {
+                client
+                    .find(Locator::Css(".job-details"))
+                    .await
+                    .is_err()
+                    .then_some(())
+            })
+            .await;
+            let back = js(
+                client,
+                &format!(
+                    "return [document.activeElement.matches(\"{DEPLOYING_AFTER_MERGE}\"), scrollY, \
+                     document.activeElement.outerHTML.slice(0, 200)]"
+                ),
+            )
+            .await;
+            assert_eq!(back[0], json!(true), "focus is back on the job: {back}");
+            assert_eq!(back[1], scroll, "scroll is where it was: {back}");
         })
         .await;
 }
@@ -563,6 +612,7 @@ async fn a_shared_link_reopens_the_same_view_and_embeds() {
             // A fresh page from the link: same scenario, same job open.
             client.goto("about:blank").await.unwrap();
             client.goto(&url).await.unwrap();
+            wait_checked(client).await;
             let details = wait_for(client, ".job-details[role='region']").await;
             let text = details.text().await.unwrap();
             assert!(text.contains("deploying"), "{text}");
@@ -599,7 +649,7 @@ async fn a_shared_link_reopens_the_same_view_and_embeds() {
 
 /// In-browser measurement (docs/BENCHMARKS.md): a 6,000-line configuration (1,000 jobs), then
 /// keystrokes in the editor. Each keystroke must only redraw the editor (the results follow
-/// after a pause); the figures are written to screenshots/perf.txt. The bound is generous: it
+/// after a pause); the figures are written to target/e2e-screenshots/perf.txt. The bound is generous: it
 /// guards against a keystroke re-running the simulation or redrawing every view.
 #[tokio::test]
 async fn typing_stays_fluid_on_a_large_config() {
@@ -609,6 +659,15 @@ async fn typing_stays_fluid_on_a_large_config() {
         .run(|page| async move {
             let client = &page.client;
             load_app(client, &page.origin).await;
+            // 40 keys at a typist's pace, on a loaded machine: more than the 30 s default.
+            client
+                .update_timeouts(fantoccini::wd::TimeoutConfiguration::new(
+                    Some(Duration::from_secs(120)),
+                    None,
+                    None,
+                ))
+                .await
+                .unwrap();
             let figures = client
                 .execute_async(
                     r#"
@@ -629,19 +688,32 @@ const settle = () => new Promise(r => {
 });
 settle().then(async () => {
   const simulated = performance.now() - start;
-  // Typing, as the browser does it: insertText at the caret fires the input event.
+  // Typing, as the browser does it: insertText at the caret fires the input event. A key
+  // every 120 ms (a brisk typist), with a 300 ms pause after every tenth: a run starts in each
+  // pause and its answer is read and drawn while the next keys are typed.
   t.focus();
   t.setSelectionRange(t.value.length, t.value.length);
   await frame();
+  const sleep = ms => new Promise(r => setTimeout(r, ms));
+  const run = () => Number((document.querySelector('.sim-time') || {dataset: {}}).dataset.simRun || 0);
   const keys = [];
-  for (let i = 0; i < 15; i++) {
+  for (let i = 0; i < 40; i++) {
     const t0 = performance.now();
-    document.execCommand('insertText', false, '#');
+    document.execCommand('insertText', false, i % 10 == 9 ? '\n' : '#');
     await frame();
     keys.push(performance.now() - t0);
+    await sleep(i % 10 == 9 ? 300 : 120);
   }
+  // A pause: how long until the results of the last state are on screen.
+  const before = run();
+  const paused = performance.now();
+  document.execCommand('insertText', false, '#');
+  while (run() === before && performance.now() - paused < 10000) await sleep(2);
+  await frame();
+  const results = performance.now() - paused;
   keys.sort((a, b) => a - b);
-  done({ lines, simulated, median: keys[7], max: keys[14] });
+  const at = q => keys[Math.min(keys.length - 1, Math.floor(q * keys.length))];
+  done({ lines, simulated, median: at(0.5), p95: at(0.95), max: keys[keys.length - 1], results });
 });
 "#,
                     vec![],
@@ -649,13 +721,21 @@ settle().then(async () => {
                 .await
                 .expect("the measurement script");
             let median = figures["median"].as_f64().unwrap();
+            let p95 = figures["p95"].as_f64().unwrap();
             let text = format!(
-                "large config ({} lines, 1,000 jobs): first results after {:.0} ms (150 ms of it is the debounce); keystroke to next frame: median {:.1} ms, max {:.1} ms\n",
-                figures["lines"], figures["simulated"].as_f64().unwrap(), median, figures["max"].as_f64().unwrap()
+                "large config ({} lines, 1,000 jobs): first results after {:.0} ms; keystroke to next frame (40 keys, one per 120 ms, a 300 ms pause after every tenth, so that runs and their answers land between keys): median {:.1} ms, p95 {:.1} ms, max {:.1} ms; results on screen {:.0} ms after the last key (debounce {} ms included)\n",
+                figures["lines"], figures["simulated"].as_f64().unwrap(), median, p95,
+                figures["max"].as_f64().unwrap(), figures["results"].as_f64().unwrap(),
+                150
             );
-            std::fs::write(support::screenshots_dir().join("perf.txt"), &text).unwrap();
+            let dir = support::screenshots_dir();
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(dir.join("perf.txt"), &text).unwrap();
             eprintln!("{text}");
-            assert!(median < 100.0, "{text}");
+            // Generous: guards against a keystroke waiting for a simulation or a redraw of
+            // every view (measured 113 ms median with six other builds on the 2-core machine,
+            // 28 ms when it was quiet).
+            assert!(median < 250.0, "{text}");
         })
         .await;
 }
@@ -719,6 +799,19 @@ async fn settled_run(client: &Client) -> Run {
     }
 }
 
+/// Waits for a run numbered above `after` (the worker answers after the debounce and the
+/// simulation), then for the runs to settle.
+async fn run_after(client: &Client, after: u64) -> Run {
+    eventually(Duration::from_secs(180), "a new run", || async {
+        last_run(client)
+            .await
+            .filter(|r| r.number > after)
+            .map(|_| ())
+    })
+    .await;
+    settled_run(client).await
+}
+
 /// Adds a file through the tab strip's "+ file" and gives it `text`; the editor shows it.
 async fn add_file(client: &Client, path: &str, text: &str) {
     wait_for(client, ".add-file").await.click().await.unwrap();
@@ -770,7 +863,7 @@ async fn time_in_browser(
         .unwrap();
     let before = settled_run(client).await.number;
     set_value(client, "#editor", &files[0].1).await;
-    let first = settled_run(client).await;
+    let first = run_after(client, before).await;
     assert!(first.number > before, "no run after pasting");
     let status = status_text(client).await;
     assert!(status.contains("Configuration is valid"), "{status}");
@@ -782,7 +875,7 @@ async fn time_in_browser(
         let k = EDITS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let text = format!("{}# re-run {k}\n", files[0].1);
         set_value(client, "#editor", &text).await;
-        let run = settled_run(client).await;
+        let run = run_after(client, runs.last().unwrap_or(&first).number).await;
         let previous = runs.last().unwrap_or(&first).number;
         assert_eq!(run.number, previous + 1, "one run per edit");
         runs.push(run);
@@ -794,7 +887,7 @@ async fn time_in_browser(
 /// (`Results::of`, measured with `performance.now()` and shown in the editor's summary line)
 /// on the benchmarks' synthetic configurations of 100, 1,000 and 5,000 jobs and on Xen (5
 /// files), each re-run 7 times after an edit, after a warm-up on the 1,000-job one. The figures
-/// go to screenshots/wasm-bench.txt.
+/// go to target/e2e-screenshots/wasm-bench.txt.
 /// Budgets live in the benchmarks: the only bound asserted here is a very generous one.
 #[tokio::test]
 async fn wasm_simulation_time_by_size() {
@@ -892,9 +985,179 @@ async fn wasm_simulation_time_by_size() {
                 verdict(simulate_min),
                 verdict(total_min),
             );
+            std::fs::create_dir_all(support::screenshots_dir()).unwrap();
             std::fs::write(support::screenshots_dir().join("wasm-bench.txt"), &text).unwrap();
             eprintln!("{text}");
             assert!(m[1] < 5_000.0, "a 1,000-job run took over 5 s: {text}");
+        })
+        .await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The simulation worker (issue 13 item 3, issue 14 item 2)
+
+/// The text of an element, or "" when it is not there.
+async fn text_of(client: &Client, css: &str) -> String {
+    match client.find(Locator::Css(css)).await {
+        Ok(e) => e.text().await.unwrap_or_default(),
+        Err(_) => String::new(),
+    }
+}
+
+/// How long the page takes to show the next frame (ms): a frozen tab shows none.
+async fn frame_delay(client: &Client) -> f64 {
+    client
+        .execute_async(
+            "const done = arguments[arguments.length - 1]; const t0 = performance.now(); \
+             requestAnimationFrame(() => done(performance.now() - t0));",
+            vec![],
+        )
+        .await
+        .expect("a frame")
+        .as_f64()
+        .unwrap()
+}
+
+/// A wasm trap in the worker (here: out of memory, with the browser's wasm memory capped at
+/// 32 MB so that a 5,000-job configuration cannot fit) shows the crash panel with what
+/// happened; the page keeps working, the verdict is "not checked" (never a stale "valid"); the
+/// link is not simulated again when reopened, in this tab or a fresh one; "Start with an empty
+/// workspace" gets back to work.
+#[tokio::test]
+async fn a_crash_in_the_simulation_shows_the_crash_panel_and_is_not_run_again() {
+    let Some(setup) = setup() else { return };
+    let session =
+        Session::start_with(&setup, "crash", &["--js-flags=--wasm-max-mem-pages=512"]).await;
+    session
+        .run(|page| async move {
+            let client = &page.client;
+            load_app(client, &page.origin).await;
+            let big = synthetic::synthetic(5000);
+            set_value(client, "#editor", &big).await;
+            let panel = eventually(Duration::from_secs(90), "the crash panel", || async {
+                client.find(Locator::Css("#sim-crash")).await.ok()
+            })
+            .await;
+            let text = panel.text().await.unwrap();
+            assert!(text.contains("The simulation stopped"), "{text}");
+            assert!(text.contains("memory"), "says what happened: {text}");
+            let status = status_text(client).await;
+            assert!(status.contains("Not checked"), "no stale verdict: {status}");
+            assert!(!status.contains("valid"), "{status}");
+            assert_eq!(
+                js(
+                    client,
+                    "return document.querySelectorAll('.job-card').length"
+                )
+                .await,
+                json!(0),
+                "no results of an earlier state beside the crash"
+            );
+            assert!(frame_delay(client).await < 500.0, "the page still draws");
+            save_screenshot(client, "crash").await;
+
+            // Reopened (the address holds the workspace that crashed): not run again.
+            client.refresh().await.unwrap();
+            let held = wait_for(client, "#simulate-held").await;
+            assert!(held.is_displayed().await.unwrap());
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            assert_eq!(
+                text_of(client, "#sim-crash").await,
+                "",
+                "not simulated on open"
+            );
+            let notice = text_of(client, ".run-state").await;
+            assert!(notice.contains("stopped pipesim"), "{notice}");
+            assert!(status_text(client).await.contains("Not checked"));
+            let editor = js(
+                client,
+                "return document.getElementById('editor').value.length",
+            )
+            .await;
+            assert_eq!(editor, json!(big.len()), "the files are all there");
+
+            // A fresh tab with the same link: also held (the guard is in local storage).
+            let url = client.current_url().await.unwrap();
+            let first = client.window().await.unwrap();
+            let tab = client.new_window(true).await.unwrap();
+            client.switch_to_window(tab.handle).await.unwrap();
+            client.goto(url.as_str()).await.unwrap();
+            wait_for(client, "#simulate-held").await;
+            save_screenshot(client, "crash-reopened").await;
+            client.close_window().await.unwrap();
+            client.switch_to_window(first).await.unwrap();
+
+            // Simulating it anyway crashes again, and the way back is an empty workspace.
+            wait_for(client, "#simulate-held")
+                .await
+                .click()
+                .await
+                .unwrap();
+            wait_for(client, "#sim-crash").await;
+            client
+                .find(Locator::XPath(
+                    "//button[normalize-space()='Start with an empty workspace']",
+                ))
+                .await
+                .unwrap()
+                .click()
+                .await
+                .unwrap();
+            wait_checked(client).await;
+            assert_eq!(text_of(client, "#sim-crash").await, "");
+            assert_eq!(
+                js(client, "return document.getElementById('editor').value").await,
+                json!("")
+            );
+        })
+        .await;
+}
+
+/// A configuration of 30,000 jobs (about 740 KB): the page keeps drawing while the worker
+/// simulates, shows a progress indicator with Cancel after a moment, and Cancel ends the run
+/// with an honest "not checked" verdict; typing supersedes a run that is under way.
+#[tokio::test]
+async fn a_large_configuration_shows_progress_and_can_be_cancelled() {
+    let Some(setup) = setup() else { return };
+    let session = Session::start(&setup, "large").await;
+    session
+        .run(|page| async move {
+            let client = &page.client;
+            load_app(client, &page.origin).await;
+            let mut yaml = String::from("stages: [build, test]\n");
+            for i in 0..30_000 {
+                yaml.push_str(&format!("job-{i}:\n  stage: test\n  script: [x]\n"));
+            }
+            assert!(yaml.len() > 700_000, "{} bytes", yaml.len());
+            set_value(client, "#editor", &yaml).await;
+            wait_for(client, "#sim-progress").await;
+            let status = status_text(client).await;
+            assert!(
+                !status.contains("is valid") || status.contains("checking"),
+                "{status}"
+            );
+            let mut delays = Vec::new();
+            for _ in 0..5 {
+                delays.push(frame_delay(client).await);
+            }
+            save_screenshot(client, "progress").await;
+            delays.sort_by(f64::total_cmp);
+            assert!(
+                delays[2] < 200.0,
+                "the page draws while it simulates: {delays:?}"
+            );
+            wait_for(client, "#sim-cancel").await.click().await.unwrap();
+            let status = eventually(Duration::from_secs(10), "a cancelled verdict", || async {
+                let s = status_text(client).await;
+                s.contains("cancelled").then_some(s)
+            })
+            .await;
+            assert!(!status.contains("valid"), "{status}");
+            assert_eq!(text_of(client, "#sim-progress").await, "");
+            // A small edit afterwards runs again and is checked.
+            set_value(client, "#editor", "build:\n  script: [make]\n").await;
+            wait_checked(client).await;
+            assert!(status_text(client).await.contains("Configuration is valid"));
         })
         .await;
 }

@@ -26,8 +26,14 @@ fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
+/// Where the tests write screenshots and measured figures: under `target/` (never tracked
+/// files; the README's images live in docs/images/ and are updated on purpose). The
+/// environment variable `CARGO_TARGET_DIR` is followed when set.
 pub fn screenshots_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("screenshots")
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("target"));
+    target.join("e2e-screenshots")
 }
 
 fn in_ci() -> bool {
@@ -286,6 +292,11 @@ pub struct Session {
 
 impl Session {
     pub async fn start(setup: &Setup, label: &str) -> Session {
+        Session::start_with(setup, label, &[]).await
+    }
+
+    /// [`Session::start`] with more Chromium arguments.
+    pub async fn start_with(setup: &Setup, label: &str, extra: &[&str]) -> Session {
         let work = temp_dir(label);
         let server = StaticServer::start(&setup.dist);
         let driver = Driver::start(setup, &work);
@@ -307,6 +318,7 @@ impl Session {
         ]
         .map(String::from)
         .to_vec();
+        args.extend(extra.iter().map(|a| a.to_string()));
         args.push(format!("--user-data-dir={}", profile.display()));
         let caps = json!({
             "browserName": "chrome",

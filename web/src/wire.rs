@@ -1,0 +1,431 @@
+//! What crosses between the page and its simulation worker: the workspace the user edits (as
+//! JSON of the web app's own form types) one way, the core's results the other way, written in
+//! the core's JSON contract (the `pipesim simulate` output, `Serialize` in the core) and read
+//! back here into the core's types, so the views draw the same values as before.
+//!
+//! The core only serialises (its types have no `Deserialize`), so the reading side is spelled
+//! out below: one function per type, building each struct with all its fields, so that a field
+//! added to the core stops the build here instead of being dropped silently. The round-trip
+//! test compares every preset's results before and after.
+
+use pipesim::diagnostic::{Fix, Location};
+use pipesim::pipeline::{Check, DotenvValue, JobReport, PipelineReport, Status, VariableRow};
+use pipesim::simulate::Simulation;
+use pipesim::sorted::SortedMap;
+use pipesim::{Diagnostic, LintReport, Severity};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::state::{EventForm, FileTab, ProjectForm, Results, Run, Shared, Workspace};
+
+/// What the page asks the worker to run: everything the results depend on (not the view or
+/// the selected job).
+#[derive(Serialize, Deserialize)]
+pub struct Request {
+    pub files: Vec<FileTab>,
+    pub project: ProjectForm,
+    pub events: Vec<EventForm>,
+}
+
+impl Request {
+    pub fn of(workspace: &Workspace) -> Request {
+        Request {
+            files: workspace.files.clone(),
+            project: workspace.project.clone(),
+            events: workspace.events.clone(),
+        }
+    }
+
+    pub fn into_workspace(self) -> Workspace {
+        let mut workspace = Workspace::with_config("");
+        workspace.files = self.files;
+        workspace.project = self.project;
+        workspace.events = self.events;
+        workspace
+    }
+}
+
+pub fn encode_request(workspace: &Workspace) -> String {
+    serde_json::to_string(&Request::of(workspace)).unwrap_or_default()
+}
+
+pub fn decode_request(text: &str) -> Result<Workspace, String> {
+    serde_json::from_str::<Request>(text)
+        .map(Request::into_workspace)
+        .map_err(|e| format!("the page sent a request the worker cannot read: {e}"))
+}
+
+#[derive(Serialize)]
+struct ResultsOut<'a> {
+    lint: &'a LintReport,
+    simulation: &'a Simulation,
+    ms: f64,
+    lint_ms: f64,
+}
+
+/// The results in the core's JSON contract, with the run's timing.
+pub fn encode_results(results: &Results) -> String {
+    let out = ResultsOut {
+        lint: &results.lint,
+        simulation: &results.simulation,
+        ms: results.run.ms,
+        lint_ms: results.run.lint_ms,
+    };
+    serde_json::to_string(&out).unwrap_or_default()
+}
+
+/// Reads [`encode_results`]' text back; `number` numbers the run on the page.
+pub fn decode_results(text: &str, number: u32) -> Result<Results, String> {
+    let value: Value =
+        serde_json::from_str(text).map_err(|e| format!("unreadable results: {e}"))?;
+    let run = Run {
+        number,
+        ms: num(&value, "ms")?,
+        lint_ms: num(&value, "lint_ms")?,
+    };
+    Ok(Results {
+        lint: Shared::new(lint_report(field(&value, "lint")?)?),
+        simulation: Shared::new(simulation(field(&value, "simulation")?)?),
+        run,
+    })
+}
+
+type R<T> = Result<T, String>;
+
+fn field<'a>(v: &'a Value, key: &str) -> R<&'a Value> {
+    v.get(key).ok_or_else(|| format!("`{key}` missing"))
+}
+
+/// A field the core leaves out when it is `None` (or null).
+fn optional<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
+    v.get(key).filter(|v| !v.is_null())
+}
+
+fn string(v: &Value, key: &str) -> R<String> {
+    as_string(field(v, key)?).map_err(|e| format!("`{key}`: {e}"))
+}
+
+fn as_string(v: &Value) -> R<String> {
+    v.as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| "not a string".to_owned())
+}
+
+fn opt_string(v: &Value, key: &str) -> R<Option<String>> {
+    optional(v, key).map(as_string).transpose()
+}
+
+fn boolean(v: &Value, key: &str) -> R<bool> {
+    field(v, key)?
+        .as_bool()
+        .ok_or_else(|| format!("`{key}`: not a boolean"))
+}
+
+fn uint(v: &Value, key: &str) -> R<u64> {
+    field(v, key)?
+        .as_u64()
+        .ok_or_else(|| format!("`{key}`: not a number"))
+}
+
+fn opt_uint(v: &Value, key: &str) -> R<Option<u64>> {
+    optional(v, key)
+        .map(|n| n.as_u64().ok_or_else(|| format!("`{key}`: not a number")))
+        .transpose()
+}
+
+fn num(v: &Value, key: &str) -> R<f64> {
+    field(v, key)?
+        .as_f64()
+        .ok_or_else(|| format!("`{key}`: not a number"))
+}
+
+fn u32_of(v: &Value, key: &str) -> R<u32> {
+    u32::try_from(uint(v, key)?).map_err(|_| format!("`{key}`: out of range"))
+}
+
+fn array<'a>(v: &'a Value, key: &str) -> R<&'a [Value]> {
+    match v.get(key) {
+        // Left out when empty (`skip_serializing_if = "Vec::is_empty"`).
+        None => Ok(&[]),
+        Some(list) => list
+            .as_array()
+            .map(Vec::as_slice)
+            .ok_or_else(|| format!("`{key}`: not a list")),
+    }
+}
+
+fn list<T>(v: &Value, key: &str, item: fn(&Value) -> R<T>) -> R<Vec<T>> {
+    array(v, key)?.iter().map(item).collect()
+}
+
+fn strings(v: &Value, key: &str) -> R<Vec<String>> {
+    list(v, key, as_string)
+}
+
+fn object<'a>(v: &'a Value, key: &str) -> R<Option<&'a serde_json::Map<String, Value>>> {
+    match v.get(key) {
+        None => Ok(None),
+        Some(map) => map
+            .as_object()
+            .map(Some)
+            .ok_or_else(|| format!("`{key}`: not a map")),
+    }
+}
+
+/// The core's codes are `&'static str`; each distinct code is kept once for the page's life
+/// (the core has a fixed set of them).
+fn code(text: &str) -> &'static str {
+    thread_local! {
+        static CODES: std::cell::RefCell<Vec<&'static str>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    CODES.with(|codes| {
+        let mut codes = codes.borrow_mut();
+        if let Some(known) = codes.iter().find(|c| **c == text) {
+            return *known;
+        }
+        let leaked: &'static str = Box::leak(text.to_owned().into_boxed_str());
+        codes.push(leaked);
+        leaked
+    })
+}
+
+fn severity(v: &Value) -> R<Severity> {
+    match v.as_str() {
+        Some("error") => Ok(Severity::Error),
+        Some("warning") => Ok(Severity::Warning),
+        Some("info") => Ok(Severity::Info),
+        _ => Err(format!("unknown severity {v}")),
+    }
+}
+
+fn lint_report(v: &Value) -> R<LintReport> {
+    Ok(LintReport {
+        valid: boolean(v, "valid")?,
+        errors: list(v, "errors", diagnostic)?,
+        warnings: list(v, "warnings", diagnostic)?,
+    })
+}
+
+fn diagnostic(v: &Value) -> R<Diagnostic> {
+    Ok(Diagnostic {
+        code: code(&string(v, "code")?),
+        severity: severity(field(v, "severity")?)?,
+        message: string(v, "message")?,
+        explanation: opt_string(v, "explanation")?,
+        file: opt_string(v, "file")?,
+        line: u32_of(v, "line")?,
+        column: u32_of(v, "column")?,
+        related: optional(v, "related")
+            .map(|l| {
+                Ok::<_, String>(Location {
+                    file: string(l, "file")?,
+                    line: u32_of(l, "line")?,
+                    column: u32_of(l, "column")?,
+                })
+            })
+            .transpose()?,
+        event: opt_uint(v, "event")?.map(|n| n as usize),
+        job: opt_string(v, "job")?,
+        pipeline: opt_uint(v, "pipeline")?,
+        fix: optional(v, "fix")
+            .map(|f| {
+                Ok::<_, String>(Fix {
+                    summary: string(f, "summary")?,
+                    yaml: string(f, "yaml")?,
+                    verified: boolean(f, "verified")?,
+                })
+            })
+            .transpose()?,
+    })
+}
+
+fn simulation(v: &Value) -> R<Simulation> {
+    Ok(Simulation {
+        pipelines: list(v, "pipelines", pipeline)?,
+        diagnostics: list(v, "diagnostics", diagnostic)?,
+    })
+}
+
+fn status(v: &Value) -> R<Status> {
+    match v.as_str() {
+        Some("created") => Ok(Status::Created),
+        Some("skipped") => Ok(Status::Skipped),
+        Some("failed") => Ok(Status::Failed),
+        Some("not_created") => Ok(Status::NotCreated),
+        _ => Err(format!("unknown pipeline status {v}")),
+    }
+}
+
+fn check(v: &Value) -> R<Check> {
+    Ok(Check {
+        clause: string(v, "clause")?,
+        matched: boolean(v, "matched")?,
+        detail: string(v, "detail")?,
+    })
+}
+
+fn string_map(v: &Value, key: &str) -> R<SortedMap<String, String>> {
+    let Some(map) = object(v, key)? else {
+        return Ok(SortedMap::new());
+    };
+    map.iter()
+        .map(|(k, v)| Ok((k.clone(), as_string(v)?)))
+        .collect()
+}
+
+fn pipeline(v: &Value) -> R<PipelineReport> {
+    Ok(PipelineReport {
+        event: uint(v, "event")? as usize,
+        id: uint(v, "id")?,
+        iid: uint(v, "iid")?,
+        source: string(v, "source")?,
+        ref_name: string(v, "ref")?,
+        sha: string(v, "sha")?,
+        merge_request_iid: opt_uint(v, "merge_request_iid")?,
+        merge_request_event_type: opt_string(v, "merge_request_event_type")?,
+        created: boolean(v, "created")?,
+        status: status(field(v, "status")?)?,
+        reason: string(v, "reason")?,
+        name: opt_string(v, "name")?,
+        parent: opt_uint(v, "parent")?,
+        trigger_job: opt_string(v, "trigger_job")?,
+        workflow: list(v, "workflow", check)?,
+        errors: list(v, "errors", diagnostic)?,
+        warnings: list(v, "warnings", diagnostic)?,
+        variables: string_map(v, "variables")?,
+        stages: strings(v, "stages")?,
+        jobs: list(v, "jobs", job)?,
+    })
+}
+
+fn job_kind(text: &str) -> &'static str {
+    match text {
+        "trigger" => "trigger",
+        _ => "job",
+    }
+}
+
+fn pair(v: &Value) -> R<(String, String)> {
+    match v.as_array().map(Vec::as_slice) {
+        Some([k, v]) => Ok((as_string(k)?, as_string(v)?)),
+        _ => Err("not a pair".to_owned()),
+    }
+}
+
+fn dotenv_value(v: &Value) -> R<DotenvValue> {
+    Ok(DotenvValue {
+        value: opt_string(v, "value")?,
+        from: string(v, "from")?,
+        pipeline: uint(v, "pipeline")?,
+    })
+}
+
+fn variable_row(v: &Value) -> R<VariableRow> {
+    Ok(VariableRow {
+        name: string(v, "name")?,
+        value: opt_string(v, "value")?,
+        source: string(v, "source")?,
+        overridden_by: opt_string(v, "overridden_by")?,
+    })
+}
+
+fn job(v: &Value) -> R<JobReport> {
+    let needs = optional(v, "needs")
+        .map(|list| {
+            list.as_array()
+                .ok_or_else(|| "`needs`: not a list".to_owned())?
+                .iter()
+                .map(as_string)
+                .collect::<R<Vec<String>>>()
+        })
+        .transpose()?;
+    let dotenv = match object(v, "dotenv")? {
+        None => SortedMap::new(),
+        Some(map) => map
+            .iter()
+            .map(|(k, v)| Ok((k.clone(), dotenv_value(v)?)))
+            .collect::<R<_>>()?,
+    };
+    Ok(JobReport {
+        name: string(v, "name")?,
+        stage: string(v, "stage")?,
+        kind: job_kind(&string(v, "kind")?),
+        created: boolean(v, "created")?,
+        when: string(v, "when")?,
+        allow_failure: boolean(v, "allow_failure")?,
+        start_in: opt_string(v, "start_in")?,
+        why: string(v, "why")?,
+        checks: list(v, "checks", check)?,
+        needs,
+        // Not in the JSON contract (the data-flow layer's own input): the views do not read it.
+        need_artifacts: Vec::new(),
+        rule_variables: list(v, "rule_variables", pair)?,
+        interruptible: optional(v, "interruptible")
+            .map(|b| {
+                b.as_bool()
+                    .ok_or("`interruptible`: not a boolean".to_owned())
+            })
+            .transpose()?,
+        outcome: opt_string(v, "outcome")?,
+        artifacts_from: optional(v, "artifacts_from")
+            .map(|list| {
+                list.as_array()
+                    .ok_or_else(|| "`artifacts_from`: not a list".to_owned())?
+                    .iter()
+                    .map(as_string)
+                    .collect::<R<Vec<String>>>()
+            })
+            .transpose()?,
+        dotenv,
+        variables: list(v, "variables", variable_row)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::presets::PRESETS;
+
+    /// Debug text of the results, without what the JSON contract leaves out.
+    fn shown(results: &Results) -> String {
+        let mut simulation = (*results.simulation).clone();
+        for job in simulation.pipelines.iter_mut().flat_map(|p| &mut p.jobs) {
+            job.need_artifacts.clear();
+        }
+        format!("{:?}\n{:?}", *results.lint, simulation)
+    }
+
+    #[test]
+    fn every_preset_comes_back_from_the_worker_as_it_went() {
+        let mut workspaces: Vec<Workspace> = PRESETS
+            .iter()
+            .map(|p| crate::state::load_scenario_text("preset.yml", p.scenario).unwrap())
+            .collect();
+        workspaces.push(Workspace::with_config(crate::EXAMPLE));
+        workspaces.push(Workspace::with_config(
+            "build:\n  stage: build\n  scirpt: [make]\n",
+        ));
+        for workspace in workspaces {
+            let request = encode_request(&workspace);
+            let back = decode_request(&request).unwrap();
+            assert_eq!(back.files, workspace.files);
+            assert_eq!(back.project, workspace.project);
+            assert_eq!(back.events, workspace.events);
+            let results = Results::of(&back);
+            let text = encode_results(&results);
+            let decoded = decode_results(&text, 7).unwrap();
+            assert_eq!(decoded.run.number, 7);
+            // Timings to the microsecond (JSON's float reading may differ in the last bit).
+            assert!((decoded.run.ms - results.run.ms).abs() < 1e-3);
+            assert_eq!(shown(&decoded), shown(&results));
+        }
+    }
+
+    #[test]
+    fn damaged_results_are_an_error_not_a_panic() {
+        for text in ["", "{}", "{\"ms\":1,\"lint_ms\":1,\"lint\":[]}", "nul"] {
+            assert!(decode_results(text, 1).is_err(), "{text}");
+        }
+        assert!(decode_request("{\"files\": 3}").is_err());
+    }
+}

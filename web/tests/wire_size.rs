@@ -1,0 +1,33 @@
+//! How big the simulation worker's answer is, and how long writing and reading it take
+//! (native; docs/BENCHMARKS.md): `cargo test --release -p pipesim-web --test wire_size --
+//! --ignored --nocapture`.
+
+#![cfg(not(target_arch = "wasm32"))]
+
+#[path = "../../crates/pipesim/benches/synthetic/mod.rs"]
+#[allow(dead_code)]
+mod synthetic;
+
+#[test]
+#[ignore]
+fn answer_sizes() {
+    for jobs in [100, 1000, 5000] {
+        let mut workspace = pipesim_web::state::Workspace::with_config(&synthetic::synthetic(jobs));
+        workspace.events[0].branch = "main".into();
+        let results = pipesim_web::state::Results::of(&workspace);
+        let t = std::time::Instant::now();
+        let text = pipesim_web::wire::encode_results(&results);
+        let encoded = t.elapsed();
+
+        let t = std::time::Instant::now();
+        let _: serde_json::Value = serde_json::from_str(&text).unwrap();
+        eprintln!("  parse alone {:?}", t.elapsed());
+        let t = std::time::Instant::now();
+        pipesim_web::wire::decode_results(&text, 1).unwrap();
+        eprintln!(
+            "{jobs} jobs: {} KB, encode {encoded:?}, decode {:?}",
+            text.len() / 1000,
+            t.elapsed()
+        );
+    }
+}

@@ -586,5 +586,10 @@ mod tests {
             reason.len()
         );
         assert_eq!(shorten("short".into()), "short");
+        let long = shorten("x".repeat(8 << 20));
+        assert_eq!(
+            long.chars().count(),
+            MAX_NOTICE_CHARS + "… (cut short)".chars().count()
+        );
     }
 }

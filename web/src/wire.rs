@@ -200,6 +200,7 @@ fn severity(v: &Value) -> R<Severity> {
 
 fn lint_report(v: &Value) -> R<LintReport> {
     Ok(LintReport {
+        gitlab_version: pipesim::GITLAB_VERSION,
         valid: boolean(v, "valid")?,
         errors: list(v, "errors", diagnostic)?,
         warnings: list(v, "warnings", diagnostic)?,
@@ -241,6 +242,7 @@ fn diagnostic(v: &Value) -> R<Diagnostic> {
 
 fn simulation(v: &Value) -> R<Simulation> {
     Ok(Simulation {
+        gitlab_version: pipesim::GITLAB_VERSION,
         pipelines: list(v, "pipelines", pipeline)?,
         diagnostics: list(v, "diagnostics", diagnostic)?,
     })
@@ -326,6 +328,9 @@ fn variable_row(v: &Value) -> R<VariableRow> {
         value: opt_string(v, "value")?,
         source: string(v, "source")?,
         overridden_by: opt_string(v, "overridden_by")?,
+        expanded: opt_string(v, "expanded")?,
+        raw: optional(v, "raw").and_then(Value::as_bool).unwrap_or(false),
+        withheld: opt_string(v, "withheld")?,
     })
 }
 
@@ -367,6 +372,7 @@ fn job(v: &Value) -> R<JobReport> {
             })
             .transpose()?,
         outcome: opt_string(v, "outcome")?,
+        environment: opt_string(v, "environment")?,
         artifacts_from: optional(v, "artifacts_from")
             .map(|list| {
                 list.as_array()

@@ -562,6 +562,7 @@ pub fn app(props: &AppProps) -> Html {
             <div class="embed">
                 <header class="embed-header">
                     <span class="brand">{ "pipesim" }</span>
+                    <span class="gitlab-version">{ format!("GitLab {}", pipesim::GITLAB_VERSION) }</span>
                     <a href={open_href} target="_blank" rel="noopener">{ "Open in pipesim" }</a>
                 </header>
                 { for notice_banner }
@@ -576,6 +577,9 @@ pub fn app(props: &AppProps) -> Html {
             <header class="site-header">
                 <h1>{ "pipesim" }</h1>
                 <p class="tagline">{ "What GitLab CI/CD would do with your configuration — entirely in your browser." }</p>
+                <p class="gitlab-version" title="pipesim's behaviour and messages are ported from GitLab's source at this version (gitlabhq/gitlabhq, master of that cycle)">
+                    { format!("Follows GitLab {}", pipesim::GITLAB_VERSION) }
+                </p>
                 <div class="header-actions">
                     <PresetMenu on_load={on_preset} />
                     <ShareMenu workspace={(*shared).clone()} />

@@ -520,6 +520,11 @@ async fn app_relints_as_you_type_and_jumps_to_the_error() {
     let root = mount_point();
     yew::Renderer::<App>::with_root(root.clone()).render();
     yew::scheduler::flush().await;
+    // The header says which GitLab pipesim follows.
+    assert_eq!(
+        text_of(&root, ".site-header .gitlab-version"),
+        format!("Follows GitLab {}", pipesim::GITLAB_VERSION)
+    );
     assert!(
         text_of(&root, "#status").contains("Configuration is valid"),
         "the example must be valid: {}",

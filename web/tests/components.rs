@@ -68,6 +68,7 @@ fn diagnostic(severity: Severity, line: u32, column: u32, message: &str) -> Diag
 
 fn no_simulation() -> Shared<Simulation> {
     Shared::new(Simulation {
+        gitlab_version: pipesim::GITLAB_VERSION,
         pipelines: vec![],
         diagnostics: vec![],
     })
@@ -75,6 +76,7 @@ fn no_simulation() -> Shared<Simulation> {
 
 fn lint(valid: bool, errors: Vec<Diagnostic>, warnings: Vec<Diagnostic>) -> Shared<LintReport> {
     Shared::new(LintReport {
+        gitlab_version: pipesim::GITLAB_VERSION,
         valid,
         errors,
         warnings,
@@ -135,6 +137,8 @@ async fn diagnostics_view_renders_errors_and_warnings() {
         simulation: no_simulation(),
         on_locate: Callback::noop(),
         on_select_job: Callback::noop(),
+        unchecked: None,
+        stale: false,
     };
     yew::Renderer::<DiagnosticsView>::with_root_and_props(root.clone(), props).render();
     yew::scheduler::flush().await;
@@ -181,11 +185,14 @@ async fn diagnostics_group_by_event_dedupe_and_report_clicks() {
     let props = DiagnosticsViewProps {
         lint: lint(true, vec![], vec![warning]),
         simulation: Shared::new(Simulation {
+            gitlab_version: pipesim::GITLAB_VERSION,
             pipelines: vec![],
             diagnostics: vec![repeated, about_job],
         }),
         on_locate,
         on_select_job,
+        unchecked: None,
+        stale: false,
     };
     yew::Renderer::<DiagnosticsView>::with_root_and_props(root.clone(), props).render();
     yew::scheduler::flush().await;
@@ -591,7 +598,8 @@ async fn after_a_crash_the_page_opens_without_running_it_again() {
     yew::scheduler::flush().await;
     sleep(Duration::from_millis(LINT_DEBOUNCE_MS as u64 + 100)).await;
     yew::scheduler::flush().await;
-    let notice = text_of(&root, ".notice");
+    // The reason stands where the run's state is shown (not as a dismissable notice).
+    let notice = text_of(&root, ".run-state");
     assert!(notice.contains("stopped pipesim"), "{notice}");
     assert!(query(&root, ".job-card").is_none(), "no results yet");
     assert!(storage.get_item("pipesim-running").unwrap().is_some());

@@ -154,6 +154,7 @@ async fn empty_results_explain_what_to_do() {
     let root = mount_point();
     let props = PipelinesViewProps {
         simulation: Shared::new(Simulation {
+            gitlab_version: pipesim::GITLAB_VERSION,
             pipelines: vec![],
             diagnostics: vec![],
         }),

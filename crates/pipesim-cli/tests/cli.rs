@@ -371,3 +371,36 @@ fn simulate_checks_ref_names_like_scenarios() {
         "{stderr}"
     );
 }
+
+/// Issue 13: a CI file of comments only has no key to point at; its error belongs to that file,
+/// not to the first file of the repository (`.dockerignore` sorts before `.gitlab-ci.yml`).
+/// The message is Entry::Jobs's (lib/gitlab/ci/config/entry/jobs.rb): the loader drops the
+/// blank document, so the configuration is an empty mapping.
+#[test]
+fn an_empty_configuration_is_reported_in_its_own_file() {
+    let dir = temp_repo(
+        "comments-only",
+        &[
+            (".dockerignore", "target\n"),
+            (".gitlab-ci.yml", "# nothing but a comment\n"),
+        ],
+    );
+    let out = pipesim()
+        .args(["lint", "--format", "json", "--root"])
+        .arg(&dir)
+        .arg(dir.join(".gitlab-ci.yml"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let error = &json["errors"][0];
+    assert_eq!(
+        error["message"],
+        "jobs config should contain at least one visible job"
+    );
+    assert_eq!(error["file"], ".gitlab-ci.yml");
+    assert_eq!(
+        (error["line"].as_u64(), error["column"].as_u64()),
+        (Some(1), Some(1))
+    );
+}

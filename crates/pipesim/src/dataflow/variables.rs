@@ -64,22 +64,6 @@ pub fn expand_all(text: &str, values: &HashMap<String, String>, pipeline_id: u64
     })
 }
 
-/// Names of `variables:` entries written `{value: ..., expand: false}`.
-fn raw_names(node: Option<&Node>) -> Vec<String> {
-    let Some(map) = node.and_then(Node::as_map) else {
-        return Vec::new();
-    };
-    map.iter()
-        .filter(|(_, v)| {
-            v.as_map()
-                .and_then(|m| m.get("expand"))
-                .and_then(Node::as_bool)
-                == Some(false)
-        })
-        .filter_map(|(k, _)| k.scalar_to_s())
-        .collect()
-}
-
 /// The job's variables by source, with the winner of each name (builder.rb
 /// `scoped_variables` order), each winner's value as the runner receives it, and the
 /// withheld protected variables.
@@ -268,8 +252,9 @@ fn mark_raw(input: &Input, node: &Node, rows: &mut [VariableRow]) {
     {
         return;
     }
-    let job_raw = raw_names(node.get("variables"));
-    let global_raw = raw_names(input.composed.expanded.get("variables"));
+    let job_raw = crate::pipeline::scope::raw_variable_names(node.get("variables"));
+    let global_raw =
+        crate::pipeline::scope::raw_variable_names(input.composed.expanded.get("variables"));
     for row in rows {
         row.raw = match row.source.as_str() {
             "job" => job_raw.contains(&row.name),

@@ -45,7 +45,9 @@ fn humanize_job_name(name: &str) -> String {
     }
 }
 
-pub fn validate(cx: &mut Cx, map: &Map) {
+/// `root_file` is the file the configuration's root mapping comes from: an empty mapping (a
+/// file of comments) has no key to point at, so the error points at that file's start.
+pub fn validate(cx: &mut Cx, map: &Map, root_file: crate::FileId) {
     let mark = cx.mark();
     let mut any_visible = false;
     for (key, value) in map.iter() {
@@ -98,12 +100,9 @@ pub fn validate(cx: &mut Cx, map: &Map) {
             .iter()
             .map(|(k, _)| k)
             .find(|k| !GLOBAL_KEYS.contains(&k.scalar_str().unwrap_or_default().as_ref()));
-        let span = first_job_key.map(|k| k.span).unwrap_or(Span::file_start(
-            map.entries
-                .first()
-                .map(|(k, _)| k.span.file)
-                .unwrap_or_default(),
-        ));
+        let span = first_job_key
+            .map(|k| k.span)
+            .unwrap_or(Span::file_start(root_file));
         cx.errors.push(
             Finding::error(
                 "jobs-none-visible",

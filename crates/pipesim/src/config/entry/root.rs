@@ -50,5 +50,5 @@ pub fn validate(cx: &mut Cx, root: &Node) {
             _ => {}
         }
     }
-    jobs::validate(cx, map);
+    jobs::validate(cx, map, root.span.file);
 }

@@ -5,7 +5,7 @@
 use crate::diagnostic::Finding;
 use crate::yaml::{Map, Node, Value};
 
-use super::validate::{job_kind, JobKind, DEFAULT_KEYS, GLOBAL_KEYS};
+use super::validate::{runnable_job_kind, JobKind, DEFAULT_KEYS};
 
 /// Top-level keys that still act as defaults (deprecated globals).
 const GLOBAL_DEFAULTS: &[&str] = &[
@@ -135,13 +135,7 @@ fn entry_kind(key: &Node, value: &Node) -> Option<Option<JobKind>> {
     if name == "default" || GLOBAL_DEFAULTS.contains(&name.as_ref()) {
         return None;
     }
-    if GLOBAL_KEYS.contains(&name.as_ref()) {
-        return Some(None);
-    }
-    Some(match job_kind(&name, value) {
-        Some(kind @ (JobKind::Job | JobKind::Bridge)) => Some(kind),
-        _ => None,
-    })
+    Some(runnable_job_kind(&name, value))
 }
 
 fn add_defaults(job: &mut Node, defaults: &[(Node, Node)], kind: JobKind) {

@@ -6,7 +6,7 @@ use crate::diagnostic::Finding;
 use crate::source::Span;
 use crate::yaml::{Map, Node, Value};
 
-use super::validate::{job_kind, JobKind, GLOBAL_KEYS};
+use super::validate::{runnable_job_kind, JobKind};
 
 pub const DEFAULT_STAGES: [&str; 3] = ["build", "test", "deploy"];
 
@@ -167,10 +167,7 @@ pub fn normalize(root: &Node) -> Normalized {
     let is_parallel = |name: &str| parallel.contains(name);
     for (key, value) in map.iter() {
         let name = key.scalar_str().unwrap_or_default();
-        if GLOBAL_KEYS.contains(&name.as_ref()) {
-            continue;
-        }
-        let Some(kind @ (JobKind::Job | JobKind::Bridge)) = job_kind(&name, value) else {
+        let Some(kind) = runnable_job_kind(&name, value) else {
             continue;
         };
         let mut base = base_job(&name, kind, key.span, value);
@@ -234,9 +231,7 @@ pub fn check_instances(root: &Node, size: usize, max_nodes: usize) -> Result<(),
             continue;
         };
         let name = key.scalar_str().unwrap_or_default();
-        if GLOBAL_KEYS.contains(&name.as_ref())
-            || !matches!(job_kind(&name, value), Some(JobKind::Job | JobKind::Bridge))
-        {
+        if runnable_job_kind(&name, value).is_none() {
             continue;
         }
         let instances = match &parallel.value {

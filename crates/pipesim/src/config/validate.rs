@@ -3,6 +3,6 @@
 
 pub use super::entry::default::DEFAULT_KEYS;
 pub use super::entry::{
-    flatten_seq, job_kind, matrix_entry_size, validate, JobKind, Validation, GLOBAL_KEYS,
-    PARALLEL_LIMIT,
+    flatten_seq, job_kind, matrix_entry_size, runnable_job_kind, validate, JobKind, Validation,
+    GLOBAL_KEYS, PARALLEL_LIMIT,
 };

@@ -29,6 +29,15 @@ pub fn job_kind(name: &str, value: &Node) -> Option<JobKind> {
     }
 }
 
+/// The kind of a top-level entry that GitLab creates as a job or a bridge (`Entry::Jobs`'s
+/// nodes): not a global keyword, not hidden, with `script`/`run` or `trigger`.
+pub fn runnable_job_kind(name: &str, value: &Node) -> Option<JobKind> {
+    if GLOBAL_KEYS.contains(&name) {
+        return None;
+    }
+    job_kind(name, value).filter(|kind| matches!(kind, JobKind::Job | JobKind::Bridge))
+}
+
 /// `Validator#messages` lower-cases and humanizes (`_` becomes a space), then puts the
 /// underscores back for names made only of letters, spaces and underscores (its `gsub` on
 /// `jobs ([a-z\s]+) config should implement`).
@@ -123,10 +132,7 @@ pub fn validate(cx: &mut Cx, map: &Map, root_file: crate::FileId) {
     let jobs = Loc::root("jobs");
     for (key, value) in map.iter() {
         let name = key.scalar_str().unwrap_or_default();
-        if GLOBAL_KEYS.contains(&name.as_ref()) {
-            continue;
-        }
-        let Some(kind @ (JobKind::Job | JobKind::Bridge)) = job_kind(&name, value) else {
+        let Some(kind) = runnable_job_kind(&name, value) else {
             continue;
         };
         // ActiveSupport's `deep_symbolize_keys` leaves integer or boolean keys as they are.

@@ -62,7 +62,7 @@ use crate::yaml::{Map, Node, Value};
 
 use super::duration::{self, parse_seconds};
 
-pub use jobs::{job_kind, JobKind};
+pub use jobs::{job_kind, runnable_job_kind, JobKind};
 pub use parallel::{matrix_entry_size, PARALLEL_LIMIT};
 pub use root::GLOBAL_KEYS;
 

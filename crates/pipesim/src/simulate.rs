@@ -421,7 +421,7 @@ fn descendants_too_deep(event: usize, bridge: &str) -> Diagnostic {
 }
 
 /// commit_status_presenter.rb `reached_max_descendant_pipelines_depth`.
-pub const MAX_DEPTH_REACHED: &str = "You reached the maximum depth of child pipelines";
+pub const MAX_DEPTH_REACHED: &str = crate::dataflow::hierarchy::TOO_DEEP_MESSAGE;
 
 /// commit_status_presenter.rb `downstream_pipeline_creation_failed`.
 pub const DOWNSTREAM_CREATION_FAILED: &str = "The downstream pipeline could not be created";

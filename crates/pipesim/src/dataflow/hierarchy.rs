@@ -89,19 +89,6 @@ pub fn admit(input: &Input, pipeline: u64, jobs: usize) -> Result<(), Refusal> {
     Ok(())
 }
 
-/// Why the last child asked for was refused, for the trigger job's diagnostic (`None` when
-/// nothing refused it).
-pub fn refusal(input: &Input) -> Option<Refusal> {
-    if input.depth >= MAX_NESTED_CHILDREN {
-        return Some(Refusal::TooDeep);
-    }
-    let tree = &input.store.tree;
-    if tree.current.get().1 >= PIPELINE_HIERARCHY_SIZE {
-        return Some(Refusal::TooLarge);
-    }
-    tree.over_budget.get().then_some(Refusal::TooBigToSimulate)
-}
-
 /// The trigger job's finding when its child pipeline is refused: GitLab's message, and why.
 pub fn refusal_diagnostic(
     report: &PipelineReport,

@@ -62,10 +62,10 @@ pub struct Flow {
     pub too_deep: Vec<String>,
 }
 
-/// create_downstream_pipeline_service.rb `MAX_NESTED_CHILDREN`: a child pipeline is not
-/// created when the pipeline of its trigger job and that pipeline's ancestors are more than
-/// this many (`has_max_nested_children?`), i.e. from the root's grandchild on.
-pub const MAX_NESTED_CHILDREN: usize = 2;
+/// create_downstream_pipeline_service.rb `MAX_NESTED_CHILDREN` (`hierarchy.rs`): a child
+/// pipeline is not created when the pipeline of its trigger job and that pipeline's ancestors
+/// are more than this many (`has_max_nested_children?`), i.e. from the root's grandchild on.
+pub use hierarchy::MAX_NESTED_CHILDREN;
 
 /// How `artifacts_from` names a job of another pipeline.
 pub fn artifact_source_name(job: &str, pipeline: u64) -> String {

@@ -314,7 +314,7 @@ fn variable_table(job: &JobReport, filter: &str) -> Html {
             let lost = v.overridden_by.is_some();
             html! {
                 <tr class={lost.then_some("overridden")}>
-                    <th scope="row"><code>{ &v.name }</code></th>
+                    <th scope="row"><code>{ &*v.name }</code></th>
                     <td>
                         if let Some(why) = &v.withheld {
                             <em class="jd-muted">{ format!("withheld: {why}") }</em>
@@ -328,7 +328,7 @@ fn variable_table(job: &JobReport, filter: &str) -> Html {
                         }
                     </td>
                     <td>
-                        <span class={classes!("var-source", v.source.clone())}>{ &v.source }</span>
+                        <span class={classes!("var-source", v.source)}>{ v.source }</span>
                         if let Some(by) = &v.overridden_by {
                             <span class="overridden-by">{ format!(" overridden by {by}") }</span>
                         }

@@ -9,7 +9,9 @@
 //! test compares every preset's results before and after.
 
 use pipesim::diagnostic::{Fix, Location};
-use pipesim::pipeline::{Check, DotenvValue, JobReport, PipelineReport, Status, VariableRow};
+use pipesim::pipeline::{
+    Check, DotenvValue, JobReport, PipelineReport, Status, VariableRow, VARIABLE_SOURCES,
+};
 use pipesim::simulate::Simulation;
 use pipesim::sorted::SortedMap;
 use pipesim::{Diagnostic, LintReport, Severity};
@@ -307,6 +309,21 @@ fn job_kind(text: &str) -> &'static str {
     }
 }
 
+/// A variable row's `source` as the core names it (one of `VARIABLE_SOURCES`).
+fn variable_source(text: &str) -> R<&'static str> {
+    VARIABLE_SOURCES
+        .iter()
+        .copied()
+        .find(|s| *s == text)
+        .ok_or_else(|| format!("unknown variable source `{text}`"))
+}
+
+fn opt_variable_source(v: &Value, key: &str) -> R<Option<&'static str>> {
+    opt_string(v, key)?
+        .map(|text| variable_source(&text))
+        .transpose()
+}
+
 fn pair(v: &Value) -> R<(String, String)> {
     match v.as_array().map(Vec::as_slice) {
         Some([k, v]) => Ok((as_string(k)?, as_string(v)?)),
@@ -324,10 +341,10 @@ fn dotenv_value(v: &Value) -> R<DotenvValue> {
 
 fn variable_row(v: &Value) -> R<VariableRow> {
     Ok(VariableRow {
-        name: string(v, "name")?,
+        name: string(v, "name")?.into(),
         value: opt_string(v, "value")?,
-        source: string(v, "source")?,
-        overridden_by: opt_string(v, "overridden_by")?,
+        source: variable_source(&string(v, "source")?)?,
+        overridden_by: opt_variable_source(v, "overridden_by")?,
         expanded: opt_string(v, "expanded")?,
         raw: optional(v, "raw").and_then(Value::as_bool).unwrap_or(false),
         withheld: opt_string(v, "withheld")?,
@@ -364,6 +381,7 @@ fn job(v: &Value) -> R<JobReport> {
         needs,
         // Not in the JSON contract (the data-flow layer's own input): the views do not read it.
         need_artifacts: Vec::new(),
+        predefined: Vec::new(),
         rule_variables: list(v, "rule_variables", pair)?,
         interruptible: optional(v, "interruptible")
             .map(|b| {
@@ -397,6 +415,7 @@ mod tests {
         let mut simulation = (*results.simulation).clone();
         for job in simulation.pipelines.iter_mut().flat_map(|p| &mut p.jobs) {
             job.need_artifacts.clear();
+            job.predefined.clear();
         }
         format!("{:?}\n{:?}", *results.lint, simulation)
     }

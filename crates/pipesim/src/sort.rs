@@ -29,10 +29,28 @@ pub fn sort_dedup<T: Ord>(items: &mut Vec<T>) {
     items.dedup();
 }
 
+/// Lists up to this long are sorted by insertion.
+const SHORT: usize = 16;
+
 /// The stable sorted order of `len` items as indices: a bottom-up merge sort.
 fn sorted_order(len: usize, compare: &dyn Fn(usize, usize) -> Ordering) -> Vec<usize> {
     let mut order: Vec<usize> = (0..len).collect();
     if (1..len).all(|i| compare(i - 1, i) != Ordering::Greater) {
+        return order;
+    }
+    // Short lists (a job's variable rows, a few labels) are sorted by insertion: fewer
+    // comparisons than the merge passes, and no second buffer.
+    if len <= SHORT {
+        for i in 1..len {
+            let item = order[i];
+            let mut at = i;
+            // Stable: an item moves only past items strictly greater than it.
+            while at > 0 && compare(order[at - 1], item) == Ordering::Greater {
+                order[at] = order[at - 1];
+                at -= 1;
+            }
+            order[at] = item;
+        }
         return order;
     }
     let mut merged = vec![0; len];

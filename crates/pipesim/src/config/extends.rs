@@ -19,10 +19,10 @@ pub fn resolve(
     lenient: bool,
     max_nodes: usize,
     softened: &mut Vec<Finding>,
-) -> Result<(), Finding> {
+) -> Result<usize, Finding> {
     let size = root.size();
     let Some(map) = root.as_map() else {
-        return Ok(());
+        return Ok(size);
     };
     let index = Index::of(map);
     // Extending rewrites only entries with `extends`, which keep it: the keys to extend are
@@ -51,7 +51,7 @@ pub fn resolve(
             extend(root, &key, &mut ctx)?;
         }
     }
-    Ok(())
+    Ok(size)
 }
 
 /// Top-level keys by name (`Map::get`'s lookup, string or symbol key, first wins), so each

@@ -138,14 +138,20 @@ pub fn load_with(files: &Files, entry: &str, options: &LoadOptions) -> Loaded {
         &mut softened,
     );
     loaded.findings.append(&mut softened);
-    if let Err(finding) = extended {
-        loaded.findings.push(finding);
-        return loaded;
-    }
+    let mut size = match extended {
+        Ok(size) => size,
+        Err(finding) => {
+            loaded.findings.push(finding);
+            return loaded;
+        }
+    };
     // Most configurations have no `!reference`: then there is nothing to copy.
     let merged = if reference::has_references(&merged) {
         match reference::resolve(&merged, options.limits.max_nodes) {
-            Ok(node) => node,
+            Ok(node) => {
+                size = node.size();
+                node
+            }
             Err(finding) => {
                 loaded.findings.push(finding);
                 return loaded;
@@ -154,12 +160,16 @@ pub fn load_with(files: &Files, entry: &str, options: &LoadOptions) -> Loaded {
     } else {
         merged
     };
+    debug_assert_eq!(
+        size,
+        merged.size(),
+        "extends keeps count of the nodes it adds"
+    );
 
     let validation = validate::validate(&merged, lenient);
     loaded.findings.extend(validation.warnings);
     let entry_errors = !validation.errors.is_empty();
     loaded.findings.extend(validation.errors);
-    let size = merged.size();
     let max_nodes = options.limits.max_nodes;
     if !options.expanded_only {
         match compose::apply_defaults(&merged, size, max_nodes) {

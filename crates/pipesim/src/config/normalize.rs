@@ -176,10 +176,6 @@ pub fn normalize(root: &Node) -> Normalized {
             .map(|n| needs_in(n, &is_parallel, &[]))
             .unwrap_or_default();
         base.rule_needs = rule_needs(value, &is_parallel, &[]);
-        // normalizer.rb `apply_matrix_interpolation`: `$[[ matrix.NAME ]]` in a matrix
-        // job's needs takes that instance's value.
-        let interpolated =
-            has_matrix_expression(value.get("needs")) || has_matrix_expression(value.get("rules"));
         match value.get("parallel") {
             Some(Node {
                 value: Value::Int(n),
@@ -196,6 +192,10 @@ pub fn normalize(root: &Node) -> Normalized {
             Some(p) if p.get("matrix").is_some() => {
                 let instances = matrix_instances(p.get("matrix").unwrap_or(p));
                 let total = instances.len();
+                // normalizer.rb `apply_matrix_interpolation`: `$[[ matrix.NAME ]]` in a matrix
+                // job's needs takes that instance's value.
+                let interpolated = has_matrix_expression(value.get("needs"))
+                    || has_matrix_expression(value.get("rules"));
                 for (i, vars) in instances.into_iter().enumerate() {
                     let mut job = base.clone();
                     job.name = matrix_job_name(&name, &vars);

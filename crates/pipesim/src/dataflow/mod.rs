@@ -467,13 +467,16 @@ fn finish_job(
     let fails_to_start = cross.fails_to_start;
     out.append(cross.diagnostics, cross.producers);
 
-    let table = variables::table(
+    // The job's last table: its predefined values move into it.
+    let predefined = std::mem::take(&mut report.jobs[index].predefined);
+    let table = variables::table_with(
         input,
         report.id,
         &report.jobs[index],
         node,
         lookup,
         &dotenv_in,
+        Some(predefined),
     );
     // A job whose cross-pipeline dependency is missing never starts its script.
     if !fails_to_start {
@@ -744,7 +747,7 @@ fn child_request(
     let values: HashMap<String, String> = table
         .iter()
         .filter(|r| r.overridden_by.is_none() && r.withheld.is_none())
-        .filter_map(|r| r.value.clone().map(|v| (r.name.clone(), v)))
+        .filter_map(|r| r.value.clone().map(|v| (r.name.to_string(), v)))
         .chain(input.composed.predefined.iter().cloned())
         .collect();
     let mut variables: Vec<(String, String)> = Vec::new();
@@ -753,12 +756,10 @@ fn child_request(
         variables.push((key.to_owned(), value));
     };
     if forward_flag("yaml_variables", true) {
-        for row in table.iter().filter(|r| {
-            matches!(
-                r.source.as_str(),
-                "global" | "workflow" | "job" | "rules" | "matrix"
-            )
-        }) {
+        for row in table
+            .iter()
+            .filter(|r| matches!(r.source, "global" | "workflow" | "job" | "rules" | "matrix"))
+        {
             if let Some(value) = &row.value {
                 // downstream/generator.rb: a raw (`expand: false`) value is passed as written.
                 let value = if row.raw {

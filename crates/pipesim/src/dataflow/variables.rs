@@ -8,6 +8,7 @@
 //! `secret_project_variables`/`protected_ref?`), app/presenters/ci/build_runner_presenter.rb
 //! `runner_variables`, lib/gitlab/ci/variables/collection.rb.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use crate::config::NormalizedJob;
@@ -50,7 +51,7 @@ pub fn simple_values(
         table(input, pipeline_id, job, node, lookup, &SortedMap::new())
             .into_iter()
             .filter(|r| r.overridden_by.is_none() && r.withheld.is_none())
-            .filter_map(|r| r.expanded.or(r.value).map(|v| (r.name, v))),
+            .filter_map(|r| r.expanded.or(r.value).map(|v| (r.name.into_owned(), v))),
     );
     values
 }
@@ -74,6 +75,20 @@ pub fn table(
     node: &Node,
     lookup: &super::Lookup,
     dotenv: &SortedMap<String, DotenvValue>,
+) -> Vec<VariableRow> {
+    table_with(input, pipeline_id, job, node, lookup, dotenv, None)
+}
+
+/// [`table`], moving the job's predefined values into it when given them (the last table
+/// of a job is built from `JobReport::predefined` taken out of the report).
+pub fn table_with(
+    input: &Input,
+    pipeline_id: u64,
+    job: &JobReport,
+    node: &Node,
+    lookup: &super::Lookup,
+    dotenv: &SortedMap<String, DotenvValue>,
+    predefined: Option<Vec<(&'static str, String)>>,
 ) -> Vec<VariableRow> {
     use crate::pipeline::scope::{inherited_variables, yaml_variables};
     let composed: &Composed = input.composed;
@@ -105,11 +120,11 @@ pub fn table(
             + input.project.variables.len()
             + input.request.pipeline_variables.len(),
     );
-    let mut add = |name: &str, value: Option<String>, source: &str| {
+    let mut add = |name: Cow<'static, str>, value: Option<String>, source: &'static str| {
         rows.push(VariableRow {
-            name: name.to_owned(),
+            name,
             value,
-            source: source.to_owned(),
+            source,
             overridden_by: None,
             expanded: None,
             raw: false,
@@ -118,16 +133,38 @@ pub fn table(
     };
     // builder.rb `predefined_variables(job, environment)`: CI_JOB_*, CI_NODE_* from the job
     // as created (its `when` after rules decides CI_JOB_MANUAL).
-    match normalized_job {
-        Some(normalized) => {
-            for (key, value) in crate::pipeline::job_predefined(normalized, &job.when) {
-                add(key, Some(value), "predefined");
-            }
+    let stored = match predefined {
+        Some(taken) if !taken.is_empty() => Some(taken),
+        _ if !job.predefined.is_empty() => Some(job.predefined.clone()),
+        _ => None,
+    };
+    if let Some(stored) = stored {
+        for (key, value) in stored {
+            add(Cow::Borrowed(key), Some(value), "predefined");
         }
-        None => {
-            add("CI_JOB_NAME", Some(job.name.clone()), "predefined");
-            add("CI_JOB_STAGE", Some(job.stage.clone()), "predefined");
+        // Ci::Processable::ACTIONABLE_WHEN: manual and delayed jobs are actions.
+        if matches!(job.when.as_str(), "manual" | "delayed") {
+            add(
+                Cow::Borrowed("CI_JOB_MANUAL"),
+                Some("true".to_owned()),
+                "predefined",
+            );
         }
+    } else if let Some(normalized) = normalized_job {
+        for (key, value) in crate::pipeline::job_predefined(normalized, &job.when) {
+            add(Cow::Borrowed(key), Some(value), "predefined");
+        }
+    } else {
+        add(
+            Cow::Borrowed("CI_JOB_NAME"),
+            Some(job.name.clone()),
+            "predefined",
+        );
+        add(
+            Cow::Borrowed("CI_JOB_STAGE"),
+            Some(job.stage.clone()),
+            "predefined",
+        );
     }
     if let Some(environment) = &job.environment {
         environment_rows(node, environment, &mut add);
@@ -142,25 +179,29 @@ pub fn table(
         } else {
             "workflow"
         };
-        add(key, Some(value.clone()), source);
+        add(Cow::Owned(key.clone()), Some(value.clone()), source);
     }
     for (key, value) in job_variables {
-        add(&key, Some(value), "job");
+        add(Cow::Owned(key), Some(value), "job");
     }
     for (key, value) in matrix_variables {
-        add(key, Some(value.clone()), "matrix");
+        add(Cow::Owned(key.clone()), Some(value.clone()), "matrix");
     }
     for (key, value) in &job.rule_variables {
-        add(key, Some(value.clone()), "rules");
+        add(Cow::Owned(key.clone()), Some(value.clone()), "rules");
     }
     for (key, value) in dotenv {
-        add(key, value.value.clone(), "dotenv");
+        add(Cow::Owned(key.clone()), value.value.clone(), "dotenv");
     }
     for variable in &input.project.variables {
         if variable.protected && !input.request.protected {
             continue;
         }
-        add(&variable.key, Some(variable.value.clone()), "project");
+        add(
+            Cow::Owned(variable.key.clone()),
+            Some(variable.value.clone()),
+            "project",
+        );
     }
     let pipeline_source = match input.request.source {
         Source::Schedule => "schedule",
@@ -168,20 +209,24 @@ pub fn table(
         _ => "pipeline",
     };
     for (key, value) in &input.request.pipeline_variables {
-        add(key, Some(value.clone()), pipeline_source);
+        add(
+            Cow::Owned(key.clone()),
+            Some(value.clone()),
+            pipeline_source,
+        );
     }
     // Predefined variables matter in the table only where something overrides them, which
     // is rare: most jobs skip the scan of every predefined variable.
     if rows
         .iter()
-        .any(|r| lookup.predefined_names.contains(r.name.as_str()))
+        .any(|r| r.source != "predefined" && lookup.predefined_names.contains(&*r.name))
     {
         for (key, value) in &composed.predefined {
-            if rows.iter().any(|r| r.name == *key) {
+            if rows.iter().any(|r| r.name == key.as_str()) {
                 rows.push(VariableRow {
-                    name: key.clone(),
+                    name: Cow::Owned(key.clone()),
                     value: Some(value.clone()),
-                    source: "predefined".to_owned(),
+                    source: "predefined",
                     overridden_by: None,
                     expanded: None,
                     raw: false,
@@ -194,7 +239,7 @@ pub fn table(
     crate::sort::sort_by(&mut rows, |a, b| {
         a.name
             .cmp(&b.name)
-            .then(tier(&a.source).cmp(&tier(&b.source)))
+            .then_with(|| tier(a.source).cmp(&tier(b.source)))
     });
     let mut i = 0;
     while i < rows.len() {
@@ -202,9 +247,9 @@ pub fn table(
         while j + 1 < rows.len() && rows[j + 1].name == rows[i].name {
             j += 1;
         }
-        let winner = rows[j].source.clone();
+        let winner = rows[j].source;
         for row in &mut rows[i..j] {
-            row.overridden_by = Some(winner.clone());
+            row.overridden_by = Some(winner);
         }
         i = j + 1;
     }
@@ -218,26 +263,34 @@ pub fn table(
 /// `environment:deployment_tier`, else the tier GitLab gives the environment (known once it
 /// exists); the URL only when `environment:url` is given (else the environment's external URL,
 /// which pipesim does not know).
-fn environment_rows(node: &Node, name: &str, add: &mut dyn FnMut(&str, Option<String>, &str)) {
+fn environment_rows(
+    node: &Node,
+    name: &str,
+    add: &mut dyn FnMut(Cow<'static, str>, Option<String>, &'static str),
+) {
     let environment = node.get("environment");
     let option = |key: &str| {
         environment
             .and_then(|e| e.get(key))
             .and_then(Node::scalar_to_s)
     };
-    add("CI_ENVIRONMENT_NAME", Some(name.to_owned()), "predefined");
     add(
-        "CI_ENVIRONMENT_ACTION",
+        Cow::Borrowed("CI_ENVIRONMENT_NAME"),
+        Some(name.to_owned()),
+        "predefined",
+    );
+    add(
+        Cow::Borrowed("CI_ENVIRONMENT_ACTION"),
         Some(option("action").unwrap_or_else(|| "start".to_owned())),
         "predefined",
     );
     add(
-        "CI_ENVIRONMENT_TIER",
+        Cow::Borrowed("CI_ENVIRONMENT_TIER"),
         option("deployment_tier"),
         "predefined",
     );
     if let Some(url) = option("url") {
-        add("CI_ENVIRONMENT_URL", Some(url), "predefined");
+        add(Cow::Borrowed("CI_ENVIRONMENT_URL"), Some(url), "predefined");
     }
 }
 
@@ -256,9 +309,9 @@ fn mark_raw(input: &Input, node: &Node, rows: &mut [VariableRow]) {
     let global_raw =
         crate::pipeline::scope::raw_variable_names(input.composed.expanded.get("variables"));
     for row in rows {
-        row.raw = match row.source.as_str() {
-            "job" => job_raw.contains(&row.name),
-            "global" | "workflow" => global_raw.contains(&row.name),
+        row.raw = match row.source {
+            "job" => job_raw.iter().any(|n| *n == row.name),
+            "global" | "workflow" => global_raw.iter().any(|n| *n == row.name),
             _ => false,
         };
     }
@@ -338,9 +391,9 @@ fn withheld_rows(input: &Input, rows: &mut Vec<VariableRow>) {
             ),
         };
         rows.push(VariableRow {
-            name: variable.key.clone(),
+            name: Cow::Owned(variable.key.clone()),
             value: None,
-            source: "project".to_owned(),
+            source: "project",
             overridden_by: None,
             expanded: None,
             raw: false,

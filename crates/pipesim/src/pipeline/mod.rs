@@ -22,7 +22,7 @@ use crate::sorted::SortedMap;
 use crate::source::Files;
 use crate::yaml::{Map, Node, Value};
 
-pub use report::{DotenvValue, JobReport, PipelineReport, Status, VariableRow};
+pub use report::{DotenvValue, JobReport, PipelineReport, Status, VariableRow, VARIABLE_SOURCES};
 pub use rules::Check;
 use rules::ClauseContext;
 use scope::{inherited_variables, variable_pairs, yaml_variables, PipelineScope, Scope};
@@ -576,6 +576,7 @@ fn seed_job(
         checks: Vec::new(),
         needs: None,
         need_artifacts: Vec::new(),
+        predefined: Vec::new(),
         rule_variables: Vec::new(),
         interruptible: node.get("interruptible").and_then(Node::as_bool),
         environment,
@@ -668,6 +669,13 @@ fn seed_job(
     }
     if !report.created {
         needs = None;
+    }
+    // Kept for the variable table; CI_JOB_MANUAL and the environment's are worked out there
+    // from the job as created.
+    if report.created {
+        job_predefined
+            .retain(|(key, _)| *key != "CI_JOB_MANUAL" && !key.starts_with("CI_ENVIRONMENT_"));
+        report.predefined = job_predefined;
     }
     Seed {
         report,

@@ -93,6 +93,12 @@ pub struct JobReport {
     /// The same needs with their `artifacts:` flag, for the data-flow layer.
     #[serde(skip)]
     pub need_artifacts: Vec<(String, bool)>,
+    /// The job's own predefined variables as pipeline creation made them (CI_JOB_NAME,
+    /// CI_JOB_NAME_SLUG, CI_JOB_GROUP_NAME, CI_JOB_STAGE, CI_NODE_*; not CI_JOB_MANUAL,
+    /// which follows `when`, nor the environment's), for the data-flow layer's variable
+    /// table, which would otherwise work them out again.
+    #[serde(skip)]
+    pub predefined: Vec<(&'static str, String)>,
     /// Variables `rules:variables` of the matched rule set.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub rule_variables: Vec<(String, String)>,
@@ -125,18 +131,35 @@ pub struct DotenvValue {
     pub pipeline: u64,
 }
 
+/// Where a job's variable can come from, lowest precedence first (builder.rb
+/// `scoped_variables`): the values of [`VariableRow::source`].
+pub const VARIABLE_SOURCES: [&str; 11] = [
+    "predefined",
+    "global",
+    "workflow",
+    "job",
+    "matrix",
+    "rules",
+    "dotenv",
+    "project",
+    "pipeline",
+    "upstream",
+    "schedule",
+];
+
 /// One definition of a variable in a job's environment.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VariableRow {
-    pub name: String,
+    /// Borrowed for predefined names (most rows of most jobs), owned for the configuration's.
+    pub name: std::borrow::Cow<'static, str>,
     /// `None` when only known at run time.
     pub value: Option<String>,
     /// predefined, global, workflow, job, matrix, rules, dotenv, project, pipeline, schedule,
-    /// upstream.
-    pub source: String,
+    /// upstream (one of [`VARIABLE_SOURCES`]).
+    pub source: &'static str,
     /// The source of the definition that wins, when this one loses.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub overridden_by: Option<String>,
+    pub overridden_by: Option<&'static str>,
     /// The value as the runner receives it, when expanding its references changes it
     /// (`Ci::BuildRunnerPresenter#runner_variables`; `expand: false` values stay as written).
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -334,6 +334,15 @@ fn parse_int(s: &str) -> Option<Value> {
 /// An integer by Psych's grammar that does not fit in 64 bits (Ruby reads it as a Bignum):
 /// the nearest 64-bit value, which keeps it an integer for every check GitLab makes on it.
 pub fn saturated_big_int(s: &str) -> Option<i64> {
+    // Every integer starts with a sign or a digit; most strings are ruled out here, before
+    // any digit is copied.
+    if !s
+        .bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_digit() || b == b'-' || b == b'+')
+    {
+        return None;
+    }
     let (negative, _, _) = int_digits(s)?;
     if parse_int(s).is_some() {
         return None;

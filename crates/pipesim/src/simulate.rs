@@ -276,28 +276,39 @@ fn run_pipeline(
         outcomes,
         verifying: false,
     };
+    let tree_before = store.tree_mark();
     let mut flow = dataflow::analyze(&mut report, &analysis_input(outcomes));
     // create_downstream_pipeline_service.rb: a trigger job whose downstream pipeline is not
-    // created fails (downstream_pipeline_creation_failed), and the jobs after it react.
+    // created fails (downstream_pipeline_creation_failed, or the hierarchy limit's reason),
+    // and the jobs after it react.
     let mut failed = failed_bridges(project, timeline, &flow.children, id);
-    let too_deep = std::mem::take(&mut flow.too_deep);
-    if !failed.is_empty() || !too_deep.is_empty() {
+    let refused = std::mem::take(&mut flow.refused);
+    if !failed.is_empty() || !refused.is_empty() {
         let mut forced = outcomes.to_vec();
-        for bridge in failed.iter().map(|(b, _)| b).chain(&too_deep) {
+        for bridge in failed
+            .iter()
+            .map(|(b, _)| b)
+            .chain(refused.iter().map(|(b, _)| b))
+        {
             forced.retain(|(name, _)| name != bridge);
             forced.push((bridge.clone(), JobOutcome::Failed));
         }
         reset_data_flow(&mut report);
         let children = std::mem::take(&mut flow.children);
+        // The second analysis asks for the same children again: count them once.
+        let tree_after = store.tree_mark();
+        store.tree_reset(tree_before);
         flow = dataflow::analyze(&mut report, &analysis_input(&forced));
+        store.tree_reset(tree_after);
         flow.children = children;
-        flow.too_deep.clear();
+        flow.refused.clear();
         for (bridge, errors) in failed.drain(..) {
             flow.diagnostics
                 .push(downstream_failed(index, &bridge, &errors));
         }
-        for bridge in &too_deep {
-            flow.diagnostics.push(descendants_too_deep(index, bridge));
+        for (bridge, refusal) in &refused {
+            flow.diagnostics
+                .push(downstream_refused(index, bridge, *refusal));
         }
     }
     for mut diagnostic in flow.diagnostics {
@@ -398,21 +409,17 @@ fn downstream_failed(event: usize, bridge: &str, errors: &[String]) -> Diagnosti
     diagnostic
 }
 
-/// The trigger job's failure when its child pipeline would be nested too deep
-/// (create_downstream_pipeline_service.rb `has_max_nested_children?`): commit_status_presenter.rb's
-/// text for `reached_max_descendant_pipelines_depth`.
-fn descendants_too_deep(event: usize, bridge: &str) -> Diagnostic {
+/// The trigger job's failure when GitLab refuses its child pipeline
+/// (create_downstream_pipeline_service.rb `has_max_nested_children?`,
+/// `pipeline_tree_too_large?`): commit_status_presenter.rb's text for the failure reason.
+fn downstream_refused(event: usize, bridge: &str, refusal: dataflow::Refusal) -> Diagnostic {
     let mut diagnostic = Diagnostic::resolve(
         Finding::error(
-            "reached_max_descendant_pipelines_depth",
-            MAX_DEPTH_REACHED.to_owned(),
+            refusal.failure_reason().unwrap_or("downstream-refused"),
+            refusal.message(),
             None,
         )
-        .explain(format!(
-            "`{bridge}` would start a child pipeline {} levels below the root pipeline; GitLab allows child pipelines {} levels deep, so it creates none and `{bridge}` fails with the failure reason `reached_max_descendant_pipelines_depth`. Fix: start this child from a pipeline nearer the root, or merge its jobs into this pipeline.",
-            dataflow::MAX_NESTED_CHILDREN + 1,
-            dataflow::MAX_NESTED_CHILDREN
-        )),
+        .explain(refusal.explanation(bridge)),
         &Files::new(),
     );
     diagnostic.event = Some(event);

@@ -656,6 +656,30 @@ fn child_pipeline_fan_out() {
         .count();
     // 40 + 40 * 40 asked for, 999 created.
     assert_eq!(refused, 40 + 40 * 40 - 999);
+    // GitLab drops each refused trigger job (reached_max_pipeline_hierarchy_size): an error
+    // on the job, whose outcome is `failed`, never a warning beside a success.
+    let refusals: Vec<_> = simulation
+        .diagnostics
+        .iter()
+        .filter(|d| d.message == "The downstream pipeline tree is too large")
+        .collect();
+    assert!(refusals
+        .iter()
+        .all(|d| d.code == "reached_max_pipeline_hierarchy_size"
+            && d.severity == pipesim::Severity::Error));
+    for refusal in &refusals {
+        let pipeline = simulation
+            .pipelines
+            .iter()
+            .find(|p| Some(p.id) == refusal.pipeline)
+            .expect("the refusal names its pipeline");
+        let job = pipeline
+            .jobs
+            .iter()
+            .find(|j| Some(&j.name) == refusal.job.as_ref())
+            .expect("the refusal names its trigger job");
+        assert_eq!(job.outcome.as_deref(), Some("failed"), "{}", job.name);
+    }
     // Level by level: every child of the parent exists.
     let children = simulation
         .pipelines

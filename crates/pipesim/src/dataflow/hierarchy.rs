@@ -58,6 +58,31 @@ pub struct TreeSize {
     over_budget: std::cell::Cell<bool>,
 }
 
+/// The tree's counts at one moment, to count again from there (a pipeline analysed a second
+/// time, after some of its trigger jobs were failed, asks for its children again).
+#[derive(Clone, Copy, Debug)]
+pub struct TreeMark {
+    current: (u64, usize),
+    jobs: usize,
+    over_budget: bool,
+}
+
+impl TreeSize {
+    pub fn mark(&self) -> TreeMark {
+        TreeMark {
+            current: self.current.get(),
+            jobs: self.jobs.get(),
+            over_budget: self.over_budget.get(),
+        }
+    }
+
+    pub fn reset(&self, mark: TreeMark) {
+        self.current.set(mark.current);
+        self.jobs.set(mark.jobs);
+        self.over_budget.set(mark.over_budget);
+    }
+}
+
 /// Admits a child pipeline that a trigger job of `pipeline` (the pipeline under analysis) asks
 /// for, or says why GitLab refuses it. A check made while a fix is verified counts nothing.
 pub fn admit(input: &Input, pipeline: u64, jobs: usize) -> Result<(), Refusal> {
@@ -89,20 +114,38 @@ pub fn admit(input: &Input, pipeline: u64, jobs: usize) -> Result<(), Refusal> {
     Ok(())
 }
 
-/// The trigger job's finding when its child pipeline is refused: GitLab's message, and why.
+impl Refusal {
+    /// GitLab's failure reason for the trigger job (`Ci::Bridge` `drop!`); `None` for
+    /// pipesim's own budget, where GitLab would create the pipeline.
+    pub fn failure_reason(self) -> Option<&'static str> {
+        match self {
+            Refusal::TooDeep => Some("reached_max_descendant_pipelines_depth"),
+            Refusal::TooLarge => Some("reached_max_pipeline_hierarchy_size"),
+            Refusal::TooBigToSimulate => None,
+        }
+    }
+
+    /// Why, beside GitLab's message, for the trigger job `bridge`.
+    pub fn explanation(self, bridge: &str) -> String {
+        match self {
+            Refusal::TooDeep => format!("`{bridge}` would start a child pipeline {} levels below the root pipeline; GitLab allows child pipelines {MAX_NESTED_CHILDREN} levels deep (a child may have at most {MAX_NESTED_CHILDREN} ancestors), so it creates none and `{bridge}` fails with the failure reason `reached_max_descendant_pipelines_depth`. Fix: start this child from a pipeline nearer the root, or merge its jobs into this pipeline.", MAX_NESTED_CHILDREN + 1),
+            Refusal::TooLarge => format!("A parent/child pipeline tree may hold at most {PIPELINE_HIERARCHY_SIZE} pipelines (the plan limit pipeline_hierarchy_size, 1000 by default); this tree is full, so GitLab creates no pipeline for `{bridge}` and the job fails with the failure reason `reached_max_pipeline_hierarchy_size`; the jobs after it react as to any failed job. Which trigger jobs are refused depends on the order they run in; pipesim counts stage by stage, level by level. Fix: start fewer child pipelines (one child can hold the jobs of several), or make the trigger jobs conditional."),
+            Refusal::TooBigToSimulate => format!("GitLab would create this child pipeline; pipesim stops growing a parent/child tree at {MAX_TREE_JOBS} jobs (its own limit, to keep the simulation fast), so `{bridge}` starts no simulated pipeline here and what that pipeline would do is not shown."),
+        }
+    }
+}
+
+/// The trigger job's finding when pipesim's own budget stops its child pipeline (GitLab's
+/// refusals fail the trigger job instead: see `simulate`).
 pub fn refusal_diagnostic(
     report: &PipelineReport,
     job: &JobReport,
     refusal: Refusal,
 ) -> Diagnostic {
-    let explanation = match refusal {
-        Refusal::TooDeep => format!("A child pipeline may have at most {MAX_NESTED_CHILDREN} ancestors (parent, grandparent); GitLab drops `{}` with failure reason reached_max_descendant_pipelines_depth instead of creating the pipeline.", job.name),
-        Refusal::TooLarge => format!("A parent/child pipeline tree may hold at most {PIPELINE_HIERARCHY_SIZE} pipelines (the plan limit pipeline_hierarchy_size, 1000 by default); this tree is full, so GitLab drops `{}` with failure reason reached_max_pipeline_hierarchy_size instead of creating the pipeline. Which trigger jobs are refused depends on the order they run in; pipesim counts stage by stage, level by level.", job.name),
-        Refusal::TooBigToSimulate => format!("GitLab would create this child pipeline; pipesim stops growing a parent/child tree at {MAX_TREE_JOBS} jobs (its own limit, to keep the simulation fast), so `{}` starts no simulated pipeline here and what that pipeline would do is not shown.", job.name),
-    };
     job_diagnostic(
         report.event,
         &job.name,
-        Finding::warning("downstream-refused", refusal.message(), None).explain(explanation),
+        Finding::warning("downstream-refused", refusal.message(), None)
+            .explain(refusal.explanation(&job.name)),
     )
 }

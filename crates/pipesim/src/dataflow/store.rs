@@ -46,6 +46,15 @@ pub struct Store {
 }
 
 impl Store {
+    /// The parent/child tree's counts now, to analyse a pipeline again from them.
+    pub fn tree_mark(&self) -> super::hierarchy::TreeMark {
+        self.tree.mark()
+    }
+
+    pub fn tree_reset(&self, mark: super::hierarchy::TreeMark) {
+        self.tree.reset(mark);
+    }
+
     pub fn record(&mut self, job: StoredJob) {
         self.jobs.push(job);
     }

@@ -217,7 +217,12 @@ fn split_documents(text: &str) -> Vec<(u32, &str)> {
     let mut at = 0usize;
     let bytes = text.as_bytes();
     while at < bytes.len() && pieces.len() < MAX_DOCUMENTS {
-        let line_end = text[at..].find('\n').map(|i| at + i).unwrap_or(bytes.len());
+        // A plain byte loop: lines are short, and `str::find`'s setup per line cost more than
+        // the search (a tenth of a 1,000-job lint went here).
+        let line_end = bytes[at..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(bytes.len(), |i| at + i);
         let is_divider = text[at..].starts_with("---")
             && bytes.get(at + 3).is_some_and(|b| b.is_ascii_whitespace());
         if is_divider {

@@ -3,7 +3,7 @@
 
 use super::{
     allow_failure, config, coverage, default, job_input, needs, opt, pages, parallel, processable,
-    release, run, secrets, take_from, Check, Cx, Entry, Rule, Ty, WEEK,
+    publish, release, run, secrets, take_from, Check, Cx, Entry, Rule, Ty, WEEK,
 };
 use crate::yaml::Node;
 
@@ -177,6 +177,10 @@ fn compose(cx: &mut Cx, entry: &Entry) {
     if let Some((key, node)) = child("id_tokens") {
         let loc = entry.loc.child(key);
         default::shared_child(cx, &Entry::new(node, &loc), key);
+    }
+    if let Some((key, node)) = child("publish") {
+        let loc = entry.loc.child(key);
+        publish::validate(cx, &Entry::new(node, &loc));
     }
     if let Some((key, node)) = child("pages") {
         let loc = entry.loc.child(key);

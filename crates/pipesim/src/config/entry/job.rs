@@ -43,6 +43,10 @@ fn no_run(entry: &Entry) -> bool {
     !entry.has("run")
 }
 
+fn with_run(entry: &Entry) -> bool {
+    entry.has("run")
+}
+
 fn delayed(entry: &Entry) -> bool {
     entry.attr("when").and_then(Node::as_str) == Some("delayed")
 }
@@ -66,11 +70,18 @@ fn not_pages_job(entry: &Entry) -> bool {
 
 const RULES: &[Rule] = &[
     config(Check::AllowedKeys(JOB_KEYS, processable::PROCESSABLE_KEYS)),
-    config(Check::MutuallyExclusiveKeys(&["script", "run"])).code("job-exclusive-keys"),
+    // Each pair needs `run`: the rules are skipped (a bit test) for the jobs without it.
+    config(Check::MutuallyExclusiveKeys(&["script", "run"]))
+        .when(with_run)
+        .code("job-exclusive-keys"),
     // GitLab MR 189437 ("Make after and before script mutually exclusive to run keyword"):
     // job_spec's 'when mutually exclusive keys are used with run' rows.
-    config(Check::MutuallyExclusiveKeys(&["before_script", "run"])).code("job-exclusive-keys"),
-    config(Check::MutuallyExclusiveKeys(&["after_script", "run"])).code("job-exclusive-keys"),
+    config(Check::MutuallyExclusiveKeys(&["before_script", "run"]))
+        .when(with_run)
+        .code("job-exclusive-keys"),
+    config(Check::MutuallyExclusiveKeys(&["after_script", "run"]))
+        .when(with_run)
+        .code("job-exclusive-keys"),
     super::attr("script", Check::Presence(None))
         .when(no_run)
         .code("job-script-blank"),

@@ -15,8 +15,9 @@ const ALLOWED_KEYS: &[&str] = &[
     "access",
 ];
 
+/// `expose_as_present?`: `expose_as` is not nil (an empty string is present).
 fn expose_as_present(entry: &Entry) -> bool {
-    entry.attr("expose_as").is_some_and(|e| !e.is_blank())
+    entry.attr("expose_as").is_some()
 }
 
 /// `EXPOSE_AS_REGEX = /\A\w[-\w ]*\z/`.

@@ -1,15 +1,16 @@
 //! Mirrors lib/gitlab/ci/config/entry/id_token.rb: `id_tokens:`, a hash of tokens, each with
 //! `aud`.
 
-use super::{config, opt, run, Check, Cx, Entry, Rule, Ty};
+use super::{attr, config, run, Check, Cx, Entry, Rule, Ty};
 
 const RULES: &[Rule] = &[config(Check::Type(Ty::Hash, None))];
 
-/// `Entry::IdToken`.
+/// `Entry::IdToken`: `aud` is required and checked without `allow_nil`, so a token without it
+/// gets both messages (id_token_spec 'when not given an `aud`').
 const TOKEN: &[Rule] = &[
     config(Check::RequiredKeys(&["aud"])),
     config(Check::AllowedKeys(&["aud"], &[])),
-    opt("aud", Check::ArrayOfStringsOrString),
+    attr("aud", Check::ArrayOfStringsOrString),
 ];
 
 pub fn validate(cx: &mut Cx, entry: &Entry) {

@@ -3,7 +3,7 @@
 
 use super::{
     allow_failure, config, coverage, default, job_input, needs, opt, pages, parallel, processable,
-    release, run, secrets, take_from, Check, Cx, Entry, Rule, Ty, WEEK,
+    publish, release, run, secrets, take_from, Check, Cx, Entry, Rule, Ty, WEEK,
 };
 use crate::yaml::Node;
 
@@ -43,6 +43,10 @@ fn no_run(entry: &Entry) -> bool {
     !entry.has("run")
 }
 
+fn with_run(entry: &Entry) -> bool {
+    entry.has("run")
+}
+
 fn delayed(entry: &Entry) -> bool {
     entry.attr("when").and_then(Node::as_str) == Some("delayed")
 }
@@ -66,7 +70,18 @@ fn not_pages_job(entry: &Entry) -> bool {
 
 const RULES: &[Rule] = &[
     config(Check::AllowedKeys(JOB_KEYS, processable::PROCESSABLE_KEYS)),
-    config(Check::MutuallyExclusiveKeys(&["script", "run"])).code("job-exclusive-keys"),
+    // Each pair needs `run`: the rules are skipped (a bit test) for the jobs without it.
+    config(Check::MutuallyExclusiveKeys(&["script", "run"]))
+        .when(with_run)
+        .code("job-exclusive-keys"),
+    // GitLab MR 189437 ("Make after and before script mutually exclusive to run keyword"):
+    // job_spec's 'when mutually exclusive keys are used with run' rows.
+    config(Check::MutuallyExclusiveKeys(&["before_script", "run"]))
+        .when(with_run)
+        .code("job-exclusive-keys"),
+    config(Check::MutuallyExclusiveKeys(&["after_script", "run"]))
+        .when(with_run)
+        .code("job-exclusive-keys"),
     super::attr("script", Check::Presence(None))
         .when(no_run)
         .code("job-script-blank"),
@@ -173,6 +188,10 @@ fn compose(cx: &mut Cx, entry: &Entry) {
     if let Some((key, node)) = child("id_tokens") {
         let loc = entry.loc.child(key);
         default::shared_child(cx, &Entry::new(node, &loc), key);
+    }
+    if let Some((key, node)) = child("publish") {
+        let loc = entry.loc.child(key);
+        publish::validate(cx, &Entry::new(node, &loc));
     }
     if let Some((key, node)) = child("pages") {
         let loc = entry.loc.child(key);

@@ -54,6 +54,9 @@ fn humanize_job_name(name: &str) -> String {
     }
 }
 
+/// `Entry::Hidden` (hidden.rb): `validates :config, presence: true`.
+const HIDDEN: &[super::Rule] = &[super::config(super::Check::Presence(None)).code("hidden-blank")];
+
 /// `root_file` is the file the configuration's root mapping comes from: an empty mapping (a
 /// file of comments) has no key to point at, so the error points at that file's start.
 pub fn validate(cx: &mut Cx, map: &Map, root_file: crate::FileId) {
@@ -132,6 +135,11 @@ pub fn validate(cx: &mut Cx, map: &Map, root_file: crate::FileId) {
     let jobs = Loc::root("jobs");
     for (key, value) in map.iter() {
         let name = key.scalar_str().unwrap_or_default();
+        if name.starts_with('.') {
+            let loc = jobs.child(&name);
+            super::run(cx, &Entry::with_anchor(value, &loc, key.span), HIDDEN);
+            continue;
+        }
         let Some(kind) = runnable_job_kind(&name, value) else {
             continue;
         };

@@ -40,6 +40,7 @@ pub mod pages;
 pub mod parallel;
 pub mod policy;
 pub mod processable;
+pub mod publish;
 pub mod release;
 pub mod reports;
 pub mod retry;

@@ -105,8 +105,8 @@ pub fn validate(cx: &mut Cx, entry: &Entry, meta: &RuleMeta) {
     }
 }
 
-/// Our explanation beside GitLab's `if invalid expression syntax`.
-fn explain_if(cx: &mut Cx, mark: usize, entry: &Entry) {
+/// Our explanation beside GitLab's `if invalid expression syntax` (also for `include:rules`).
+pub(super) fn explain_if(cx: &mut Cx, mark: usize, entry: &Entry) {
     if !cx.errors[mark..]
         .iter()
         .any(|f| f.code == "rules-if-invalid")

@@ -11,6 +11,7 @@ use crate::source::{normalize_path, FileId, Files, Span};
 use crate::yaml::{deep_merge, Limits, Map, Node, Value};
 
 use super::document;
+use super::entry;
 use super::templates;
 
 /// GitLab's default `ci_max_includes` application setting.
@@ -49,14 +50,8 @@ pub fn resolve(content: Node, ctx: &mut IncludeContext) -> Result<Node, Finding>
         return Ok(content);
     };
     let mut merged = Node::new(Value::Map(Map::default()), content.span);
-    for location in normalize(&include, ctx)? {
-        if let Some(rules) = location.get("rules") {
-            if let Some(decide) = ctx.rules {
-                if !decide(rules) {
-                    continue;
-                }
-            }
-        }
+    let locations = filter(normalize(&include, ctx)?, ctx)?;
+    for location in locations {
         for file_node in read_location(&location, ctx)? {
             deep_merge(&mut merged, &file_node);
         }
@@ -70,6 +65,25 @@ pub fn resolve(content: Node, ctx: &mut IncludeContext) -> Result<Node, Finding>
         map.remove("include");
     }
     Ok(merged)
+}
+
+/// `Mapper::Filter`: every location's `include:rules` validated (`External::Rules#initialize`,
+/// the first error stops the expansion) and, when there is an event, decided; before any
+/// location is matched or read, as GitLab runs the filter over all locations first.
+fn filter(locations: Vec<Node>, ctx: &mut IncludeContext) -> Result<Vec<Node>, Finding> {
+    let mut kept = Vec::with_capacity(locations.len());
+    for location in locations {
+        if let Some(rules) = location.get("rules") {
+            entry::include_rules::check_expanded(rules, &mut ctx.warnings)?;
+            if let Some(decide) = ctx.rules {
+                if !rules.is_null() && !decide(rules) {
+                    continue;
+                }
+            }
+        }
+        kept.push(location);
+    }
+    Ok(kept)
 }
 
 /// Strings become `{local: s}` or `{remote: s}`; hashes stay; anything else is an error.

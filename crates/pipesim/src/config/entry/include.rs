@@ -1,7 +1,7 @@
 //! Mirrors lib/gitlab/ci/config/entry/include.rb and concerns/base_include.rb: one include
 //! (checked here for `trigger:include`; the root `include:` is read by `config::include`).
 
-use super::{config, opt, run, Check, Cx, Entry, Rule};
+use super::{config, include_rules, opt, run, Check, Cx, Entry, Rule};
 
 const ALLOWED_KEYS: &[&str] = &[
     "local",
@@ -41,5 +41,12 @@ const RULES: &[Rule] = &[
 ];
 
 pub fn validate(cx: &mut Cx, entry: &Entry) {
-    run(cx, entry, RULES);
+    if run(cx, entry, RULES) {
+        return;
+    }
+    // `entry :rules, Entry::Include::Rules`, composed when the include itself is valid.
+    if let Some(node) = entry.attr("rules") {
+        let loc = entry.loc.child("rules");
+        include_rules::validate(cx, &Entry::new(node, &loc));
+    }
 }

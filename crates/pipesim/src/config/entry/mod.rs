@@ -28,6 +28,8 @@ pub mod hooks;
 pub mod id_tokens;
 pub mod image;
 pub mod include;
+pub mod include_rule;
+pub mod include_rules;
 pub mod includes;
 pub mod inherit;
 pub mod job;

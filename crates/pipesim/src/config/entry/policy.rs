@@ -8,10 +8,13 @@ use crate::yaml::{Node, Value};
 const REFS: &[Rule] = &[config(Check::ArrayOfStringsOrRegexps)];
 
 /// `ComplexPolicy` (the variables expressions are checked in code, one message per statement).
-const COMPLEX: &[Rule] = &[config(Check::AllowedKeys(
-    &["refs", "kubernetes", "variables", "changes"],
-    &[],
-))];
+const COMPLEX: &[Rule] = &[
+    config(Check::Presence(None)),
+    config(Check::AllowedKeys(
+        &["refs", "kubernetes", "variables", "changes"],
+        &[],
+    )),
+];
 const COMPLEX_ATTRIBUTES: &[Rule] = &[
     opt("refs", Check::ArrayOfStringsOrRegexps),
     opt("kubernetes", Check::AllowedValues(&["active"])),
@@ -24,21 +27,9 @@ pub fn validate(cx: &mut Cx, entry: &Entry) {
         Value::Seq(_) => {
             run(cx, entry, REFS);
         }
-        // A string is one ref (`Array(config)` in `Entry::Policy`'s strategies).
-        Value::Str(s) => {
-            if super::looks_like_regexp(s) && !cx.valid_regexp(s) {
-                cx.error(
-                    "config-type",
-                    entry.loc,
-                    "config should be an array of strings or regular expressions using re2 syntax",
-                    entry.node.span,
-                );
-            }
-        }
         Value::Map(_) => {
-            if run(cx, entry, COMPLEX) {
-                return;
-            }
+            // All of `ComplexPolicy`'s validations run, in declaration order.
+            run(cx, entry, COMPLEX);
             if let Some(vars) = entry.attr("variables").and_then(Node::as_seq) {
                 for statement in vars {
                     let valid = statement
@@ -56,6 +47,8 @@ pub fn validate(cx: &mut Cx, entry: &Entry) {
             }
             run(cx, entry, COMPLEX_ATTRIBUTES);
         }
+        // `UnknownStrategy`: anything else, a single ref as a string too (the strategies match
+        // `is_a?(Array)` and `is_a?(Hash)` only).
         _ => {
             let message = format!(
                 "{} has to be either an array of conditions or a hash",

@@ -105,8 +105,8 @@ pub fn validate(cx: &mut Cx, entry: &Entry, meta: &RuleMeta) {
     }
 }
 
-/// Our explanation beside GitLab's `if invalid expression syntax`.
-fn explain_if(cx: &mut Cx, mark: usize, entry: &Entry) {
+/// Our explanation beside GitLab's `if invalid expression syntax` (also for `include:rules`).
+pub(super) fn explain_if(cx: &mut Cx, mark: usize, entry: &Entry) {
     if !cx.errors[mark..]
         .iter()
         .any(|f| f.code == "rules-if-invalid")
@@ -117,7 +117,14 @@ fn explain_if(cx: &mut Cx, mark: usize, entry: &Entry) {
         .attr("if")
         .and_then(Node::as_str)
         .and_then(|s| crate::expr::parse(s).err())
-        .map(|e| format!(" GitLab's expression parser says: {}", e.message))
+        .map(|e| {
+            let stop = if e.message.ends_with(['.', '!', '?']) {
+                ""
+            } else {
+                "."
+            };
+            format!(" GitLab's expression parser says: {}{stop}", e.message)
+        })
         .unwrap_or_default();
     for finding in &mut cx.errors[mark..] {
         if finding.code == "rules-if-invalid" {

@@ -2,7 +2,9 @@
 //! a scalar (`SimpleVariable`) or a hash with the data its context allows (`ComplexVariable`).
 
 use super::{config, opt, run, Check, Cx, Entry, Rule, Ty};
-use crate::yaml::{Node, Value};
+use std::borrow::Cow;
+
+use crate::yaml::{Map, Node, Value};
 
 const RULES: &[Rule] = &[config(Check::Type(Ty::Hash, None))];
 
@@ -22,6 +24,59 @@ const COMPLEX: &[Rule] = &[
         .code("variables-invalid"),
 ];
 
+/// `Entry::Variable`'s strategies (variable.rb): `SimpleVariable` for a scalar (`ScalarValidator`:
+/// strings, symbols, numbers, booleans), `ComplexVariable` for a hash, `UnknownStrategy` else.
+enum Strategy<'a> {
+    Simple,
+    Complex(&'a Map),
+    Unknown,
+}
+
+/// `validate_alphanumeric`: a String, Symbol or Integer key.
+fn is_alphanumeric(key: &Node) -> bool {
+    matches!(key.value, Value::Str(_) | Value::Symbol(_) | Value::Int(_))
+}
+
+/// The variable's part of `Node#location`: its key, or its strategy's class name when the key
+/// is blank (`@key.presence`); an array key is joined in by Ruby's `Array#join` (flattened,
+/// `:`-separated). Borrowed for the usual string key.
+fn location_name<'a>(key: &'a Node, strategy: &Strategy) -> Cow<'a, str> {
+    let blank_name = || {
+        Cow::Borrowed(match strategy {
+            Strategy::Simple => "simple variable",
+            Strategy::Complex(_) => "complex variable",
+            Strategy::Unknown => "unknown strategy",
+        })
+    };
+    match &key.value {
+        Value::Str(s) | Value::Symbol(s) if !s.trim().is_empty() => Cow::Borrowed(s),
+        Value::Seq(items) if !items.is_empty() => {
+            let mut parts = Vec::new();
+            join_parts(items, &mut parts);
+            Cow::Owned(parts.join(":"))
+        }
+        Value::Int(_) | Value::Float(_) | Value::Bool(true) => {
+            Cow::Owned(key.scalar_to_s().unwrap_or_default())
+        }
+        _ if key.is_blank() => blank_name(),
+        // A hash key: Ruby would print its `inspect`; pipesim shows its YAML type instead.
+        _ => Cow::Borrowed(key.type_name()),
+    }
+}
+
+/// Ruby `Array#join` items: nested arrays flattened, nil as empty.
+fn join_parts(items: &[Node], out: &mut Vec<String>) {
+    for item in items {
+        match &item.value {
+            Value::Seq(inner) => join_parts(inner, out),
+            _ => out.push(
+                item.scalar_to_s()
+                    .unwrap_or_else(|| item.type_name().to_owned()),
+            ),
+        }
+    }
+}
+
 /// `allowed_data`: the context's `allowed_value_data` (root: value, description, expand,
 /// options; jobs: value, expand; rules and services: none).
 pub fn validate(cx: &mut Cx, entry: &Entry, allowed_data: &[&str]) {
@@ -31,18 +86,32 @@ pub fn validate(cx: &mut Cx, entry: &Entry, allowed_data: &[&str]) {
     let Some(map) = entry.map() else {
         return;
     };
+    let empty = Map::default();
     for (key, var) in map.iter() {
-        let name = key.scalar_str().unwrap_or_default();
+        let strategy = match &var.value {
+            Value::Str(_) | Value::Symbol(_) | Value::Int(_) | Value::Float(_) | Value::Bool(_) => {
+                Strategy::Simple
+            }
+            // `ComposableHash` gives a null variable `{}`: a `ComplexVariable`.
+            Value::Null => Strategy::Complex(&empty),
+            Value::Map(m) => Strategy::Complex(m),
+            _ => Strategy::Unknown,
+        };
+        let name = location_name(key, &strategy);
         let loc = entry.loc.child(&name);
         let var_entry = Entry::new(var, &loc);
-        match &var.value {
-            Value::Str(_)
-            | Value::Symbol(_)
-            | Value::Int(_)
-            | Value::Float(_)
-            | Value::Bool(_)
-            | Value::Null => {}
-            Value::Map(m) => {
+        if !matches!(strategy, Strategy::Unknown) && !is_alphanumeric(key) {
+            // `validates :key, alphanumeric: true`, first in both strategies.
+            cx.error(
+                "variables-invalid",
+                &loc,
+                "key must be an alphanumeric string",
+                key.span,
+            );
+        }
+        match strategy {
+            Strategy::Simple => {}
+            Strategy::Complex(m) => {
                 run(cx, &var_entry, COMPLEX);
                 if allowed_data.is_empty() {
                     cx.error(
@@ -75,7 +144,7 @@ pub fn validate(cx: &mut Cx, entry: &Entry, allowed_data: &[&str]) {
                     }
                 }
             }
-            _ => {
+            Strategy::Unknown => {
                 // `UnknownStrategy#errors` bypasses the validator: no location, no downcasing.
                 cx.raw_error(
                     "variables-invalid",

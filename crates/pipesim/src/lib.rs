@@ -80,7 +80,11 @@ impl LintReport {
 /// Validates the configuration whose root file is `entry` (usually `.gitlab-ci.yml`), reading
 /// included files from `files`.
 pub fn lint(files: &Files, entry: &str) -> LintReport {
-    let loaded = config::load(files, entry);
+    let options = config::LoadOptions {
+        findings_only: true,
+        ..config::LoadOptions::default()
+    };
+    let loaded = config::load_with(files, entry, &options);
     // `loaded.files` also holds the bundled templates that findings may point into.
     LintReport::from_findings(loaded.findings, &loaded.files)
 }

@@ -42,6 +42,15 @@ pub fn apply_defaults(root: &Node, size: usize, max_nodes: usize) -> Result<Node
     Ok(Node::new(Value::Map(out), root.span))
 }
 
+/// What [`apply_defaults`] would refuse, without making the copies: its node budget (lint
+/// reports the finding and needs no composed tree).
+pub fn check_defaults(root: &Node, size: usize, max_nodes: usize) -> Result<(), Finding> {
+    match root.as_map() {
+        Some(map) => check_growth(map, &defaults_of(map), size, max_nodes),
+        None => Ok(()),
+    }
+}
+
 /// [`apply_defaults`] on a configuration the caller no longer needs: its nodes are moved into
 /// the result instead of copied (a large configuration is mostly job nodes).
 pub fn into_defaults_applied(root: Node, size: usize, max_nodes: usize) -> Result<Node, Finding> {

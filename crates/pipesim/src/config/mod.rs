@@ -35,6 +35,9 @@ pub struct LoadOptions<'a> {
     /// The caller reads `expanded` and never `merged` (pipeline creation): the merged tree is
     /// then moved into `expanded` instead of copied, and `merged` is left `None`.
     pub expanded_only: bool,
+    /// The caller reads only `findings` (lint): `default:` is checked against the node budget
+    /// but not copied into the jobs, and no tree is kept.
+    pub findings_only: bool,
 }
 
 pub struct Loaded {
@@ -171,7 +174,13 @@ pub fn load_with(files: &Files, entry: &str, options: &LoadOptions) -> Loaded {
     let entry_errors = !validation.errors.is_empty();
     loaded.findings.extend(validation.errors);
     let max_nodes = options.limits.max_nodes;
-    if !options.expanded_only {
+    let keep_merged = !options.expanded_only && !options.findings_only;
+    if options.findings_only {
+        if let Err(finding) = compose::check_defaults(&merged, size, max_nodes) {
+            loaded.findings.push(finding);
+            return loaded;
+        }
+    } else if !options.expanded_only {
         match compose::apply_defaults(&merged, size, max_nodes) {
             Ok(expanded) => loaded.expanded = Some(expanded),
             Err(finding) => {
@@ -184,7 +193,7 @@ pub fn load_with(files: &Files, entry: &str, options: &LoadOptions) -> Loaded {
     if !entry_errors {
         if let Err(finding) = normalize::check_instances(&merged, size, max_nodes) {
             loaded.findings.push(finding);
-            if !options.expanded_only {
+            if keep_merged {
                 loaded.merged = Some(merged);
             }
             return loaded;
@@ -207,7 +216,7 @@ pub fn load_with(files: &Files, entry: &str, options: &LoadOptions) -> Loaded {
             Ok(expanded) => loaded.expanded = Some(expanded),
             Err(finding) => loaded.findings.push(finding),
         }
-    } else {
+    } else if keep_merged {
         loaded.merged = Some(merged);
     }
     loaded

@@ -223,6 +223,7 @@ fn chain_config(
         include_rules: Some(&decide_include),
         limits: Default::default(),
         expanded_only: true,
+        findings_only: false,
     };
     let loaded = config::load_with(
         &request.pipeline.files,

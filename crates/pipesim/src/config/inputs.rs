@@ -380,6 +380,13 @@ fn validate_input(
         .unwrap_or_else(|| Node::new(Value::Null, input.span)))
 }
 
+/// What `BaseInput#run_validations` finds wrong with an input's `default` (a job's `inputs:`
+/// entry): `None` when the spec names no known type (the entry reports that itself).
+pub fn default_problems(spec: &Node, default: &Node) -> Option<Vec<String>> {
+    let kind = InputType::of(Some(spec))?;
+    Some(run_validations(spec.as_map(), kind, default, "default"))
+}
+
 /// `BaseInput#run_validations`: type, options, regex, each per input type.
 fn run_validations(spec: Option<&Map>, kind: InputType, value: &Node, which: &str) -> Vec<String> {
     let mut problems = Vec::new();

@@ -199,7 +199,11 @@ fn compose(cx: &mut Cx, entry: &Entry) {
     }
     if let Some((key, node)) = child("inputs") {
         let loc = entry.loc.child(key);
+        let mark = cx.mark();
         job_input::validate(cx, &Entry::new(node, &loc));
+        if !cx.failed_since(mark) {
+            job_input::validate_defaults(cx, entry.loc, node);
+        }
     }
     if let Some((key, node)) = child("secrets") {
         let loc = entry.loc.child(key);

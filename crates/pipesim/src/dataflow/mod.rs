@@ -418,7 +418,15 @@ fn fatal_read(
     let table = std::cell::OnceCell::new();
     let setting = |name: &str| {
         let table = table.get_or_init(|| {
-            variables::table(input, report.id, job, job_input.node, lookup, &local.dotenv)
+            variables::table(
+                input,
+                report.id,
+                job,
+                job_input.node,
+                lookup,
+                &local.dotenv,
+                None,
+            )
         });
         checks::setting_in(table, name)
     };
@@ -469,7 +477,7 @@ fn finish_job(
 
     // The job's last table: its predefined values move into it.
     let predefined = std::mem::take(&mut report.jobs[index].predefined);
-    let table = variables::table_with(
+    let table = variables::table(
         input,
         report.id,
         &report.jobs[index],

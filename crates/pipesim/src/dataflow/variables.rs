@@ -48,10 +48,18 @@ pub fn simple_values(
 ) -> HashMap<String, String> {
     let mut values: HashMap<String, String> = input.composed.predefined.iter().cloned().collect();
     values.extend(
-        table(input, pipeline_id, job, node, lookup, &SortedMap::new())
-            .into_iter()
-            .filter(|r| r.overridden_by.is_none() && r.withheld.is_none())
-            .filter_map(|r| r.expanded.or(r.value).map(|v| (r.name.into_owned(), v))),
+        table(
+            input,
+            pipeline_id,
+            job,
+            node,
+            lookup,
+            &SortedMap::new(),
+            None,
+        )
+        .into_iter()
+        .filter(|r| r.overridden_by.is_none() && r.withheld.is_none())
+        .filter_map(|r| r.expanded.or(r.value).map(|v| (r.name.into_owned(), v))),
     );
     values
 }
@@ -67,21 +75,10 @@ pub fn expand_all(text: &str, values: &HashMap<String, String>, pipeline_id: u64
 
 /// The job's variables by source, with the winner of each name (builder.rb
 /// `scoped_variables` order), each winner's value as the runner receives it, and the
-/// withheld protected variables.
+/// withheld protected variables. `predefined`: the job's predefined values, moved in when the
+/// caller has taken them out of the report (its last table); else they are copied from
+/// `JobReport::predefined`.
 pub fn table(
-    input: &Input,
-    pipeline_id: u64,
-    job: &JobReport,
-    node: &Node,
-    lookup: &super::Lookup,
-    dotenv: &SortedMap<String, DotenvValue>,
-) -> Vec<VariableRow> {
-    table_with(input, pipeline_id, job, node, lookup, dotenv, None)
-}
-
-/// [`table`], moving the job's predefined values into it when given them (the last table
-/// of a job is built from `JobReport::predefined` taken out of the report).
-pub fn table_with(
     input: &Input,
     pipeline_id: u64,
     job: &JobReport,

@@ -1,7 +1,7 @@
 //! Mirrors lib/gitlab/ci/config/entry/include/rules/rule.rb: one rule of `include:rules`
 //! (`if`, `exists`, `when` as `never`/`always`, `changes`).
 
-use super::{changes, config, exists, opt, rule, run, Check, Cx, Entry, Rule, Ty};
+use super::{config, opt, rule, run, Check, Cx, Entry, Rule, Ty};
 
 const ALLOWED_KEYS: &[&str] = &["if", "exists", "when", "changes"];
 const ALLOWED_WHEN: &[&str] = &["never", "always"];
@@ -22,12 +22,5 @@ pub fn validate(cx: &mut Cx, entry: &Entry) {
         return;
     }
     // Children in rule.rb's declaration order; `exists` with `disable_simple_exists_paths_limit`.
-    if let Some(node) = entry.attr("changes") {
-        let loc = entry.loc.child("changes");
-        changes::validate(cx, &Entry::new(node, &loc));
-    }
-    if let Some(node) = entry.attr("exists") {
-        let loc = entry.loc.child("exists");
-        exists::validate(cx, &Entry::new(node, &loc), false);
-    }
+    rule::changes_and_exists(cx, entry, false);
 }

@@ -83,14 +83,7 @@ pub fn validate(cx: &mut Cx, entry: &Entry, meta: &RuleMeta) {
         return;
     }
     // Children in rule.rb's declaration order.
-    if let Some(node) = entry.attr("changes") {
-        let loc = entry.loc.child("changes");
-        changes::validate(cx, &Entry::new(node, &loc));
-    }
-    if let Some(node) = entry.attr("exists") {
-        let loc = entry.loc.child("exists");
-        exists::validate(cx, &Entry::new(node, &loc), true);
-    }
+    changes_and_exists(cx, entry, true);
     if let Some(node) = entry.attr("variables") {
         let loc = entry.loc.child("variables");
         variables::validate(cx, &Entry::new(node, &loc), &[]);
@@ -134,5 +127,19 @@ pub(super) fn explain_if(cx: &mut Cx, mark: usize, entry: &Entry) {
                  `${{VAR}}` and single-character regexes like /./ are not supported."
             ));
         }
+    }
+}
+
+/// The `changes` and `exists` children a rule composes (rules/rule.rb and
+/// include/rules/rule.rb alike); `simple_exists_limit` is false where GitLab passes
+/// `disable_simple_exists_paths_limit` (an include's rules).
+pub(super) fn changes_and_exists(cx: &mut Cx, entry: &Entry, simple_exists_limit: bool) {
+    if let Some(node) = entry.attr("changes") {
+        let loc = entry.loc.child("changes");
+        changes::validate(cx, &Entry::new(node, &loc));
+    }
+    if let Some(node) = entry.attr("exists") {
+        let loc = entry.loc.child("exists");
+        exists::validate(cx, &Entry::new(node, &loc), simple_exists_limit);
     }
 }

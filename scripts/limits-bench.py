@@ -98,6 +98,18 @@ def case_children(count):
     return {".gitlab-ci.yml": text}, ["simulate", "--event", "push"]
 
 
+def case_children_large_jobs():
+    # The `multiply` fuzz target's `CCeeCe`: 39 trigger jobs whose child includes the parent,
+    # beside a 27-job matrix whose script is a 6,561-item alias list (found taking 209 s).
+    text = alias_tree(9, 4, "a")
+    for i in range(39):
+        text += f"t{i}:\n  trigger:\n    include: .gitlab-ci.yml\n"
+    text += "m:\n  script: [*a3]\n  parallel:\n    matrix:\n"
+    text += "      - {A: [0, 1, 2, 3, 4, 5, 6, 7, 8], B: [0, 1, 2]}\n"
+    text += "build:\n  script: x\n"
+    return {".gitlab-ci.yml": text}, ["simulate", "--event", "push"]
+
+
 def case_jobs(count):
     text = "".join(f"j{i}: {{script: x}}\n" for i in range(count))
     return {".gitlab-ci.yml": text}, ["simulate", "--event", "push"]
@@ -137,6 +149,7 @@ CASES = {
     "children-50": lambda: case_children(50),
     "children-100": lambda: case_children(100),
     "children-200": lambda: case_children(200),
+    "children-large-jobs": case_children_large_jobs,
     "jobs-30000": lambda: case_jobs(30_000),
     "alias-bomb": case_alias_bomb,
     "matrix-2^64": case_matrix_huge,

@@ -698,6 +698,59 @@ fn child_pipeline_fan_out() {
             == "too big to simulate: this pipeline tree would have more than 50000 jobs"));
 }
 
+/// Found by the `multiply` fuzz target (input `CCeeCe`): 39 trigger jobs whose children
+/// include the parent, beside a 27-job matrix whose script is a 6,561-item alias list. Each
+/// pipeline has only 67 jobs, so the 50,000-job bound let about 750 pipelines through, each
+/// with 177,000 script lines: 209 s for a 2 KB file. The tree's configuration nodes are now
+/// budgeted too (`MAX_TREE_NODES`), so the tree stops after a dozen pipelines with its own
+/// message.
+#[test]
+fn child_pipelines_of_large_jobs() {
+    let mut text = String::from(
+        ".a0: &a0 [x, x, x, x, x, x, x, x, x]
+",
+    );
+    for level in 1..4 {
+        let aliases = vec![format!("*a{}", level - 1); 9].join(", ");
+        text.push_str(&format!(
+            ".a{level}: &a{level} [{aliases}]
+"
+        ));
+    }
+    for group in 0..3 {
+        for n in 0..13 {
+            text.push_str(&format!(
+                "t{group}x{n}:
+  trigger:
+    include: .gitlab-ci.yml
+"
+            ));
+        }
+    }
+    text.push_str(
+        "m:
+  script: [*a3]
+  parallel:
+    matrix:
+      - {A: [0, 1, 2, 3, 4, 5, 6, 7, 8], B: [0, 1, 2]}
+",
+    );
+    text.push_str(
+        "build:
+  script: x
+",
+    );
+    assert!(text.len() < 2_100);
+    let simulation = simulate_push(&files_of(&text));
+    assert!(
+        simulation.pipelines.len() <= 20,
+        "{} pipelines",
+        simulation.pipelines.len()
+    );
+    assert!(simulation.diagnostics.iter().any(|d| d.message
+        == "too big to simulate: the jobs of this pipeline tree would hold more than 2000000 configuration nodes"));
+}
+
 // ---- Issue 13: smaller defects ----
 
 /// A `wait` past the end of the clock (2^48 days is more seconds than 64 bits hold) stops the

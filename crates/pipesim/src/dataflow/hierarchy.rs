@@ -17,6 +17,12 @@ pub const PIPELINE_HIERARCHY_SIZE: usize = 1000;
 /// pipelines of 200 jobs each are 200,000 jobs to simulate, seconds of work; 50,000 take about
 /// one second natively.
 pub const MAX_TREE_JOBS: usize = 50_000;
+/// pipesim's own bound on the configuration nodes of one tree's jobs (each pipeline's created
+/// jobs, an instance of a `parallel` job counted with its whole body): the YAML node budget of
+/// one configuration. Jobs alone do not bound the work: 700 pipelines of 67 jobs whose scripts
+/// are 6,561-item alias lists took 209 s (a 2 KB configuration, found by the `multiply` fuzz
+/// target).
+pub const MAX_TREE_NODES: usize = 2_000_000;
 
 pub const TOO_DEEP_MESSAGE: &str = "You reached the maximum depth of child pipelines";
 pub const TOO_LARGE_MESSAGE: &str = "The downstream pipeline tree is too large";
@@ -28,6 +34,8 @@ pub enum Refusal {
     TooLarge,
     /// Not GitLab's: the tree's jobs would pass [`MAX_TREE_JOBS`].
     TooBigToSimulate,
+    /// Not GitLab's: the tree's jobs' configuration would pass [`MAX_TREE_NODES`].
+    TooManyNodesToSimulate,
 }
 
 impl Refusal {
@@ -37,6 +45,9 @@ impl Refusal {
             Refusal::TooLarge => TOO_LARGE_MESSAGE.into(),
             Refusal::TooBigToSimulate => format!(
                 "too big to simulate: this pipeline tree would have more than {MAX_TREE_JOBS} jobs"
+            ),
+            Refusal::TooManyNodesToSimulate => format!(
+                "too big to simulate: the jobs of this pipeline tree would hold more than {MAX_TREE_NODES} configuration nodes"
             ),
         }
     }
@@ -54,6 +65,9 @@ pub struct TreeSize {
     /// the pipeline that asked for it has (a child is known only once it is created; in the
     /// common case, children that include the parent's configuration, this is exact).
     jobs: std::cell::Cell<usize>,
+    /// The configuration nodes counted in it, as `jobs` (the asking pipeline's weight for
+    /// each child it admits).
+    nodes: std::cell::Cell<usize>,
     /// Set when [`MAX_TREE_JOBS`] refused a child: every later refusal in the tree says so.
     over_budget: std::cell::Cell<bool>,
 }
@@ -64,6 +78,7 @@ pub struct TreeSize {
 pub struct TreeMark {
     current: (u64, usize),
     jobs: usize,
+    nodes: usize,
     over_budget: bool,
 }
 
@@ -72,6 +87,7 @@ impl TreeSize {
         TreeMark {
             current: self.current.get(),
             jobs: self.jobs.get(),
+            nodes: self.nodes.get(),
             over_budget: self.over_budget.get(),
         }
     }
@@ -79,22 +95,27 @@ impl TreeSize {
     pub fn reset(&self, mark: TreeMark) {
         self.current.set(mark.current);
         self.jobs.set(mark.jobs);
+        self.nodes.set(mark.nodes);
         self.over_budget.set(mark.over_budget);
     }
 }
 
 /// Admits a child pipeline that a trigger job of `pipeline` (the pipeline under analysis) asks
 /// for, or says why GitLab refuses it. A check made while a fix is verified counts nothing.
-pub fn admit(input: &Input, pipeline: u64, jobs: usize) -> Result<(), Refusal> {
+/// `jobs` and `nodes` are the asking pipeline's created jobs and their configuration nodes
+/// (`pipeline_weight`), the estimate of what the child holds.
+pub fn admit(input: &Input, pipeline: u64, jobs: usize, nodes: usize) -> Result<(), Refusal> {
     if input.depth >= MAX_NESTED_CHILDREN {
         return Err(Refusal::TooDeep);
     }
     let tree = &input.store.tree;
     let (root, mut size) = tree.current.get();
     let mut counted = tree.jobs.get();
+    let mut counted_nodes = tree.nodes.get();
     if input.depth == 0 && root != pipeline {
         size = 1;
         counted = jobs;
+        counted_nodes = nodes;
         tree.over_budget.set(false);
     }
     if size >= PIPELINE_HIERARCHY_SIZE {
@@ -106,10 +127,17 @@ pub fn admit(input: &Input, pipeline: u64, jobs: usize) -> Result<(), Refusal> {
         }
         return Err(Refusal::TooBigToSimulate);
     }
+    if counted_nodes.saturating_add(nodes) > MAX_TREE_NODES {
+        if !input.verifying {
+            tree.over_budget.set(true);
+        }
+        return Err(Refusal::TooManyNodesToSimulate);
+    }
     if !input.verifying {
         let root = if input.depth == 0 { pipeline } else { root };
         tree.current.set((root, size + 1));
         tree.jobs.set(counted + jobs);
+        tree.nodes.set(counted_nodes + nodes);
     }
     Ok(())
 }
@@ -121,7 +149,7 @@ impl Refusal {
         match self {
             Refusal::TooDeep => Some("reached_max_descendant_pipelines_depth"),
             Refusal::TooLarge => Some("reached_max_pipeline_hierarchy_size"),
-            Refusal::TooBigToSimulate => None,
+            Refusal::TooBigToSimulate | Refusal::TooManyNodesToSimulate => None,
         }
     }
 
@@ -131,6 +159,7 @@ impl Refusal {
             Refusal::TooDeep => format!("`{bridge}` would start a child pipeline {} levels below the root pipeline; GitLab allows child pipelines {MAX_NESTED_CHILDREN} levels deep (a child may have at most {MAX_NESTED_CHILDREN} ancestors), so it creates none and `{bridge}` fails with the failure reason `reached_max_descendant_pipelines_depth`. Fix: start this child from a pipeline nearer the root, or merge its jobs into this pipeline.", MAX_NESTED_CHILDREN + 1),
             Refusal::TooLarge => format!("A parent/child pipeline tree may hold at most {PIPELINE_HIERARCHY_SIZE} pipelines (the plan limit pipeline_hierarchy_size, 1000 by default); this tree is full, so GitLab creates no pipeline for `{bridge}` and the job fails with the failure reason `reached_max_pipeline_hierarchy_size`; the jobs after it react as to any failed job. Which trigger jobs are refused depends on the order they run in; pipesim counts stage by stage, level by level. Fix: start fewer child pipelines (one child can hold the jobs of several), or make the trigger jobs conditional."),
             Refusal::TooBigToSimulate => format!("GitLab would create this child pipeline; pipesim stops growing a parent/child tree at {MAX_TREE_JOBS} jobs (its own limit, to keep the simulation fast), so `{bridge}` starts no simulated pipeline here and what that pipeline would do is not shown."),
+            Refusal::TooManyNodesToSimulate => format!("GitLab would create this child pipeline; pipesim stops growing a parent/child tree when its jobs' configuration passes {MAX_TREE_NODES} nodes (its own limit, the same as for one configuration, to keep the simulation fast: large jobs, such as scripts built from aliases, repeated in every child multiply the work), so `{bridge}` starts no simulated pipeline here and what that pipeline would do is not shown."),
         }
     }
 }

@@ -134,6 +134,8 @@ pub struct Lookup<'a> {
     pub normalized: HashMap<&'a str, &'a NormalizedJob>,
     pub predefined_names: HashSet<&'a str>,
     stages: &'a [String],
+    /// This pipeline's weight for the tree's node budget (`pipeline_weight`).
+    pub weight: usize,
 }
 
 impl<'a> Lookup<'a> {
@@ -151,6 +153,7 @@ impl<'a> Lookup<'a> {
                 .map(|(k, _)| k.as_str())
                 .collect(),
             stages: &composed.normalized.stages,
+            weight: 0,
         }
     }
 
@@ -160,6 +163,16 @@ impl<'a> Lookup<'a> {
             .position(|s| s == stage)
             .unwrap_or(usize::MAX)
     }
+}
+
+/// What a child pipeline like this one weighs for the tree's node budget
+/// (`hierarchy::MAX_TREE_NODES`): the configuration nodes of the created jobs, a parallel
+/// job's body once per instance. Counted only where a trigger job could start a child.
+fn pipeline_weight(report: &PipelineReport, jobs: &[Option<JobInput>]) -> usize {
+    if !report.jobs.iter().any(|j| j.created && j.kind == "trigger") {
+        return 0;
+    }
+    jobs.iter().flatten().map(|j| j.node.size()).sum()
 }
 
 /// What the steps read of one created job, read once.
@@ -177,8 +190,9 @@ const MAX_FAILURE_ROUNDS: usize = 8;
 /// Analyses one created pipeline, filling each created job's `outcome`, `artifacts_from`,
 /// `dotenv` and `variables`.
 pub fn analyze(report: &mut PipelineReport, input: &Input) -> Flow {
-    let lookup = Lookup::new(input.composed);
+    let mut lookup = Lookup::new(input.composed);
     let jobs = read_jobs(report, input, &lookup);
+    lookup.weight = pipeline_weight(report, &jobs);
     let cross = resolve_cross_pipeline(report, input, &lookup, &jobs);
     let settled = settle(report, input, &lookup, &jobs, &cross);
     let mut out = Outputs::default();
@@ -528,7 +542,14 @@ fn finish_job(
         out.refused
             .push((name.clone(), hierarchy::Refusal::TooDeep));
     } else if report.jobs[index].kind == "trigger" && bridge_runs {
-        match child_request(input, report, &report.jobs[index], node, &table) {
+        match child_request(
+            input,
+            report,
+            &report.jobs[index],
+            node,
+            &table,
+            lookup.weight,
+        ) {
             Ok(child) => out.children.push(child),
             Err(ChildError::Refused(refusal)) => out.refused.push((name.clone(), refusal)),
             Err(ChildError::Note(diagnostic)) => out.diagnostics.push(*diagnostic),
@@ -746,17 +767,18 @@ fn child_request(
     job: &JobReport,
     node: &Node,
     table: &[VariableRow],
+    weight: usize,
 ) -> Result<ChildRequest, ChildError> {
     let trigger = node.get("trigger").ok_or(ChildError::NotFollowed)?;
     let include = trigger.get("include").ok_or(ChildError::NotFollowed)?;
-    hierarchy::admit(input, report.id, report.jobs.len()).map_err(|refusal| {
-        match refusal.failure_reason() {
+    hierarchy::admit(input, report.id, report.jobs.len(), weight).map_err(
+        |refusal| match refusal.failure_reason() {
             Some(_) => ChildError::Refused(refusal),
             None => ChildError::Note(Box::new(hierarchy::refusal_diagnostic(
                 report, job, refusal,
             ))),
-        }
-    })?;
+        },
+    )?;
     let include = supplied_artifacts(input, report, job, include).map_err(|note| match note {
         Some(note) => ChildError::Note(note),
         None => ChildError::NotFollowed,

@@ -283,7 +283,34 @@ fn run_pipeline(
     // and the jobs after it react.
     let mut failed = failed_bridges(project, timeline, &flow.children, id);
     let refused = std::mem::take(&mut flow.refused);
-    if !failed.is_empty() || !refused.is_empty() {
+    let forced_names: Vec<&str> = failed
+        .iter()
+        .map(|(b, _)| b.as_str())
+        .chain(refused.iter().map(|(b, _)| b.as_str()))
+        .collect();
+    if !forced_names.is_empty() && only_terminal(&report, &forced_names) {
+        // No job waits for these trigger jobs: failing them changes nothing but their own
+        // outcome and the pipeline's status, so the data flow need not run again (a tree of
+        // a thousand pipelines refuses thousands of trigger jobs).
+        for job in report
+            .jobs
+            .iter_mut()
+            .filter(|j| forced_names.contains(&j.name.as_str()))
+        {
+            job.outcome = Some("failed".to_owned());
+            if !job.allow_failure {
+                flow.pipeline.succeeded = false;
+            }
+        }
+        for (bridge, errors) in failed.drain(..) {
+            flow.diagnostics
+                .push(downstream_failed(index, &bridge, &errors));
+        }
+        for (bridge, refusal) in &refused {
+            flow.diagnostics
+                .push(downstream_refused(index, bridge, *refusal));
+        }
+    } else if !failed.is_empty() || !refused.is_empty() {
         let mut forced = outcomes.to_vec();
         for bridge in failed
             .iter()
@@ -346,6 +373,29 @@ fn run_pipeline(
 
 /// Clears what `dataflow::analyze` filled in, so it can run again (cheaper than keeping a copy
 /// of every report for the rare pipeline that needs it).
+/// Whether no created job waits for any of `bridges`: none needs one, and (without `needs`)
+/// none is in a later stage.
+fn only_terminal(report: &PipelineReport, bridges: &[&str]) -> bool {
+    let stage_of = |stage: &str| report.stages.iter().position(|s| s == stage);
+    let last_bridge_stage = report
+        .jobs
+        .iter()
+        .filter(|j| bridges.contains(&j.name.as_str()))
+        .filter_map(|j| stage_of(&j.stage))
+        .min();
+    let Some(first) = last_bridge_stage else {
+        return false;
+    };
+    report
+        .jobs
+        .iter()
+        .filter(|j| j.created)
+        .all(|j| match &j.needs {
+            Some(needs) => !needs.iter().any(|n| bridges.contains(&n.as_str())),
+            None => stage_of(&j.stage).is_some_and(|s| s <= first),
+        })
+}
+
 fn reset_data_flow(report: &mut PipelineReport) {
     for job in &mut report.jobs {
         job.outcome = None;

@@ -627,8 +627,8 @@ fn array_input_inside_a_string() {
 /// Child pipelines that include the parent's own configuration: depth is GitLab's 2
 /// (`MAX_NESTED_CHILDREN`), and the whole tree at most `pipeline_hierarchy_size` (1000)
 /// pipelines, after which trigger jobs get "The downstream pipeline tree is too large"
-/// (app/services/ci/create_downstream_pipeline_service.rb). 40 children would otherwise be
-/// 1,641 pipelines, 200 children 40,201.
+/// (app/services/ci/create_downstream_pipeline_service.rb). 38 children would otherwise be
+/// 1,483 pipelines, 200 children 40,201.
 #[test]
 fn child_pipeline_fan_out() {
     let tree = |children: usize| {
@@ -646,16 +646,16 @@ fn child_pipeline_fan_out() {
         .diagnostics
         .iter()
         .any(|d| d.message == "You reached the maximum depth of child pipelines"));
-    // 40 children: the tree stops at 1000 pipelines.
-    let simulation = tree(40);
+    // 38 children: the tree stops at 1000 pipelines.
+    let simulation = tree(38);
     assert_eq!(simulation.pipelines.len(), 1000);
     let refused = simulation
         .diagnostics
         .iter()
         .filter(|d| d.message == "The downstream pipeline tree is too large")
         .count();
-    // 40 + 40 * 40 asked for, 999 created.
-    assert_eq!(refused, 40 + 40 * 40 - 999);
+    // 38 + 38 * 38 asked for, 999 created.
+    assert_eq!(refused, 38 + 38 * 38 - 999);
     // GitLab drops each refused trigger job (reached_max_pipeline_hierarchy_size): an error
     // on the job, whose outcome is `failed`, never a warning beside a success.
     let refusals: Vec<_> = simulation
@@ -686,21 +686,21 @@ fn child_pipeline_fan_out() {
         .iter()
         .filter(|p| p.parent == Some(simulation.pipelines[0].id))
         .count();
-    assert_eq!(children, 40);
-    // 200 children of 201 jobs each: pipesim's own bound of 50,000 jobs per tree stops it
-    // first (1 + 247 pipelines of 201 jobs), with its own message.
+    assert_eq!(children, 38);
+    // 200 children of 201 jobs each: pipesim's own bound of 40,000 jobs per tree stops it
+    // first (1 + 198 pipelines of 201 jobs), with its own message.
     let simulation = tree(200);
-    assert_eq!(simulation.pipelines.len(), 248);
+    assert_eq!(simulation.pipelines.len(), 199);
     assert!(simulation
         .diagnostics
         .iter()
         .any(|d| d.message
-            == "too big to simulate: this pipeline tree would have more than 50000 jobs"));
+            == "too big to simulate: this pipeline tree would have more than 40000 jobs"));
 }
 
 /// Found by the `multiply` fuzz target (input `CCeeCe`): 39 trigger jobs whose children
 /// include the parent, beside a 27-job matrix whose script is a 6,561-item alias list. Each
-/// pipeline has only 67 jobs, so the 50,000-job bound let about 750 pipelines through, each
+/// pipeline has only 67 jobs, so the (then) 50,000-job bound let about 750 pipelines through, each
 /// with 177,000 script lines: 209 s for a 2 KB file. The tree's configuration nodes are now
 /// budgeted too (`MAX_TREE_NODES`), so the tree stops after a dozen pipelines with its own
 /// message.

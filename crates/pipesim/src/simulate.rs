@@ -283,52 +283,38 @@ fn run_pipeline(
     // and the jobs after it react.
     let mut failed = failed_bridges(project, timeline, &flow.children, id);
     let refused = std::mem::take(&mut flow.refused);
-    let forced_names: Vec<&str> = failed
+    let forced: Vec<String> = failed
         .iter()
-        .map(|(b, _)| b.as_str())
-        .chain(refused.iter().map(|(b, _)| b.as_str()))
+        .map(|(b, _)| b.clone())
+        .chain(refused.iter().map(|(b, _)| b.clone()))
         .collect();
-    if !forced_names.is_empty() && only_terminal(&report, &forced_names) {
-        // No job waits for these trigger jobs: failing them changes nothing but their own
-        // outcome and the pipeline's status, so the data flow need not run again (a tree of
-        // a thousand pipelines refuses thousands of trigger jobs).
-        for job in report
-            .jobs
-            .iter_mut()
-            .filter(|j| forced_names.contains(&j.name.as_str()))
-        {
-            job.outcome = Some("failed".to_owned());
-            if !job.allow_failure {
-                flow.pipeline.succeeded = false;
+    if !forced.is_empty() {
+        if only_terminal(&report, &forced) {
+            // No job waits for these trigger jobs: failing them changes nothing but their own
+            // outcome and the pipeline's status, so the data flow need not run again (a tree
+            // of a thousand pipelines refuses thousands of trigger jobs).
+            for job in report.jobs.iter_mut().filter(|j| forced.contains(&j.name)) {
+                job.outcome = Some("failed".to_owned());
+                if !job.allow_failure {
+                    flow.pipeline.succeeded = false;
+                }
             }
+        } else {
+            let mut forced_outcomes = outcomes.to_vec();
+            for bridge in &forced {
+                forced_outcomes.retain(|(name, _)| name != bridge);
+                forced_outcomes.push((bridge.clone(), JobOutcome::Failed));
+            }
+            reset_data_flow(&mut report);
+            let children = std::mem::take(&mut flow.children);
+            // The second analysis asks for the same children again: count them once.
+            let tree_after = store.tree_mark();
+            store.tree_reset(tree_before);
+            flow = dataflow::analyze(&mut report, &analysis_input(&forced_outcomes));
+            store.tree_reset(tree_after);
+            flow.children = children;
+            flow.refused.clear();
         }
-        for (bridge, errors) in failed.drain(..) {
-            flow.diagnostics
-                .push(downstream_failed(index, &bridge, &errors));
-        }
-        for (bridge, refusal) in &refused {
-            flow.diagnostics
-                .push(downstream_refused(index, bridge, *refusal));
-        }
-    } else if !failed.is_empty() || !refused.is_empty() {
-        let mut forced = outcomes.to_vec();
-        for bridge in failed
-            .iter()
-            .map(|(b, _)| b)
-            .chain(refused.iter().map(|(b, _)| b))
-        {
-            forced.retain(|(name, _)| name != bridge);
-            forced.push((bridge.clone(), JobOutcome::Failed));
-        }
-        reset_data_flow(&mut report);
-        let children = std::mem::take(&mut flow.children);
-        // The second analysis asks for the same children again: count them once.
-        let tree_after = store.tree_mark();
-        store.tree_reset(tree_before);
-        flow = dataflow::analyze(&mut report, &analysis_input(&forced));
-        store.tree_reset(tree_after);
-        flow.children = children;
-        flow.refused.clear();
         for (bridge, errors) in failed.drain(..) {
             flow.diagnostics
                 .push(downstream_failed(index, &bridge, &errors));
@@ -375,12 +361,12 @@ fn run_pipeline(
 /// of every report for the rare pipeline that needs it).
 /// Whether no created job waits for any of `bridges`: none needs one, and (without `needs`)
 /// none is in a later stage.
-fn only_terminal(report: &PipelineReport, bridges: &[&str]) -> bool {
+fn only_terminal(report: &PipelineReport, bridges: &[String]) -> bool {
     let stage_of = |stage: &str| report.stages.iter().position(|s| s == stage);
     let last_bridge_stage = report
         .jobs
         .iter()
-        .filter(|j| bridges.contains(&j.name.as_str()))
+        .filter(|j| bridges.contains(&j.name))
         .filter_map(|j| stage_of(&j.stage))
         .min();
     let Some(first) = last_bridge_stage else {
@@ -391,7 +377,7 @@ fn only_terminal(report: &PipelineReport, bridges: &[&str]) -> bool {
         .iter()
         .filter(|j| j.created)
         .all(|j| match &j.needs {
-            Some(needs) => !needs.iter().any(|n| bridges.contains(&n.as_str())),
+            Some(needs) => !needs.iter().any(|n| bridges.contains(n)),
             None => stage_of(&j.stage).is_some_and(|s| s <= first),
         })
 }

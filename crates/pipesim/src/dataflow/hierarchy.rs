@@ -52,98 +52,7 @@ impl Refusal {
             ),
         }
     }
-}
 
-/// Counts the pipelines of the tree being simulated. The simulation creates a pipeline's
-/// children right after it (depth first), but counts every child when its parent asks for it,
-/// so the tree is cut where GitLab, creating children as their trigger jobs run (stage by stage,
-/// level by level), would cut it.
-#[derive(Clone, Debug, Default)]
-pub struct TreeSize {
-    /// The top-level pipeline of the tree counted, and the pipelines counted in it.
-    current: std::cell::Cell<(u64, usize)>,
-    /// The jobs counted in it: the top-level pipeline's, and for each child admitted as many as
-    /// the pipeline that asked for it has (a child is known only once it is created; in the
-    /// common case, children that include the parent's configuration, this is exact).
-    jobs: std::cell::Cell<usize>,
-    /// The configuration nodes counted in it, as `jobs` (the asking pipeline's weight for
-    /// each child it admits).
-    nodes: std::cell::Cell<usize>,
-    /// Set when [`MAX_TREE_JOBS`] refused a child: every later refusal in the tree says so.
-    over_budget: std::cell::Cell<bool>,
-}
-
-/// The tree's counts at one moment, to count again from there (a pipeline analysed a second
-/// time, after some of its trigger jobs were failed, asks for its children again).
-#[derive(Clone, Copy, Debug)]
-pub struct TreeMark {
-    current: (u64, usize),
-    jobs: usize,
-    nodes: usize,
-    over_budget: bool,
-}
-
-impl TreeSize {
-    pub fn mark(&self) -> TreeMark {
-        TreeMark {
-            current: self.current.get(),
-            jobs: self.jobs.get(),
-            nodes: self.nodes.get(),
-            over_budget: self.over_budget.get(),
-        }
-    }
-
-    pub fn reset(&self, mark: TreeMark) {
-        self.current.set(mark.current);
-        self.jobs.set(mark.jobs);
-        self.nodes.set(mark.nodes);
-        self.over_budget.set(mark.over_budget);
-    }
-}
-
-/// Admits a child pipeline that a trigger job of `pipeline` (the pipeline under analysis) asks
-/// for, or says why GitLab refuses it. A check made while a fix is verified counts nothing.
-/// `jobs` and `nodes` are the asking pipeline's created jobs and their configuration nodes
-/// (`pipeline_weight`), the estimate of what the child holds.
-pub fn admit(input: &Input, pipeline: u64, jobs: usize, nodes: usize) -> Result<(), Refusal> {
-    if input.depth >= MAX_NESTED_CHILDREN {
-        return Err(Refusal::TooDeep);
-    }
-    let tree = &input.store.tree;
-    let (root, mut size) = tree.current.get();
-    let mut counted = tree.jobs.get();
-    let mut counted_nodes = tree.nodes.get();
-    if input.depth == 0 && root != pipeline {
-        size = 1;
-        counted = jobs;
-        counted_nodes = nodes;
-        tree.over_budget.set(false);
-    }
-    if size >= PIPELINE_HIERARCHY_SIZE {
-        return Err(Refusal::TooLarge);
-    }
-    if counted.saturating_add(jobs) > MAX_TREE_JOBS {
-        if !input.verifying {
-            tree.over_budget.set(true);
-        }
-        return Err(Refusal::TooBigToSimulate);
-    }
-    if counted_nodes.saturating_add(nodes) > MAX_TREE_NODES {
-        if !input.verifying {
-            tree.over_budget.set(true);
-        }
-        return Err(Refusal::TooManyNodesToSimulate);
-    }
-    if !input.verifying {
-        let root = if input.depth == 0 { pipeline } else { root };
-        tree.current.set((root, size + 1));
-        tree.jobs.set(counted + jobs);
-        tree.nodes.set(counted_nodes + nodes);
-    }
-    Ok(())
-}
-
-impl Refusal {
     /// GitLab's failure reason for the trigger job (`Ci::Bridge` `drop!`); `None` for
     /// pipesim's own budget, where GitLab would create the pipeline.
     pub fn failure_reason(self) -> Option<&'static str> {
@@ -163,6 +72,83 @@ impl Refusal {
             Refusal::TooManyNodesToSimulate => format!("GitLab would create this child pipeline; pipesim stops growing a parent/child tree when its jobs' configuration passes {MAX_TREE_NODES} nodes (its own limit, the same as for one configuration, to keep the simulation fast: large jobs, such as scripts built from aliases, repeated in every child multiply the work), so `{bridge}` starts no simulated pipeline here and what that pipeline would do is not shown."),
         }
     }
+}
+
+/// Counts the pipelines of the tree being simulated. The simulation creates a pipeline's
+/// children right after it (depth first), but counts every child when its parent asks for it,
+/// so the tree is cut where GitLab, creating children as their trigger jobs run (stage by stage,
+/// level by level), would cut it.
+#[derive(Clone, Debug, Default)]
+pub struct TreeSize {
+    /// The top-level pipeline of the tree counted, and the pipelines counted in it.
+    current: std::cell::Cell<(u64, usize)>,
+    /// The jobs counted in it: the top-level pipeline's, and for each child admitted as many as
+    /// the pipeline that asked for it has (a child is known only once it is created; in the
+    /// common case, children that include the parent's configuration, this is exact).
+    jobs: std::cell::Cell<usize>,
+    /// The configuration nodes counted in it, as `jobs` (the asking pipeline's weight for
+    /// each child it admits).
+    nodes: std::cell::Cell<usize>,
+}
+
+/// The tree's counts at one moment, to count again from there (a pipeline analysed a second
+/// time, after some of its trigger jobs were failed, asks for its children again).
+#[derive(Clone, Copy, Debug)]
+pub struct TreeMark {
+    current: (u64, usize),
+    jobs: usize,
+    nodes: usize,
+}
+
+impl TreeSize {
+    pub fn mark(&self) -> TreeMark {
+        TreeMark {
+            current: self.current.get(),
+            jobs: self.jobs.get(),
+            nodes: self.nodes.get(),
+        }
+    }
+
+    pub fn reset(&self, mark: TreeMark) {
+        self.current.set(mark.current);
+        self.jobs.set(mark.jobs);
+        self.nodes.set(mark.nodes);
+    }
+}
+
+/// Admits a child pipeline that a trigger job of `pipeline` (the pipeline under analysis) asks
+/// for, or says why GitLab refuses it. A check made while a fix is verified counts nothing.
+/// `jobs` and `nodes` are the asking pipeline's created jobs and their configuration nodes
+/// (`pipeline_weight`), the estimate of what the child holds.
+pub fn admit(input: &Input, pipeline: u64, jobs: usize, nodes: usize) -> Result<(), Refusal> {
+    if input.depth >= MAX_NESTED_CHILDREN {
+        return Err(Refusal::TooDeep);
+    }
+    let tree = &input.store.tree;
+    let (root, mut size) = tree.current.get();
+    let mut counted = tree.jobs.get();
+    let mut counted_nodes = tree.nodes.get();
+    if input.depth == 0 && root != pipeline {
+        size = 1;
+        counted = jobs;
+        counted_nodes = nodes;
+    }
+    if size >= PIPELINE_HIERARCHY_SIZE {
+        return Err(Refusal::TooLarge);
+    }
+    if counted.saturating_add(jobs) > MAX_TREE_JOBS {
+        return Err(Refusal::TooBigToSimulate);
+    }
+    if counted_nodes.saturating_add(nodes) > MAX_TREE_NODES {
+        return Err(Refusal::TooManyNodesToSimulate);
+    }
+    if !input.verifying {
+        let root = if input.depth == 0 { pipeline } else { root };
+        tree.current.set((root, size + 1));
+        tree.jobs.set(counted + jobs);
+        tree.nodes.set(counted_nodes + nodes);
+    }
+    Ok(())
 }
 
 /// The trigger job's finding when pipesim's own budget stops its child pipeline (GitLab's

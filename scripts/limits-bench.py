@@ -110,6 +110,31 @@ def case_children_large_jobs():
     return {".gitlab-ci.yml": text}, ["simulate", "--event", "push"]
 
 
+def case_default_script_copies():
+    # `default: before_script` of a 14,641-item alias list inherited by 120 jobs: about
+    # 1.9 million script lines, just inside the configuration's node budget (took 5.2 s before
+    # jobs with equal lines shared one reading of their script).
+    text = alias_tree(11, 4, "a")
+    text += "default:\n  before_script: [*a3]\n"
+    for i in range(120):
+        text += f"j{i}:\n  script: x\n"
+    return {".gitlab-ci.yml": text}, ["simulate", "--event", "push"]
+
+
+def case_parallel_large_script():
+    # The `multiply` fuzz target's `RQMAAgF6AwAA` (622 bytes): 104 parallel and matrix
+    # instances of jobs whose script and inherited `before_script` are 14,641-item alias lists
+    # (found taking 3.3 s natively before the instances shared one reading of their script).
+    text = alias_tree(11, 4, "a")
+    text += "default:\n  before_script: [*a3]\n"
+    text += "p1:\n  script: [*a3]\n  parallel: 6\n"
+    text += "".join(f"j{i}:\n  script: x\n" for i in range(8))
+    text += "p3:\n  script: [*a3]\n  parallel: 96\n"
+    text += "m4:\n  script: [*a3]\n  parallel:\n    matrix:\n      - {A: [0], B: [0, 1]}\n"
+    text += "build:\n  script: x\n"
+    return {".gitlab-ci.yml": text}, ["simulate", "--event", "push"]
+
+
 def case_jobs(count):
     text = "".join(f"j{i}: {{script: x}}\n" for i in range(count))
     return {".gitlab-ci.yml": text}, ["simulate", "--event", "push"]
@@ -150,6 +175,8 @@ CASES = {
     "children-100": lambda: case_children(100),
     "children-200": lambda: case_children(200),
     "children-large-jobs": case_children_large_jobs,
+    "default-script-120": case_default_script_copies,
+    "parallel-large-script": case_parallel_large_script,
     "jobs-30000": lambda: case_jobs(30_000),
     "alias-bomb": case_alias_bomb,
     "matrix-2^64": case_matrix_huge,

@@ -4,7 +4,28 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+/// `print!` to standard output, without panicking when the reader has gone (`pipesim ... | head`).
+macro_rules! out {
+    ($($arg:tt)*) => { $crate::write_stdout(format_args!($($arg)*)) };
+}
+
+/// `println!` to standard output, the same way as [`out!`].
+macro_rules! outln {
+    ($($arg:tt)*) => { $crate::write_stdout(format_args!("{}\n", format_args!($($arg)*))) };
+}
+
 mod simulate;
+
+/// Writes to standard output. A closed pipe ends the output quietly (Rust ignores SIGPIPE, so
+/// `println!` would panic there); any other write error is said on standard error.
+pub(crate) fn write_stdout(args: std::fmt::Arguments) {
+    use std::io::Write;
+    if let Err(error) = std::io::stdout().lock().write_fmt(args) {
+        if error.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("pipesim: cannot write the output: {error}");
+        }
+    }
+}
 
 use clap::{Parser, Subcommand, ValueEnum};
 use pipesim::{Diagnostic, Files, LintReport};
@@ -87,7 +108,7 @@ fn main() -> ExitCode {
                         warnings: Vec::new(),
                     };
                     match format {
-                        Format::Json => println!(
+                        Format::Json => outln!(
                             "{}",
                             serde_json::to_string_pretty(&report).expect("report serialises")
                         ),
@@ -98,7 +119,7 @@ fn main() -> ExitCode {
             };
             let report = pipesim::lint(&files, &entry);
             match format {
-                Format::Json => println!(
+                Format::Json => outln!(
                     "{}",
                     serde_json::to_string_pretty(&report).expect("report serialises")
                 ),
@@ -116,7 +137,7 @@ fn main() -> ExitCode {
             }
             match pipesim::expr::parse(&expression) {
                 Ok(parsed) => {
-                    println!("{}", parsed.truthful(&variables));
+                    outln!("{}", parsed.truthful(&variables));
                     ExitCode::SUCCESS
                 }
                 Err(error) => {
@@ -138,11 +159,11 @@ fn main() -> ExitCode {
             }
             match yaml {
                 Some(text) if report.valid => {
-                    print!("{text}");
+                    out!("{text}");
                     ExitCode::SUCCESS
                 }
                 Some(text) => {
-                    print!("{text}");
+                    out!("{text}");
                     ExitCode::from(EXIT_INVALID)
                 }
                 None => ExitCode::from(EXIT_INVALID),
@@ -158,7 +179,7 @@ pub(crate) fn usage_error(message: &str) -> ExitCode {
 
 fn print_report(report: &LintReport, file: &Path, entry: &str) {
     for d in report.errors.iter().chain(&report.warnings) {
-        println!("{}", format_diagnostic(d, file, entry));
+        outln!("{}", format_diagnostic(d, file, entry));
     }
     if report.valid {
         eprintln!("{}: configuration is valid", file.display());
@@ -200,7 +221,7 @@ impl ReadError {
             ReadError::Invalid(diagnostic) => {
                 let text = format_diagnostic(&diagnostic, file, "");
                 if to_stdout {
-                    println!("{text}");
+                    outln!("{text}");
                 } else {
                     eprintln!("{text}");
                 }

@@ -274,11 +274,11 @@ pub fn scenario(file: &Path, format: Format) -> ExitCode {
 /// Exit 0 when every pipeline could be simulated, 1 when a configuration or event has errors.
 fn finish(simulation: &Simulation, format: Format, file: &Path, entry: &str) -> ExitCode {
     match format {
-        Format::Json => println!(
+        Format::Json => outln!(
             "{}",
             serde_json::to_string_pretty(simulation).expect("simulation serialises")
         ),
-        Format::Text => print!("{}", text(simulation, file, entry)),
+        Format::Text => out!("{}", text(simulation, file, entry)),
     }
     let failed = simulation
         .diagnostics

@@ -404,3 +404,31 @@ fn an_empty_configuration_is_reported_in_its_own_file() {
         (Some(1), Some(1))
     );
 }
+
+/// A reader that stops early (`pipesim simulate ... | head`) ends the output quietly: no panic
+/// (Rust ignores SIGPIPE, so a plain `println!` panics on the closed pipe) and the usual exit
+/// code.
+#[test]
+fn closed_output_pipe_is_not_a_panic() {
+    let jobs: String = (0..400)
+        .map(|i| format!("job{i}:\n  script: make\n"))
+        .collect();
+    let dir = temp_repo("closed-pipe", &[(".gitlab-ci.yml", &jobs)]);
+    for format in ["json", "text"] {
+        let mut child = pipesim()
+            .args([
+                "simulate", "--event", "push", "--branch", "main", "--format", format,
+            ])
+            .arg(dir.join(".gitlab-ci.yml"))
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Close the reading end before the output (over a pipe's 64 KB buffer) is written.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{format}: {stderr}");
+        assert_eq!(out.status.code(), Some(0), "{format}: {stderr}");
+    }
+}

@@ -88,7 +88,7 @@ fn produce(
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Produced {
     let node = job_input.node;
-    let facts = &job_input.facts;
+    let facts = &job_input.script.facts;
     let artifacts = node.get("artifacts");
     let mut paths = strings(artifacts.and_then(|a| a.get("paths")));
     let artifacts_when = artifacts

@@ -28,6 +28,7 @@ pub mod store;
 pub mod variables;
 
 use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 
 use crate::config::NormalizedJob;
 use crate::diagnostic::{Diagnostic, Finding};
@@ -178,9 +179,64 @@ fn pipeline_weight(report: &PipelineReport, jobs: &[Option<JobInput>]) -> usize 
 /// What the steps read of one created job, read once.
 pub struct JobInput<'a> {
     pub node: &'a Node,
+    /// Shared by every job built from the same configuration node (the instances of a
+    /// `parallel` or `parallel:matrix` job), so a large script is read once, not per instance.
+    pub script: Rc<ScriptRead>,
+    pub cross: Vec<CrossNeed>,
+}
+
+/// What a job's `before_script` and `script` are and do, read statically.
+pub struct ScriptRead {
     pub lines: Vec<String>,
     pub facts: script::ScriptFacts,
-    pub cross: Vec<CrossNeed>,
+    /// The variables the lines read (`checks::variables_read`).
+    pub variables_read: Vec<String>,
+}
+
+impl ScriptRead {
+    fn of(lines: Vec<String>) -> ScriptRead {
+        ScriptRead {
+            facts: script::analyze(&lines),
+            variables_read: checks::variables_read(&lines),
+            lines,
+        }
+    }
+}
+
+/// The script readings of one pipeline, shared between jobs whose lines are the same: the
+/// instances of a `parallel` job share their configuration node, and jobs that inherit one
+/// large `default: before_script` carry equal copies of it. Reading each distinct script once
+/// keeps the work in proportion to the configuration's text, not to its copies.
+#[derive(Default)]
+struct ScriptReads {
+    by_node: HashMap<*const Node, Rc<ScriptRead>>,
+    by_lines: HashMap<u64, Vec<Rc<ScriptRead>>>,
+}
+
+impl ScriptReads {
+    fn read(&mut self, node: &Node) -> Rc<ScriptRead> {
+        if let Some(read) = self.by_node.get(&(node as *const Node)) {
+            return read.clone();
+        }
+        let lines = script_lines(node);
+        let hash = {
+            use std::hash::{Hash, Hasher};
+            let mut hasher = std::collections::hash_map::DefaultHasher::new();
+            lines.hash(&mut hasher);
+            hasher.finish()
+        };
+        let same = self.by_lines.entry(hash).or_default();
+        let read = match same.iter().find(|read| read.lines == lines) {
+            Some(read) => read.clone(),
+            None => {
+                let read = Rc::new(ScriptRead::of(lines));
+                same.push(read.clone());
+                read
+            }
+        };
+        self.by_node.insert(node as *const Node, read.clone());
+        read
+    }
 }
 
 /// How many times a failure that a script's missing file causes is followed into the jobs
@@ -284,6 +340,7 @@ fn read_jobs<'a>(
         .as_map()
         .map(crate::yaml::Map::by_key)
         .unwrap_or_default();
+    let mut reads = ScriptReads::default();
     report
         .jobs
         .iter()
@@ -293,11 +350,9 @@ fn read_jobs<'a>(
             }
             let base = lookup.normalized.get(job.name.as_str())?.base_name.as_str();
             let node: &'a Node = job_nodes.get(base).copied()?;
-            let lines = script_lines(node);
             Some(JobInput {
                 node,
-                facts: script::analyze(&lines),
-                lines,
+                script: reads.read(node),
                 cross: cross::cross_pipeline_needs(node),
             })
         })
@@ -384,7 +439,7 @@ fn settle(
                 };
                 if states.get(&job.name) != Some(&RunState::Succeeded)
                     || forced.iter().any(|(n, _)| *n == job.name)
-                    || job_input.facts.fatal_reads.is_empty()
+                    || job_input.script.facts.fatal_reads.is_empty()
                 {
                     continue;
                 }
@@ -446,8 +501,8 @@ fn fatal_read(
     };
     checks::fatal_read(
         input,
-        &job_input.lines,
-        &job_input.facts,
+        &job_input.script.lines,
+        &job_input.script.facts,
         &paths,
         &cached,
         &setting,
@@ -508,20 +563,19 @@ fn finish_job(
             report,
             input,
             &name,
-            &job_input.facts,
+            &job_input.script.facts,
             (&received_paths, &checks::cache_paths(node)),
             produced,
             &table,
             fatal,
             (&mut diagnostics, &mut producers),
         );
-        let read = checks::variables_read(&job_input.lines);
         checks::variable_checks(
             report,
             input,
             &name,
-            &job_input.facts,
-            &read,
+            &job_input.script.facts,
+            &job_input.script.variables_read,
             &table,
             produced,
             (&mut diagnostics, &mut producers),
@@ -944,5 +998,31 @@ mod tests {
             split_artifact_source("odd (pipeline #x)"),
             (None, "odd (pipeline #x)")
         );
+    }
+
+    fn node(text: &str) -> Node {
+        let mut files = Files::new();
+        let file = files.insert("job.yml", text.to_string());
+        let mut loaded = crate::yaml::load(text, file, Default::default());
+        loaded.documents.remove(0)
+    }
+
+    /// Equal scripts are read once: the same node (parallel instances) and equal copies
+    /// (an inherited `default: before_script`) share one reading; different lines do not.
+    #[test]
+    fn equal_scripts_share_one_reading() {
+        let a = node("before_script: [make, 'source out.env']\nscript: [echo $V]\n");
+        let copy = a.clone();
+        let other = node("script: [echo $W]\n");
+        let mut reads = ScriptReads::default();
+        let first = reads.read(&a);
+        assert!(Rc::ptr_eq(&first, &reads.read(&a)));
+        assert!(Rc::ptr_eq(&first, &reads.read(&copy)));
+        let different = reads.read(&other);
+        assert!(!Rc::ptr_eq(&first, &different));
+        assert_eq!(first.lines, ["make", "source out.env", "echo $V"]);
+        assert_eq!(first.variables_read, ["V"]);
+        assert_eq!(first.facts.reads.len(), 1);
+        assert_eq!(different.variables_read, ["W"]);
     }
 }

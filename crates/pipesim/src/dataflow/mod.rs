@@ -213,12 +213,20 @@ struct ScriptReads {
     by_lines: HashMap<u64, Vec<Rc<ScriptRead>>>,
 }
 
+/// Scripts shorter than this are read on their own: reading them costs less than comparing.
+const SHARED_FROM_LINES: usize = 64;
+
 impl ScriptReads {
     fn read(&mut self, node: &Node) -> Rc<ScriptRead> {
-        if let Some(read) = self.by_node.get(&(node as *const Node)) {
-            return read.clone();
+        if !self.by_node.is_empty() {
+            if let Some(read) = self.by_node.get(&(node as *const Node)) {
+                return read.clone();
+            }
         }
         let lines = script_lines(node);
+        if lines.len() < SHARED_FROM_LINES {
+            return Rc::new(ScriptRead::of(lines));
+        }
         let hash = {
             use std::hash::{Hash, Hasher};
             let mut hasher = std::collections::hash_map::DefaultHasher::new();
@@ -1011,7 +1019,15 @@ mod tests {
     /// (an inherited `default: before_script`) share one reading; different lines do not.
     #[test]
     fn equal_scripts_share_one_reading() {
-        let a = node("before_script: [make, 'source out.env']\nscript: [echo $V]\n");
+        let long: String = (0..SHARED_FROM_LINES)
+            .map(|i| format!("echo {i}\n"))
+            .collect();
+        let a = node(&format!(
+            "before_script: [make, 'source out.env']\nscript:\n  - echo $V\n{}",
+            long.lines()
+                .map(|l| format!("  - {l}\n"))
+                .collect::<String>()
+        ));
         let copy = a.clone();
         let other = node("script: [echo $W]\n");
         let mut reads = ScriptReads::default();
@@ -1020,7 +1036,8 @@ mod tests {
         assert!(Rc::ptr_eq(&first, &reads.read(&copy)));
         let different = reads.read(&other);
         assert!(!Rc::ptr_eq(&first, &different));
-        assert_eq!(first.lines, ["make", "source out.env", "echo $V"]);
+        assert_eq!(first.lines[..3], ["make", "source out.env", "echo $V"]);
+        assert_eq!(first.lines.len(), 3 + SHARED_FROM_LINES);
         assert_eq!(first.variables_read, ["V"]);
         assert_eq!(first.facts.reads.len(), 1);
         assert_eq!(different.variables_read, ["W"]);

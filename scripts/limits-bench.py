@@ -135,6 +135,18 @@ def case_parallel_large_script():
     return {".gitlab-ci.yml": text}, ["simulate", "--event", "push"]
 
 
+def case_children_large_config():
+    # The `multiply` fuzz target's `Ck`e`\0`: 13 trigger jobs whose child includes the parent,
+    # in a configuration of about 30,000 nodes (anchors, a 6,561-line `default:` written three
+    # times) with small jobs (2.6 s when the tree's budget counted only the jobs' nodes).
+    text = alias_tree(9, 4, "a")
+    text += "default:\n  before_script: [*a3]\n"
+    text += "".join(f"t{n}:\n  trigger:\n    include: .gitlab-ci.yml\n" for n in range(13))
+    text += "default:\n  before_script: [*a3]\n" * 2
+    text += "build:\n  script: x\n"
+    return {".gitlab-ci.yml": text}, ["simulate", "--event", "push"]
+
+
 def case_jobs(count):
     text = "".join(f"j{i}: {{script: x}}\n" for i in range(count))
     return {".gitlab-ci.yml": text}, ["simulate", "--event", "push"]
@@ -177,6 +189,7 @@ CASES = {
     "children-large-jobs": case_children_large_jobs,
     "default-script-120": case_default_script_copies,
     "parallel-large-script": case_parallel_large_script,
+    "children-large-config": case_children_large_config,
     "jobs-30000": lambda: case_jobs(30_000),
     "alias-bomb": case_alias_bomb,
     "matrix-2^64": case_matrix_huge,

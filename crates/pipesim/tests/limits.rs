@@ -748,7 +748,36 @@ fn child_pipelines_of_large_jobs() {
         simulation.pipelines.len()
     );
     assert!(simulation.diagnostics.iter().any(|d| d.message
-        == "too big to simulate: the jobs of this pipeline tree would hold more than 2000000 configuration nodes"));
+        == "too big to simulate: the pipelines of this tree would hold more than 2000000 configuration nodes"));
+}
+
+/// Found by the `multiply` fuzz target (input `Ck`e`\0`): 13 trigger jobs whose children
+/// include the parent, in a configuration of about 30,000 nodes (anchors, and a 6,561-line
+/// `default: before_script` written three times) whose jobs are small. Counting only the jobs'
+/// nodes let the whole depth-limited tree of 183 pipelines through, each loading the whole
+/// configuration twice: 2.6 s natively. The tree's budget now counts each pipeline's whole
+/// configuration, twice (about 50 pipelines).
+#[test]
+fn child_pipelines_of_a_large_configuration() {
+    let mut text = String::from(".a0: &a0 [x, x, x, x, x, x, x, x, x]\n");
+    for level in 1..4 {
+        let aliases = vec![format!("*a{}", level - 1); 9].join(", ");
+        text.push_str(&format!(".a{level}: &a{level} [{aliases}]\n"));
+    }
+    text.push_str("default:\n  before_script: [*a3]\n");
+    for n in 0..13 {
+        text.push_str(&format!("t{n}:\n  trigger:\n    include: .gitlab-ci.yml\n"));
+    }
+    text.push_str(&"default:\n  before_script: [*a3]\n".repeat(2));
+    text.push_str("build:\n  script: x\n");
+    let simulation = simulate_push(&files_of(&text));
+    assert!(
+        simulation.pipelines.len() <= 60,
+        "{} pipelines",
+        simulation.pipelines.len()
+    );
+    assert!(simulation.diagnostics.iter().any(|d| d.message
+        == "too big to simulate: the pipelines of this tree would hold more than 2000000 configuration nodes"));
 }
 
 // ---- Issue 13: smaller defects ----

@@ -18,11 +18,13 @@ pub const PIPELINE_HIERARCHY_SIZE: usize = 1000;
 /// few lines each took up to 2 s natively (a fuzzed tree of 160 pipelines of 310 jobs); 40,000
 /// keeps a full tree of GitLab's 1000 pipelines reachable with 39 jobs each.
 pub const MAX_TREE_JOBS: usize = 40_000;
-/// pipesim's own bound on the configuration nodes of one tree's jobs (each pipeline's created
-/// jobs, an instance of a `parallel` job counted with its whole body): the YAML node budget of
-/// one configuration. Jobs alone do not bound the work: 700 pipelines of 67 jobs whose scripts
-/// are 6,561-item alias lists took 209 s (a 2 KB configuration, found by the `multiply` fuzz
-/// target).
+/// pipesim's own bound on the configuration nodes of one tree (each pipeline's whole
+/// configuration, which it loads again, plus its created jobs, an instance of a `parallel` job
+/// counted with its whole body): the YAML node budget of one configuration. Jobs alone do not
+/// bound the work: 700 pipelines of 67 jobs whose scripts are 6,561-item alias lists took 209 s
+/// (a 2 KB configuration, found by the `multiply` fuzz target); 183 pipelines of 14 jobs whose
+/// configuration held 30,000 nodes of anchors and `default:` took 2.6 s when only the jobs
+/// were counted (the same target, `Ck`e`\0`).
 pub const MAX_TREE_NODES: usize = 2_000_000;
 
 pub const TOO_DEEP_MESSAGE: &str = "You reached the maximum depth of child pipelines";
@@ -35,7 +37,7 @@ pub enum Refusal {
     TooLarge,
     /// Not GitLab's: the tree's jobs would pass [`MAX_TREE_JOBS`].
     TooBigToSimulate,
-    /// Not GitLab's: the tree's jobs' configuration would pass [`MAX_TREE_NODES`].
+    /// Not GitLab's: the tree's configurations would pass [`MAX_TREE_NODES`].
     TooManyNodesToSimulate,
 }
 
@@ -48,7 +50,7 @@ impl Refusal {
                 "too big to simulate: this pipeline tree would have more than {MAX_TREE_JOBS} jobs"
             ),
             Refusal::TooManyNodesToSimulate => format!(
-                "too big to simulate: the jobs of this pipeline tree would hold more than {MAX_TREE_NODES} configuration nodes"
+                "too big to simulate: the pipelines of this tree would hold more than {MAX_TREE_NODES} configuration nodes"
             ),
         }
     }
@@ -69,7 +71,7 @@ impl Refusal {
             Refusal::TooDeep => format!("`{bridge}` would start a child pipeline {} levels below the root pipeline; GitLab allows child pipelines {MAX_NESTED_CHILDREN} levels deep (a child may have at most {MAX_NESTED_CHILDREN} ancestors), so it creates none and `{bridge}` fails with the failure reason `reached_max_descendant_pipelines_depth`. Fix: start this child from a pipeline nearer the root, or merge its jobs into this pipeline.", MAX_NESTED_CHILDREN + 1),
             Refusal::TooLarge => format!("A parent/child pipeline tree may hold at most {PIPELINE_HIERARCHY_SIZE} pipelines (the plan limit pipeline_hierarchy_size, 1000 by default); this tree is full, so GitLab creates no pipeline for `{bridge}` and the job fails with the failure reason `reached_max_pipeline_hierarchy_size`; the jobs after it react as to any failed job. Which trigger jobs are refused depends on the order they run in; pipesim counts stage by stage, level by level. Fix: start fewer child pipelines (one child can hold the jobs of several), or make the trigger jobs conditional."),
             Refusal::TooBigToSimulate => format!("GitLab would create this child pipeline; pipesim stops growing a parent/child tree at {MAX_TREE_JOBS} jobs (its own limit, to keep the simulation fast), so `{bridge}` starts no simulated pipeline here and what that pipeline would do is not shown."),
-            Refusal::TooManyNodesToSimulate => format!("GitLab would create this child pipeline; pipesim stops growing a parent/child tree when its jobs' configuration passes {MAX_TREE_NODES} nodes (its own limit, the same as for one configuration, to keep the simulation fast: large jobs, such as scripts built from aliases, repeated in every child multiply the work), so `{bridge}` starts no simulated pipeline here and what that pipeline would do is not shown."),
+            Refusal::TooManyNodesToSimulate => format!("GitLab would create this child pipeline; pipesim stops growing a parent/child tree when its pipelines' configurations pass {MAX_TREE_NODES} nodes together (its own limit, the same as for one configuration, to keep the simulation fast: every child loads its configuration again, so a large one — anchors, a large `default:`, scripts built from aliases — repeated in every child multiplies the work), so `{bridge}` starts no simulated pipeline here and what that pipeline would do is not shown."),
         }
     }
 }

@@ -167,13 +167,25 @@ impl<'a> Lookup<'a> {
 }
 
 /// What a child pipeline like this one weighs for the tree's node budget
-/// (`hierarchy::MAX_TREE_NODES`): the configuration nodes of the created jobs, a parallel
-/// job's body once per instance. Counted only where a trigger job could start a child.
-fn pipeline_weight(report: &PipelineReport, jobs: &[Option<JobInput>]) -> usize {
+/// (`hierarchy::MAX_TREE_NODES`): its whole configuration (hidden jobs and anchors included)
+/// twice, as every child loads and composes it twice (`simulate` creates it once to learn
+/// whether GitLab would, then again to simulate it), plus the created jobs' nodes, a parallel
+/// job's body once per instance, which the data flow reads. Counted only where a trigger job
+/// could start a child.
+fn pipeline_weight(
+    report: &PipelineReport,
+    composed: &Composed,
+    jobs: &[Option<JobInput>],
+) -> usize {
     if !report.jobs.iter().any(|j| j.created && j.kind == "trigger") {
         return 0;
     }
-    jobs.iter().flatten().map(|j| j.node.size()).sum()
+    let jobs: usize = jobs.iter().flatten().map(|j| j.node.size()).sum();
+    composed
+        .expanded
+        .size()
+        .saturating_mul(2)
+        .saturating_add(jobs)
 }
 
 /// What the steps read of one created job, read once.
@@ -256,7 +268,7 @@ const MAX_FAILURE_ROUNDS: usize = 8;
 pub fn analyze(report: &mut PipelineReport, input: &Input) -> Flow {
     let mut lookup = Lookup::new(input.composed);
     let jobs = read_jobs(report, input, &lookup);
-    lookup.weight = pipeline_weight(report, &jobs);
+    lookup.weight = pipeline_weight(report, input.composed, &jobs);
     let cross = resolve_cross_pipeline(report, input, &lookup, &jobs);
     let settled = settle(report, input, &lookup, &jobs, &cross);
     let mut out = Outputs::default();

@@ -199,7 +199,9 @@ fn resolve_needs_project<'s>(
         ));
         return None;
     }
-    let found = input.store.latest_success(needed, reference);
+    let found = input
+        .store
+        .latest_success(&input.project.path, needed, reference);
     if let Some(run) = found {
         if available_run(input, needed, reference).is_none() {
             diagnostics.push(job_diagnostic(
@@ -256,11 +258,13 @@ fn resolve_needs_project<'s>(
 /// The run `needs:project` would use: the latest successful job on the ref whose artifacts are
 /// still there (not expired, or kept as the latest of a successful pipeline of the ref).
 pub fn available_run<'s>(input: &'s Input, job: &str, reference: &str) -> Option<&'s StoredJob> {
-    let run = input.store.latest_success(job, reference)?;
+    let run = input
+        .store
+        .latest_success(&input.project.path, job, reference)?;
     let expired = run.expire_at.is_some_and(|at| at <= input.request.time);
     let locked = input.project.settings.keep_latest_artifacts
         && input
             .store
-            .is_latest_successful(run.pipeline, &run.ref_name);
+            .is_latest_successful(&run.project, run.pipeline, &run.ref_name);
     (!expired || locked).then_some(run)
 }

@@ -177,6 +177,8 @@ fn rerun_works(
             composed: &composed,
             store: input.store,
             depth: input.depth,
+            downstream: input.downstream,
+            multi_project: input.multi_project,
             outcomes: input.outcomes,
             verifying: true,
         },

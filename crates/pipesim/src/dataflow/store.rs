@@ -9,6 +9,8 @@
 /// One job of an earlier pipeline.
 #[derive(Clone, Debug)]
 pub struct StoredJob {
+    /// The project's path.
+    pub project: String,
     pub pipeline: u64,
     pub event: usize,
     pub source: String,
@@ -30,6 +32,8 @@ pub struct StoredJob {
 /// One earlier pipeline: whether it succeeded decides which artifacts "keep latest" protects.
 #[derive(Clone, Debug)]
 pub struct StoredPipeline {
+    /// The project's path.
+    pub project: String,
     pub id: u64,
     pub ref_name: String,
     pub succeeded: bool,
@@ -63,6 +67,12 @@ impl Store {
         self.pipelines.push(pipeline);
     }
 
+    /// Drops what pipeline `id` left, to record it again after its data flow changed.
+    pub fn forget_pipeline(&mut self, id: u64) {
+        self.jobs.retain(|j| j.pipeline != id);
+        self.pipelines.retain(|p| p.id != id);
+    }
+
     /// The root of the parent/child hierarchy a pipeline belongs to (`Ci::Pipeline#root_ancestor`),
     /// starting from `parent` (the pipeline's own parent, or `None` for a root `id`).
     pub fn root_of(&self, id: u64, parent: Option<u64>) -> u64 {
@@ -93,21 +103,23 @@ impl Store {
 
     /// "Keep artifacts from most recent successful jobs": the newest successful pipeline of a
     /// ref keeps its artifacts past `expire_in` (doc/ci/jobs/job_artifacts.md).
-    pub fn is_latest_successful(&self, pipeline: u64, ref_name: &str) -> bool {
+    pub fn is_latest_successful(&self, project: &str, pipeline: u64, ref_name: &str) -> bool {
         self.pipelines
             .iter()
-            .filter(|p| p.ref_name == ref_name && p.succeeded)
+            .filter(|p| p.ref_name == ref_name && p.succeeded && p.project == project)
             .map(|p| p.id)
             .max()
             == Some(pipeline)
     }
 
-    /// `needs:project` on this project: the successful job with that name and the highest id
+    /// `needs:project`: the successful job of `project` with that name and the highest id
     /// whose ref equals `ref_name`.
-    pub fn latest_success(&self, job: &str, ref_name: &str) -> Option<&StoredJob> {
+    pub fn latest_success(&self, project: &str, job: &str, ref_name: &str) -> Option<&StoredJob> {
         self.jobs
             .iter()
-            .filter(|j| j.job == job && j.ref_name == ref_name && j.succeeded)
+            .filter(|j| {
+                j.job == job && j.ref_name == ref_name && j.succeeded && j.project == project
+            })
             .max_by_key(|j| j.pipeline)
     }
 

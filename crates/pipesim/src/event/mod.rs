@@ -91,6 +91,74 @@ pub struct Project {
     pub server_url: String,
     /// Settings > CI/CD > "CI/CD configuration file" (`CI_CONFIG_PATH`).
     pub ci_config_path: String,
+    /// Settings > CI/CD > Job token permissions: which projects' job tokens may reach this one.
+    pub job_token: JobTokenSettings,
+    /// The role of the scenario's user (who pushes and runs pipelines) in this project.
+    pub access: Role,
+}
+
+/// Settings > CI/CD > Job token permissions (the inbound scope: app/models/ci/job_token/scope.rb
+/// `accessible?`, `inbound_accessible?`). The project itself is always allowed.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct JobTokenSettings {
+    /// "Limit access to this project" (`ci_inbound_job_token_scope_enabled`): only the
+    /// allowlist's projects and groups may use their job token here.
+    pub limit_access: bool,
+    /// Project paths, or group paths (which allow every project below them).
+    pub allowlist: Vec<String>,
+}
+
+impl JobTokenSettings {
+    /// Whether a job of `source` (a project path) may use its job token in this project `own`.
+    pub fn allows(&self, own: &str, source: &str) -> bool {
+        !self.limit_access
+            || source == own
+            || self.allowlist.iter().any(|entry| {
+                let entry = entry.trim_matches('/');
+                source == entry
+                    || source
+                        .strip_prefix(entry)
+                        .is_some_and(|rest| rest.starts_with('/'))
+            })
+    }
+}
+
+/// A member's role in a project (doc/user/permissions.md); `None` is no membership.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    None,
+    Guest,
+    Reporter,
+    Developer,
+    #[default]
+    Maintainer,
+    Owner,
+}
+
+impl Role {
+    pub fn parse(text: &str) -> Option<Role> {
+        match text {
+            "none" => Some(Role::None),
+            "guest" => Some(Role::Guest),
+            "reporter" => Some(Role::Reporter),
+            "developer" => Some(Role::Developer),
+            "maintainer" => Some(Role::Maintainer),
+            "owner" => Some(Role::Owner),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::None => "none",
+            Role::Guest => "guest",
+            Role::Reporter => "reporter",
+            Role::Developer => "developer",
+            Role::Maintainer => "maintainer",
+            Role::Owner => "owner",
+        }
+    }
 }
 
 impl Project {
@@ -110,6 +178,11 @@ impl Project {
             variables: Vec::new(),
             server_url: "https://gitlab.example.com".to_owned(),
             ci_config_path: ".gitlab-ci.yml".to_owned(),
+            job_token: JobTokenSettings {
+                limit_access: true,
+                allowlist: Vec::new(),
+            },
+            access: Role::Maintainer,
         }
     }
 }

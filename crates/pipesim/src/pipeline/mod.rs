@@ -167,6 +167,8 @@ fn chain_build(request: &Request) -> Built {
         name: None,
         parent: None,
         trigger_job: None,
+        project: None,
+        upstream: None,
         workflow: Vec::new(),
         errors: Vec::new(),
         warnings: Vec::new(),

@@ -395,7 +395,17 @@ fn run_pipeline(
         match plan_downstream(at, &child, id, index) {
             Plan::Create(target) => kept.push((child, target)),
             Plan::Fail(diagnostic, target) => {
-                failed.push((child.bridge.clone(), *diagnostic));
+                // create_downstream_error_messages: each error of the downstream pipeline is
+                // an error message of the trigger job.
+                if diagnostic.code == "downstream_pipeline_creation_failed" {
+                    for error in &diagnostic.downstream_errors {
+                        failed.push((
+                            child.bridge.clone(),
+                            downstream_error(index, &child.bridge, error),
+                        ));
+                    }
+                }
+                failed.push((child.bridge.clone(), diagnostic.diagnostic));
                 // A pipeline whose creation failed is still shown, as GitLab keeps it.
                 if let Some(target) = target {
                     kept.push((child, target));
@@ -606,8 +616,8 @@ fn run_downstreams(
                     depth: 0,
                     chain,
                 };
-                // A scenario's `outcomes` name jobs of the event's own project.
-                run_pipeline(&place, store, &downstream_request, &[], simulation)
+                // A scenario's `outcomes` name jobs of every pipeline the event creates.
+                run_pipeline(&place, store, &downstream_request, outcomes, simulation)
             }
         };
         if let (Some(strategy), Some(end)) = (&child.strategy, end) {
@@ -667,9 +677,51 @@ enum Plan {
     Create(Target),
     /// GitLab fails the trigger job with this finding (and shows the pipeline that failed to
     /// be created, when it got that far).
-    Fail(Box<Diagnostic>, Option<Target>),
+    Fail(Box<Failure>, Option<Target>),
     /// pipesim does not follow it (a project outside the scenario, its own chain bound).
     Note(Box<Diagnostic>),
+}
+
+/// A trigger job's failure: its finding and, for `downstream_pipeline_creation_failed`, the
+/// downstream pipeline's errors.
+struct Failure {
+    diagnostic: Diagnostic,
+    code: &'static str,
+    downstream_errors: Vec<String>,
+}
+
+impl Failure {
+    fn new(diagnostic: Diagnostic, downstream_errors: &[String]) -> Failure {
+        Failure {
+            code: diagnostic.code,
+            diagnostic,
+            downstream_errors: downstream_errors.to_vec(),
+        }
+    }
+}
+
+/// `downstream_pipeline_creation_failed` with the downstream pipeline's errors.
+fn creation_failure(
+    event: usize,
+    bridge: &str,
+    errors: &[String],
+    explanation: Option<&str>,
+) -> Box<Failure> {
+    Box::new(Failure::new(
+        downstream_failed(event, bridge, errors, explanation),
+        errors,
+    ))
+}
+
+/// One error of a downstream pipeline GitLab did not create, as the trigger job shows it.
+fn downstream_error(event: usize, bridge: &str, error: &str) -> Diagnostic {
+    job_finding(
+        event,
+        bridge,
+        Finding::error("downstream-error", error.to_owned(), None).explain(format!(
+            "GitLab shows this error of the downstream pipeline on `{bridge}` (create_downstream_pipeline_service.rb `create_downstream_error_messages`)."
+        )),
+    )
 }
 
 enum Target {
@@ -697,7 +749,10 @@ fn plan_downstream(at: &Place, child: &dataflow::ChildRequest, id: u64, event: u
         ) {
             None => Plan::Create(Target::Child),
             Some(errors) => Plan::Fail(
-                Box::new(downstream_failed(event, &child.bridge, &errors, None)),
+                Box::new(Failure::new(
+                    downstream_failed(event, &child.bridge, &errors, None),
+                    &errors,
+                )),
                 Some(Target::Child),
             ),
         };
@@ -710,10 +765,13 @@ fn plan_downstream(at: &Place, child: &dataflow::ChildRequest, id: u64, event: u
         .position(|t| t.project().path == downstream.project);
     let fail = |reason: &'static str, message: &str, explanation: String| {
         Plan::Fail(
-            Box::new(job_finding(
-                event,
-                bridge,
-                Finding::error(reason, message.to_owned(), None).explain(explanation),
+            Box::new(Failure::new(
+                job_finding(
+                    event,
+                    bridge,
+                    Finding::error(reason, message.to_owned(), None).explain(explanation),
+                ),
+                &[],
             )),
             None,
         )
@@ -789,30 +847,48 @@ fn plan_downstream(at: &Place, child: &dataflow::ChildRequest, id: u64, event: u
             .explain(format!("GitLab would go on creating the pipeline `{bridge}` asks for; pipesim stops following a chain of multi-project pipelines at {MAX_DOWNSTREAM_CHAIN} (its own limit), so what it would do is not shown.")),
         )));
     }
+    // Chain::Validate::Abilities: the trigger job's variables are pipeline variables of the
+    // downstream pipeline, which its "Minimum role to use pipeline variables" must allow
+    // (child pipelines are exempt).
+    let variables_allowed = target_project
+        .settings
+        .pipeline_variables_minimum_role
+        .is_some_and(|role| target_project.access >= role);
+    if !child.request.pipeline_variables.is_empty() && !variables_allowed {
+        return Plan::Fail(
+            creation_failure(
+                event,
+                bridge,
+                &[PIPELINE_VARIABLES_NOT_ALLOWED.to_owned()],
+                Some(&format!("`{bridge}` passes variables ({}) to `{}`, where they become pipeline variables, and that project's \"Minimum role to use pipeline variables\" is {} while the scenario's user is {} there. GitLab creates no pipeline and fails `{bridge}` with `downstream_pipeline_creation_failed`. Fix: lower that setting in `{}` (`settings: {{pipeline_variables_minimum_role: developer}}`), or stop forwarding variables (`forward: {{yaml_variables: false}}` and no `variables:` on the trigger job).", child.request.pipeline_variables.iter().map(|(k, _)| format!("`{k}`")).collect::<Vec<_>>().join(", "), target_project.path, target_project.settings.pipeline_variables_minimum_role.map_or("no one allowed", Role::as_str), target_project.access.as_str(), target_project.path)),
+            ),
+            None,
+        );
+    }
     let Some(request) = target.downstream_request(
         event,
         Some(&ref_name),
         child.request.pipeline_variables.clone(),
     ) else {
         return Plan::Fail(
-            Box::new(downstream_failed(
+            creation_failure(
             event,
             bridge,
             &[REFERENCE_NOT_FOUND.to_owned()],
             Some(&format!("`{ref_name}` is neither a branch nor a tag of `{}` at this point of the timeline, so the downstream `CreatePipelineService` stops at its first check (lib/gitlab/ci/pipeline/chain/validate/repository.rb) with \"{REFERENCE_NOT_FOUND}\". Fix: point `trigger:branch` at a ref that exists there (its default branch is `{}`).", target_project.path, target_project.default_branch)),
-            )),
+            ),
             None,
         );
     };
     match creation_errors(at, target_project, target, &request, id) {
         None => Plan::Create(Target::Multi(k, request)),
         Some(errors) => Plan::Fail(
-            Box::new(downstream_failed(
+            creation_failure(
             event,
             bridge,
             &errors,
             Some(&format!("GitLab does not create the pipeline `{bridge}` asks for in `{}` ({}), so `{bridge}` fails with the failure reason `downstream_pipeline_creation_failed`, the downstream pipeline's errors shown as its job messages. The downstream pipeline's source is `pipeline`: check its `workflow:rules` and `rules` for that source.", target_project.path, if errors.is_empty() { "it has no jobs".to_owned() } else { errors.join(" ") })),
-            )),
+            ),
             Some(Target::Multi(k, request)),
         ),
     }
@@ -857,6 +933,9 @@ pub const INVALID_BRIDGE_TRIGGER: &str =
 /// commit_status_presenter.rb `pipeline_loop_detected`.
 pub const PIPELINE_LOOP_DETECTED: &str =
     "This job could not be executed because it would create infinitely looping pipelines";
+/// lib/gitlab/ci/pipeline/chain/validate/abilities.rb: pipeline variables the user may not set.
+pub const PIPELINE_VARIABLES_NOT_ALLOWED: &str =
+    "Insufficient permissions to set pipeline variables";
 /// lib/gitlab/ci/pipeline/chain/validate/repository.rb: the pipeline's ref does not exist.
 pub const REFERENCE_NOT_FOUND: &str = "Reference not found";
 

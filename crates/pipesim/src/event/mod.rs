@@ -68,6 +68,10 @@ pub struct ProjectSettings {
     /// Settings > CI/CD > Artifacts > "Keep artifacts from most recent successful jobs" (on by
     /// default): the latest successful pipeline of each ref keeps its artifacts past `expire_in`.
     pub keep_latest_artifacts: bool,
+    /// Settings > CI/CD > Variables > "Minimum role to use pipeline variables"
+    /// (`ci_pipeline_variables_minimum_override_role`); `None` is "No one allowed". Self-managed
+    /// projects get Developer; new projects in new namespaces on GitLab.com get no one.
+    pub pipeline_variables_minimum_role: Option<Role>,
 }
 
 /// A project CI/CD variable (Settings > CI/CD > Variables).
@@ -174,6 +178,7 @@ impl Project {
                 protected_branches: vec!["main".to_owned()],
                 protected_tags: Vec::new(),
                 keep_latest_artifacts: true,
+                pipeline_variables_minimum_role: Some(Role::Developer),
             },
             variables: Vec::new(),
             server_url: "https://gitlab.example.com".to_owned(),

@@ -357,8 +357,23 @@ impl Parser {
                 "protected_branches",
                 "protected_tags",
                 "keep_latest_artifacts",
+                "pipeline_variables_minimum_role",
             ];
             if let Some(settings) = self.map(n, "project:settings", &allowed) {
+                if let Some(v) = settings.get("pipeline_variables_minimum_role") {
+                    let text =
+                        self.string(v, "project:settings:pipeline_variables_minimum_role")?;
+                    match text.as_str() {
+                        "no_one_allowed" => project.settings.pipeline_variables_minimum_role = None,
+                        "developer" | "maintainer" | "owner" => {
+                            project.settings.pipeline_variables_minimum_role = Role::parse(&text)
+                        }
+                        _ => self.error(
+                            format!("project:settings:pipeline_variables_minimum_role `{text}` is not one of no_one_allowed, developer, maintainer, owner"),
+                            v.span,
+                        ),
+                    }
+                }
                 if let Some(v) = settings.get("merged_results_pipelines") {
                     if let Some(b) = self.boolean(v, "project:settings:merged_results_pipelines") {
                         project.settings.merged_results_pipelines = b;

@@ -534,6 +534,7 @@ fn analysis_input<'a>(
         depth: at.depth,
         downstream: at.chain.len() > 1,
         multi_project: at.world.len() > 1,
+        world: at.world,
         outcomes,
         verifying: false,
     }

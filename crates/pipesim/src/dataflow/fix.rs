@@ -179,6 +179,7 @@ fn rerun_works(
             depth: input.depth,
             downstream: input.downstream,
             multi_project: input.multi_project,
+            world: input.world,
             outcomes: input.outcomes,
             verifying: true,
         },

@@ -145,6 +145,9 @@ pub struct Input<'a> {
     /// in another project, and `depth` counts only its ancestors in its own project
     /// (`self_and_project_ancestors`).
     pub downstream: bool,
+    /// Every project of the scenario with its repository (`needs:project` reads their
+    /// settings).
+    pub world: &'a [crate::event::Timeline],
     /// The scenario has several projects: `trigger:project` starts a simulated pipeline
     /// (otherwise it is noted as not simulated, as the project is not in the scenario).
     pub multi_project: bool,

@@ -11,6 +11,7 @@ use crate::event::{
 };
 use crate::pipeline::{self, PipelineReport};
 use crate::source::{FileId, Files};
+use crate::yaml::{Node, Value};
 
 /// The JSON contract of `pipesim simulate` and `pipesim scenario`.
 #[derive(Clone, Debug, Serialize)]
@@ -603,13 +604,18 @@ fn run_downstreams(
                 };
                 run_pipeline(&place, store, &child.request, outcomes, simulation)
             }
-            Target::Multi(k, downstream_request) => {
+            Target::Multi(k, downstream_request, entry) => {
                 let mut chain = at.chain.clone();
                 chain.push((k, downstream_request.ref_name.clone(), Source::Pipeline));
+                let with_inputs = entry.map(|entry| {
+                    let mut project = at.world[k].project().clone();
+                    project.ci_config_path = entry;
+                    project
+                });
                 let place = Place {
                     world: at.world,
                     in_project: k,
-                    project: at.world[k].project(),
+                    project: with_inputs.as_ref().unwrap_or(at.world[k].project()),
                     link: Link::Multi {
                         upstream: id,
                         bridge: child.bridge.clone(),
@@ -727,8 +733,9 @@ fn downstream_error(event: usize, bridge: &str, error: &str) -> Diagnostic {
 
 enum Target {
     Child,
-    /// A pipeline in project `k` of the scenario.
-    Multi(usize, PipelineRequest),
+    /// A pipeline in project `k` of the scenario (with the generated root file that passes
+    /// `trigger:inputs` to its configuration).
+    Multi(usize, PipelineRequest, Option<String>),
 }
 
 /// create_downstream_pipeline_service.rb `ensure_preconditions!` and the downstream
@@ -881,8 +888,15 @@ fn plan_downstream(at: &Place, child: &dataflow::ChildRequest, id: u64, event: u
             None,
         );
     };
-    match creation_errors(at, target_project, target, &request, id) {
-        None => Plan::Create(Target::Multi(k, request)),
+    let (request, entry) = with_inputs(request, target_project, downstream, id, bridge);
+    let with_entry = entry.as_ref().map(|entry| {
+        let mut project = target_project.clone();
+        project.ci_config_path = entry.clone();
+        project
+    });
+    let creating = with_entry.as_ref().unwrap_or(target_project);
+    match creation_errors(at, creating, target, &request, id) {
+        None => Plan::Create(Target::Multi(k, request, entry)),
         Some(errors) => Plan::Fail(
             creation_failure(
             event,
@@ -890,9 +904,44 @@ fn plan_downstream(at: &Place, child: &dataflow::ChildRequest, id: u64, event: u
             &errors,
             Some(&format!("GitLab does not create the pipeline `{bridge}` asks for in `{}` ({}), so `{bridge}` fails with the failure reason `downstream_pipeline_creation_failed`, the downstream pipeline's errors shown as its job messages. The downstream pipeline's source is `pipeline`: check its `workflow:rules` and `rules` for that source.", target_project.path, if errors.is_empty() { "it has no jobs".to_owned() } else { errors.join(" ") })),
             ),
-            Some(Target::Multi(k, request)),
+            Some(Target::Multi(k, request, entry)),
         ),
     }
+}
+
+/// `trigger:inputs` for a multi-project pipeline: its configuration is read through a
+/// generated root file that includes it with those inputs (as a child's `trigger:include`
+/// with `inputs:` is), so `spec:inputs` and `$[[ inputs.x ]]` work as GitLab's pipeline
+/// inputs do. `CI_CONFIG_PATH` then names the generated file.
+fn with_inputs(
+    mut request: PipelineRequest,
+    project: &Project,
+    downstream: &dataflow::Downstream,
+    id: u64,
+    bridge: &str,
+) -> (PipelineRequest, Option<String>) {
+    let Some(inputs) = &downstream.inputs else {
+        return (request, None);
+    };
+    let entry = format!(
+        ".pipesim/downstream/{id}-{}.yml",
+        crate::event::variables::slug(bridge)
+    );
+    let span = inputs.span;
+    let text = |s: &str| Node::new(Value::Str(s.to_owned()), span);
+    let mut item = crate::yaml::Map::default();
+    item.insert(text("local"), text(&project.ci_config_path));
+    item.insert(text("inputs"), inputs.clone());
+    let mut root = crate::yaml::Map::default();
+    root.insert(
+        text("include"),
+        Node::new(Value::Seq(vec![Node::new(Value::Map(item), span)]), span),
+    );
+    request.files.insert(
+        &entry,
+        crate::yaml::emit::to_yaml(&Node::new(Value::Map(root), span)),
+    );
+    (request, Some(entry))
 }
 
 /// Whether a downstream pipeline would be created: `None` if so, else its errors. It is

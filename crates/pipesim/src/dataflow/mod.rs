@@ -63,6 +63,9 @@ pub struct ChildRequest {
 pub struct Downstream {
     pub project: String,
     pub branch: Option<String>,
+    /// `trigger:inputs`: the downstream configuration's `spec:inputs` (bridge.rb
+    /// `cross_project_params` passes them to `CreatePipelineService`).
+    pub inputs: Option<Node>,
 }
 
 /// What data-flow analysis adds to one pipeline.
@@ -889,6 +892,7 @@ fn multi_project_request(
         downstream: Some(Downstream {
             project: expand(&project).trim_matches('/').to_owned(),
             branch,
+            inputs: trigger.get("inputs").cloned(),
         }),
     })
 }

@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use crate::config::include::{Missing, ProjectSource};
 use crate::dataflow::{self, store::Store};
 use crate::diagnostic::{Diagnostic, Finding};
 use crate::event::{
@@ -346,12 +347,14 @@ fn run_pipeline(
         id
     };
     let compare_to = |reference: &str| compare(timeline, reference, request);
+    let source = Projects(at.world);
     let (mut report, composed) = pipeline::create_composed(&pipeline::Request {
         project,
         pipeline: request,
         id,
         iid,
         compare_to: &compare_to,
+        projects: multi.then_some(&source as &dyn ProjectSource),
     });
     if multi {
         report.project = Some(project.path.clone());
@@ -517,6 +520,56 @@ fn run_pipeline(
         simulation.pipelines[position] = report;
     }
     Some(pipeline_end(&simulation.pipelines[position]))
+}
+
+/// The scenario's projects as `include:project` and `include:component` read them.
+struct Projects<'w>(&'w [Timeline]);
+
+impl ProjectSource for Projects<'_> {
+    fn file(
+        &self,
+        project: &str,
+        reference: Option<&str>,
+        path: &str,
+    ) -> Result<Option<String>, Missing> {
+        // `download_code`: Reporter and up (the scenario's projects are taken to be private).
+        let timeline = self
+            .0
+            .iter()
+            .find(|t| t.project().path.to_lowercase() == project)
+            .filter(|t| t.project().access >= Role::Reporter)
+            .ok_or(Missing::Project)?;
+        let reference = reference.filter(|r| *r != "HEAD");
+        let files = match reference {
+            None => timeline.files_of(&timeline.project().default_branch),
+            Some(r) => {
+                let r = r.strip_prefix("refs/heads/").unwrap_or(r);
+                timeline
+                    .files_of(r)
+                    .or_else(|| timeline.files_of_tag(r.strip_prefix("refs/tags/").unwrap_or(r)))
+            }
+        }
+        .ok_or(Missing::Ref)?;
+        Ok(files.find(path).map(|id| files.get(id).text.clone()))
+    }
+
+    fn versions(&self, project: &str) -> Option<(bool, Vec<String>)> {
+        let timeline = self
+            .0
+            .iter()
+            .find(|t| t.project().path.to_lowercase() == project.to_lowercase())?;
+        Some((
+            timeline.project().settings.catalog_resource,
+            timeline.tags().into_iter().map(str::to_owned).collect(),
+        ))
+    }
+
+    fn server_fqdn(&self) -> String {
+        self.0
+            .first()
+            .map(|t| crate::event::variables::server_fqdn(&t.project().server_url))
+            .unwrap_or_default()
+    }
 }
 
 /// What the data flow of a pipeline created at `at` reads.
@@ -955,12 +1008,14 @@ fn creation_errors(
     id: u64,
 ) -> Option<Vec<String>> {
     let compare_to = |reference: &str| compare(timeline, reference, request);
+    let source = Projects(_at.world);
     let report = pipeline::create(&pipeline::Request {
         project,
         pipeline: request,
         id: id + 1,
         iid: id + 1,
         compare_to: &compare_to,
+        projects: (_at.world.len() > 1).then_some(&source as &dyn ProjectSource),
     });
     (!report.created).then(|| report.errors.iter().map(|e| e.message.clone()).collect())
 }

@@ -165,6 +165,7 @@ fn rerun_works(
         id: report.id,
         iid: report.iid,
         compare_to: &compare_to,
+        projects: None,
     });
     let Some(composed) = composed else {
         return false;

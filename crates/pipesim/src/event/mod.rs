@@ -72,6 +72,9 @@ pub struct ProjectSettings {
     /// (`ci_pipeline_variables_minimum_override_role`); `None` is "No one allowed". Self-managed
     /// projects get Developer; new projects in new namespaces on GitLab.com get no one.
     pub pipeline_variables_minimum_role: Option<Role>,
+    /// The project is a CI/CD catalog resource (its version tags are released versions:
+    /// `include:component` accepts `~latest` and `1.2`).
+    pub catalog_resource: bool,
 }
 
 /// A project CI/CD variable (Settings > CI/CD > Variables).
@@ -179,6 +182,7 @@ impl Project {
                 protected_tags: Vec::new(),
                 keep_latest_artifacts: true,
                 pipeline_variables_minimum_role: Some(Role::Developer),
+                catalog_resource: false,
             },
             variables: Vec::new(),
             server_url: "https://gitlab.example.com".to_owned(),

@@ -358,6 +358,7 @@ impl Parser {
                 "protected_tags",
                 "keep_latest_artifacts",
                 "pipeline_variables_minimum_role",
+                "catalog_resource",
             ];
             if let Some(settings) = self.map(n, "project:settings", &allowed) {
                 if let Some(v) = settings.get("pipeline_variables_minimum_role") {
@@ -382,6 +383,11 @@ impl Parser {
                 if let Some(v) = settings.get("merge_trains") {
                     if let Some(b) = self.boolean(v, "project:settings:merge_trains") {
                         project.settings.merge_trains = b;
+                    }
+                }
+                if let Some(v) = settings.get("catalog_resource") {
+                    if let Some(b) = self.boolean(v, "project:settings:catalog_resource") {
+                        project.settings.catalog_resource = b;
                     }
                 }
                 if let Some(v) = settings.get("keep_latest_artifacts") {

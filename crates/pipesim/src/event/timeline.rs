@@ -210,6 +210,11 @@ impl Timeline {
         self.branches.keys().map(String::as_str).collect()
     }
 
+    /// The tags, by name.
+    pub fn tags(&self) -> Vec<&str> {
+        self.tags.keys().map(String::as_str).collect()
+    }
+
     /// Open merge requests, by iid.
     pub fn open_merge_requests(&self) -> Vec<&MergeRequest> {
         self.merge_requests

@@ -395,10 +395,14 @@ fn run_pipeline(
     // multi-project precondition's), and the jobs after it react.
     let mut failed: Vec<(String, Diagnostic)> = Vec::new();
     let mut kept: Vec<(dataflow::ChildRequest, Target)> = Vec::new();
+    let mut not_created = 0;
     for child in std::mem::take(&mut flow.children) {
         match plan_downstream(at, &child, id, index) {
             Plan::Create(target) => kept.push((child, target)),
             Plan::Fail(diagnostic, target) => {
+                if target.is_none() && child.downstream.is_some() {
+                    not_created += 1;
+                }
                 // create_downstream_error_messages: each error of the downstream pipeline is
                 // an error message of the trigger job.
                 if diagnostic.code == "downstream_pipeline_creation_failed" {
@@ -457,6 +461,7 @@ fn run_pipeline(
                 .push(downstream_refused(index, bridge, *refusal));
         }
     }
+    store.tree_release(not_created, flow.weight.0, flow.weight.1);
     let diagnostics_before = simulation.diagnostics.len();
     let position = simulation.pipelines.len();
     publish(simulation, store, flow, id);
@@ -1230,5 +1235,58 @@ fn flag_duplicates(
         );
         diagnostic.event = Some(index);
         diagnostics.push(diagnostic);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two projects whose trigger jobs fan out to each other: GitLab's loop check and the
+    /// tree's size (`pipeline_hierarchy_size`, counted across projects) bound the work.
+    #[test]
+    fn projects_triggering_each_other_stay_bounded() {
+        let config = |other: &str| -> String {
+            (0..5)
+                .map(|i| format!("t{i}:\n  trigger:\n    project: {other}\n"))
+                .collect()
+        };
+        let projects = vec![
+            (
+                Project::new("group/a"),
+                [(".gitlab-ci.yml", config("group/b"))]
+                    .into_iter()
+                    .collect(),
+            ),
+            (
+                Project::new("group/b"),
+                [(".gitlab-ci.yml", config("group/a"))]
+                    .into_iter()
+                    .collect(),
+            ),
+        ];
+        let push = Event::Push(Push {
+            target: RefTarget::Branch("main".into()),
+            ..Push::default()
+        });
+        let simulation = simulate_projects(&projects, &[push], &[0], &[]);
+        assert_eq!(
+            simulation.pipelines.len(),
+            crate::dataflow::hierarchy::PIPELINE_HIERARCHY_SIZE
+        );
+        let codes = |code: &str| {
+            simulation
+                .diagnostics
+                .iter()
+                .filter(|d| d.code == code)
+                .count()
+        };
+        assert!(codes("reached_max_pipeline_hierarchy_size") > 0);
+        assert!(codes("pipeline_loop_detected") > 0);
+        // No chain runs the same project, ref and source more than three times.
+        assert!(simulation
+            .pipelines
+            .iter()
+            .all(|p| p.source == "push" || p.upstream.is_some()));
     }
 }

@@ -109,6 +109,24 @@ impl TreeSize {
         }
     }
 
+    /// Uncounts `pipelines` that were admitted but not created (a multi-project trigger job
+    /// failed by a later precondition): GitLab counts the pipelines that exist.
+    /// `jobs` and `nodes` are what each was counted with (the asking pipeline's weight).
+    pub fn release(&self, pipelines: usize, jobs: usize, nodes: usize) {
+        let (root, size) = self.current.get();
+        self.current.set((root, size.saturating_sub(pipelines)));
+        self.jobs.set(
+            self.jobs
+                .get()
+                .saturating_sub(pipelines.saturating_mul(jobs)),
+        );
+        self.nodes.set(
+            self.nodes
+                .get()
+                .saturating_sub(pipelines.saturating_mul(nodes)),
+        );
+    }
+
     pub fn reset(&self, mark: TreeMark) {
         self.current.set(mark.current);
         self.jobs.set(mark.jobs);

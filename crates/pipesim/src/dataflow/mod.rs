@@ -77,6 +77,9 @@ pub struct Flow {
     /// Trigger jobs whose child pipeline GitLab refuses (nested too deep, or the tree full):
     /// GitLab fails them with the refusal's failure reason and creates no child.
     pub refused: Vec<(String, hierarchy::Refusal)>,
+    /// What each downstream pipeline it asked for was counted with against the tree's budget
+    /// (`pipeline_weight`): created jobs and their configuration nodes.
+    pub weight: (usize, usize),
 }
 
 /// create_downstream_pipeline_service.rb `MAX_NESTED_CHILDREN` (`hierarchy.rs`): a child
@@ -273,6 +276,7 @@ pub fn analyze(report: &mut PipelineReport, input: &Input) -> Flow {
         },
         children: out.children,
         refused: out.refused,
+        weight: (report.jobs.len(), lookup.weight),
     }
 }
 

@@ -59,6 +59,11 @@ impl Store {
         self.tree.reset(mark);
     }
 
+    /// See `TreeSize::release`.
+    pub fn tree_release(&self, pipelines: usize, jobs: usize, nodes: usize) {
+        self.tree.release(pipelines, jobs, nodes);
+    }
+
     pub fn record(&mut self, job: StoredJob) {
         self.jobs.push(job);
     }

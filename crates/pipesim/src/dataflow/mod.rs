@@ -225,7 +225,10 @@ pub fn analyze(report: &mut PipelineReport, input: &Input) -> Flow {
     lookup.weight = pipeline_weight(report, &jobs);
     let cross = resolve_cross_pipeline(report, input, &lookup, &jobs);
     let settled = settle(report, input, &lookup, &jobs, &cross);
-    let mut out = Outputs::default();
+    let mut out = Outputs {
+        project: input.project.path.as_str().into(),
+        ..Outputs::default()
+    };
     out.append(settled.diagnostics, settled.producers);
     let mut received = settled.received;
     let mut cross = cross;
@@ -283,6 +286,8 @@ pub fn analyze(report: &mut PipelineReport, input: &Input) -> Flow {
 /// What the per-job steps add up.
 #[derive(Default)]
 struct Outputs {
+    /// The project's path, shared by every job it stores.
+    project: std::rc::Rc<str>,
     diagnostics: Vec<Diagnostic>,
     producers: Producers,
     stored: Vec<StoredJob>,
@@ -600,7 +605,7 @@ fn finish_job(
     job.variables = table;
     if let Some(p) = produced.get(&name) {
         out.stored.push(StoredJob {
-            project: input.project.path.clone(),
+            project: out.project.clone(),
             pipeline: report.id,
             event: report.event,
             source: report.source.clone(),

@@ -10,7 +10,7 @@
 #[derive(Clone, Debug)]
 pub struct StoredJob {
     /// The project's path.
-    pub project: String,
+    pub project: std::rc::Rc<str>,
     pub pipeline: u64,
     pub event: usize,
     pub source: String,
@@ -123,7 +123,7 @@ impl Store {
         self.jobs
             .iter()
             .filter(|j| {
-                j.job == job && j.ref_name == ref_name && j.succeeded && j.project == project
+                j.job == job && j.ref_name == ref_name && j.succeeded && &*j.project == project
             })
             .max_by_key(|j| j.pipeline)
     }

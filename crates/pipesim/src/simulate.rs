@@ -144,7 +144,7 @@ pub fn simulate_event_with_outcomes(
                 }
             }
         }
-        Event::Merge { .. } | Event::Wait { .. } => {}
+        Event::Merge { .. } | Event::Wait { .. } | Event::JobAction(_) => {}
         Event::Manual(manual) => {
             if let RefTarget::Branch(branch) = &manual.target {
                 if *branch != project.default_branch {
@@ -263,6 +263,11 @@ fn run_event(
             return;
         }
     };
+    if let Event::JobAction(action) = event {
+        let now = world[in_project].clock();
+        job_action(index, action, (now, world), store, simulation);
+        return;
+    }
     let world: &[Timeline] = world;
     let mut top_level = Vec::with_capacity(requests.len());
     for request in &requests {
@@ -282,6 +287,126 @@ fn run_event(
         .map(|&i| (simulation.pipelines[i].created, simulation.pipelines[i].id))
         .collect();
     flag_duplicates(index, &requests, &outcomes, &mut simulation.diagnostics);
+}
+
+/// Plays or retries a job of an earlier pipeline (Ci::PlayBuildService, Ci::RetryJobService).
+/// The job is queued again, and the runner's request checks its dependencies first
+/// (Ci::BuildDependencies#valid?, Ci::Build#valid_dependency?): a dependency whose artifacts
+/// expired (and are not kept as the latest of their ref) fails the job with
+/// `missing_dependency_failure`. Otherwise the job runs and leaves fresh artifacts. The jobs
+/// after it are not followed.
+fn job_action(
+    index: usize,
+    action: &crate::event::JobAction,
+    (now, world): (u64, &[Timeline]),
+    store: &mut Store,
+    simulation: &mut Simulation,
+) {
+    let verb = action.kind.as_str();
+    let finding = |diagnostic: Finding| {
+        let mut diagnostic = Diagnostic::resolve(diagnostic, &Files::new());
+        diagnostic.event = Some(index);
+        diagnostic.pipeline = Some(action.pipeline);
+        diagnostic.job = Some(action.job.clone());
+        diagnostic
+    };
+    let report = simulation
+        .pipelines
+        .iter()
+        .find(|p| p.id == action.pipeline);
+    let job = report.and_then(|r| r.jobs.iter().find(|j| j.name == action.job && j.created));
+    let (Some(report), Some(job)) = (report, job) else {
+        let diagnostic = finding(Finding::error(
+            "event-invalid",
+            format!("{verb}: pipeline #{} has no job `{}`", action.pipeline, action.job),
+            None,
+        ).explain("pipesim cannot apply this event: the job is not in that pipeline (pipelines are numbered as the report numbers them)."));
+        simulation.diagnostics.push(diagnostic);
+        return;
+    };
+    let outcome = job.outcome.as_deref().unwrap_or("not_run");
+    let allowed = match action.kind {
+        crate::event::JobActionKind::Play => job.when == "manual" && outcome == "not_run",
+        crate::event::JobActionKind::Retry => matches!(outcome, "success" | "failed"),
+    };
+    if !allowed {
+        let why = match action.kind {
+            crate::event::JobActionKind::Play => {
+                "only a manual job nobody played yet can be played"
+            }
+            crate::event::JobActionKind::Retry => {
+                "only a job that ran (succeeded or failed) can be retried"
+            }
+        };
+        let diagnostic = finding(Finding::error(
+            "event-invalid",
+            format!(
+                "{verb}: `{}` of pipeline #{} is {outcome}; {why}",
+                action.job, action.pipeline
+            ),
+            None,
+        ));
+        simulation.diagnostics.push(diagnostic);
+        return;
+    }
+    let keep_latest = world
+        .iter()
+        .find(|t| {
+            report
+                .project
+                .as_ref()
+                .is_none_or(|p| *p == t.project().path)
+        })
+        .is_some_and(|t| t.project().settings.keep_latest_artifacts);
+    let dependencies: Vec<String> = job
+        .artifacts_from
+        .iter()
+        .flatten()
+        .filter(|from| dataflow::split_artifact_source(from).0.is_none())
+        .cloned()
+        .collect();
+    let expired: Vec<String> = dependencies
+        .iter()
+        .filter(|dependency| {
+            store
+                .job_of(action.pipeline, dependency)
+                .is_some_and(|run| store.expired_at(run, now, keep_latest))
+        })
+        .cloned()
+        .collect();
+    if !expired.is_empty() {
+        let names = expired.join(", ");
+        let diagnostic = finding(
+            Finding::error(
+                "missing_dependency_failure",
+                format!("{}{names}", dataflow::MISSING_DEPENDENCY),
+                None,
+            )
+            .explain(format!(
+                "`{}` downloads the artifacts of {names} from its pipeline, and they expired before this {verb} (`artifacts:expire_in`; \"Keep artifacts from most recent successful jobs\" keeps only those of the newest successful pipeline of the ref). When the job is queued again, GitLab checks its dependencies and fails it with `missing_dependency_failure` before it starts. Fix: run a new pipeline, or give {names} a longer `expire_in`.",
+                action.job
+            )),
+        );
+        simulation.diagnostics.push(diagnostic);
+        return;
+    }
+    let rerun = store.job_of(action.pipeline, &action.job).cloned();
+    if let Some(mut run) = rerun {
+        run.succeeded = true;
+        run.created_at = now;
+        run.expire_at = crate::config::duration::parse_seconds(&run.expire_in)
+            .map(|seconds| now.saturating_add(seconds));
+        store.record(run);
+    }
+    let diagnostic = finding(
+        Finding::info(
+            "job-action",
+            format!("{verb}: `{}` of pipeline #{} runs at event {index} and succeeds", action.job, action.pipeline),
+            None,
+        )
+        .explain("Its dependencies' artifacts are still there, so the job starts; its new artifacts are what later pipelines find (`needs:project`, `needs:pipeline:job`). pipesim does not follow the jobs after it in that pipeline again."),
+    );
+    simulation.diagnostics.push(diagnostic);
 }
 
 /// How a pipeline came to be.

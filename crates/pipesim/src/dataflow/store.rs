@@ -128,6 +128,23 @@ impl Store {
             .max_by_key(|j| j.pipeline)
     }
 
+    /// The newest run of `job` in pipeline `pipeline`.
+    pub fn job_of(&self, pipeline: u64, job: &str) -> Option<&StoredJob> {
+        self.jobs
+            .iter()
+            .rev()
+            .find(|j| j.pipeline == pipeline && j.job == job)
+    }
+
+    /// Whether a run's artifacts are gone at `now`: past `expire_in`, and not kept as the
+    /// newest successful pipeline of its ref ("Keep artifacts from most recent successful
+    /// jobs"; `keep_latest` is the project's setting).
+    pub fn expired_at(&self, run: &StoredJob, now: u64, keep_latest: bool) -> bool {
+        run.expire_at.is_some_and(|at| at <= now)
+            && !(keep_latest
+                && self.is_latest_successful(&run.project, run.pipeline, &run.ref_name))
+    }
+
     /// Every earlier run of a job with this name, newest first.
     pub fn runs_of(&self, job: &str) -> Vec<&StoredJob> {
         let mut runs: Vec<&StoredJob> = self.jobs.iter().filter(|j| j.job == job).collect();

@@ -209,6 +209,35 @@ pub enum Event {
     Manual(ManualEvent),
     /// Time passes (artifacts expire); no pipeline.
     Wait { seconds: u64 },
+    /// Someone plays or retries a job of an earlier pipeline; no new pipeline.
+    JobAction(JobAction),
+}
+
+/// A job action at a later event (the job's Play or Retry button).
+#[derive(Clone, Debug, PartialEq)]
+pub struct JobAction {
+    pub kind: JobActionKind,
+    /// The pipeline's id (`CI_PIPELINE_ID`, as the report numbers them).
+    pub pipeline: u64,
+    pub job: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobActionKind {
+    /// Run a manual job nobody played yet.
+    Play,
+    /// Run a finished job again.
+    Retry,
+}
+
+impl JobActionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobActionKind::Play => "play",
+            JobActionKind::Retry => "retry",
+        }
+    }
 }
 
 /// How a job ends when the scenario says so; otherwise jobs succeed, manual jobs are not

@@ -22,8 +22,8 @@ use crate::source::{FileId, Files, Span};
 use crate::yaml::{self, Limits, Map, Node, Value};
 
 use super::{
-    Event, JobOutcome, ManualEvent, ManualSource, MergeRequestEvent, MergeRequestPipelineKind,
-    Project, ProjectVariable, Push, RefTarget, Role, Tier,
+    Event, JobAction, JobActionKind, JobOutcome, ManualEvent, ManualSource, MergeRequestEvent,
+    MergeRequestPipelineKind, Project, ProjectVariable, Push, RefTarget, Role, Tier,
 };
 
 const INVALID: &str = "scenario-invalid";
@@ -540,6 +540,8 @@ impl Parser {
             "api",
             "trigger",
             "wait",
+            "play",
+            "retry",
         ];
         let mut events = Vec::new();
         for (index, item) in items.iter().enumerate() {
@@ -571,8 +573,8 @@ impl Parser {
                 self.error(
                     format!(
                         "event {number} must have exactly one key (push, merge_request, merge, \
-                         schedule, web, api, trigger or wait), and optionally `outcomes` and \
-                         `project`; it has {}",
+                         schedule, web, api, trigger, wait, play or retry), and optionally \
+                         `outcomes` and `project`; it has {}",
                         event_entries.len()
                     ),
                     item.span,
@@ -609,6 +611,8 @@ impl Parser {
                 "api" => self.manual(body, &context, ManualSource::Api, project),
                 "trigger" => self.manual(body, &context, ManualSource::Trigger, project),
                 "wait" => self.wait(body, &context),
+                "play" => self.job_action(body, &context, JobActionKind::Play),
+                "retry" => self.job_action(body, &context, JobActionKind::Retry),
                 _ => {
                     self.findings.push(
                         Finding::error(
@@ -801,6 +805,41 @@ impl Parser {
                 None
             }
         }
+    }
+
+    /// `play: {pipeline: 2, job: deploy}` / `retry: {...}`: a job action on an earlier pipeline.
+    fn job_action(&mut self, node: &Node, context: &str, kind: JobActionKind) -> Option<Event> {
+        let map = self.map(node, context, &["pipeline", "job"])?;
+        let pipeline = match map.get("pipeline").map(|n| (&n.value, n.span)) {
+            Some((Value::Int(i), _)) if *i > 0 => *i as u64,
+            Some((_, span)) => {
+                self.error(
+                    format!("{context}:pipeline must be a pipeline id (a positive whole number, as the report numbers pipelines)"),
+                    span,
+                );
+                return None;
+            }
+            None => {
+                self.error(
+                    format!("{context} needs `pipeline:` (its id) and `job:`"),
+                    node.span,
+                );
+                return None;
+            }
+        };
+        let Some(job) = map.get("job") else {
+            self.error(
+                format!("{context} needs `job:` (the job's name)"),
+                node.span,
+            );
+            return None;
+        };
+        let job = self.string(job, &format!("{context}:job"))?;
+        Some(Event::JobAction(JobAction {
+            kind,
+            pipeline,
+            job,
+        }))
     }
 
     /// `outcomes: {job: failed | success | played | skipped}`.

@@ -257,6 +257,8 @@ impl Timeline {
                 self.clock = self.clock.saturating_add(*seconds);
                 Ok(Vec::new())
             }
+            // A job action changes no repository state; `simulate` carries it out.
+            Event::JobAction(_) => Ok(Vec::new()),
         }
     }
 

@@ -608,7 +608,7 @@ fn run_pipeline(
             } else {
                 JobOutcome::Skipped
             };
-            forced_outcomes = with_outcome(&forced_outcomes, &[bridge.clone()], outcome);
+            forced_outcomes = with_outcome(&forced_outcomes, std::slice::from_ref(bridge), outcome);
         }
         // This pipeline's data flow again with those outcomes: what it stored and said the
         // first time is replaced (its downstream findings stay).
@@ -918,7 +918,7 @@ enum Target {
     Child,
     /// A pipeline in project `k` of the scenario (with the generated root file that passes
     /// `trigger:inputs` to its configuration).
-    Multi(usize, PipelineRequest, Option<String>),
+    Multi(usize, Box<PipelineRequest>, Option<String>),
 }
 
 /// create_downstream_pipeline_service.rb `ensure_preconditions!` and the downstream
@@ -1079,7 +1079,7 @@ fn plan_downstream(at: &Place, child: &dataflow::ChildRequest, id: u64, event: u
     });
     let creating = with_entry.as_ref().unwrap_or(target_project);
     match creation_errors(at, creating, target, &request, id) {
-        None => Plan::Create(Target::Multi(k, request, entry)),
+        None => Plan::Create(Target::Multi(k, Box::new(request), entry)),
         Some(errors) => Plan::Fail(
             creation_failure(
             event,
@@ -1087,7 +1087,7 @@ fn plan_downstream(at: &Place, child: &dataflow::ChildRequest, id: u64, event: u
             &errors,
             Some(&format!("GitLab does not create the pipeline `{bridge}` asks for in `{}` ({}), so `{bridge}` fails with the failure reason `downstream_pipeline_creation_failed`, the downstream pipeline's errors shown as its job messages. The downstream pipeline's source is `pipeline`: check its `workflow:rules` and `rules` for that source.", target_project.path, if errors.is_empty() { "it has no jobs".to_owned() } else { errors.join(" ") })),
             ),
-            Some(Target::Multi(k, request, entry)),
+            Some(Target::Multi(k, Box::new(request), entry)),
         ),
     }
 }

@@ -681,6 +681,12 @@ fn from_event(event: &Event) -> EventForm {
             wait: duration_text(*seconds),
             ..EventForm::new(EventKind::Wait)
         },
+        // The forms have no job actions yet (play/retry from a scenario file): shown as a
+        // moment in which no pipeline is asked for.
+        Event::JobAction(_) => EventForm {
+            wait: duration_text(0),
+            ..EventForm::new(EventKind::Wait)
+        },
     }
 }
 

@@ -293,6 +293,8 @@ fn pipeline(v: &Value) -> R<PipelineReport> {
         name: opt_string(v, "name")?,
         parent: opt_uint(v, "parent")?,
         trigger_job: opt_string(v, "trigger_job")?,
+        project: opt_string(v, "project")?,
+        upstream: opt_uint(v, "upstream")?,
         workflow: list(v, "workflow", check)?,
         errors: list(v, "errors", diagnostic)?,
         warnings: list(v, "warnings", diagnostic)?,

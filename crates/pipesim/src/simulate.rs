@@ -3,14 +3,16 @@
 
 use serde::Serialize;
 
+use crate::config::include::{Missing, ProjectSource};
 use crate::dataflow::{self, store::Store};
 use crate::diagnostic::{Diagnostic, Finding};
 use crate::event::{
     load_scenario, Event, JobOutcome, MergeRequestEvent, PipelineRequest, Project, Push, RefKind,
-    RefTarget, Source, Timeline,
+    RefTarget, Role, Source, Timeline,
 };
 use crate::pipeline::{self, PipelineReport};
 use crate::source::{FileId, Files};
+use crate::yaml::{Node, Value};
 
 /// The JSON contract of `pipesim simulate` and `pipesim scenario`.
 #[derive(Clone, Debug, Serialize)]
@@ -36,18 +38,50 @@ pub fn simulate_with_outcomes(
     events: &[Event],
     outcomes: &[Vec<(String, JobOutcome)>],
 ) -> Simulation {
-    let mut timeline = Timeline::new(project, files);
+    run_world(vec![Timeline::new(project, files)], events, &[], outcomes)
+}
+
+/// [`simulate_with_outcomes`] for a scenario of several projects: `projects[0]` is the main
+/// project; `event_projects` says which project each event happens in (same index as `events`;
+/// missing entries mean the main project).
+pub fn simulate_projects(
+    projects: &[(Project, Files)],
+    events: &[Event],
+    event_projects: &[usize],
+    outcomes: &[Vec<(String, JobOutcome)>],
+) -> Simulation {
+    let timelines = projects
+        .iter()
+        .map(|(project, files)| Timeline::new(project, files))
+        .collect();
+    run_world(timelines, events, event_projects, outcomes)
+}
+
+fn run_world(
+    mut world: Vec<Timeline>,
+    events: &[Event],
+    event_projects: &[usize],
+    outcomes: &[Vec<(String, JobOutcome)>],
+) -> Simulation {
     let mut store = Store::default();
     let mut simulation = Simulation {
         gitlab_version: crate::GITLAB_VERSION,
         pipelines: Vec::new(),
         diagnostics: Vec::new(),
     };
+    if world.is_empty() {
+        return simulation;
+    }
     for (index, event) in events.iter().enumerate() {
         let event_outcomes = outcomes.get(index).map(Vec::as_slice).unwrap_or(&[]);
+        let in_project = event_projects
+            .get(index)
+            .copied()
+            .filter(|&k| k < world.len())
+            .unwrap_or(0);
         run_event(
-            project,
-            &mut timeline,
+            &mut world,
+            in_project,
             &mut store,
             (index + 1, event_outcomes),
             event,
@@ -110,7 +144,7 @@ pub fn simulate_event_with_outcomes(
                 }
             }
         }
-        Event::Merge { .. } | Event::Wait { .. } => {}
+        Event::Merge { .. } | Event::Wait { .. } | Event::JobAction(_) => {}
         Event::Manual(manual) => {
             if let RefTarget::Branch(branch) = &manual.target {
                 if *branch != project.default_branch {
@@ -132,8 +166,8 @@ pub fn simulate_event_with_outcomes(
         diagnostics: Vec::new(),
     };
     run_event(
-        project,
-        &mut timeline,
+        std::slice::from_mut(&mut timeline),
+        0,
         &mut Store::default(),
         (1, outcomes),
         event,
@@ -157,12 +191,21 @@ pub fn run_scenario(files: &Files, scenario: FileId) -> Simulation {
         };
     };
     let events: Vec<Event> = scenario.events.iter().map(|(e, _)| e.clone()).collect();
-    let mut simulation = simulate_with_outcomes(
-        &scenario.project,
-        &scenario.files,
-        &events,
-        &scenario.outcomes,
-    );
+    let mut simulation = if scenario.others.is_empty() {
+        simulate_with_outcomes(
+            &scenario.project,
+            &scenario.files,
+            &events,
+            &scenario.outcomes,
+        )
+    } else {
+        simulate_projects(
+            &scenario.projects(),
+            &events,
+            &scenario.event_projects,
+            &scenario.outcomes,
+        )
+    };
     for diagnostic in &mut simulation.diagnostics {
         // Event problems point at the event in the scenario file.
         if let (Some(index), None, None) = (diagnostic.event, &diagnostic.file, &diagnostic.job) {
@@ -179,13 +222,14 @@ pub fn run_scenario(files: &Files, scenario: FileId) -> Simulation {
 }
 
 fn run_event(
-    project: &Project,
-    timeline: &mut Timeline,
+    world: &mut [Timeline],
+    in_project: usize,
     store: &mut Store,
     (index, outcomes): (usize, &[(String, JobOutcome)]),
     event: &Event,
     simulation: &mut Simulation,
 ) {
+    let timeline = &mut world[in_project];
     let notes_before = timeline.notes().len();
     let applied = timeline.apply(index, event);
     for (_, note) in &timeline.notes()[notes_before..] {
@@ -197,6 +241,13 @@ fn run_event(
         );
         diagnostic.event = Some(index);
         simulation.diagnostics.push(diagnostic);
+    }
+    // One clock for every project of the scenario.
+    let clock = timeline.clock();
+    if world.len() > 1 {
+        for other in world.iter_mut() {
+            other.set_clock(clock);
+        }
     }
     let requests = match applied {
         Ok(requests) => requests,
@@ -212,12 +263,24 @@ fn run_event(
             return;
         }
     };
+    if let Event::JobAction(action) = event {
+        let now = world[in_project].clock();
+        job_action(index, action, (now, world), store, simulation);
+        return;
+    }
+    let world: &[Timeline] = world;
     let mut top_level = Vec::with_capacity(requests.len());
     for request in &requests {
         top_level.push(simulation.pipelines.len());
-        run_pipeline(
-            project, timeline, store, request, outcomes, None, 0, simulation,
-        );
+        let at = Place {
+            world,
+            in_project,
+            project: world[in_project].project(),
+            link: Link::Root,
+            depth: 0,
+            chain: vec![(in_project, request.ref_name.clone(), request.source)],
+        };
+        run_pipeline(&at, store, request, outcomes, simulation);
     }
     let outcomes: Vec<(bool, u64)> = top_level
         .iter()
@@ -226,31 +289,211 @@ fn run_event(
     flag_duplicates(index, &requests, &outcomes, &mut simulation.diagnostics);
 }
 
-/// Creates one pipeline, follows its data flow, then the child pipelines its trigger jobs start.
-#[allow(clippy::too_many_arguments)]
+/// Plays or retries a job of an earlier pipeline (Ci::PlayBuildService, Ci::RetryJobService).
+/// The job is queued again, and the runner's request checks its dependencies first
+/// (Ci::BuildDependencies#valid?, Ci::Build#valid_dependency?): a dependency whose artifacts
+/// expired (and are not kept as the latest of their ref) fails the job with
+/// `missing_dependency_failure`. Otherwise the job runs and leaves fresh artifacts. The jobs
+/// after it are not followed.
+fn job_action(
+    index: usize,
+    action: &crate::event::JobAction,
+    (now, world): (u64, &[Timeline]),
+    store: &mut Store,
+    simulation: &mut Simulation,
+) {
+    let verb = action.kind.as_str();
+    let finding = |diagnostic: Finding| {
+        let mut diagnostic = Diagnostic::resolve(diagnostic, &Files::new());
+        diagnostic.event = Some(index);
+        diagnostic.pipeline = Some(action.pipeline);
+        diagnostic.job = Some(action.job.clone());
+        diagnostic
+    };
+    let report = simulation
+        .pipelines
+        .iter()
+        .find(|p| p.id == action.pipeline);
+    let job = report.and_then(|r| r.jobs.iter().find(|j| j.name == action.job && j.created));
+    let (Some(report), Some(job)) = (report, job) else {
+        let diagnostic = finding(Finding::error(
+            "event-invalid",
+            format!("{verb}: pipeline #{} has no job `{}`", action.pipeline, action.job),
+            None,
+        ).explain("pipesim cannot apply this event: the job is not in that pipeline (pipelines are numbered as the report numbers them)."));
+        simulation.diagnostics.push(diagnostic);
+        return;
+    };
+    let outcome = job.outcome.as_deref().unwrap_or("not_run");
+    let allowed = match action.kind {
+        crate::event::JobActionKind::Play => job.when == "manual" && outcome == "not_run",
+        crate::event::JobActionKind::Retry => matches!(outcome, "success" | "failed"),
+    };
+    if !allowed {
+        let why = match action.kind {
+            crate::event::JobActionKind::Play => {
+                "only a manual job nobody played yet can be played"
+            }
+            crate::event::JobActionKind::Retry => {
+                "only a job that ran (succeeded or failed) can be retried"
+            }
+        };
+        let diagnostic = finding(Finding::error(
+            "event-invalid",
+            format!(
+                "{verb}: `{}` of pipeline #{} is {outcome}; {why}",
+                action.job, action.pipeline
+            ),
+            None,
+        ));
+        simulation.diagnostics.push(diagnostic);
+        return;
+    }
+    let keep_latest = world
+        .iter()
+        .find(|t| {
+            report
+                .project
+                .as_ref()
+                .is_none_or(|p| *p == t.project().path)
+        })
+        .is_some_and(|t| t.project().settings.keep_latest_artifacts);
+    let dependencies: Vec<String> = job
+        .artifacts_from
+        .iter()
+        .flatten()
+        .filter(|from| dataflow::split_artifact_source(from).0.is_none())
+        .cloned()
+        .collect();
+    let expired: Vec<String> = dependencies
+        .iter()
+        .filter(|dependency| {
+            store
+                .job_of(action.pipeline, dependency)
+                .is_some_and(|run| store.expired_at(run, now, keep_latest))
+        })
+        .cloned()
+        .collect();
+    if !expired.is_empty() {
+        let names = expired.join(", ");
+        let diagnostic = finding(
+            Finding::error(
+                "missing_dependency_failure",
+                format!("{}{names}", dataflow::MISSING_DEPENDENCY),
+                None,
+            )
+            .explain(format!(
+                "`{}` downloads the artifacts of {names} from its pipeline, and they expired before this {verb} (`artifacts:expire_in`; \"Keep artifacts from most recent successful jobs\" keeps only those of the newest successful pipeline of the ref). When the job is queued again, GitLab checks its dependencies and fails it with `missing_dependency_failure` before it starts. Fix: run a new pipeline, or give {names} a longer `expire_in`.",
+                action.job
+            )),
+        );
+        simulation.diagnostics.push(diagnostic);
+        return;
+    }
+    let rerun = store.job_of(action.pipeline, &action.job).cloned();
+    if let Some(mut run) = rerun {
+        run.succeeded = true;
+        run.created_at = now;
+        run.expire_at = crate::config::duration::parse_seconds(&run.expire_in)
+            .map(|seconds| now.saturating_add(seconds));
+        store.record(run);
+    }
+    let diagnostic = finding(
+        Finding::info(
+            "job-action",
+            format!("{verb}: `{}` of pipeline #{} runs at event {index} and succeeds", action.job, action.pipeline),
+            None,
+        )
+        .explain("Its dependencies' artifacts are still there, so the job starts; its new artifacts are what later pipelines find (`needs:project`, `needs:pipeline:job`). pipesim does not follow the jobs after it in that pipeline again."),
+    );
+    simulation.diagnostics.push(diagnostic);
+}
+
+/// How a pipeline came to be.
+#[derive(Clone)]
+enum Link {
+    /// Started by an event.
+    Root,
+    /// A child pipeline of `parent`'s trigger job `bridge`.
+    Child { parent: u64, bridge: String },
+    /// A multi-project pipeline started by `upstream`'s trigger job `bridge`.
+    Multi { upstream: u64, bridge: String },
+}
+
+/// Where a pipeline is created: the scenario's projects, the project it runs in (with the
+/// child's configuration path for a child), how it was started, how many ancestors it has in
+/// its own project (`depth`), and the pipelines GitLab's loop check reads
+/// (`self_and_upstreams` without child pipelines: project, ref and source of each).
+struct Place<'w> {
+    world: &'w [Timeline],
+    in_project: usize,
+    project: &'w Project,
+    link: Link,
+    depth: usize,
+    chain: Vec<(usize, String, Source)>,
+}
+
+/// pipesim's own bound on a chain of multi-project pipelines (GitLab's loop check and tree
+/// size bound it too, but a scenario with many refs could make a chain hundreds long).
+pub const MAX_DOWNSTREAM_CHAIN: usize = 32;
+
+/// How a created pipeline ended, for a trigger job with `strategy: depend` or `mirror`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum End {
+    Success,
+    Failed,
+    /// Blocked by a manual job nobody played (`manual` status).
+    Manual,
+}
+
+/// Creates one pipeline, follows its data flow, then the downstream pipelines its trigger jobs
+/// start. Returns how it ended (`None`: not created).
 fn run_pipeline(
-    project: &Project,
-    timeline: &Timeline,
+    at: &Place,
     store: &mut Store,
     request: &PipelineRequest,
     outcomes: &[(String, JobOutcome)],
-    parent: Option<(u64, String)>,
-    depth: usize,
     simulation: &mut Simulation,
-) {
+) -> Option<End> {
+    let project = at.project;
+    let timeline = &at.world[at.in_project];
     let index = request.event;
     let id = simulation.pipelines.len() as u64 + 1;
+    let multi = at.world.len() > 1;
+    let iid = if multi {
+        let path = Some(&project.path);
+        simulation
+            .pipelines
+            .iter()
+            .filter(|p| p.project.as_ref() == path)
+            .count() as u64
+            + 1
+    } else {
+        id
+    };
     let compare_to = |reference: &str| compare(timeline, reference, request);
+    let source = Projects(at.world);
     let (mut report, composed) = pipeline::create_composed(&pipeline::Request {
         project,
         pipeline: request,
         id,
-        iid: id,
+        iid,
         compare_to: &compare_to,
+        projects: multi.then_some(&source as &dyn ProjectSource),
     });
-    if let Some((parent_id, bridge)) = &parent {
-        report.parent = Some(*parent_id);
-        report.trigger_job = Some(bridge.clone());
+    if multi {
+        report.project = Some(project.path.clone());
+    }
+    match &at.link {
+        Link::Root => {}
+        Link::Child { parent, bridge } => {
+            report.parent = Some(*parent);
+            report.trigger_job = Some(bridge.clone());
+        }
+        Link::Multi { upstream, bridge } => {
+            report.upstream = Some(*upstream);
+            report.trigger_job = Some(bridge.clone());
+        }
     }
     // A configuration warning is shown once, at the first pipeline that met it.
     for warning in &report.warnings {
@@ -265,23 +508,45 @@ fn run_pipeline(
     }
     let Some(composed) = composed else {
         simulation.pipelines.push(report);
-        return;
-    };
-    let analysis_input = |outcomes| dataflow::Input {
-        project,
-        request,
-        composed: &composed,
-        store,
-        depth,
-        outcomes,
-        verifying: false,
+        return None;
     };
     let tree_before = store.tree_mark();
-    let mut flow = dataflow::analyze(&mut report, &analysis_input(outcomes));
+    let mut flow = dataflow::analyze(
+        &mut report,
+        &analysis_input(at, request, &composed, store, outcomes),
+    );
     // create_downstream_pipeline_service.rb: a trigger job whose downstream pipeline is not
-    // created fails (downstream_pipeline_creation_failed, or the hierarchy limit's reason),
-    // and the jobs after it react.
-    let mut failed = failed_bridges(project, timeline, &flow.children, id);
+    // created fails (downstream_pipeline_creation_failed, the hierarchy limit's reason, or a
+    // multi-project precondition's), and the jobs after it react.
+    let mut failed: Vec<(String, Diagnostic)> = Vec::new();
+    let mut kept: Vec<(dataflow::ChildRequest, Target)> = Vec::new();
+    let mut not_created = 0;
+    for child in std::mem::take(&mut flow.children) {
+        match plan_downstream(at, &child, id, index) {
+            Plan::Create(target) => kept.push((child, target)),
+            Plan::Fail(diagnostic, target) => {
+                if target.is_none() && child.downstream.is_some() {
+                    not_created += 1;
+                }
+                // create_downstream_error_messages: each error of the downstream pipeline is
+                // an error message of the trigger job.
+                if diagnostic.code == "downstream_pipeline_creation_failed" {
+                    for error in &diagnostic.downstream_errors {
+                        failed.push((
+                            child.bridge.clone(),
+                            downstream_error(index, &child.bridge, error),
+                        ));
+                    }
+                }
+                failed.push((child.bridge.clone(), diagnostic.diagnostic));
+                // A pipeline whose creation failed is still shown, as GitLab keeps it.
+                if let Some(target) = target {
+                    kept.push((child, target));
+                }
+            }
+            Plan::Note(diagnostic) => flow.diagnostics.push(*diagnostic),
+        }
+    }
     let refused = std::mem::take(&mut flow.refused);
     let forced: Vec<String> = failed
         .iter()
@@ -300,30 +565,181 @@ fn run_pipeline(
                 }
             }
         } else {
-            let mut forced_outcomes = outcomes.to_vec();
-            for bridge in &forced {
-                forced_outcomes.retain(|(name, _)| name != bridge);
-                forced_outcomes.push((bridge.clone(), JobOutcome::Failed));
-            }
+            let forced_outcomes = with_outcome(outcomes, &forced, JobOutcome::Failed);
             reset_data_flow(&mut report);
-            let children = std::mem::take(&mut flow.children);
             // The second analysis asks for the same children again: count them once.
             let tree_after = store.tree_mark();
             store.tree_reset(tree_before);
-            flow = dataflow::analyze(&mut report, &analysis_input(&forced_outcomes));
+            flow = dataflow::analyze(
+                &mut report,
+                &analysis_input(at, request, &composed, store, &forced_outcomes),
+            );
             store.tree_reset(tree_after);
-            flow.children = children;
+            flow.children.clear();
             flow.refused.clear();
         }
-        for (bridge, errors) in failed.drain(..) {
-            flow.diagnostics
-                .push(downstream_failed(index, &bridge, &errors));
+        for (_, diagnostic) in failed.drain(..) {
+            flow.diagnostics.push(diagnostic);
         }
         for (bridge, refusal) in &refused {
             flow.diagnostics
                 .push(downstream_refused(index, bridge, *refusal));
         }
     }
+    store.tree_release(not_created, flow.weight.0, flow.weight.1);
+    let diagnostics_before = simulation.diagnostics.len();
+    let position = simulation.pipelines.len();
+    publish(simulation, store, flow, id);
+    simulation.pipelines.push(report);
+    let ends = run_downstreams(at, store, kept, id, outcomes, simulation);
+    // bridge.rb `inherit_status_from_downstream`: with `strategy: depend` the trigger job
+    // fails when the downstream pipeline fails; with `mirror` it takes the downstream status.
+    // A downstream pipeline waiting for a manual job leaves a `depend` job running and makes a
+    // `mirror` job manual: either way it does not finish, and the jobs after it wait.
+    let unfinished: Vec<&(String, End, bool)> = ends
+        .iter()
+        .filter(|(_, end, _)| *end != End::Success)
+        .collect();
+    if !unfinished.is_empty() {
+        let mut forced_outcomes = with_outcome(outcomes, &forced, JobOutcome::Failed);
+        for (bridge, end, _) in &unfinished {
+            let outcome = if *end == End::Failed {
+                JobOutcome::Failed
+            } else {
+                JobOutcome::Skipped
+            };
+            forced_outcomes = with_outcome(&forced_outcomes, std::slice::from_ref(bridge), outcome);
+        }
+        // This pipeline's data flow again with those outcomes: what it stored and said the
+        // first time is replaced (its downstream findings stay).
+        let mut report = simulation.pipelines[position].clone();
+        reset_data_flow(&mut report);
+        store.forget_pipeline(id);
+        let mut kept_diagnostics = Vec::new();
+        for diagnostic in simulation.diagnostics.drain(diagnostics_before..) {
+            let own_flow = diagnostic.pipeline == Some(id)
+                && !diagnostic.code.starts_with("downstream")
+                && !matches!(
+                    diagnostic.code,
+                    "insufficient_bridge_permissions"
+                        | "invalid_bridge_trigger"
+                        | "pipeline_loop_detected"
+                        | "reached_max_descendant_pipelines_depth"
+                        | "reached_max_pipeline_hierarchy_size"
+                );
+            if !own_flow {
+                kept_diagnostics.push(diagnostic);
+            }
+        }
+        let mark = store.tree_mark();
+        let mut flow = dataflow::analyze(
+            &mut report,
+            &analysis_input(at, request, &composed, store, &forced_outcomes),
+        );
+        store.tree_reset(mark);
+        flow.children.clear();
+        flow.refused.clear();
+        for (bridge, end, mirror) in &unfinished {
+            flow.diagnostics
+                .push(strategy_diagnostic(index, bridge, *end, *mirror));
+        }
+        simulation
+            .diagnostics
+            .splice(diagnostics_before..diagnostics_before, kept_diagnostics);
+        publish(simulation, store, flow, id);
+        simulation.pipelines[position] = report;
+    }
+    Some(pipeline_end(&simulation.pipelines[position]))
+}
+
+/// The scenario's projects as `include:project` and `include:component` read them.
+struct Projects<'w>(&'w [Timeline]);
+
+impl ProjectSource for Projects<'_> {
+    fn file(
+        &self,
+        project: &str,
+        reference: Option<&str>,
+        path: &str,
+    ) -> Result<Option<String>, Missing> {
+        // `download_code`: Reporter and up (the scenario's projects are taken to be private).
+        let timeline = self
+            .0
+            .iter()
+            .find(|t| t.project().path.to_lowercase() == project)
+            .filter(|t| t.project().access >= Role::Reporter)
+            .ok_or(Missing::Project)?;
+        let reference = reference.filter(|r| *r != "HEAD");
+        let files = match reference {
+            None => timeline.files_of(&timeline.project().default_branch),
+            Some(r) => {
+                let r = r.strip_prefix("refs/heads/").unwrap_or(r);
+                timeline
+                    .files_of(r)
+                    .or_else(|| timeline.files_of_tag(r.strip_prefix("refs/tags/").unwrap_or(r)))
+            }
+        }
+        .ok_or(Missing::Ref)?;
+        Ok(files.find(path).map(|id| files.get(id).text.clone()))
+    }
+
+    fn versions(&self, project: &str) -> Option<(bool, Vec<String>)> {
+        let timeline = self
+            .0
+            .iter()
+            .find(|t| t.project().path.to_lowercase() == project.to_lowercase())?;
+        Some((
+            timeline.project().settings.catalog_resource,
+            timeline.tags().into_iter().map(str::to_owned).collect(),
+        ))
+    }
+
+    fn server_fqdn(&self) -> String {
+        self.0
+            .first()
+            .map(|t| crate::event::variables::server_fqdn(&t.project().server_url))
+            .unwrap_or_default()
+    }
+}
+
+/// What the data flow of a pipeline created at `at` reads.
+fn analysis_input<'a>(
+    at: &'a Place,
+    request: &'a PipelineRequest,
+    composed: &'a pipeline::Composed,
+    store: &'a Store,
+    outcomes: &'a [(String, JobOutcome)],
+) -> dataflow::Input<'a> {
+    dataflow::Input {
+        project: at.project,
+        request,
+        composed,
+        store,
+        depth: at.depth,
+        downstream: at.chain.len() > 1,
+        multi_project: at.world.len() > 1,
+        world: at.world,
+        outcomes,
+        verifying: false,
+    }
+}
+
+/// `outcomes` with each of `jobs` set to `outcome`.
+fn with_outcome(
+    outcomes: &[(String, JobOutcome)],
+    jobs: &[String],
+    outcome: JobOutcome,
+) -> Vec<(String, JobOutcome)> {
+    let mut out = outcomes.to_vec();
+    for job in jobs {
+        out.retain(|(name, _)| name != job);
+        out.push((job.clone(), outcome));
+    }
+    out
+}
+
+/// Records what a pipeline's data flow found and left.
+fn publish(simulation: &mut Simulation, store: &mut Store, flow: dataflow::Flow, id: u64) {
     for mut diagnostic in flow.diagnostics {
         diagnostic.pipeline = Some(id);
         // A configuration pipesim cannot see is noted once, not at every pipeline.
@@ -340,22 +756,423 @@ fn run_pipeline(
         store.record(job);
     }
     store.record_pipeline(flow.pipeline);
-    simulation.pipelines.push(report);
-    for child in flow.children {
-        let mut child_project = project.clone();
-        child_project.ci_config_path = child.entry;
-        run_pipeline(
-            &child_project,
-            timeline,
-            store,
-            &child.request,
-            outcomes,
-            Some((id, child.bridge)),
-            depth + 1,
-            simulation,
-        );
+}
+
+/// Creates the downstream pipelines of pipeline `id`, in order; returns how each one a trigger
+/// job with a `strategy` waits for ended: (trigger job, end, mirror?).
+fn run_downstreams(
+    at: &Place,
+    store: &mut Store,
+    kept: Vec<(dataflow::ChildRequest, Target)>,
+    id: u64,
+    outcomes: &[(String, JobOutcome)],
+    simulation: &mut Simulation,
+) -> Vec<(String, End, bool)> {
+    let mut ends = Vec::new();
+    for (child, target) in kept {
+        let end = match target {
+            Target::Child => {
+                let mut child_project = at.project.clone();
+                child_project.ci_config_path = child.entry.clone();
+                let place = Place {
+                    world: at.world,
+                    in_project: at.in_project,
+                    project: &child_project,
+                    link: Link::Child {
+                        parent: id,
+                        bridge: child.bridge.clone(),
+                    },
+                    depth: at.depth + 1,
+                    chain: at.chain.clone(),
+                };
+                run_pipeline(&place, store, &child.request, outcomes, simulation)
+            }
+            Target::Multi(k, downstream_request, entry) => {
+                let mut chain = at.chain.clone();
+                chain.push((k, downstream_request.ref_name.clone(), Source::Pipeline));
+                let with_inputs = entry.map(|entry| {
+                    let mut project = at.world[k].project().clone();
+                    project.ci_config_path = entry;
+                    project
+                });
+                let place = Place {
+                    world: at.world,
+                    in_project: k,
+                    project: with_inputs.as_ref().unwrap_or(at.world[k].project()),
+                    link: Link::Multi {
+                        upstream: id,
+                        bridge: child.bridge.clone(),
+                    },
+                    depth: 0,
+                    chain,
+                };
+                // A scenario's `outcomes` name jobs of every pipeline the event creates.
+                run_pipeline(&place, store, &downstream_request, outcomes, simulation)
+            }
+        };
+        if let (Some(strategy), Some(end)) = (&child.strategy, end) {
+            ends.push((child.bridge.clone(), end, strategy == "mirror"));
+        }
+    }
+    ends
+}
+
+/// A created pipeline's status as a strategy reads it (`Ci::Pipeline#status`).
+fn pipeline_end(report: &PipelineReport) -> End {
+    let created: Vec<&crate::pipeline::JobReport> =
+        report.jobs.iter().filter(|j| j.created).collect();
+    if created
+        .iter()
+        .any(|j| j.outcome.as_deref() == Some("failed") && !j.allow_failure)
+    {
+        End::Failed
+    } else if created
+        .iter()
+        .any(|j| j.when == "manual" && j.outcome.as_deref() == Some("not_run") && !j.allow_failure)
+    {
+        End::Manual
+    } else {
+        End::Success
     }
 }
+
+/// The trigger job's finding when it mirrors a downstream pipeline that did not succeed.
+fn strategy_diagnostic(event: usize, bridge: &str, end: End, mirror: bool) -> Diagnostic {
+    let strategy = if mirror { "mirror" } else { "depend" };
+    let (message, explanation) = match end {
+        End::Failed => (
+            format!("`{bridge}` fails: its downstream pipeline failed (`strategy: {strategy}`)"),
+            format!("With `strategy: {strategy}` the trigger job's status follows its downstream pipeline (app/models/ci/bridge.rb `inherit_status_from_downstream`): the downstream pipeline failed, so `{bridge}` fails, and the jobs after it behave as after any failed job. Without a strategy the trigger job succeeds as soon as the downstream pipeline is created."),
+        ),
+        _ => (
+            format!("`{bridge}` does not finish: its downstream pipeline waits for a manual job (`strategy: {strategy}`)"),
+            if mirror {
+                format!("With `strategy: mirror` the trigger job takes its downstream pipeline's status (app/models/ci/bridge.rb `inherit_mirrored_status_from_downstream!`): that pipeline is blocked by a manual job nobody played, so `{bridge}` becomes manual and the jobs after it wait.")
+            } else {
+                format!("With `strategy: depend` the trigger job finishes only when its downstream pipeline succeeds, fails or is canceled (app/models/ci/bridge.rb `inherit_dependent_status_from_downstream!`); that pipeline is blocked by a manual job nobody played, so `{bridge}` keeps running and the jobs after it wait. pipesim shows it as not run.")
+            },
+        ),
+    };
+    let mut diagnostic = Diagnostic::resolve(
+        Finding::warning("downstream-strategy", message, None).explain(explanation),
+        &Files::new(),
+    );
+    diagnostic.event = Some(event);
+    diagnostic.job = Some(bridge.to_owned());
+    diagnostic
+}
+
+/// What to do with one downstream pipeline a trigger job asks for.
+enum Plan {
+    Create(Target),
+    /// GitLab fails the trigger job with this finding (and shows the pipeline that failed to
+    /// be created, when it got that far).
+    Fail(Box<Failure>, Option<Target>),
+    /// pipesim does not follow it (a project outside the scenario, its own chain bound).
+    Note(Box<Diagnostic>),
+}
+
+/// A trigger job's failure: its finding and, for `downstream_pipeline_creation_failed`, the
+/// downstream pipeline's errors.
+struct Failure {
+    diagnostic: Diagnostic,
+    code: &'static str,
+    downstream_errors: Vec<String>,
+}
+
+impl Failure {
+    fn new(diagnostic: Diagnostic, downstream_errors: &[String]) -> Failure {
+        Failure {
+            code: diagnostic.code,
+            diagnostic,
+            downstream_errors: downstream_errors.to_vec(),
+        }
+    }
+}
+
+/// `downstream_pipeline_creation_failed` with the downstream pipeline's errors.
+fn creation_failure(
+    event: usize,
+    bridge: &str,
+    errors: &[String],
+    explanation: Option<&str>,
+) -> Box<Failure> {
+    Box::new(Failure::new(
+        downstream_failed(event, bridge, errors, explanation),
+        errors,
+    ))
+}
+
+/// One error of a downstream pipeline GitLab did not create, as the trigger job shows it.
+fn downstream_error(event: usize, bridge: &str, error: &str) -> Diagnostic {
+    job_finding(
+        event,
+        bridge,
+        Finding::error("downstream-error", error.to_owned(), None).explain(format!(
+            "GitLab shows this error of the downstream pipeline on `{bridge}` (create_downstream_pipeline_service.rb `create_downstream_error_messages`)."
+        )),
+    )
+}
+
+enum Target {
+    Child,
+    /// A pipeline in project `k` of the scenario (with the generated root file that passes
+    /// `trigger:inputs` to its configuration).
+    Multi(usize, Box<PipelineRequest>, Option<String>),
+}
+
+/// create_downstream_pipeline_service.rb `ensure_preconditions!` and the downstream
+/// `CreatePipelineService`: whether the downstream pipeline is created, in GitLab's order —
+/// project accessible, not the same project, (children: nesting and tree limits, checked when
+/// the data flow asked for it), permissions, no loop; then the pipeline's own creation (ref,
+/// configuration). A child or downstream pipeline that is not created fails the trigger job
+/// with `downstream_pipeline_creation_failed` and the pipeline's errors as job messages.
+fn plan_downstream(at: &Place, child: &dataflow::ChildRequest, id: u64, event: usize) -> Plan {
+    let Some(downstream) = &child.downstream else {
+        let mut child_project = at.project.clone();
+        child_project.ci_config_path = child.entry.clone();
+        return match creation_errors(
+            at,
+            &child_project,
+            &at.world[at.in_project],
+            &child.request,
+            id,
+        ) {
+            None => Plan::Create(Target::Child),
+            Some(errors) => Plan::Fail(
+                Box::new(Failure::new(
+                    downstream_failed(event, &child.bridge, &errors, None),
+                    &errors,
+                )),
+                Some(Target::Child),
+            ),
+        };
+    };
+    let bridge = child.bridge.as_str();
+    let upstream = at.world[at.in_project].project();
+    let found = at
+        .world
+        .iter()
+        .position(|t| t.project().path == downstream.project);
+    let fail = |reason: &'static str, message: &str, explanation: String| {
+        Plan::Fail(
+            Box::new(Failure::new(
+                job_finding(
+                    event,
+                    bridge,
+                    Finding::error(reason, message.to_owned(), None).explain(explanation),
+                ),
+                &[],
+            )),
+            None,
+        )
+    };
+    let Some(k) = found.filter(|&k| at.world[k].project().access != Role::None) else {
+        let why = match found {
+            Some(_) => format!("the scenario's user is not a member of {} (`access: none`), and GitLab hides a project its user cannot read", downstream.project),
+            None => format!("{} is not a project of this scenario (add it under `projects:` to simulate its pipeline)", downstream.project),
+        };
+        return fail(
+            "downstream_bridge_project_not_found",
+            DOWNSTREAM_PROJECT_NOT_FOUND,
+            format!("`{bridge}` triggers a pipeline in `{}`, but {why}, so GitLab fails `{bridge}` with the failure reason `downstream_bridge_project_not_found` before creating anything (app/services/ci/create_downstream_pipeline_service.rb `downstream_project_accessible?`).", downstream.project),
+        );
+    };
+    if k == at.in_project {
+        return fail(
+            "invalid_bridge_trigger",
+            INVALID_BRIDGE_TRIGGER,
+            format!("`{bridge}` uses `trigger:project` with its own project `{}`. A pipeline in the same project is a child pipeline: use `trigger:include` instead (create_downstream_pipeline_service.rb fails a multi-project trigger of the same project with `invalid_bridge_trigger`).", downstream.project),
+        );
+    }
+    let target = &at.world[k];
+    let target_project = target.project();
+    let ref_name = downstream
+        .branch
+        .clone()
+        .unwrap_or_else(|| target_project.default_branch.clone());
+    let protected_ref = crate::event::variables::branch_protected(target_project, &ref_name)
+        || (!target.branch_exists(&ref_name)
+            && crate::event::variables::tag_protected(target_project, &ref_name));
+    // `update_pipeline` upstream and `create_pipeline` downstream need Developer; pushing or
+    // merging to a protected branch (`can_update_branch?`) needs Maintainer by default.
+    let needed = if protected_ref {
+        Role::Maintainer
+    } else {
+        Role::Developer
+    };
+    if upstream.access < Role::Developer || target_project.access < needed {
+        let (who, role) = if upstream.access < Role::Developer {
+            (upstream.path.as_str(), upstream.access)
+        } else {
+            (target_project.path.as_str(), target_project.access)
+        };
+        return fail(
+            "insufficient_bridge_permissions",
+            INSUFFICIENT_BRIDGE_PERMISSIONS,
+            format!("The scenario's user is {} in `{who}`. To trigger a pipeline on `{ref_name}` of `{}` GitLab requires Developer in the upstream project (`update_pipeline`) and in the downstream project (`create_pipeline`), and the right to push or merge to `{ref_name}` there{} (create_downstream_pipeline_service.rb `can_create_downstream_pipeline?`). Fix: give the user that role, or trigger an unprotected branch.", role.as_str(), target_project.path, if protected_ref { ", a protected ref: Maintainer with the default protection" } else { "" }),
+        );
+    }
+    // `has_cyclic_dependency?`: the (project, ref, source) of the trigger job's pipeline and
+    // its upstreams, child pipelines left out; a second repetition is a loop.
+    let looping = at
+        .chain
+        .iter()
+        .any(|entry| at.chain.iter().filter(|other| *other == entry).count() > 2);
+    if looping {
+        return fail(
+            "pipeline_loop_detected",
+            PIPELINE_LOOP_DETECTED,
+            format!("`{bridge}` would continue a chain of multi-project pipelines that already runs the same project, ref and source three times (create_downstream_pipeline_service.rb `has_cyclic_dependency?` allows one cycle and fails at the second). Fix: give the trigger jobs rules so the downstream project does not trigger back (for example `rules: [{{if: $CI_PIPELINE_SOURCE != \"pipeline\"}}]`)."),
+        );
+    }
+    if at.chain.len() >= MAX_DOWNSTREAM_CHAIN {
+        return Plan::Note(Box::new(job_finding(
+            event,
+            bridge,
+            Finding::warning(
+                "downstream-refused",
+                format!("too big to simulate: this chain of multi-project pipelines is {MAX_DOWNSTREAM_CHAIN} pipelines long"),
+                None,
+            )
+            .explain(format!("GitLab would go on creating the pipeline `{bridge}` asks for; pipesim stops following a chain of multi-project pipelines at {MAX_DOWNSTREAM_CHAIN} (its own limit), so what it would do is not shown.")),
+        )));
+    }
+    // Chain::Validate::Abilities: the trigger job's variables are pipeline variables of the
+    // downstream pipeline, which its "Minimum role to use pipeline variables" must allow
+    // (child pipelines are exempt).
+    let variables_allowed = target_project
+        .settings
+        .pipeline_variables_minimum_role
+        .is_some_and(|role| target_project.access >= role);
+    if !child.request.pipeline_variables.is_empty() && !variables_allowed {
+        return Plan::Fail(
+            creation_failure(
+                event,
+                bridge,
+                &[PIPELINE_VARIABLES_NOT_ALLOWED.to_owned()],
+                Some(&format!("`{bridge}` passes variables ({}) to `{}`, where they become pipeline variables, and that project's \"Minimum role to use pipeline variables\" is {} while the scenario's user is {} there. GitLab creates no pipeline and fails `{bridge}` with `downstream_pipeline_creation_failed`. Fix: lower that setting in `{}` (`settings: {{pipeline_variables_minimum_role: developer}}`), or stop forwarding variables (`forward: {{yaml_variables: false}}` and no `variables:` on the trigger job).", child.request.pipeline_variables.iter().map(|(k, _)| format!("`{k}`")).collect::<Vec<_>>().join(", "), target_project.path, target_project.settings.pipeline_variables_minimum_role.map_or("no one allowed", Role::as_str), target_project.access.as_str(), target_project.path)),
+            ),
+            None,
+        );
+    }
+    let Some(request) = target.downstream_request(
+        event,
+        Some(&ref_name),
+        child.request.pipeline_variables.clone(),
+    ) else {
+        return Plan::Fail(
+            creation_failure(
+            event,
+            bridge,
+            &[REFERENCE_NOT_FOUND.to_owned()],
+            Some(&format!("`{ref_name}` is neither a branch nor a tag of `{}` at this point of the timeline, so the downstream `CreatePipelineService` stops at its first check (lib/gitlab/ci/pipeline/chain/validate/repository.rb) with \"{REFERENCE_NOT_FOUND}\". Fix: point `trigger:branch` at a ref that exists there (its default branch is `{}`).", target_project.path, target_project.default_branch)),
+            ),
+            None,
+        );
+    };
+    let (request, entry) = with_inputs(request, target_project, downstream, id, bridge);
+    let with_entry = entry.as_ref().map(|entry| {
+        let mut project = target_project.clone();
+        project.ci_config_path = entry.clone();
+        project
+    });
+    let creating = with_entry.as_ref().unwrap_or(target_project);
+    match creation_errors(at, creating, target, &request, id) {
+        None => Plan::Create(Target::Multi(k, Box::new(request), entry)),
+        Some(errors) => Plan::Fail(
+            creation_failure(
+            event,
+            bridge,
+            &errors,
+            Some(&format!("GitLab does not create the pipeline `{bridge}` asks for in `{}` ({}), so `{bridge}` fails with the failure reason `downstream_pipeline_creation_failed`, the downstream pipeline's errors shown as its job messages. The downstream pipeline's source is `pipeline`: check its `workflow:rules` and `rules` for that source.", target_project.path, if errors.is_empty() { "it has no jobs".to_owned() } else { errors.join(" ") })),
+            ),
+            Some(Target::Multi(k, Box::new(request), entry)),
+        ),
+    }
+}
+
+/// `trigger:inputs` for a multi-project pipeline: its configuration is read through a
+/// generated root file that includes it with those inputs (as a child's `trigger:include`
+/// with `inputs:` is), so `spec:inputs` and `$[[ inputs.x ]]` work as GitLab's pipeline
+/// inputs do. `CI_CONFIG_PATH` then names the generated file.
+fn with_inputs(
+    mut request: PipelineRequest,
+    project: &Project,
+    downstream: &dataflow::Downstream,
+    id: u64,
+    bridge: &str,
+) -> (PipelineRequest, Option<String>) {
+    let Some(inputs) = &downstream.inputs else {
+        return (request, None);
+    };
+    let entry = format!(
+        ".pipesim/downstream/{id}-{}.yml",
+        crate::event::variables::slug(bridge)
+    );
+    let span = inputs.span;
+    let text = |s: &str| Node::new(Value::Str(s.to_owned()), span);
+    let mut item = crate::yaml::Map::default();
+    item.insert(text("local"), text(&project.ci_config_path));
+    item.insert(text("inputs"), inputs.clone());
+    let mut root = crate::yaml::Map::default();
+    root.insert(
+        text("include"),
+        Node::new(Value::Seq(vec![Node::new(Value::Map(item), span)]), span),
+    );
+    request.files.insert(
+        &entry,
+        crate::yaml::emit::to_yaml(&Node::new(Value::Map(root), span)),
+    );
+    (request, Some(entry))
+}
+
+/// Whether a downstream pipeline would be created: `None` if so, else its errors. It is
+/// created once here to find out; its report is made again, with its own id, once the
+/// upstream is recorded.
+fn creation_errors(
+    _at: &Place,
+    project: &Project,
+    timeline: &Timeline,
+    request: &PipelineRequest,
+    id: u64,
+) -> Option<Vec<String>> {
+    let compare_to = |reference: &str| compare(timeline, reference, request);
+    let source = Projects(_at.world);
+    let report = pipeline::create(&pipeline::Request {
+        project,
+        pipeline: request,
+        id: id + 1,
+        iid: id + 1,
+        compare_to: &compare_to,
+        projects: (_at.world.len() > 1).then_some(&source as &dyn ProjectSource),
+    });
+    (!report.created).then(|| report.errors.iter().map(|e| e.message.clone()).collect())
+}
+
+fn job_finding(event: usize, bridge: &str, finding: Finding) -> Diagnostic {
+    let mut diagnostic = Diagnostic::resolve(finding, &Files::new());
+    diagnostic.event = Some(event);
+    diagnostic.job = Some(bridge.to_owned());
+    diagnostic
+}
+
+/// commit_status_presenter.rb `downstream_bridge_project_not_found`.
+pub const DOWNSTREAM_PROJECT_NOT_FOUND: &str =
+    "This job could not be executed because downstream bridge project could not be found";
+/// commit_status_presenter.rb `insufficient_bridge_permissions`.
+pub const INSUFFICIENT_BRIDGE_PERMISSIONS: &str = "This job could not be executed because of insufficient permissions to create a downstream pipeline";
+/// commit_status_presenter.rb `invalid_bridge_trigger`.
+pub const INVALID_BRIDGE_TRIGGER: &str =
+    "This job could not be executed because downstream pipeline trigger definition is invalid";
+/// commit_status_presenter.rb `pipeline_loop_detected`.
+pub const PIPELINE_LOOP_DETECTED: &str =
+    "This job could not be executed because it would create infinitely looping pipelines";
+/// lib/gitlab/ci/pipeline/chain/validate/abilities.rb: pipeline variables the user may not set.
+pub const PIPELINE_VARIABLES_NOT_ALLOWED: &str =
+    "Insufficient permissions to set pipeline variables";
+/// lib/gitlab/ci/pipeline/chain/validate/repository.rb: the pipeline's ref does not exist.
+pub const REFERENCE_NOT_FOUND: &str = "Reference not found";
 
 /// Clears what `dataflow::analyze` filled in, so it can run again (cheaper than keeping a copy
 /// of every report for the rare pipeline that needs it).
@@ -391,53 +1208,32 @@ fn reset_data_flow(report: &mut PipelineReport) {
     }
 }
 
-/// Trigger jobs whose child pipeline GitLab would not create (filtered by its
-/// `workflow:rules`, empty, or an invalid configuration), with the child's errors. Each child
-/// is created once here to find out; its report is made again, with its own id, once the
-/// parent is recorded.
-fn failed_bridges(
-    project: &Project,
-    timeline: &Timeline,
-    children: &[dataflow::ChildRequest],
-    parent_id: u64,
-) -> Vec<(String, Vec<String>)> {
-    let mut failed = Vec::new();
-    for child in children {
-        let mut child_project = project.clone();
-        child_project.ci_config_path = child.entry.clone();
-        let compare_to = |reference: &str| compare(timeline, reference, &child.request);
-        let report = pipeline::create(&pipeline::Request {
-            project: &child_project,
-            pipeline: &child.request,
-            id: parent_id + 1,
-            iid: parent_id + 1,
-            compare_to: &compare_to,
-        });
-        if !report.created {
-            let errors = report.errors.iter().map(|e| e.message.clone()).collect();
-            failed.push((child.bridge.clone(), errors));
-        }
-    }
-    failed
-}
-
 /// The trigger job's failure: app/presenters/commit_status_presenter.rb's text for
 /// `downstream_pipeline_creation_failed` (app/models/concerns/enums/ci/commit_status.rb).
-fn downstream_failed(event: usize, bridge: &str, errors: &[String]) -> Diagnostic {
-    let mut diagnostic = Diagnostic::resolve(
-        Finding::error(
-            "downstream_pipeline_creation_failed",
-            DOWNSTREAM_CREATION_FAILED.to_owned(),
-            None,
-        )
-        .explain(format!(
+fn downstream_failed(
+    event: usize,
+    bridge: &str,
+    errors: &[String],
+    explanation: Option<&str>,
+) -> Diagnostic {
+    let explanation = match explanation {
+        Some(text) => text.to_owned(),
+        None => format!(
             "`{bridge}` asks for a child pipeline that GitLab does not create ({}), so `{bridge}` fails with the failure reason `downstream_pipeline_creation_failed`, and the jobs after it behave as after any failed job. Fix: make the child configuration create at least one job for this pipeline (check its `workflow:rules` and `rules`: a child pipeline's source is `parent_pipeline`), or give the trigger job rules so it only runs when the child has work.",
             if errors.is_empty() {
                 "it has no jobs".to_owned()
             } else {
                 errors.join(" ")
             }
-        )),
+        ),
+    };
+    let mut diagnostic = Diagnostic::resolve(
+        Finding::error(
+            "downstream_pipeline_creation_failed",
+            DOWNSTREAM_CREATION_FAILED.to_owned(),
+            None,
+        )
+        .explain(explanation),
         &Files::new(),
     );
     diagnostic.event = Some(event);
@@ -564,5 +1360,58 @@ fn flag_duplicates(
         );
         diagnostic.event = Some(index);
         diagnostics.push(diagnostic);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two projects whose trigger jobs fan out to each other: GitLab's loop check and the
+    /// tree's size (`pipeline_hierarchy_size`, counted across projects) bound the work.
+    #[test]
+    fn projects_triggering_each_other_stay_bounded() {
+        let config = |other: &str| -> String {
+            (0..5)
+                .map(|i| format!("t{i}:\n  trigger:\n    project: {other}\n"))
+                .collect()
+        };
+        let projects = vec![
+            (
+                Project::new("group/a"),
+                [(".gitlab-ci.yml", config("group/b"))]
+                    .into_iter()
+                    .collect(),
+            ),
+            (
+                Project::new("group/b"),
+                [(".gitlab-ci.yml", config("group/a"))]
+                    .into_iter()
+                    .collect(),
+            ),
+        ];
+        let push = Event::Push(Push {
+            target: RefTarget::Branch("main".into()),
+            ..Push::default()
+        });
+        let simulation = simulate_projects(&projects, &[push], &[0], &[]);
+        assert_eq!(
+            simulation.pipelines.len(),
+            crate::dataflow::hierarchy::PIPELINE_HIERARCHY_SIZE
+        );
+        let codes = |code: &str| {
+            simulation
+                .diagnostics
+                .iter()
+                .filter(|d| d.code == code)
+                .count()
+        };
+        assert!(codes("reached_max_pipeline_hierarchy_size") > 0);
+        assert!(codes("pipeline_loop_detected") > 0);
+        // No chain runs the same project, ref and source more than three times.
+        assert!(simulation
+            .pipelines
+            .iter()
+            .all(|p| p.source == "push" || p.upstream.is_some()));
     }
 }

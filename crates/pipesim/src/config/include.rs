@@ -42,6 +42,34 @@ pub struct IncludeContext<'a> {
     pub warnings: Vec<Finding>,
     /// Includes that could not be read offline: later "not found" checks are softened.
     pub unresolved: Vec<String>,
+    /// The other projects of a scenario, for `include:project` and `include:component`.
+    pub projects: Option<&'a dyn ProjectSource>,
+    /// While a file of another project is read: that project and ref, which its own `local`
+    /// includes read from (file/local.rb reads from the including file's project and sha).
+    pub within: Option<(String, Option<String>)>,
+}
+
+/// The projects a simulation holds besides the pipeline's own (a scenario's `projects:`).
+pub trait ProjectSource {
+    /// The text of `path` in `project` at `reference` (the default branch's head for `None`).
+    fn file(
+        &self,
+        project: &str,
+        reference: Option<&str>,
+        path: &str,
+    ) -> Result<Option<String>, Missing>;
+    /// Whether `project` is a CI/CD catalog resource, and its tags (its released versions).
+    fn versions(&self, project: &str) -> Option<(bool, Vec<String>)>;
+    /// `CI_SERVER_FQDN`: component addresses start with it.
+    fn server_fqdn(&self) -> String;
+}
+
+/// Why a file of another project cannot be read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Missing {
+    /// Not a project of the scenario, or the user may not read its code.
+    Project,
+    Ref,
 }
 
 /// Resolves the `include` of `content` (recursively) and returns the merged configuration.
@@ -189,6 +217,18 @@ fn read_location(location: &Node, ctx: &mut IncludeContext) -> Result<Vec<Node>,
             };
             let path = expand_variables(raw, ctx.variables);
             let path = path.trim_start_matches('/').to_owned();
+            if let Some((project, reference)) = ctx.within.clone() {
+                check_extension(&path, value.span)?;
+                return project_file(
+                    &project,
+                    reference.as_deref(),
+                    &path,
+                    inputs,
+                    value.span,
+                    ctx,
+                )
+                .map(|node| vec![node]);
+            }
             if path.contains('*') {
                 let matcher = wildcard_regex(&path);
                 let matches: Vec<(String, FileId)> = ctx
@@ -272,6 +312,12 @@ fn read_location(location: &Node, ctx: &mut IncludeContext) -> Result<Vec<Node>,
                 FileKind::Template,
             )?])
         }
+        "project" if ctx.projects.is_some() && in_scenario(map, ctx) => {
+            include_project(map, inputs, value.span, ctx)
+        }
+        "component" if ctx.projects.is_some() && component_in_scenario(value, ctx) => {
+            include_component(value, inputs, ctx)
+        }
         "remote" | "project" | "component" | "artifact" => {
             let (address, supplied) = offline_address(kind, map, ctx);
             if let Some(path) = supplied
@@ -311,6 +357,284 @@ fn read_location(location: &Node, ctx: &mut IncludeContext) -> Result<Vec<Node>,
         }
         _ => Ok(Vec::new()),
     }
+}
+
+/// Whether an `include:project` names a project of the scenario.
+fn in_scenario(map: &Map, ctx: &IncludeContext) -> bool {
+    let Some(source) = ctx.projects else {
+        return false;
+    };
+    source.versions(&project_name(map, ctx)).is_some()
+}
+
+/// file/project.rb: the project's full path, downcased, variables expanded (an array's first
+/// item, as the deprecated form allows).
+fn project_name(map: &Map, ctx: &IncludeContext) -> String {
+    let node = match map.get("project").map(|n| &n.value) {
+        Some(Value::Seq(items)) => items.first(),
+        _ => map.get("project"),
+    };
+    let name = node.and_then(Node::scalar_to_s).unwrap_or_default();
+    expand_variables(&name, ctx.variables)
+        .trim_matches('/')
+        .to_lowercase()
+}
+
+/// `include:project` from a project of the scenario (file/project.rb): each `file` at `ref`
+/// (the default branch's head when none is given, GitLab's `HEAD`).
+fn include_project(
+    map: &Map,
+    inputs: Option<&Node>,
+    span: Span,
+    ctx: &mut IncludeContext,
+) -> Result<Vec<Node>, Finding> {
+    let project = project_name(map, ctx);
+    let reference = map
+        .get("ref")
+        .and_then(Node::scalar_to_s)
+        .map(|r| expand_variables(&r, ctx.variables));
+    let files: Vec<(String, Span)> = match map.get("file") {
+        Some(Node {
+            value: Value::Seq(items),
+            ..
+        }) => items
+            .iter()
+            .filter_map(|i| i.scalar_to_s().map(|s| (s, i.span)))
+            .collect(),
+        Some(node) => node
+            .scalar_to_s()
+            .map(|s| (s, node.span))
+            .into_iter()
+            .collect(),
+        None => Vec::new(),
+    };
+    let mut out = Vec::with_capacity(files.len());
+    for (file, file_span) in files {
+        let file = expand_variables(&file, ctx.variables);
+        let location = file.trim_start_matches('/').to_owned();
+        check_extension(&location, file_span)?;
+        out.push(project_file(
+            &project,
+            reference.as_deref(),
+            &location,
+            inputs,
+            if file_span == Span::default() {
+                span
+            } else {
+                file_span
+            },
+            ctx,
+        )?);
+    }
+    Ok(out)
+}
+
+/// Reads `location` of another project (file/project.rb `validate_context!`,
+/// `validate_content!`, with GitLab's messages), its own `local` includes read from it too.
+fn project_file(
+    project: &str,
+    reference: Option<&str>,
+    location: &str,
+    inputs: Option<&Node>,
+    span: Span,
+    ctx: &mut IncludeContext,
+) -> Result<Node, Finding> {
+    let source = ctx.projects.expect("a project source");
+    let ref_name = reference.unwrap_or("HEAD");
+    let text = match source.file(project, reference, location) {
+        Err(Missing::Project) => {
+            return Err(Finding::error(
+                "include-not-found",
+                format!("Project `{project}` not found or access denied! Make sure any includes in the pipeline configuration are correctly defined."),
+                Some(span),
+            ))
+        }
+        Err(Missing::Ref) => {
+            return Err(Finding::error(
+                "include-not-found",
+                format!("Project `{project}` reference `{ref_name}` does not exist!"),
+                Some(span),
+            )
+            .explain(format!("`{ref_name}` is neither a branch nor a tag of {project} at this point of the timeline.")))
+        }
+        Ok(None) => {
+            return Err(Finding::error(
+                "include-not-found",
+                format!("Project `{project}` file `{location}` does not exist!"),
+                Some(span),
+            ))
+        }
+        Ok(Some(text)) if text.trim().is_empty() => {
+            return Err(Finding::error(
+                "include-empty",
+                format!("Project `{project}` file `{location}` is empty!"),
+                Some(span),
+            ))
+        }
+        Ok(Some(text)) => text,
+    };
+    let path = format!(
+        ".pipesim/project/{project}{}/{location}",
+        reference.map(|r| format!("@{r}")).unwrap_or_default()
+    );
+    let id = match ctx.files.find(&path) {
+        Some(id) => id,
+        None => ctx.files.insert(&path, text),
+    };
+    let outer = ctx
+        .within
+        .replace((project.to_owned(), reference.map(str::to_owned)));
+    let node = read_file(&path, id, inputs, span, ctx, FileKind::Local);
+    ctx.within = outer;
+    node
+}
+
+/// Whether an `include:component` address names a project of the scenario.
+fn component_in_scenario(value: &Node, ctx: &IncludeContext) -> bool {
+    let Some(source) = ctx.projects else {
+        return false;
+    };
+    let address = expand_variables(&value.scalar_to_s().unwrap_or_default(), ctx.variables);
+    let prefix = format!("{}/", source.server_fqdn());
+    let Some((path, _)) = address
+        .strip_prefix(&prefix)
+        .and_then(|a| a.split_once('@'))
+    else {
+        return false;
+    };
+    path.rsplit_once('/')
+        .is_some_and(|(project, _)| source.versions(project).is_some())
+}
+
+/// `include:component` from a project of the scenario (Ci::Components::FetchService,
+/// components/instance_path.rb, Ci::Catalog::ComponentsProject): `<fqdn>/<project>/<name>@<version>`
+/// reads `templates/<name>.yml` or `templates/<name>/template.yml` at the version: `~latest`
+/// and `1` / `1.2` (catalog resources only) the newest matching version tag, else the tag or
+/// branch of that name. `$[[ component.name ]]`, `.version`, `.reference` and `.sha` are
+/// replaced before the file is read.
+fn include_component(
+    value: &Node,
+    inputs: Option<&Node>,
+    ctx: &mut IncludeContext,
+) -> Result<Vec<Node>, Finding> {
+    let source = ctx.projects.expect("a project source");
+    let address = expand_variables(&value.scalar_to_s().unwrap_or_default(), ctx.variables);
+    let prefix = format!("{}/", source.server_fqdn());
+    let (path, reference) = address
+        .strip_prefix(&prefix)
+        .and_then(|a| a.split_once('@'))
+        .unwrap_or_default();
+    let (project, name) = path.rsplit_once('/').unwrap_or_default();
+    let (catalog, tags) = source.versions(project).unwrap_or_default();
+    let error = |message: String| {
+        Err(Finding::error(
+            "include-not-found",
+            format!("Component '{address}' - {message}"),
+            Some(value.span),
+        ))
+    };
+    let shorthand = !reference.is_empty()
+        && reference.split('.').count() <= 2
+        && reference
+            .split('.')
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+    let version = if reference == "~latest" || shorthand {
+        if !catalog {
+            return error(if reference == "~latest" {
+                "The ~latest version reference is not supported for non-catalog resources. Use a tag, branch, or commit SHA instead.".to_owned()
+            } else {
+                "The partial semantic version reference is not supported for non-catalog resources. Use a tag, branch, or commit SHA instead.".to_owned()
+            });
+        }
+        let wanted: Vec<&str> = if reference == "~latest" {
+            Vec::new()
+        } else {
+            reference.split('.').collect()
+        };
+        latest_version(&tags, &wanted)
+    } else {
+        Some(reference.to_owned())
+    };
+    let Some(version) = version else {
+        return error("content not found".to_owned());
+    };
+    let candidates = [
+        format!("templates/{name}.yml"),
+        format!("templates/{name}/template.yml"),
+    ];
+    let found =
+        candidates
+            .iter()
+            .find_map(|file| match source.file(project, Some(&version), file) {
+                Ok(Some(text)) if !text.trim().is_empty() => Some((file.clone(), text)),
+                _ => None,
+            });
+    let Some((file, text)) = found else {
+        return error("content not found".to_owned());
+    };
+    let sha = crate::event::variables::fake_sha(&format!("{project}@{version}"));
+    let shown_version = if tags.contains(&version) {
+        version.clone()
+    } else {
+        String::new()
+    };
+    let text = component_context(&text, name, &shown_version, reference, &sha);
+    let path = format!(".pipesim/component/{project}@{version}/{file}");
+    let id = match ctx.files.find(&path) {
+        Some(id) => id,
+        None => ctx.files.insert(&path, text),
+    };
+    let outer = ctx
+        .within
+        .replace((project.to_owned(), Some(version.clone())));
+    let node = read_file(&path, id, inputs, value.span, ctx, FileKind::Local);
+    ctx.within = outer;
+    Ok(vec![node?])
+}
+
+/// The newest `major[.minor[.patch]]` tag starting with `wanted` (every tag for `[]`).
+fn latest_version(tags: &[String], wanted: &[&str]) -> Option<String> {
+    let parse = |tag: &str| -> Option<Vec<u64>> {
+        let parts: Vec<u64> = tag
+            .trim_start_matches('v')
+            .split('.')
+            .map(|p| p.parse().ok())
+            .collect::<Option<_>>()?;
+        (parts.len() == 3).then_some(parts)
+    };
+    tags.iter()
+        .filter_map(|t| parse(t).map(|v| (v, t)))
+        .filter(|(v, _)| {
+            wanted
+                .iter()
+                .zip(v)
+                .all(|(w, part)| w.parse::<u64>().ok() == Some(*part))
+        })
+        .max_by(|a, b| a.0.cmp(&b.0))
+        .map(|(_, t)| t.clone())
+}
+
+/// `$[[ component.name ]]` (`version`, `reference`, `sha`): the component's context
+/// (file/component.rb `component_yaml_context`), replaced in the file's text.
+fn component_context(text: &str, name: &str, version: &str, reference: &str, sha: &str) -> String {
+    if !text.contains("component.") {
+        return text.to_owned();
+    }
+    let mut out = text.to_owned();
+    for (key, value) in [
+        ("name", name),
+        ("version", version),
+        ("reference", reference),
+        ("sha", sha),
+    ] {
+        for spaced in [
+            format!("$[[ component.{key} ]]"),
+            format!("$[[component.{key}]]"),
+        ] {
+            out = out.replace(&spaced, value);
+        }
+    }
+    out
 }
 
 /// Where a user can put the content of an include pipesim cannot fetch.
@@ -455,4 +779,30 @@ fn read_file(
         ));
     }
     resolve(doc.content, ctx)
+}
+
+#[cfg(test)]
+mod component_tests {
+    use super::{component_context, latest_version};
+
+    #[test]
+    fn versions_resolve_to_the_newest_matching_tag() {
+        let tags: Vec<String> = ["1.0.0", "1.2.0", "1.10.1", "2.0.0-rc1", "v2.1.0", "main"]
+            .iter()
+            .map(|t| t.to_string())
+            .collect();
+        assert_eq!(latest_version(&tags, &[]).as_deref(), Some("v2.1.0"));
+        assert_eq!(latest_version(&tags, &["1"]).as_deref(), Some("1.10.1"));
+        assert_eq!(latest_version(&tags, &["1", "2"]).as_deref(), Some("1.2.0"));
+        assert_eq!(latest_version(&tags, &["3"]), None);
+    }
+
+    #[test]
+    fn component_context_fills_the_four_values() {
+        let text = "$[[ component.name ]] $[[component.version]] $[[ component.reference ]] $[[ component.sha ]] $[[ inputs.x ]]";
+        assert_eq!(
+            component_context(text, "build", "1.1.0", "~latest", "abc"),
+            "build 1.1.0 ~latest abc $[[ inputs.x ]]"
+        );
+    }
 }

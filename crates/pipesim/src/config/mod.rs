@@ -38,6 +38,8 @@ pub struct LoadOptions<'a> {
     /// The caller reads only `findings` (lint): `default:` is checked against the node budget
     /// but not copied into the jobs, and no tree is kept.
     pub findings_only: bool,
+    /// The other projects of a scenario (`include:project`, `include:component`).
+    pub projects: Option<&'a dyn include::ProjectSource>,
 }
 
 pub struct Loaded {
@@ -120,6 +122,8 @@ pub fn load_with(files: &Files, entry: &str, options: &LoadOptions) -> Loaded {
         },
         warnings: Vec::new(),
         unresolved: Vec::new(),
+        projects: options.projects,
+        within: None,
     };
     let merged = include::resolve(document.content, &mut ctx);
     loaded.files = ctx.files;

@@ -111,10 +111,10 @@ pub fn resolve<'s>(
             }
         }
     }
-    out.fails_to_start = out
-        .diagnostics
-        .iter()
-        .any(|d| d.message == MISSING_DEPENDENCY && d.severity == crate::Severity::Error);
+    out.fails_to_start = out.diagnostics.iter().any(|d| {
+        d.severity == crate::Severity::Error
+            && (d.message == MISSING_DEPENDENCY || d.code == "needs-project-job-token")
+    });
     out
 }
 
@@ -187,7 +187,27 @@ fn resolve_needs_project<'s>(
             )),
         ));
     }
-    if project != input.project.path {
+    let own = project == input.project.path;
+    let target = if own {
+        Some(input.project)
+    } else {
+        input
+            .world
+            .iter()
+            .map(crate::event::Timeline::project)
+            .find(|p| p.path == project)
+    };
+    let Some(target) = target else {
+        if input.world.len() > 1 {
+            diagnostics.push(job_diagnostic(
+                report.event,
+                job,
+                Finding::error("needs-project-not-found", MISSING_DEPENDENCY.to_owned(), None).explain(format!(
+                    "`needs:project` names {project}, which is not a project of this scenario, so GitLab finds no job to depend on and `{job}` fails before its script runs (missing_dependency_failure). Fix: add {project} under `projects:`, or correct the path."
+                )),
+            ));
+            return None;
+        }
         diagnostics.push(job_diagnostic(
             report.event,
             job,
@@ -198,10 +218,23 @@ fn resolve_needs_project<'s>(
             ),
         ));
         return None;
+    };
+    // doc/ci/jobs/ci_job_token.md: the job fetches the other project's artifacts with its job
+    // token, which that project's inbound allowlist must allow.
+    if !own && !target.job_token.allows(&target.path, &input.project.path) {
+        diagnostics.push(job_diagnostic(
+            report.event,
+            job,
+            Finding::error("needs-project-job-token", format!("`needs:project`: the job token of {} is not allowed in {project}", input.project.path), None).explain(format!(
+                "{project} limits which projects' CI/CD job tokens may access it (Settings > CI/CD > Job token permissions), and {} is not on its allowlist, so `{job}` cannot fetch `{needed}`'s artifacts from it. This message is pipesim's: GitLab's exact text for this refusal was not confirmed. Fix: add {} to {project}'s allowlist (`job_token: {{allowlist: [{}]}}` in the scenario).",
+                input.project.path, input.project.path, input.project.path
+            )),
+        ));
+        return None;
     }
-    let found = input.store.latest_success(needed, reference);
+    let found = input.store.latest_success(&target.path, needed, reference);
     if let Some(run) = found {
-        if available_run(input, needed, reference).is_none() {
+        if available_run(input, target, needed, reference).is_none() {
             diagnostics.push(job_diagnostic(
                 report.event,
                 job,
@@ -209,7 +242,7 @@ fn resolve_needs_project<'s>(
                     "`needs:project` finds `{needed}` in {}, but its artifacts expired (`expire_in: {}`) and nothing keeps them: \"Keep artifacts from most recent successful jobs\" only protects the newest successful pipeline of `{reference}`{}. The job fails before its script runs (missing_dependency_failure). Fix: a longer `expire_in`, or run `{needed}` again on `{reference}` before this pipeline.",
                     describe_run(run),
                     run.expire_in,
-                    if input.project.settings.keep_latest_artifacts { ", and that pipeline is not it" } else { " (the setting is off)" }
+                    if target.settings.keep_latest_artifacts { ", and that pipeline is not it" } else { " (the setting is off)" }
                 )),
             ));
             return None;
@@ -255,12 +288,17 @@ fn resolve_needs_project<'s>(
 
 /// The run `needs:project` would use: the latest successful job on the ref whose artifacts are
 /// still there (not expired, or kept as the latest of a successful pipeline of the ref).
-pub fn available_run<'s>(input: &'s Input, job: &str, reference: &str) -> Option<&'s StoredJob> {
-    let run = input.store.latest_success(job, reference)?;
+pub fn available_run<'s>(
+    input: &'s Input,
+    project: &crate::event::Project,
+    job: &str,
+    reference: &str,
+) -> Option<&'s StoredJob> {
+    let run = input.store.latest_success(&project.path, job, reference)?;
     let expired = run.expire_at.is_some_and(|at| at <= input.request.time);
-    let locked = input.project.settings.keep_latest_artifacts
+    let locked = project.settings.keep_latest_artifacts
         && input
             .store
-            .is_latest_successful(run.pipeline, &run.ref_name);
+            .is_latest_successful(&run.project, run.pipeline, &run.ref_name);
     (!expired || locked).then_some(run)
 }

@@ -165,6 +165,7 @@ fn rerun_works(
         id: report.id,
         iid: report.iid,
         compare_to: &compare_to,
+        projects: None,
     });
     let Some(composed) = composed else {
         return false;
@@ -177,6 +178,9 @@ fn rerun_works(
             composed: &composed,
             store: input.store,
             depth: input.depth,
+            downstream: input.downstream,
+            multi_project: input.multi_project,
+            world: input.world,
             outcomes: input.outcomes,
             verifying: true,
         },

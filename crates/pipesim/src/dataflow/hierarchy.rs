@@ -111,6 +111,24 @@ impl TreeSize {
         }
     }
 
+    /// Uncounts `pipelines` that were admitted but not created (a multi-project trigger job
+    /// failed by a later precondition): GitLab counts the pipelines that exist.
+    /// `jobs` and `nodes` are what each was counted with (the asking pipeline's weight).
+    pub fn release(&self, pipelines: usize, jobs: usize, nodes: usize) {
+        let (root, size) = self.current.get();
+        self.current.set((root, size.saturating_sub(pipelines)));
+        self.jobs.set(
+            self.jobs
+                .get()
+                .saturating_sub(pipelines.saturating_mul(jobs)),
+        );
+        self.nodes.set(
+            self.nodes
+                .get()
+                .saturating_sub(pipelines.saturating_mul(nodes)),
+        );
+    }
+
     pub fn reset(&self, mark: TreeMark) {
         self.current.set(mark.current);
         self.jobs.set(mark.jobs);
@@ -122,15 +140,25 @@ impl TreeSize {
 /// for, or says why GitLab refuses it. A check made while a fix is verified counts nothing.
 /// `jobs` and `nodes` are the asking pipeline's created jobs and their configuration nodes
 /// (`pipeline_weight`), the estimate of what the child holds.
-pub fn admit(input: &Input, pipeline: u64, jobs: usize, nodes: usize) -> Result<(), Refusal> {
-    if input.depth >= MAX_NESTED_CHILDREN {
+/// `child` is false for a multi-project pipeline: the nesting limit counts only a child's
+/// ancestors in its own project, the tree's size counts every project's pipelines
+/// (`complete_hierarchy_count`).
+pub fn admit(
+    input: &Input,
+    pipeline: u64,
+    jobs: usize,
+    nodes: usize,
+    child: bool,
+) -> Result<(), Refusal> {
+    if child && input.depth >= MAX_NESTED_CHILDREN {
         return Err(Refusal::TooDeep);
     }
     let tree = &input.store.tree;
     let (root, mut size) = tree.current.get();
     let mut counted = tree.jobs.get();
     let mut counted_nodes = tree.nodes.get();
-    if input.depth == 0 && root != pipeline {
+    let top_level = input.depth == 0 && !input.downstream;
+    if top_level && root != pipeline {
         size = 1;
         counted = jobs;
         counted_nodes = nodes;
@@ -145,7 +173,7 @@ pub fn admit(input: &Input, pipeline: u64, jobs: usize, nodes: usize) -> Result<
         return Err(Refusal::TooManyNodesToSimulate);
     }
     if !input.verifying {
-        let root = if input.depth == 0 { pipeline } else { root };
+        let root = if top_level { pipeline } else { root };
         tree.current.set((root, size + 1));
         tree.jobs.set(counted + jobs);
         tree.nodes.set(counted_nodes + nodes);

@@ -44,12 +44,29 @@ use cross::{CrossNeed, CrossResult};
 use run::RunState;
 use store::{Store, StoredJob, StoredPipeline};
 
-/// A child pipeline a trigger job asks for.
+/// A downstream pipeline a trigger job asks for: a child pipeline (`trigger:include`), or a
+/// multi-project pipeline (`trigger:project`, with `downstream`).
 pub struct ChildRequest {
     pub bridge: String,
+    /// For a child, the pipeline to create; for a multi-project pipeline, the upstream's
+    /// request carrying the trigger job's variables as `pipeline_variables`.
     pub request: PipelineRequest,
-    /// Path of the generated root file that includes the trigger's files.
+    /// Path of the generated root file that includes the trigger's files (children only).
     pub entry: String,
+    /// `trigger:strategy` (`depend` or `mirror`): the trigger job's status follows the
+    /// downstream pipeline's (bridge.rb `has_strategy?`).
+    pub strategy: Option<String>,
+    pub downstream: Option<Downstream>,
+}
+
+/// `trigger:project` and `trigger:branch`, expanded with the trigger job's variables
+/// (bridge.rb `downstream_project_path`, `target_ref`).
+pub struct Downstream {
+    pub project: String,
+    pub branch: Option<String>,
+    /// `trigger:inputs`: the downstream configuration's `spec:inputs` (bridge.rb
+    /// `cross_project_params` passes them to `CreatePipelineService`).
+    pub inputs: Option<Node>,
 }
 
 /// What data-flow analysis adds to one pipeline.
@@ -61,6 +78,9 @@ pub struct Flow {
     /// Trigger jobs whose child pipeline GitLab refuses (nested too deep, or the tree full):
     /// GitLab fails them with the refusal's failure reason and creates no child.
     pub refused: Vec<(String, hierarchy::Refusal)>,
+    /// What each downstream pipeline it asked for was counted with against the tree's budget
+    /// (`pipeline_weight`): created jobs and their configuration nodes.
+    pub weight: (usize, usize),
 }
 
 /// create_downstream_pipeline_service.rb `MAX_NESTED_CHILDREN` (`hierarchy.rs`): a child
@@ -128,6 +148,16 @@ pub struct Input<'a> {
     pub outcomes: &'a [(String, JobOutcome)],
     /// Set while a proposed fix is being checked, so checking does not propose again.
     pub verifying: bool,
+    /// The pipeline descends from a multi-project trigger: it belongs to a tree whose root is
+    /// in another project, and `depth` counts only its ancestors in its own project
+    /// (`self_and_project_ancestors`).
+    pub downstream: bool,
+    /// Every project of the scenario with its repository (`needs:project` reads their
+    /// settings).
+    pub world: &'a [crate::event::Timeline],
+    /// The scenario has several projects: `trigger:project` starts a simulated pipeline
+    /// (otherwise it is noted as not simulated, as the project is not in the scenario).
+    pub multi_project: bool,
 }
 
 /// What the steps look up in the composed configuration.
@@ -271,7 +301,10 @@ pub fn analyze(report: &mut PipelineReport, input: &Input) -> Flow {
     lookup.weight = pipeline_weight(report, input.composed, &jobs);
     let cross = resolve_cross_pipeline(report, input, &lookup, &jobs);
     let settled = settle(report, input, &lookup, &jobs, &cross);
-    let mut out = Outputs::default();
+    let mut out = Outputs {
+        project: input.project.path.as_str().into(),
+        ..Outputs::default()
+    };
     out.append(settled.diagnostics, settled.producers);
     let mut received = settled.received;
     let mut cross = cross;
@@ -314,6 +347,7 @@ pub fn analyze(report: &mut PipelineReport, input: &Input) -> Flow {
         diagnostics: out.diagnostics,
         stored: out.stored,
         pipeline: StoredPipeline {
+            project: input.project.path.clone(),
             id: report.id,
             ref_name: report.ref_name.clone(),
             succeeded,
@@ -321,12 +355,15 @@ pub fn analyze(report: &mut PipelineReport, input: &Input) -> Flow {
         },
         children: out.children,
         refused: out.refused,
+        weight: (report.jobs.len(), lookup.weight),
     }
 }
 
 /// What the per-job steps add up.
 #[derive(Default)]
 struct Outputs {
+    /// The project's path, shared by every job it stores.
+    project: std::rc::Rc<str>,
     diagnostics: Vec<Diagnostic>,
     producers: Producers,
     stored: Vec<StoredJob>,
@@ -642,6 +679,7 @@ fn finish_job(
     job.variables = table;
     if let Some(p) = produced.get(&name) {
         out.stored.push(StoredJob {
+            project: out.project.clone(),
             pipeline: report.id,
             event: report.event,
             source: report.source.clone(),
@@ -844,20 +882,124 @@ fn child_request(
     weight: usize,
 ) -> Result<ChildRequest, ChildError> {
     let trigger = node.get("trigger").ok_or(ChildError::NotFollowed)?;
-    let include = trigger.get("include").ok_or(ChildError::NotFollowed)?;
-    hierarchy::admit(input, report.id, report.jobs.len(), weight).map_err(
-        |refusal| match refusal.failure_reason() {
+    let Some(include) = trigger.get("include") else {
+        return multi_project_request(input, report, job, trigger, table, weight);
+    };
+    hierarchy::admit(input, report.id, report.jobs.len(), weight, true).map_err(|refusal| {
+        match refusal.failure_reason() {
             Some(_) => ChildError::Refused(refusal),
             None => ChildError::Note(Box::new(hierarchy::refusal_diagnostic(
                 report, job, refusal,
             ))),
-        },
-    )?;
+        }
+    })?;
     let include = supplied_artifacts(input, report, job, include).map_err(|note| match note {
         Some(note) => ChildError::Note(note),
         None => ChildError::NotFollowed,
     })?;
     let include = &include;
+    let variables = downstream_variables(input, report, trigger, table);
+    let mut files = input.request.files.clone();
+    let entry = format!(
+        ".pipesim/child/{}-{}.yml",
+        report.id,
+        crate::event::variables::slug(&job.name)
+    );
+    let mut root = crate::yaml::Map::default();
+    root.insert(
+        Node::new(Value::Str("include".into()), include.span),
+        include.clone(),
+    );
+    files.insert(
+        &entry,
+        crate::yaml::emit::to_yaml(&Node::new(Value::Map(root), include.span)),
+    );
+    let mut request = input.request.clone();
+    request.source = Source::ParentPipeline;
+    request.pipeline_variables = variables;
+    request.files = files;
+    request.skip_ci = false;
+    Ok(ChildRequest {
+        bridge: job.name.clone(),
+        request,
+        entry,
+        strategy: strategy(trigger),
+        downstream: None,
+    })
+}
+
+fn strategy(trigger: &Node) -> Option<String> {
+    trigger.get("strategy").and_then(Node::scalar_to_s)
+}
+
+/// `trigger:project` → the multi-project pipeline's request as far as this pipeline knows it
+/// (bridge.rb `cross_project_params`); `simulate` finds the project and its ref.
+fn multi_project_request(
+    input: &Input,
+    report: &PipelineReport,
+    job: &JobReport,
+    trigger: &Node,
+    table: &[VariableRow],
+    weight: usize,
+) -> Result<ChildRequest, ChildError> {
+    let project = match &trigger.value {
+        Value::Str(s) => Some(s.clone()),
+        _ => trigger.get("project").and_then(Node::scalar_to_s),
+    };
+    let project = project.ok_or(ChildError::NotFollowed)?;
+    if !input.multi_project {
+        return Err(ChildError::NotFollowed);
+    }
+    hierarchy::admit(input, report.id, report.jobs.len(), weight, false).map_err(|refusal| {
+        match refusal.failure_reason() {
+            Some(_) => ChildError::Refused(refusal),
+            None => ChildError::Note(Box::new(hierarchy::refusal_diagnostic(
+                report, job, refusal,
+            ))),
+        }
+    })?;
+    // The project path and branch are expanded with the trigger job's variables.
+    let values = bridge_values(input, table);
+    let expand = |text: &str| variables::expand_all(text, &values, report.id);
+    let branch = trigger
+        .get("branch")
+        .and_then(Node::scalar_to_s)
+        .map(|b| expand(&b));
+    let mut request = input.request.clone();
+    request.pipeline_variables = downstream_variables(input, report, trigger, table);
+    Ok(ChildRequest {
+        bridge: job.name.clone(),
+        request,
+        entry: String::new(),
+        strategy: strategy(trigger),
+        downstream: Some(Downstream {
+            project: expand(&project).trim_matches('/').to_owned(),
+            branch,
+            inputs: trigger.get("inputs").cloned(),
+        }),
+    })
+}
+
+/// The trigger job's variables by name, for expanding what it forwards.
+fn bridge_values(input: &Input, table: &[VariableRow]) -> HashMap<String, String> {
+    table
+        .iter()
+        .filter(|r| r.overridden_by.is_none() && r.withheld.is_none())
+        .filter_map(|r| r.value.clone().map(|v| (r.name.to_string(), v)))
+        .chain(input.composed.predefined.iter().cloned())
+        .collect()
+}
+
+/// What a trigger job passes to its downstream pipeline as pipeline variables
+/// (lib/gitlab/ci/variables/downstream/generator.rb, bridge.rb `FORWARD_DEFAULTS`: YAML
+/// variables forwarded unless `forward:yaml_variables: false`, pipeline variables only with
+/// `forward:pipeline_variables: true`).
+fn downstream_variables(
+    input: &Input,
+    report: &PipelineReport,
+    trigger: &Node,
+    table: &[VariableRow],
+) -> Vec<(String, String)> {
     let forward = trigger.get("forward");
     let forward_flag = |key: &str, default: bool| {
         forward
@@ -865,12 +1007,7 @@ fn child_request(
             .and_then(Node::as_bool)
             .unwrap_or(default)
     };
-    let values: HashMap<String, String> = table
-        .iter()
-        .filter(|r| r.overridden_by.is_none() && r.withheld.is_none())
-        .filter_map(|r| r.value.clone().map(|v| (r.name.to_string(), v)))
-        .chain(input.composed.predefined.iter().cloned())
-        .collect();
+    let values = bridge_values(input, table);
     let mut variables: Vec<(String, String)> = Vec::new();
     let mut push = |key: &str, value: String| {
         variables.retain(|(k, _)| k != key);
@@ -902,31 +1039,7 @@ fn child_request(
             push(key, value.clone());
         }
     }
-    let mut files = input.request.files.clone();
-    let entry = format!(
-        ".pipesim/child/{}-{}.yml",
-        report.id,
-        crate::event::variables::slug(&job.name)
-    );
-    let mut root = crate::yaml::Map::default();
-    root.insert(
-        Node::new(Value::Str("include".into()), include.span),
-        include.clone(),
-    );
-    files.insert(
-        &entry,
-        crate::yaml::emit::to_yaml(&Node::new(Value::Map(root), include.span)),
-    );
-    let mut request = input.request.clone();
-    request.source = Source::ParentPipeline;
-    request.pipeline_variables = variables;
-    request.files = files;
-    request.skip_ci = false;
-    Ok(ChildRequest {
-        bridge: job.name.clone(),
-        request,
-        entry,
-    })
+    variables
 }
 
 /// `trigger:include` with each `artifact:` entry replaced by the file the user supplied for
@@ -993,15 +1106,21 @@ fn downstream_note(report: &PipelineReport, job: &JobReport, node: &Node) -> Opt
         Value::Str(s) => Some(s.clone()),
         _ => trigger.get("project").and_then(Node::scalar_to_s),
     };
-    let message = match project {
-        Some(project) => format!("`{}` starts a pipeline in {project}, which pipesim does not simulate", job.name),
-        None => format!("`{}` starts a child pipeline pipesim does not simulate (a configuration generated by a job)", job.name),
+    let (message, explanation) = match project {
+        Some(project) => (
+            format!("`{}` starts a pipeline in {project}, which pipesim does not simulate", job.name),
+            Some(format!("The scenario holds one project. To simulate the pipeline {project} runs, add it under `projects:` with its files (docs/SCENARIOS.md, \"Several projects\").")),
+        ),
+        None => (
+            format!("`{}` starts a child pipeline pipesim does not simulate (a configuration generated by a job)", job.name),
+            None,
+        ),
     };
-    Some(job_diagnostic(
-        report.event,
-        &job.name,
-        Finding::info("downstream-not-simulated", message, None),
-    ))
+    let mut finding = Finding::info("downstream-not-simulated", message, None);
+    if let Some(explanation) = explanation {
+        finding = finding.explain(explanation);
+    }
+    Some(job_diagnostic(report.event, &job.name, finding))
 }
 
 #[cfg(test)]

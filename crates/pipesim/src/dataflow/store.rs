@@ -9,6 +9,8 @@
 /// One job of an earlier pipeline.
 #[derive(Clone, Debug)]
 pub struct StoredJob {
+    /// The project's path.
+    pub project: std::rc::Rc<str>,
     pub pipeline: u64,
     pub event: usize,
     pub source: String,
@@ -30,6 +32,8 @@ pub struct StoredJob {
 /// One earlier pipeline: whether it succeeded decides which artifacts "keep latest" protects.
 #[derive(Clone, Debug)]
 pub struct StoredPipeline {
+    /// The project's path.
+    pub project: String,
     pub id: u64,
     pub ref_name: String,
     pub succeeded: bool,
@@ -55,12 +59,23 @@ impl Store {
         self.tree.reset(mark);
     }
 
+    /// See `TreeSize::release`.
+    pub fn tree_release(&self, pipelines: usize, jobs: usize, nodes: usize) {
+        self.tree.release(pipelines, jobs, nodes);
+    }
+
     pub fn record(&mut self, job: StoredJob) {
         self.jobs.push(job);
     }
 
     pub fn record_pipeline(&mut self, pipeline: StoredPipeline) {
         self.pipelines.push(pipeline);
+    }
+
+    /// Drops what pipeline `id` left, to record it again after its data flow changed.
+    pub fn forget_pipeline(&mut self, id: u64) {
+        self.jobs.retain(|j| j.pipeline != id);
+        self.pipelines.retain(|p| p.id != id);
     }
 
     /// The root of the parent/child hierarchy a pipeline belongs to (`Ci::Pipeline#root_ancestor`),
@@ -93,22 +108,41 @@ impl Store {
 
     /// "Keep artifacts from most recent successful jobs": the newest successful pipeline of a
     /// ref keeps its artifacts past `expire_in` (doc/ci/jobs/job_artifacts.md).
-    pub fn is_latest_successful(&self, pipeline: u64, ref_name: &str) -> bool {
+    pub fn is_latest_successful(&self, project: &str, pipeline: u64, ref_name: &str) -> bool {
         self.pipelines
             .iter()
-            .filter(|p| p.ref_name == ref_name && p.succeeded)
+            .filter(|p| p.ref_name == ref_name && p.succeeded && p.project == project)
             .map(|p| p.id)
             .max()
             == Some(pipeline)
     }
 
-    /// `needs:project` on this project: the successful job with that name and the highest id
+    /// `needs:project`: the successful job of `project` with that name and the highest id
     /// whose ref equals `ref_name`.
-    pub fn latest_success(&self, job: &str, ref_name: &str) -> Option<&StoredJob> {
+    pub fn latest_success(&self, project: &str, job: &str, ref_name: &str) -> Option<&StoredJob> {
         self.jobs
             .iter()
-            .filter(|j| j.job == job && j.ref_name == ref_name && j.succeeded)
+            .filter(|j| {
+                j.job == job && j.ref_name == ref_name && j.succeeded && &*j.project == project
+            })
             .max_by_key(|j| j.pipeline)
+    }
+
+    /// The newest run of `job` in pipeline `pipeline`.
+    pub fn job_of(&self, pipeline: u64, job: &str) -> Option<&StoredJob> {
+        self.jobs
+            .iter()
+            .rev()
+            .find(|j| j.pipeline == pipeline && j.job == job)
+    }
+
+    /// Whether a run's artifacts are gone at `now`: past `expire_in`, and not kept as the
+    /// newest successful pipeline of its ref ("Keep artifacts from most recent successful
+    /// jobs"; `keep_latest` is the project's setting).
+    pub fn expired_at(&self, run: &StoredJob, now: u64, keep_latest: bool) -> bool {
+        run.expire_at.is_some_and(|at| at <= now)
+            && !(keep_latest
+                && self.is_latest_successful(&run.project, run.pipeline, &run.ref_name))
     }
 
     /// Every earlier run of a job with this name, newest first.

@@ -68,6 +68,13 @@ pub struct ProjectSettings {
     /// Settings > CI/CD > Artifacts > "Keep artifacts from most recent successful jobs" (on by
     /// default): the latest successful pipeline of each ref keeps its artifacts past `expire_in`.
     pub keep_latest_artifacts: bool,
+    /// Settings > CI/CD > Variables > "Minimum role to use pipeline variables"
+    /// (`ci_pipeline_variables_minimum_override_role`); `None` is "No one allowed". Self-managed
+    /// projects get Developer; new projects in new namespaces on GitLab.com get no one.
+    pub pipeline_variables_minimum_role: Option<Role>,
+    /// The project is a CI/CD catalog resource (its version tags are released versions:
+    /// `include:component` accepts `~latest` and `1.2`).
+    pub catalog_resource: bool,
 }
 
 /// A project CI/CD variable (Settings > CI/CD > Variables).
@@ -91,6 +98,74 @@ pub struct Project {
     pub server_url: String,
     /// Settings > CI/CD > "CI/CD configuration file" (`CI_CONFIG_PATH`).
     pub ci_config_path: String,
+    /// Settings > CI/CD > Job token permissions: which projects' job tokens may reach this one.
+    pub job_token: JobTokenSettings,
+    /// The role of the scenario's user (who pushes and runs pipelines) in this project.
+    pub access: Role,
+}
+
+/// Settings > CI/CD > Job token permissions (the inbound scope: app/models/ci/job_token/scope.rb
+/// `accessible?`, `inbound_accessible?`). The project itself is always allowed.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct JobTokenSettings {
+    /// "Limit access to this project" (`ci_inbound_job_token_scope_enabled`): only the
+    /// allowlist's projects and groups may use their job token here.
+    pub limit_access: bool,
+    /// Project paths, or group paths (which allow every project below them).
+    pub allowlist: Vec<String>,
+}
+
+impl JobTokenSettings {
+    /// Whether a job of `source` (a project path) may use its job token in this project `own`.
+    pub fn allows(&self, own: &str, source: &str) -> bool {
+        !self.limit_access
+            || source == own
+            || self.allowlist.iter().any(|entry| {
+                let entry = entry.trim_matches('/');
+                source == entry
+                    || source
+                        .strip_prefix(entry)
+                        .is_some_and(|rest| rest.starts_with('/'))
+            })
+    }
+}
+
+/// A member's role in a project (doc/user/permissions.md); `None` is no membership.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    None,
+    Guest,
+    Reporter,
+    Developer,
+    #[default]
+    Maintainer,
+    Owner,
+}
+
+impl Role {
+    pub fn parse(text: &str) -> Option<Role> {
+        match text {
+            "none" => Some(Role::None),
+            "guest" => Some(Role::Guest),
+            "reporter" => Some(Role::Reporter),
+            "developer" => Some(Role::Developer),
+            "maintainer" => Some(Role::Maintainer),
+            "owner" => Some(Role::Owner),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::None => "none",
+            Role::Guest => "guest",
+            Role::Reporter => "reporter",
+            Role::Developer => "developer",
+            Role::Maintainer => "maintainer",
+            Role::Owner => "owner",
+        }
+    }
 }
 
 impl Project {
@@ -106,10 +181,17 @@ impl Project {
                 protected_branches: vec!["main".to_owned()],
                 protected_tags: Vec::new(),
                 keep_latest_artifacts: true,
+                pipeline_variables_minimum_role: Some(Role::Developer),
+                catalog_resource: false,
             },
             variables: Vec::new(),
             server_url: "https://gitlab.example.com".to_owned(),
             ci_config_path: ".gitlab-ci.yml".to_owned(),
+            job_token: JobTokenSettings {
+                limit_access: true,
+                allowlist: Vec::new(),
+            },
+            access: Role::Maintainer,
         }
     }
 }
@@ -127,6 +209,35 @@ pub enum Event {
     Manual(ManualEvent),
     /// Time passes (artifacts expire); no pipeline.
     Wait { seconds: u64 },
+    /// Someone plays or retries a job of an earlier pipeline; no new pipeline.
+    JobAction(JobAction),
+}
+
+/// A job action at a later event (the job's Play or Retry button).
+#[derive(Clone, Debug, PartialEq)]
+pub struct JobAction {
+    pub kind: JobActionKind,
+    /// The pipeline's id (`CI_PIPELINE_ID`, as the report numbers them).
+    pub pipeline: u64,
+    pub job: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobActionKind {
+    /// Run a manual job nobody played yet.
+    Play,
+    /// Run a finished job again.
+    Retry,
+}
+
+impl JobActionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobActionKind::Play => "play",
+            JobActionKind::Retry => "retry",
+        }
+    }
 }
 
 /// How a job ends when the scenario says so; otherwise jobs succeed, manual jobs are not

@@ -22,12 +22,36 @@ use crate::source::{FileId, Files, Span};
 use crate::yaml::{self, Limits, Map, Node, Value};
 
 use super::{
-    Event, JobOutcome, ManualEvent, ManualSource, MergeRequestEvent, MergeRequestPipelineKind,
-    Project, ProjectVariable, Push, RefTarget, Tier,
+    Event, JobAction, JobActionKind, JobOutcome, ManualEvent, ManualSource, MergeRequestEvent,
+    MergeRequestPipelineKind, Project, ProjectVariable, Push, RefTarget, Role, Tier,
 };
 
 const INVALID: &str = "scenario-invalid";
 const UNKNOWN_KEY: &str = "scenario-unknown-key";
+
+/// The keys of `project:`.
+const PROJECT_KEYS: &[&str] = &[
+    "path",
+    "default_branch",
+    "tier",
+    "server_url",
+    "settings",
+    "job_token",
+    "access",
+];
+
+/// The keys of an item of `projects:`: a project with its own variables and files.
+const PROJECT_ITEM_KEYS: &[&str] = &[
+    "path",
+    "default_branch",
+    "tier",
+    "server_url",
+    "settings",
+    "job_token",
+    "access",
+    "variables",
+    "files",
+];
 
 /// A loaded scenario.
 #[derive(Clone, Debug)]
@@ -40,6 +64,21 @@ pub struct Scenario {
     /// Per event (same index), how named jobs of its pipelines end: `outcomes: {job: failed}`
     /// next to the event's key.
     pub outcomes: Vec<Vec<(String, JobOutcome)>>,
+    /// The scenario's other projects (`projects:`), each with its repository's default branch.
+    pub others: Vec<(Project, Files)>,
+    /// Per event (same index), the project it happens in: 0 is `project`, `k` is `others[k - 1]`
+    /// (`project: group/deploy` next to the event's key; the main project by default).
+    pub event_projects: Vec<usize>,
+}
+
+impl Scenario {
+    /// Every project of the scenario with its files, the main project first.
+    pub fn projects(&self) -> Vec<(Project, Files)> {
+        let mut all = Vec::with_capacity(1 + self.others.len());
+        all.push((self.project.clone(), self.files.clone()));
+        all.extend(self.others.iter().cloned());
+        all
+    }
 }
 
 /// Parses the scenario file `id` of `files`. The scenario is `None` when an error was found.
@@ -143,7 +182,7 @@ impl Parser {
         let map = self.map(
             root,
             "the scenario",
-            &["project", "variables", "files", "events"],
+            &["project", "variables", "files", "events", "projects"],
         )?;
         if root.is_null() {
             self.error(
@@ -152,44 +191,129 @@ impl Parser {
             );
             return None;
         }
-        let mut project = match map.get("project") {
-            Some(node) => self.project(node),
-            None => Some(Project::new("group/project")),
-        }?;
-        if let Some(node) = map.get("variables") {
-            project.variables = self.project_variables(node);
-        }
-        let files = match map.entry("files") {
-            Some((key, node)) => self.files(key, node),
-            None => {
-                self.error(
-                    "the scenario has no `files:`; it needs at least a `.gitlab-ci.yml`",
-                    root.span,
-                );
-                Files::new()
-            }
+        let mut others = match map.get("projects") {
+            Some(node) => self.other_projects(node),
+            None => Vec::new(),
         };
+        // Without a top-level `project:` and `files:`, the first of `projects:` is the main one.
+        let (project, files) = if !others.is_empty()
+            && map.get("project").is_none()
+            && map.get("files").is_none()
+            && map.get("variables").is_none()
+        {
+            others.remove(0)
+        } else {
+            let mut project = match map.get("project") {
+                Some(node) => self.project(node),
+                None => Some(Project::new("group/project")),
+            }?;
+            if let Some(node) = map.get("variables") {
+                project.variables = self.project_variables(node);
+            }
+            let files = match map.entry("files") {
+                Some((key, node)) => self.files(key, node, true),
+                None => {
+                    self.error(
+                        "the scenario has no `files:`; it needs at least a `.gitlab-ci.yml`",
+                        root.span,
+                    );
+                    Files::new()
+                }
+            };
+            (project, files)
+        };
+        self.distinct_paths(&project, &others, map.get("projects"));
         let timed = match map.get("events") {
-            Some(node) => self.events(node, &project),
+            Some(node) => self.events(node, &project, &others),
             None => Vec::new(),
         };
         let mut events = Vec::with_capacity(timed.len());
         let mut outcomes = Vec::with_capacity(timed.len());
-        for (event, span, event_outcomes) in timed {
+        let mut event_projects = Vec::with_capacity(timed.len());
+        for (event, span, event_outcomes, in_project) in timed {
             events.push((event, span));
             outcomes.push(event_outcomes);
+            event_projects.push(in_project);
         }
         Some(Scenario {
             project,
             files,
             events,
             outcomes,
+            others,
+            event_projects,
         })
     }
 
+    /// `projects:`, a list of projects each with its own `files:` and `variables:`.
+    fn other_projects(&mut self, node: &Node) -> Vec<(Project, Files)> {
+        let items = match &node.value {
+            Value::Seq(items) => items.as_slice(),
+            Value::Null => return Vec::new(),
+            _ => {
+                self.error(
+                    format!(
+                        "projects must be a list (`- path: group/deploy`), not {}",
+                        article(node)
+                    ),
+                    node.span,
+                );
+                return Vec::new();
+            }
+        };
+        let mut out = Vec::new();
+        for item in items {
+            if item.as_map().is_some_and(|m| m.get("path").is_none()) {
+                self.error(
+                    "projects item needs a `path:` (e.g. `path: group/deploy`)",
+                    item.span,
+                );
+                continue;
+            }
+            let Some(mut project) = self.project_with(item, "projects item", PROJECT_ITEM_KEYS)
+            else {
+                continue;
+            };
+            if let Some(n) = item.get("variables") {
+                project.variables = self.project_variables(n);
+            }
+            let files = match item.as_map().and_then(|m| m.entry("files")) {
+                Some((key, n)) => self.files(key, n, false),
+                None => Files::new(),
+            };
+            out.push((project, files));
+        }
+        out
+    }
+
+    /// Two projects of a scenario with the same path are one project twice: an error.
+    fn distinct_paths(&mut self, main: &Project, others: &[(Project, Files)], node: Option<&Node>) {
+        let Some(node) = node else { return };
+        let Value::Seq(items) = &node.value else {
+            return;
+        };
+        let mut seen = vec![main.path.as_str()];
+        for (index, (project, _)) in others.iter().enumerate() {
+            if seen.contains(&project.path.as_str()) {
+                let span = items.get(index).map_or(node.span, |n| n.span);
+                self.error(
+                    format!(
+                        "projects: `{}` is given twice; each project of a scenario has its own path",
+                        project.path
+                    ),
+                    span,
+                );
+            }
+            seen.push(project.path.as_str());
+        }
+    }
+
     fn project(&mut self, node: &Node) -> Option<Project> {
-        let allowed = ["path", "default_branch", "tier", "server_url", "settings"];
-        let map = self.map(node, "project", &allowed)?;
+        self.project_with(node, "project", PROJECT_KEYS)
+    }
+
+    fn project_with(&mut self, node: &Node, context: &str, allowed: &[&str]) -> Option<Project> {
+        let map = self.map(node, context, allowed)?;
         let path = match map.get("path") {
             Some(n) => self.string(n, "project:path")?,
             None => "group/project".to_owned(),
@@ -233,8 +357,24 @@ impl Parser {
                 "protected_branches",
                 "protected_tags",
                 "keep_latest_artifacts",
+                "pipeline_variables_minimum_role",
+                "catalog_resource",
             ];
             if let Some(settings) = self.map(n, "project:settings", &allowed) {
+                if let Some(v) = settings.get("pipeline_variables_minimum_role") {
+                    let text =
+                        self.string(v, "project:settings:pipeline_variables_minimum_role")?;
+                    match text.as_str() {
+                        "no_one_allowed" => project.settings.pipeline_variables_minimum_role = None,
+                        "developer" | "maintainer" | "owner" => {
+                            project.settings.pipeline_variables_minimum_role = Role::parse(&text)
+                        }
+                        _ => self.error(
+                            format!("project:settings:pipeline_variables_minimum_role `{text}` is not one of no_one_allowed, developer, maintainer, owner"),
+                            v.span,
+                        ),
+                    }
+                }
                 if let Some(v) = settings.get("merged_results_pipelines") {
                     if let Some(b) = self.boolean(v, "project:settings:merged_results_pipelines") {
                         project.settings.merged_results_pipelines = b;
@@ -243,6 +383,11 @@ impl Parser {
                 if let Some(v) = settings.get("merge_trains") {
                     if let Some(b) = self.boolean(v, "project:settings:merge_trains") {
                         project.settings.merge_trains = b;
+                    }
+                }
+                if let Some(v) = settings.get("catalog_resource") {
+                    if let Some(b) = self.boolean(v, "project:settings:catalog_resource") {
+                        project.settings.catalog_resource = b;
                     }
                 }
                 if let Some(v) = settings.get("keep_latest_artifacts") {
@@ -258,6 +403,35 @@ impl Parser {
                     project.settings.protected_tags =
                         self.strings(v, "project:settings:protected_tags");
                 }
+            }
+        }
+        if let Some(n) = map.get("job_token") {
+            let allowed = ["limit_access", "allowlist"];
+            if let Some(token) = self.map(n, "project:job_token", &allowed) {
+                if let Some(v) = token.get("limit_access") {
+                    if let Some(b) = self.boolean(v, "project:job_token:limit_access") {
+                        project.job_token.limit_access = b;
+                    }
+                }
+                if let Some(v) = token.get("allowlist") {
+                    project.job_token.allowlist = self
+                        .strings(v, "project:job_token:allowlist")
+                        .into_iter()
+                        .map(|p| p.trim_matches('/').to_owned())
+                        .collect();
+                }
+            }
+        }
+        if let Some(n) = map.get("access") {
+            let text = self.string(n, "project:access")?;
+            match Role::parse(&text) {
+                Some(role) => project.access = role,
+                None => self.error(
+                    format!(
+                        "project:access `{text}` is not one of none, guest, reporter, developer, maintainer, owner"
+                    ),
+                    n.span,
+                ),
             }
         }
         Some(project)
@@ -311,7 +485,7 @@ impl Parser {
         out
     }
 
-    fn files(&mut self, key: &Node, node: &Node) -> Files {
+    fn files(&mut self, key: &Node, node: &Node, needs_ci_file: bool) -> Files {
         let mut files = Files::new();
         let Some(map) = self.map_any_keys(node, "files") else {
             return files;
@@ -327,7 +501,7 @@ impl Parser {
                 None => continue,
             }
         }
-        if files.find(".gitlab-ci.yml").is_none() {
+        if needs_ci_file && files.find(".gitlab-ci.yml").is_none() {
             self.error(
                 "`files:` has no `.gitlab-ci.yml`; a scenario needs the CI configuration",
                 key.span,
@@ -340,8 +514,9 @@ impl Parser {
     fn events(
         &mut self,
         node: &Node,
-        project: &Project,
-    ) -> Vec<(Event, Span, Vec<(String, JobOutcome)>)> {
+        main: &Project,
+        others: &[(Project, Files)],
+    ) -> Vec<(Event, Span, Vec<(String, JobOutcome)>, usize)> {
         let items = match &node.value {
             Value::Seq(items) => items.as_slice(),
             Value::Null => return Vec::new(),
@@ -365,6 +540,8 @@ impl Parser {
             "api",
             "trigger",
             "wait",
+            "play",
+            "retry",
         ];
         let mut events = Vec::new();
         for (index, item) in items.iter().enumerate() {
@@ -383,22 +560,41 @@ impl Parser {
                 .entries
                 .iter()
                 .find(|(k, _)| k.as_str() == Some("outcomes"));
+            let project_entry = map
+                .entries
+                .iter()
+                .find(|(k, _)| k.as_str() == Some("project"));
             let event_entries: Vec<&(Node, Node)> = map
                 .entries
                 .iter()
-                .filter(|(k, _)| k.as_str() != Some("outcomes"))
+                .filter(|(k, _)| !matches!(k.as_str(), Some("outcomes" | "project")))
                 .collect();
             if event_entries.len() != 1 {
                 self.error(
                     format!(
                         "event {number} must have exactly one key (push, merge_request, merge, \
-                         schedule, web, api, trigger or wait), and optionally `outcomes`; it has {}",
+                         schedule, web, api, trigger, wait, play or retry), and optionally \
+                         `outcomes` and `project`; it has {}",
                         event_entries.len()
                     ),
                     item.span,
                 );
                 continue;
             }
+            let in_project = match project_entry {
+                Some((_, n)) => {
+                    match self.event_project(n, &format!("event {number} project"), main, others) {
+                        Some(k) => k,
+                        None => continue,
+                    }
+                }
+                None => 0,
+            };
+            let project = if in_project == 0 {
+                main
+            } else {
+                &others[in_project - 1].0
+            };
             let (key, body) = event_entries[0];
             let outcomes = match outcome_entry {
                 Some((_, node)) => self.outcomes(node, &format!("event {number} outcomes")),
@@ -415,6 +611,8 @@ impl Parser {
                 "api" => self.manual(body, &context, ManualSource::Api, project),
                 "trigger" => self.manual(body, &context, ManualSource::Trigger, project),
                 "wait" => self.wait(body, &context),
+                "play" => self.job_action(body, &context, JobActionKind::Play),
+                "retry" => self.job_action(body, &context, JobActionKind::Retry),
                 _ => {
                     self.findings.push(
                         Finding::error(
@@ -428,10 +626,38 @@ impl Parser {
                 }
             };
             if let Some(event) = event {
-                events.push((event, key.span, outcomes));
+                events.push((event, key.span, outcomes, in_project));
             }
         }
         events
+    }
+
+    /// `project: group/deploy` beside an event: which project of the scenario it happens in.
+    fn event_project(
+        &mut self,
+        node: &Node,
+        context: &str,
+        main: &Project,
+        others: &[(Project, Files)],
+    ) -> Option<usize> {
+        let path = self.string(node, context)?;
+        let path = path.trim_matches('/');
+        if path == main.path {
+            return Some(0);
+        }
+        if let Some(k) = others.iter().position(|(p, _)| p.path == path) {
+            return Some(k + 1);
+        }
+        let mut known = vec![format!("`{}`", main.path)];
+        known.extend(others.iter().map(|(p, _)| format!("`{}`", p.path)));
+        self.error(
+            format!(
+                "{context}: `{path}` is not a project of this scenario (its projects are {})",
+                known.join(", ")
+            ),
+            node.span,
+        );
+        None
     }
 
     fn push(&mut self, node: &Node, context: &str) -> Option<Event> {
@@ -579,6 +805,41 @@ impl Parser {
                 None
             }
         }
+    }
+
+    /// `play: {pipeline: 2, job: deploy}` / `retry: {...}`: a job action on an earlier pipeline.
+    fn job_action(&mut self, node: &Node, context: &str, kind: JobActionKind) -> Option<Event> {
+        let map = self.map(node, context, &["pipeline", "job"])?;
+        let pipeline = match map.get("pipeline").map(|n| (&n.value, n.span)) {
+            Some((Value::Int(i), _)) if *i > 0 => *i as u64,
+            Some((_, span)) => {
+                self.error(
+                    format!("{context}:pipeline must be a pipeline id (a positive whole number, as the report numbers pipelines)"),
+                    span,
+                );
+                return None;
+            }
+            None => {
+                self.error(
+                    format!("{context} needs `pipeline:` (its id) and `job:`"),
+                    node.span,
+                );
+                return None;
+            }
+        };
+        let Some(job) = map.get("job") else {
+            self.error(
+                format!("{context} needs `job:` (the job's name)"),
+                node.span,
+            );
+            return None;
+        };
+        let job = self.string(job, &format!("{context}:job"))?;
+        Some(Event::JobAction(JobAction {
+            kind,
+            pipeline,
+            job,
+        }))
     }
 
     /// `outcomes: {job: failed | success | played | skipped}`.

@@ -1530,3 +1530,76 @@ fn scenario_yaml_syntax_error_never_panics() {
     let errors = errors("files: {.gitlab-ci.yml: x\nevents: [\n");
     assert!(!errors.is_empty());
 }
+
+// ---------------------------------------------------------------------------------------------
+// Scenarios with several projects.
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn projects_load_with_their_own_settings_and_events_name_their_project() {
+    let (scenario, findings) = load(
+        "project: {path: group/app}\nfiles: {.gitlab-ci.yml: 'a: {script: x}'}\nprojects:\n  - path: group/ops\n    tier: premium\n    access: developer\n    default_branch: trunk\n    job_token: {limit_access: true, allowlist: [group/app, other/]}\n    settings: {pipeline_variables_minimum_role: no_one_allowed}\n    variables: {K: v}\n    files: {deploy.yml: 'x'}\nevents:\n  - push: {branch: main}\n  - push: {branch: trunk}\n    project: group/ops\n  - merge_request: {iid: 1, source: f}\n    project: group/ops\n",
+    );
+    assert!(findings.is_empty(), "{findings:?}");
+    let scenario = scenario.unwrap();
+    assert_eq!(scenario.others.len(), 1);
+    let ops = &scenario.others[0].0;
+    assert_eq!(ops.path, "group/ops");
+    assert_eq!(ops.tier, Tier::Premium);
+    assert_eq!(ops.access, super::Role::Developer);
+    assert_eq!(ops.settings.protected_branches, ["trunk"]);
+    assert_eq!(ops.settings.pipeline_variables_minimum_role, None);
+    assert_eq!(ops.variables[0].key, "K");
+    assert!(ops.job_token.allows("group/ops", "group/app"));
+    assert!(ops.job_token.allows("group/ops", "other/deep/project"));
+    assert!(!ops.job_token.allows("group/ops", "group/application"));
+    assert!(scenario.others[0].1.find("deploy.yml").is_some());
+    assert_eq!(scenario.event_projects, [0, 1, 1]);
+    // A merge request's default target is its own project's default branch.
+    let Event::MergeRequest(mr) = &scenario.events[2].0 else {
+        panic!("a merge request event")
+    };
+    assert_eq!(mr.target_branch, "trunk");
+    // The main project keeps GitLab's defaults.
+    assert!(scenario.project.job_token.limit_access);
+    assert_eq!(scenario.project.access, super::Role::Maintainer);
+}
+
+#[test]
+fn the_first_of_projects_is_the_main_one_without_a_top_level_project() {
+    let (scenario, findings) = load(
+        "projects:\n  - path: group/app\n    files: {.gitlab-ci.yml: 'a: {script: x}'}\n  - path: group/lib\nevents:\n  - push: {branch: main}\n    project: group/lib\n",
+    );
+    assert!(findings.is_empty(), "{findings:?}");
+    let scenario = scenario.unwrap();
+    assert_eq!(scenario.project.path, "group/app");
+    assert_eq!(scenario.others[0].0.path, "group/lib");
+    assert_eq!(scenario.event_projects, [1]);
+}
+
+#[test]
+fn project_errors_point_at_the_offending_key() {
+    let found = errors(
+        "files: {.gitlab-ci.yml: 'a: {script: x}'}\nprojects:\n  - path: group/project\n  - tier: free\n  - path: group/x\n    access: admin\nevents:\n  - push: {branch: main}\n    project: group/nope\n",
+    );
+    let messages: Vec<&str> = found.iter().map(|(m, _, _)| m.as_str()).collect();
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("`group/project` is given twice")),
+        "{messages:?}"
+    );
+    assert!(
+        messages.iter().any(|m| m.contains("needs a `path:`")),
+        "{messages:?}"
+    );
+    assert!(
+        messages.iter().any(|m| m.contains("`admin` is not one of")),
+        "{messages:?}"
+    );
+    let unknown = found
+        .iter()
+        .find(|(m, _, _)| m.contains("`group/nope` is not a project of this scenario"))
+        .expect("unknown event project");
+    assert_eq!((unknown.1, unknown.2), (9, 14));
+}

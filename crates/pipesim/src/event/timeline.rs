@@ -108,6 +108,72 @@ impl Timeline {
         &self.project
     }
 
+    /// Seconds since the scenario's start.
+    pub fn clock(&self) -> u64 {
+        self.clock
+    }
+
+    /// Moves the clock to `time` (all projects of a scenario share one clock).
+    pub fn set_clock(&mut self, time: u64) {
+        self.clock = time;
+    }
+
+    /// The pipeline a multi-project trigger job asks this project for
+    /// (bridge.rb `cross_project_params`): source `pipeline` on `ref_name` (a branch, else a
+    /// tag; the default branch when `None`), with the trigger job's variables as pipeline
+    /// variables and `ignore_skip_ci: true`. `None` when the ref does not exist.
+    pub fn downstream_request(
+        &self,
+        event: usize,
+        ref_name: Option<&str>,
+        variables: Vec<(String, String)>,
+    ) -> Option<PipelineRequest> {
+        let name = ref_name.unwrap_or(&self.project.default_branch);
+        let name = name
+            .strip_prefix("refs/heads/")
+            .or_else(|| name.strip_prefix("refs/tags/"))
+            .unwrap_or(name);
+        let (ref_kind, head, protected, open) = match self.branches.get(name) {
+            Some(branch) => (
+                RefKind::Branch,
+                branch.head.clone(),
+                branch_protected(&self.project, name),
+                self.open_merge_request_refs(name),
+            ),
+            None => {
+                let head = self.tags.get(name)?;
+                (
+                    RefKind::Tag,
+                    head.clone(),
+                    tag_protected(&self.project, name),
+                    Vec::new(),
+                )
+            }
+        };
+        Some(PipelineRequest {
+            event,
+            source: Source::Pipeline,
+            ref_kind,
+            ref_name: name.to_owned(),
+            ref_short: name.to_owned(),
+            sha: head.sha,
+            before_sha: ZERO_SHA.to_owned(),
+            merge_request: None,
+            changed_paths: None,
+            changes_note: "a multi-project pipeline is not started by a push, so it has no diff: \
+                           rules:changes is always true"
+                .to_owned(),
+            files: head.files,
+            pipeline_variables: variables,
+            open_merge_requests: open,
+            commit_message: head.message,
+            skip_ci: false,
+            protected,
+            schedule_description: None,
+            time: self.clock,
+        })
+    }
+
     pub fn branch_exists(&self, name: &str) -> bool {
         self.branches.contains_key(name)
     }
@@ -142,6 +208,11 @@ impl Timeline {
     /// Branch names, sorted.
     pub fn branches(&self) -> Vec<&str> {
         self.branches.keys().map(String::as_str).collect()
+    }
+
+    /// The tags, by name.
+    pub fn tags(&self) -> Vec<&str> {
+        self.tags.keys().map(String::as_str).collect()
     }
 
     /// Open merge requests, by iid.
@@ -186,6 +257,8 @@ impl Timeline {
                 self.clock = self.clock.saturating_add(*seconds);
                 Ok(Vec::new())
             }
+            // A job action changes no repository state; `simulate` carries it out.
+            Event::JobAction(_) => Ok(Vec::new()),
         }
     }
 

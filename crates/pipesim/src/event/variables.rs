@@ -29,6 +29,11 @@ pub const USER_NAME: &str = "Pipesim User";
 pub const USER_EMAIL: &str = "pipesim-user@example.com";
 
 /// `CI_MERGE_REQUEST_ID`: the global database id of merge request `iid` (fake).
+/// `CI_SERVER_FQDN` of a server URL (host and port).
+pub fn server_fqdn(server_url: &str) -> String {
+    Server::parse(server_url).host_with_port()
+}
+
 pub fn merge_request_id(iid: u64) -> u64 {
     10_000 + iid
 }

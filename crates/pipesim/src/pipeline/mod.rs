@@ -48,6 +48,9 @@ pub struct Request<'a> {
     /// Paths that differ between a ref and this pipeline's commit (`rules:changes:compare_to`);
     /// `None` when the ref does not exist.
     pub compare_to: &'a dyn Fn(&str) -> Option<Vec<String>>,
+    /// The scenario's other projects, for `include:project` and `include:component`; `None`
+    /// in a scenario of one project (those includes use supplied files).
+    pub projects: Option<&'a dyn config::include::ProjectSource>,
 }
 
 /// What a created pipeline was made from, for the data-flow layer.
@@ -167,6 +170,8 @@ fn chain_build(request: &Request) -> Built {
         name: None,
         parent: None,
         trigger_job: None,
+        project: None,
+        upstream: None,
         workflow: Vec::new(),
         errors: Vec::new(),
         warnings: Vec::new(),
@@ -224,6 +229,7 @@ fn chain_config(
         limits: Default::default(),
         expanded_only: true,
         findings_only: false,
+        projects: request.projects,
     };
     let loaded = config::load_with(
         &request.pipeline.files,

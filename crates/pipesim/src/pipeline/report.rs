@@ -55,6 +55,14 @@ pub struct PipelineReport {
     pub parent: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trigger_job: Option<String>,
+    /// The project the pipeline runs in (`CI_PROJECT_PATH`), given when the scenario has
+    /// several projects.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
+    /// The pipeline whose trigger job started this one in another project (multi-project
+    /// pipelines, source `pipeline`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub upstream: Option<u64>,
     /// The `workflow:rules` decision, when the configuration has them.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub workflow: Vec<Check>,

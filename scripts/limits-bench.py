@@ -147,6 +147,20 @@ def case_children_large_config():
     return {".gitlab-ci.yml": text}, ["simulate", "--event", "push"]
 
 
+def case_projects_ping_pong(count):
+    # Two projects of a scenario, each with COUNT trigger jobs starting the other project's
+    # pipeline: GitLab's loop check and the tree's size (1,000 pipelines across projects) stop it.
+    def config(other, indent):
+        return "".join(
+            f"{indent}t{i}:\n{indent}  trigger:\n{indent}    project: {other}\n" for i in range(count)
+        )
+
+    text = "project: {path: group/a}\nfiles:\n  .gitlab-ci.yml: |\n" + config("group/b", "    ")
+    text += "projects:\n  - path: group/b\n    files:\n      .gitlab-ci.yml: |\n"
+    text += config("group/a", "        ") + "events:\n  - push: {branch: main}\n"
+    return {"timeline.yml": text}, ["scenario", "timeline.yml"]
+
+
 def case_jobs(count):
     text = "".join(f"j{i}: {{script: x}}\n" for i in range(count))
     return {".gitlab-ci.yml": text}, ["simulate", "--event", "push"]
@@ -190,6 +204,7 @@ CASES = {
     "default-script-120": case_default_script_copies,
     "parallel-large-script": case_parallel_large_script,
     "children-large-config": case_children_large_config,
+    "projects-ping-pong-40": lambda: case_projects_ping_pong(40),
     "jobs-30000": lambda: case_jobs(30_000),
     "alias-bomb": case_alias_bomb,
     "matrix-2^64": case_matrix_huge,

@@ -959,8 +959,8 @@ fn multi_project_request(
         }
     })?;
     // The project path and branch are expanded with the trigger job's variables.
-    let values = bridge_values(input, table);
-    let expand = |text: &str| variables::expand_all(text, &values, report.id);
+    let expansion = BridgeExpansion::new(input, table, report.id);
+    let expand = |text: &str| expansion.expand(text);
     let branch = trigger
         .get("branch")
         .and_then(Node::scalar_to_s)
@@ -990,6 +990,37 @@ fn bridge_values(input: &Input, table: &[VariableRow]) -> HashMap<String, String
         .collect()
 }
 
+/// [`bridge_values`] made only when a text has a `$` to expand: most trigger jobs forward
+/// nothing that refers to a variable, and a tree of a thousand pipelines has tens of
+/// thousands of trigger jobs.
+struct BridgeExpansion<'a> {
+    input: &'a Input<'a>,
+    table: &'a [VariableRow],
+    pipeline_id: u64,
+    values: std::cell::OnceCell<HashMap<String, String>>,
+}
+
+impl<'a> BridgeExpansion<'a> {
+    fn new(input: &'a Input<'a>, table: &'a [VariableRow], pipeline_id: u64) -> Self {
+        BridgeExpansion {
+            input,
+            table,
+            pipeline_id,
+            values: std::cell::OnceCell::new(),
+        }
+    }
+
+    fn expand(&self, text: &str) -> String {
+        if !text.contains('$') {
+            return text.to_owned();
+        }
+        let values = self
+            .values
+            .get_or_init(|| bridge_values(self.input, self.table));
+        variables::expand_all(text, values, self.pipeline_id)
+    }
+}
+
 /// What a trigger job passes to its downstream pipeline as pipeline variables
 /// (lib/gitlab/ci/variables/downstream/generator.rb, bridge.rb `FORWARD_DEFAULTS`: YAML
 /// variables forwarded unless `forward:yaml_variables: false`, pipeline variables only with
@@ -1007,7 +1038,7 @@ fn downstream_variables(
             .and_then(Node::as_bool)
             .unwrap_or(default)
     };
-    let values = bridge_values(input, table);
+    let expansion = BridgeExpansion::new(input, table, report.id);
     let mut variables: Vec<(String, String)> = Vec::new();
     let mut push = |key: &str, value: String| {
         variables.retain(|(k, _)| k != key);
@@ -1023,7 +1054,7 @@ fn downstream_variables(
                 let value = if row.raw {
                     value.clone()
                 } else {
-                    variables::expand_all(value, &values, report.id)
+                    expansion.expand(value)
                 };
                 push(&row.name, value);
             }

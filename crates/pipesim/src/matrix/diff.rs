@@ -7,6 +7,8 @@
 //! and findings that are new or fixed (compared by severity, code, job and message, not by
 //! line, which moves with any edit).
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 
 use crate::diagnostic::{Diagnostic, Severity};
@@ -147,23 +149,23 @@ fn event_diff(old: &Matrix, old_index: Option<usize>, new: &Matrix, index: usize
         why: "the job is not in the old configuration".to_owned(),
         pipeline: None,
     };
-    let cell_in = |matrix: &Matrix, column: Option<usize>, row: &Row| -> Option<Cell> {
-        let column = column?;
-        let found = matrix
-            .rows
-            .iter()
-            .find(|r| r.path == row.path && r.job == row.job)?;
-        Some(found.cells[column].clone())
+    // Rows and jobs by path and name: a scan per row made the diff quadratic in the jobs.
+    let (old_rows, new_rows) = (row_index(old), row_index(new));
+    let (old_jobs, new_jobs) = (job_index(old_column), job_index(Some(column)));
+    let cell_in = |matrix: &Matrix, rows: &RowIndex, column: Option<usize>, row: &Row| {
+        let found = rows.get(&(row.path.as_slice(), row.job.as_str()))?;
+        Some(matrix.rows[*found].cells[column?].clone())
     };
     // Rows of the new matrix, then rows only the old one has.
     let rows = new.rows.iter().chain(
         old.rows
             .iter()
-            .filter(|r| !new.rows.iter().any(|n| n.path == r.path && n.job == r.job)),
+            .filter(|r| !new_rows.contains_key(&(r.path.as_slice(), r.job.as_str()))),
     );
     for row in rows {
-        let before = cell_in(old, old_index, row).unwrap_or_else(|| no_pipeline.clone());
-        let after = cell_in(new, Some(index), row).unwrap_or_else(|| Cell {
+        let key = (row.path.as_slice(), row.job.as_str());
+        let before = cell_in(old, &old_rows, old_index, row).unwrap_or_else(|| no_pipeline.clone());
+        let after = cell_in(new, &new_rows, Some(index), row).unwrap_or_else(|| Cell {
             why: "the job is not in the new configuration".to_owned(),
             ..no_pipeline.clone()
         });
@@ -183,10 +185,7 @@ fn event_diff(old: &Matrix, old_index: Option<usize>, new: &Matrix, index: usize
             }),
             (true, true) => {
                 let mut details = cell_changes(&before, &after);
-                if let (Some(old_job), Some(new_job)) = (
-                    old_column.and_then(|c| c.job(&row.path, &row.job)),
-                    column.job(&row.path, &row.job),
-                ) {
+                if let (Some(old_job), Some(new_job)) = (old_jobs.get(&key), new_jobs.get(&key)) {
                     details.extend(data_changes(old_job, new_job));
                 }
                 if !details.is_empty() {
@@ -218,6 +217,31 @@ fn event_diff(old: &Matrix, old_index: Option<usize>, new: &Matrix, index: usize
         }
     }
     diff
+}
+
+type RowIndex<'a> = HashMap<(&'a [String], &'a str), usize>;
+
+fn row_index(matrix: &Matrix) -> RowIndex<'_> {
+    matrix
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| ((r.path.as_slice(), r.job.as_str()), i))
+        .collect()
+}
+
+/// The jobs of a column's pipelines (the ones its cells read) by path and name.
+fn job_index(column: Option<&Column>) -> HashMap<(&[String], &str), &JobReport> {
+    let mut out = HashMap::new();
+    let Some(column) = column else {
+        return out;
+    };
+    for (path, index) in &column.paths {
+        for job in &column.simulation.pipelines[*index].jobs {
+            out.insert((path.as_slice(), job.name.as_str()), job);
+        }
+    }
+    out
 }
 
 fn cell_changes(before: &Cell, after: &Cell) -> Vec<String> {

@@ -22,6 +22,8 @@ pub mod diff;
 pub mod events;
 pub mod expectations;
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 
 use crate::diagnostic::{Diagnostic, Severity};
@@ -463,33 +465,9 @@ impl Column {
 
     /// The cell of `job` under `path`.
     pub fn cell(&self, path: &[String], job: &str) -> Cell {
-        let Some(pipeline) = self.pipeline(path) else {
-            return Cell::none(self.missing_pipeline(path), None);
-        };
-        let report = pipeline.jobs.iter().find(|j| j.name == job);
-        if pipeline.status != Status::Created {
-            // A job its own rules leave out is `never` even when, for that, no job is left
-            // and no pipeline is created; any other job has no pipeline to be in.
-            if let Some(report) = report.filter(|j| !j.created) {
-                return Cell::of(report, pipeline.id);
-            }
-            let mut why = pipeline.reason.clone();
-            if let Some(error) = pipeline.errors.first() {
-                why.push_str(&format!(" ({})", error.message));
-            }
-            return Cell::none(why, Some(pipeline.id));
-        }
-        match report {
-            Some(report) => Cell::of(report, pipeline.id),
-            None => Cell {
-                state: CellState::Never,
-                when: None,
-                allow_failure: false,
-                start_in: None,
-                needs: None,
-                why: "the job is not in this pipeline's configuration".to_owned(),
-                pipeline: Some(pipeline.id),
-            },
+        match self.pipeline(path) {
+            Some(pipeline) => cell_in(pipeline, pipeline.jobs.iter().find(|j| j.name == job)),
+            None => Cell::none(self.missing_pipeline(path), None),
         }
     }
 
@@ -509,6 +487,34 @@ impl Column {
             None if parent.status != Status::Created => parent.reason.clone(),
             None => format!("`{bridge}` is not in this pipeline's configuration"),
         }
+    }
+}
+
+/// The cell of a job whose report in `pipeline` is `report` (`None`: not in its configuration).
+fn cell_in(pipeline: &PipelineReport, report: Option<&JobReport>) -> Cell {
+    if pipeline.status != Status::Created {
+        // A job its own rules leave out is `never` even when, for that, no job is left and
+        // no pipeline is created; any other job has no pipeline to be in.
+        if let Some(report) = report.filter(|j| !j.created) {
+            return Cell::of(report, pipeline.id);
+        }
+        let mut why = pipeline.reason.clone();
+        if let Some(error) = pipeline.errors.first() {
+            why.push_str(&format!(" ({})", error.message));
+        }
+        return Cell::none(why, Some(pipeline.id));
+    }
+    match report {
+        Some(report) => Cell::of(report, pipeline.id),
+        None => Cell {
+            state: CellState::Never,
+            when: None,
+            allow_failure: false,
+            start_in: None,
+            needs: None,
+            why: "the job is not in this pipeline's configuration".to_owned(),
+            pipeline: Some(pipeline.id),
+        },
     }
 }
 
@@ -570,9 +576,16 @@ fn rows(columns: &[Column]) -> Vec<Row> {
             .unwrap_or(usize::MAX)
     };
     crate::sort::sort_by_key(&mut keys, |(path, _, _)| order(path));
+    // Each column's jobs by path and name, and each missing pipeline's reason, worked out
+    // once: looking each cell up by a scan made the matrix quadratic in the number of jobs.
+    let mut indexes: Vec<ColumnIndex> = columns.iter().map(ColumnIndex::new).collect();
     keys.into_iter()
         .map(|(path, job, stage)| {
-            let cells = columns.iter().map(|c| c.cell(&path, &job)).collect();
+            let cells = columns
+                .iter()
+                .zip(indexes.iter_mut())
+                .map(|(column, index)| index.cell(column, &path, &job))
+                .collect();
             Row {
                 path,
                 job,
@@ -581,6 +594,41 @@ fn rows(columns: &[Column]) -> Vec<Row> {
             }
         })
         .collect()
+}
+
+/// One column's pipelines by path, their jobs by name, and the reasons of missing pipelines.
+struct ColumnIndex<'a> {
+    pipelines: HashMap<&'a [String], (&'a PipelineReport, HashMap<&'a str, &'a JobReport>)>,
+    missing: HashMap<Vec<String>, String>,
+}
+
+impl<'a> ColumnIndex<'a> {
+    fn new(column: &'a Column) -> Self {
+        let pipelines = column
+            .paths
+            .iter()
+            .map(|(path, index)| {
+                let pipeline = &column.simulation.pipelines[*index];
+                let jobs = pipeline.jobs.iter().map(|j| (j.name.as_str(), j)).collect();
+                (path.as_slice(), (pipeline, jobs))
+            })
+            .collect();
+        ColumnIndex {
+            pipelines,
+            missing: HashMap::new(),
+        }
+    }
+
+    fn cell(&mut self, column: &Column, path: &[String], job: &str) -> Cell {
+        if let Some((pipeline, jobs)) = self.pipelines.get(path) {
+            return cell_in(pipeline, jobs.get(job).copied());
+        }
+        let why = self
+            .missing
+            .entry(path.to_vec())
+            .or_insert_with(|| column.missing_pipeline(path));
+        Cell::none(why.clone(), None)
+    }
 }
 
 #[cfg(test)]

@@ -218,3 +218,27 @@ fn events_file_errors_have_positions() {
     assert_eq!(events.len(), 1);
     assert_eq!(findings[0].span.map(|s| s.line), Some(2));
 }
+
+#[test]
+fn the_number_of_columns_is_bounded() {
+    let mut text = String::from("events:\n");
+    for i in 0..(MAX_EVENTS + 10) {
+        text.push_str(&format!("  - {{id: e{i}, type: web}}\n"));
+    }
+    let mut files = Files::new();
+    let id = files.insert("many.yml", text);
+    let (spec, findings) = load_spec(&files, id);
+    assert!(findings.is_empty(), "{findings:?}");
+    let spec = spec.expect("loads");
+    // Reading stops one past the bound, so the warning can say events were left out.
+    assert_eq!(spec.events.as_ref().map(Vec::len), Some(MAX_EVENTS + 1));
+    let project = Project::new("g/p");
+    let (events, findings) = events::resolve_events(
+        spec.events.as_deref(),
+        &project,
+        &StandardOptions::default(),
+    );
+    assert_eq!(events.len(), MAX_EVENTS);
+    assert_eq!(findings.len(), 1);
+    assert_eq!(findings[0].severity, Severity::Warning);
+}

@@ -697,3 +697,15 @@ fn parse_element(input: &str) -> (Element, &str) {
         rest,
     )
 }
+
+/// The repository's own CI file (.gitlab-ci.yml with ci/pipesim.gitlab-ci.yml) is valid and
+/// meets its expectations (.pipesim/tests.yml), as its pipesim-test job checks in GitLab.
+#[test]
+fn the_repository_tests_its_own_ci_file() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let lint = run(&["lint", root.join(".gitlab-ci.yml").to_str().unwrap()]);
+    assert_eq!(lint.status.code(), Some(0), "{}", stdout(&lint));
+    let out = run(&["test", root.join(".pipesim/tests.yml").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(stdout(&out).ends_with("7 passed, 0 failed\n"), "{}", stdout(&out));
+}

@@ -707,5 +707,9 @@ fn the_repository_tests_its_own_ci_file() {
     assert_eq!(lint.status.code(), Some(0), "{}", stdout(&lint));
     let out = run(&["test", root.join(".pipesim/tests.yml").to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
-    assert!(stdout(&out).ends_with("7 passed, 0 failed\n"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).ends_with("7 passed, 0 failed\n"),
+        "{}",
+        stdout(&out)
+    );
 }

@@ -68,6 +68,13 @@ pub fn text(matrix: &Matrix, explain: bool) -> String {
         out.push_str(&format!("{}: {}\n", column.id, column.title));
     }
     out.push_str("in: runs; manual: waits for someone; delayed: starts later; never: left out by its rules; -: no pipeline for it; *: allow_failure\n");
+    let findings = findings(matrix);
+    if !findings.is_empty() {
+        out.push('\n');
+        for (text, events) in &findings {
+            out.push_str(&format!("! {text} ({})\n", events.join(", ")));
+        }
+    }
     if explain {
         for (index, column) in matrix.columns.iter().enumerate() {
             out.push_str(&format!("\n{} ({})\n", column.id, column.title));
@@ -104,6 +111,36 @@ pub fn text(matrix: &Matrix, explain: bool) -> String {
                         .unwrap_or_default(),
                     d.message
                 ));
+            }
+        }
+    }
+    out
+}
+
+/// The error and warning findings of every column, each once, with the events that have it.
+fn findings(matrix: &Matrix) -> Vec<(String, Vec<String>)> {
+    let mut out: Vec<(String, Vec<String>)> = Vec::new();
+    for column in &matrix.columns {
+        for d in &column.findings {
+            let place = match &d.file {
+                Some(file) if d.line > 0 => format!("{file}:{}:{}: ", d.line, d.column),
+                Some(file) => format!("{file}: "),
+                None => String::new(),
+            };
+            let job = d
+                .job
+                .as_deref()
+                .map(|j| format!("{j}: "))
+                .unwrap_or_default();
+            let text = format!(
+                "{place}{}: {job}{}",
+                d.severity.as_str(),
+                one_line(&d.message)
+            );
+            match out.iter_mut().find(|(t, _)| *t == text) {
+                Some((_, events)) if !events.contains(&column.id) => events.push(column.id.clone()),
+                Some(_) => {}
+                None => out.push((text, vec![column.id.clone()])),
             }
         }
     }
@@ -207,6 +244,13 @@ pub fn markdown(matrix: &Matrix, explain: bool) -> String {
     out.push('\n');
     for c in &matrix.columns {
         out.push_str(&format!("- **{}**: {}\n", md(&c.id), md(&c.title)));
+    }
+    let findings = findings(matrix);
+    if !findings.is_empty() {
+        out.push_str("\nFindings:\n\n");
+        for (text, events) in &findings {
+            out.push_str(&format!("- {} ({})\n", md(text), events.join(", ")));
+        }
     }
     if explain {
         for (index, column) in matrix.columns.iter().enumerate() {

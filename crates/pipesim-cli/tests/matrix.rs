@@ -713,3 +713,22 @@ fn the_repository_tests_its_own_ci_file() {
         stdout(&out)
     );
 }
+
+#[test]
+fn matrix_of_an_invalid_configuration_prints_its_error_once_and_exits_one() {
+    let dir = scratch("invalid");
+    std::fs::write(
+        dir.join(".gitlab-ci.yml"),
+        "build:\n  script: make\n  when: sometimes\n",
+    )
+    .unwrap();
+    let out = run(&["matrix", dir.join(".gitlab-ci.yml").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(
+        text.contains("(pipeline)  failed        failed  "),
+        "{text}"
+    );
+    let line = "! .gitlab-ci.yml:3:9: error: jobs:build when should be one of: on_success, on_failure, always, manual, delayed (push-feature, push-default, mr, merge, tag, schedule, web, api, trigger)\n";
+    assert_eq!(text.matches(line).count(), 1, "{text}");
+}

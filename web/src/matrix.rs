@@ -126,8 +126,10 @@ mod tests {
             path: crate::ENTRY.into(),
             text: "build:\n  script: [make]\n  only: [tags]\n".into(),
         }];
-        let mut project = ProjectForm::default();
-        project.tier = pipesim::event::Tier::Premium;
+        let project = ProjectForm {
+            tier: pipesim::event::Tier::Premium,
+            ..ProjectForm::default()
+        };
         let m = workspace_matrix(&files, &project);
         assert!(m.columns.iter().any(|c| c.id == "merge-train"));
         let tag = m.columns.iter().position(|c| c.id == "tag").unwrap();

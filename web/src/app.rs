@@ -500,6 +500,9 @@ pub fn app(props: &AppProps) -> Html {
     let selected = workspace.selected.clone();
     let view = workspace.view;
     let results_view = match view {
+        View::Matrix => html! {
+            <crate::matrix::MatrixView files={(*files).clone()} project={workspace.project.clone()} />
+        },
         View::Timeline => html! {
             <TimelineView simulation={simulation.clone()} events={(*events).clone()}
                 selected={selected.clone()} on_select={on_select.clone()} />
@@ -515,11 +518,12 @@ pub fn app(props: &AppProps) -> Html {
                 on_select={on_select.clone()} on_locate={on_locate.clone()} />
         }
     });
-    let view_tabs = [View::Pipelines, View::Needs, View::Timeline].map(|v| {
+    let view_tabs = [View::Pipelines, View::Needs, View::Timeline, View::Matrix].map(|v| {
         let label = match v {
             View::Pipelines => "Pipelines",
             View::Needs => "Needs",
             View::Timeline => "Timeline",
+            View::Matrix => "Matrix",
         };
         let onclick = on_view.reform(move |_: MouseEvent| v);
         html! {

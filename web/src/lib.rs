@@ -10,6 +10,7 @@ pub mod diagnostics;
 pub mod editor;
 pub mod forms;
 pub mod job;
+pub mod matrix;
 mod panic;
 pub mod pipelines;
 pub mod presets;

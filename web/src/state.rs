@@ -211,6 +211,7 @@ pub enum View {
     Pipelines,
     Needs,
     Timeline,
+    Matrix,
 }
 
 impl View {
@@ -219,11 +220,12 @@ impl View {
             View::Pipelines => "pipelines",
             View::Needs => "needs",
             View::Timeline => "timeline",
+            View::Matrix => "matrix",
         }
     }
 
     pub fn parse(key: &str) -> Option<View> {
-        [View::Pipelines, View::Needs, View::Timeline]
+        [View::Pipelines, View::Needs, View::Timeline, View::Matrix]
             .into_iter()
             .find(|v| v.key() == key)
     }

@@ -13,7 +13,9 @@ macro_rules! out {
 macro_rules! outln {
     ($($arg:tt)*) => { $crate::write_stdout(format_args!("{}\n", format_args!($($arg)*))) };
 }
-
+mod git;
+mod matrix;
+mod matrix_format;
 mod simulate;
 
 /// Writes to standard output. A closed pipe ends the output quietly (Rust ignores SIGPIPE, so
@@ -75,6 +77,12 @@ enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
     },
+    /// The job × event matrix: for each standard event, whether each job runs, and why.
+    Matrix(Box<matrix::MatrixArgs>),
+    /// Check the expectations of .pipesim/tests.yml against the matrix (exit 1 on a failure).
+    Test(Box<matrix::TestArgs>),
+    /// What a configuration change does to each event's pipelines.
+    Diff(Box<matrix::DiffArgs>),
     /// Print the merged configuration: includes, extends, !reference, default and anchors resolved.
     Expand {
         file: PathBuf,
@@ -148,6 +156,9 @@ fn main() -> ExitCode {
         }
         Command::Simulate(args) => simulate::simulate(*args),
         Command::Scenario { file, format } => simulate::scenario(&file, format),
+        Command::Matrix(args) => matrix::matrix(*args),
+        Command::Test(args) => matrix::test(*args),
+        Command::Diff(args) => matrix::diff(*args),
         Command::Expand { file, root } => {
             let (files, entry) = match read_repository(&file, root.as_deref()) {
                 Ok(x) => x,

@@ -1,0 +1,244 @@
+//! Unit tests of the matrix: cells, nested child rows, expectations and the diff.
+
+use super::events::load_spec;
+use super::*;
+
+fn files(config: &str, extra: &[(&str, &str)]) -> Files {
+    let mut files = Files::new();
+    files.insert(".gitlab-ci.yml", config);
+    for (path, text) in extra {
+        files.insert(path, *text);
+    }
+    files
+}
+
+const CONFIG: &str = r#"
+stages: [build, deploy]
+build:
+  stage: build
+  script: [make]
+  rules:
+    - if: $CI_PIPELINE_SOURCE == "merge_request_event"
+    - if: $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH
+deploy:
+  stage: deploy
+  script: [deploy]
+  rules:
+    - if: $CI_COMMIT_TAG
+      when: manual
+nightly:
+  stage: build
+  script: [nightly]
+  only: [schedules]
+child:
+  stage: deploy
+  trigger:
+    include: child.yml
+  rules:
+    - if: $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH
+"#;
+
+const CHILD: &str =
+    "smoke:\n  script: [smoke]\nlater:\n  script: [x]\n  when: delayed\n  start_in: 5 minutes\n";
+
+fn matrix(config: &str) -> Matrix {
+    let project = Project::new("group/project");
+    let files = files(config, &[("child.yml", CHILD)]);
+    let events = standard_events(&project, &StandardOptions::default());
+    build(&project, &files, &events)
+}
+
+fn cell<'a>(m: &'a Matrix, row: &str, column: &str) -> &'a Cell {
+    let r = m.rows.iter().find(|r| r.name() == row).expect(row);
+    let c = m.columns.iter().position(|c| c.id == column).expect(column);
+    &r.cells[c]
+}
+
+#[test]
+fn standard_columns_follow_the_tier() {
+    let mut project = Project::new("g/p");
+    let ids = |p: &Project| -> Vec<String> {
+        standard_events(p, &StandardOptions::default())
+            .into_iter()
+            .map(|e| e.id)
+            .collect()
+    };
+    assert_eq!(
+        ids(&project),
+        [
+            "push-feature",
+            "push-default",
+            "mr",
+            "merge",
+            "tag",
+            "schedule",
+            "web",
+            "api",
+            "trigger"
+        ]
+    );
+    project.tier = crate::event::Tier::Premium;
+    assert!(ids(&project).contains(&"merge-train".to_owned()));
+    assert!(ids(&project).contains(&"merged-result".to_owned()));
+}
+
+#[test]
+fn cells_read_the_reports() {
+    let m = matrix(CONFIG);
+    assert_eq!(cell(&m, "build", "mr").state, CellState::In);
+    assert_eq!(cell(&m, "build", "push-feature").state, CellState::Never);
+    assert_eq!(cell(&m, "deploy", "tag").state, CellState::Manual);
+    assert_eq!(cell(&m, "nightly", "schedule").state, CellState::In);
+    assert_eq!(cell(&m, "build", "merge").state, CellState::In);
+    // Child pipeline jobs are nested rows under their trigger job.
+    assert_eq!(
+        cell(&m, "child > smoke", "push-default").state,
+        CellState::In
+    );
+    assert_eq!(
+        cell(&m, "child > later", "push-default").state,
+        CellState::Delayed
+    );
+    let absent = cell(&m, "child > smoke", "push-feature");
+    assert_eq!(absent.state, CellState::NoPipeline);
+    assert!(
+        absent.why.contains("`child` is not in this pipeline"),
+        "{}",
+        absent.why
+    );
+}
+
+#[test]
+fn workflow_rules_stop_the_pipeline() {
+    let config =
+        format!("workflow:\n  rules:\n    - if: $CI_PIPELINE_SOURCE != \"push\"\n{CONFIG}");
+    let m = matrix(&config);
+    let c = cell(&m, "build", "push-default");
+    assert_eq!(c.state, CellState::NoPipeline);
+    assert!(!c.why.is_empty());
+    assert_eq!(cell(&m, "build", "mr").state, CellState::In);
+}
+
+#[test]
+fn expectations_pass_fail_and_snapshot() {
+    let m = matrix(CONFIG);
+    let mut files = Files::new();
+    let id = files.insert(
+        ".pipesim/tests.yml",
+        "tests:\n  - event: tag\n    pipeline: created\n    jobs: {deploy: manual}\n    absent: [build]\n  - name: wrong\n    event: mr\n    jobs: {build: never}\n    present: [deploy]\n  - event: nope\n",
+    );
+    let (spec, findings) = load_spec(&files, id);
+    assert!(findings.is_empty(), "{findings:?}");
+    let results = expectations::check(&m, &spec.expect("loads").tests);
+    assert!(results[0].passed(), "{:?}", results[0]);
+    assert_eq!(results[1].failures.len(), 2, "{:?}", results[1]);
+    assert!(results[1].failures[0].starts_with("build: expected never, got in: "));
+    assert!(results[2].error.is_some());
+    // A snapshot passes against the matrix it was taken from.
+    let snapshot = expectations::snapshot(&m);
+    let text = expectations::tests_yaml(&snapshot);
+    let mut files = Files::new();
+    let id = files.insert("t.yml", text.clone());
+    let (spec, findings) = load_spec(&files, id);
+    assert!(findings.is_empty(), "{findings:?}\n{text}");
+    let mut spec = spec.expect("snapshot loads");
+    spec.tests.iter_mut().for_each(|t| t.line = 0);
+    assert_eq!(spec.tests, snapshot);
+    assert!(expectations::check(&m, &spec.tests)
+        .iter()
+        .all(TestResult::passed));
+}
+
+use expectations::TestResult;
+
+#[test]
+fn replace_tests_keeps_the_rest() {
+    let text = "project: {tier: free}\ntests:\n  - event: a\nevents: [mr]\n";
+    assert_eq!(
+        expectations::replace_tests(text, (2, 4), "tests: []\n"),
+        "project: {tier: free}\ntests: []\nevents: [mr]\n"
+    );
+    assert_eq!(
+        expectations::replace_tests("a: 1", (0, 0), "tests: []\n"),
+        "a: 1\ntests: []\n"
+    );
+}
+
+#[test]
+fn diff_names_added_removed_and_changed_jobs() {
+    let old = matrix(CONFIG);
+    let new_config = CONFIG
+        .replace("      when: manual\n", "")
+        .replace("  only: [schedules]\n", "  only: [schedules, tags]\n");
+    let new = matrix(&new_config);
+    let d = diff::compare(&old, &new);
+    assert!(d.changed);
+    let tag = d
+        .events
+        .iter()
+        .find(|e| e.id == "tag")
+        .expect("tag changes");
+    assert_eq!(tag.added.len(), 1, "{tag:?}");
+    assert_eq!(tag.added[0].job, "nightly");
+    assert_eq!(tag.changed[0].job, "deploy");
+    assert_eq!(tag.changed[0].details, ["when: manual → on_success"]);
+    assert!(d.unchanged.contains(&"mr".to_owned()));
+    let same = diff::compare(&old, &old);
+    assert!(!same.changed);
+}
+
+#[test]
+fn events_file_errors_have_positions() {
+    let mut files = Files::new();
+    let id = files.insert(
+        "e.yml",
+        "events:\n  - id: x\n    type: nope\n  - merge-train\n  - {id: y}\nproject: {tier: gold}\n",
+    );
+    let (spec, findings) = load_spec(&files, id);
+    assert!(spec.is_none());
+    let messages: Vec<_> = findings
+        .iter()
+        .map(|f| (f.message.as_str(), f.span.map(|s| s.line)))
+        .collect();
+    assert!(messages.contains(&("event y: needs a `type` (push, tag, merge_request, merged_result, merge_train, merge, schedule, web, api, trigger)", Some(5))), "{messages:?}");
+    assert!(messages
+        .iter()
+        .any(|(m, l)| m.contains("gold") && *l == Some(6)));
+    // Standard ids are checked against the project's standard events.
+    let id = files.insert("f.yml", "events:\n  - merge-train\n  - {id: docs, type: push, branch: docs/x, changes: [docs/a.md]}\n");
+    let (spec, findings) = load_spec(&files, id);
+    assert!(findings.is_empty());
+    let spec = spec.expect("loads");
+    let project = Project::new("g/p");
+    let (events, findings) = events::resolve_events(
+        spec.events.as_deref(),
+        &project,
+        &StandardOptions::default(),
+    );
+    assert_eq!(events.len(), 1);
+    assert_eq!(findings[0].span.map(|s| s.line), Some(2));
+}
+
+#[test]
+fn the_number_of_columns_is_bounded() {
+    let mut text = String::from("events:\n");
+    for i in 0..(MAX_EVENTS + 10) {
+        text.push_str(&format!("  - {{id: e{i}, type: web}}\n"));
+    }
+    let mut files = Files::new();
+    let id = files.insert("many.yml", text);
+    let (spec, findings) = load_spec(&files, id);
+    assert!(findings.is_empty(), "{findings:?}");
+    let spec = spec.expect("loads");
+    // Reading stops one past the bound, so the warning can say events were left out.
+    assert_eq!(spec.events.as_ref().map(Vec::len), Some(MAX_EVENTS + 1));
+    let project = Project::new("g/p");
+    let (events, findings) = events::resolve_events(
+        spec.events.as_deref(),
+        &project,
+        &StandardOptions::default(),
+    );
+    assert_eq!(events.len(), MAX_EVENTS);
+    assert_eq!(findings.len(), 1);
+    assert_eq!(findings[0].severity, Severity::Warning);
+}

@@ -7,21 +7,18 @@ use std::rc::Rc;
 
 use gloo_timers::callback::Timeout;
 use pipesim::sorted::SortedMap;
-use pipesim::Severity;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
-use web_sys::HtmlTextAreaElement;
 use yew::prelude::*;
 
 use crate::diagnostics::DiagnosticsView;
-use crate::editor::Editor;
+use crate::editor::{Editor, EditorFinding};
 use crate::forms::{EventsPanel, ProjectPanel};
 use crate::job::JobDetails;
 use crate::pipelines::PipelinesView;
 use crate::presets::{PresetMenu, PRESETS};
 use crate::share::{decode, encode, ShareMenu};
 use crate::state::{EventForm, FileTab, ProjectForm, Results, Selection, View, Workspace};
-use crate::text::utf16_offset;
 use crate::timeline::TimelineView;
 use crate::wire::encode_request;
 use crate::worker::{Outcome, Simulator};
@@ -341,7 +338,6 @@ pub fn app(props: &AppProps) -> Html {
     let first_render = use_mut_ref(|| true);
     // Dropping a gloo Timeout cancels it, so replacing this is the debounce.
     let pending = use_mut_ref(|| None::<Timeout>);
-    let textarea_ref = use_node_ref();
     let dispatcher = workspace.dispatcher();
 
     // Re-simulate shortly after the last edit; keep the URL in step with the state.
@@ -425,20 +421,11 @@ pub fn app(props: &AppProps) -> Html {
         on_view,
     } = (*handlers).clone();
     let d = dispatcher.clone();
-    let on_locate = use_callback(
-        textarea_ref.clone(),
-        move |(path, line, column): (String, u32, u32), textarea_ref| {
-            d.dispatch(Action::ShowFile(path));
-            // The editor shows the file after the next render.
-            let textarea_ref = textarea_ref.clone();
-            Timeout::new(0, move || {
-                if let Some(textarea) = textarea_ref.cast::<HtmlTextAreaElement>() {
-                    reveal(&textarea, line, column);
-                }
-            })
-            .forget();
-        },
-    );
+    let on_locate = use_callback((), move |(path, line, column): (String, u32, u32), _| {
+        d.dispatch(Action::ShowFile(path));
+        // The editor shows the file after the next render.
+        Timeout::new(0, move || crate::editor::reveal(line, column)).forget();
+    });
     let on_preset = {
         let d = dispatcher.clone();
         let lesson = lesson.setter();
@@ -490,7 +477,7 @@ pub fn app(props: &AppProps) -> Html {
     };
     let stale = matches!(*phase, Phase::Running(_));
 
-    let marks = use_memo(results.clone(), |results| Rc::new(line_marks(results)));
+    let findings = use_memo(results.clone(), |results| Rc::new(editor_findings(results)));
     // Memoised by value: a keystroke in the editor leaves these (and the panels using them)
     // untouched.
     let events = use_memo(workspace.events.clone(), |events| Rc::new(events.clone()));
@@ -593,13 +580,12 @@ pub fn app(props: &AppProps) -> Html {
                     <Editor
                         files={(*files).clone()}
                         active={workspace.active}
-                        marks={(*marks).clone()}
+                        findings={(*findings).clone()}
                         {on_edit}
                         {on_activate}
                         {on_add}
                         {on_rename}
                         {on_remove}
-                        textarea_ref={textarea_ref}
                         invalid={!results.lint.valid}
                         run={(results.run.number > 0).then_some(results.run)}
                     />
@@ -705,9 +691,9 @@ fn replace_fragment(fragment: &str) {
     }
 }
 
-/// The most severe finding per line of each file, for the editor's gutter.
-fn line_marks(results: &Results) -> SortedMap<String, SortedMap<u32, Severity>> {
-    let mut marks: SortedMap<String, SortedMap<u32, Severity>> = SortedMap::new();
+/// The findings with a place in a file, per file, for the editor's underlines and gutter.
+fn editor_findings(results: &Results) -> SortedMap<String, Vec<EditorFinding>> {
+    let mut findings: SortedMap<String, Vec<EditorFinding>> = SortedMap::new();
     let lint = results.lint.errors.iter().chain(&results.lint.warnings);
     let simulated = results.simulation.diagnostics.iter().chain(
         results
@@ -720,33 +706,12 @@ fn line_marks(results: &Results) -> SortedMap<String, SortedMap<u32, Severity>> 
         let (Some(file), true) = (&d.file, d.line > 0) else {
             continue;
         };
-        if d.severity == Severity::Info {
-            continue;
+        let list = findings.get_or_insert_with(file.clone(), Vec::new);
+        let finding = EditorFinding::of(d);
+        // One message once (a finding repeated by several events or pipelines).
+        if !list.contains(&finding) {
+            list.push(finding);
         }
-        let worst = marks
-            .get_or_insert_with(file.clone(), SortedMap::new)
-            .get_or_insert_with(d.line, || d.severity);
-        *worst = (*worst).min(d.severity);
     }
-    marks
-}
-
-/// Puts the caret at `line`:`column` and scrolls that line into view. Browsers do not reliably
-/// scroll a textarea to a selection set from script, so the scroll is done by hand.
-fn reveal(textarea: &HtmlTextAreaElement, line: u32, column: u32) {
-    let offset = utf16_offset(&textarea.value(), line, column);
-    let _ = textarea.focus();
-    let _ = textarea.set_selection_range(offset, offset);
-
-    let line_height = web_sys::window()
-        .and_then(|w| w.get_computed_style(textarea).ok().flatten())
-        .and_then(|style| style.get_property_value("line-height").ok())
-        .and_then(|v| v.trim_end_matches("px").parse::<f64>().ok())
-        .unwrap_or(20.0);
-    let top = (line.saturating_sub(1)) as f64 * line_height;
-    let view = textarea.client_height() as f64;
-    let scroll = textarea.scroll_top() as f64;
-    if top < scroll || top + line_height > scroll + view - line_height {
-        textarea.set_scroll_top((top - view / 3.0).max(0.0) as i32);
-    }
+    findings
 }

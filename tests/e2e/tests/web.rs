@@ -12,6 +12,7 @@ mod synthetic;
 
 use std::time::Duration;
 
+use fantoccini::actions::InputSource;
 use fantoccini::{Client, Locator};
 use serde_json::{json, Value};
 use support::{cdp, eventually, log_entries, requested_urls, save_screenshot, setup, Session};
@@ -61,18 +62,56 @@ async fn status_text(client: &Client) -> String {
         .expect("#status text")
 }
 
-/// Replaces the editor content the way a person does: select all, then type.
+/// The CodeMirror view of the editor (web/editor/editor.js), in page scripts.
+const VIEW: &str = "pipesimEditor.of(document.getElementById('editor'))";
+
+/// The text in the editor.
+async fn editor_text(client: &Client) -> String {
+    js(client, &format!("return {VIEW}.state.doc.toString()"))
+        .await
+        .as_str()
+        .expect("the editor's text")
+        .to_owned()
+}
+
+/// The line of the caret and whether the editor has the focus.
+async fn caret(client: &Client) -> Value {
+    js(
+        client,
+        &format!(
+            "const v = {VIEW}; \
+             return [v.state.doc.lineAt(v.state.selection.main.head).number, v.hasFocus]"
+        ),
+    )
+    .await
+}
+
+/// Replaces the editor content the way a person does: click, select all, then paste (typed
+/// keys would be auto-indented after each line break; typing is tested on its own).
 async fn type_config(client: &Client, text: &str) {
     let editor = client.find(Locator::Css("#editor")).await.expect("#editor");
     editor.click().await.expect("focus the editor");
     editor.send_keys(CTRL_A).await.expect("select all");
-    editor.send_keys(text).await.expect("type the config");
-    let value = js(client, "return document.getElementById('editor').value").await;
+    paste(client, text).await;
     assert_eq!(
-        value.as_str(),
-        Some(text),
-        "the editor holds what was typed"
+        editor_text(client).await,
+        text,
+        "the editor holds what was pasted"
     );
+}
+
+/// Inserts `text` over the editor's selection as a paste does (one undoable change).
+async fn paste(client: &Client, text: &str) {
+    client
+        .execute(
+            &format!(
+                "const v = {VIEW}; \
+                 v.dispatch(v.state.replaceSelection(arguments[0]), {{ userEvent: 'input.paste', scrollIntoView: true }});"
+            ),
+            vec![json!(text)],
+        )
+        .await
+        .expect("paste into the editor");
 }
 
 async fn wait_for_error(client: &Client) -> fantoccini::elements::Element {
@@ -124,17 +163,30 @@ async fn invalid_config_shows_its_error_at_its_line() {
             assert!(status_text(client)
                 .await
                 .contains("Configuration is invalid"));
-            let mark = format!(".gutter .ln[data-line='{line}']");
-            let class = client
-                .find(Locator::Css(&mark))
-                .await
-                .expect("gutter line")
-                .attr("class")
-                .await
-                .unwrap()
-                .unwrap_or_default();
-            assert!(class.contains("error"), "gutter marks line {line}: {class}");
-
+            // Underlined at its place, and a mark in the gutter beside it.
+            let underlined = eventually(Duration::from_secs(10), "an underline", || async {
+                let v = js(
+                    client,
+                    &format!(
+                        "const v = {VIEW}; \
+                         return [...document.querySelectorAll('.cm-lintRange-error')].map(e => \
+                           v.state.doc.lineAt(v.posAtDOM(e)).number)"
+                    ),
+                )
+                .await;
+                v.as_array().filter(|a| !a.is_empty()).cloned()
+            })
+            .await;
+            assert!(
+                underlined.contains(&json!(line)),
+                "line {line} underlined: {underlined:?}"
+            );
+            let marks = js(
+                client,
+                "return document.querySelectorAll('.cm-gutter-lint .cm-lint-marker-error').length",
+            )
+            .await;
+            assert!(marks.as_u64() >= Some(1), "gutter marks: {marks}");
             // Keyboard: Tab indents inside the editor; Escape then Tab leaves it and reaches the
             // first diagnostic.
             client
@@ -166,19 +218,190 @@ async fn invalid_config_shows_its_error_at_its_line() {
                 Duration::from_secs(5),
                 "the caret on the error's line",
                 || async {
-                    let caret = js(
-                        client,
-                        "const t = document.getElementById('editor'); \
-                     return [t.value.slice(0, t.selectionStart).split('\\n').length, \
-                             document.activeElement === t]",
-                    )
-                    .await;
+                    let caret = caret(client).await;
                     (caret == json!([line, true])).then_some(caret)
                 },
             )
             .await;
             assert_eq!(caret, json!([line, true]), "caret line and focus");
             save_screenshot(client, "invalid").await;
+        })
+        .await;
+}
+
+const ENTER: &str = "\u{E007}";
+const SHIFT_TAB: &str = "\u{E008}\u{E004}\u{E000}";
+const CTRL_Z: &str = "\u{E009}z\u{E000}";
+const CTRL_SHIFT_Z: &str = "\u{E009}\u{E008}z\u{E000}";
+const CTRL_Y: &str = "\u{E009}y\u{E000}";
+const CTRL_F: &str = "\u{E009}f\u{E000}";
+
+/// Puts the editor's selection at `anchor..head` (offsets) and focuses it.
+async fn select(client: &Client, anchor: usize, head: usize) {
+    js(
+        client,
+        &format!("const v = {VIEW}; v.focus(); v.dispatch({{ selection: {{ anchor: {anchor}, head: {head} }} }});"),
+    )
+    .await;
+}
+
+async fn keys(client: &Client, keys: &str) {
+    client
+        .find(Locator::Css("#editor"))
+        .await
+        .expect("#editor")
+        .send_keys(keys)
+        .await
+        .expect("keys to the editor");
+}
+
+/// The code editor (issue 14 item 1): typing with auto-indent, undo and redo by whole steps
+/// (typing, a paste), find with Ctrl+F, Tab/Shift+Tab on a selection, keyword completion and
+/// hover help from the core's tables, every finding underlined with its message (and our
+/// "did you mean") on hover, and an editor whose size does not follow the findings.
+#[tokio::test]
+async fn the_code_editor_edits_finds_indents_and_explains() {
+    let Some(setup) = setup() else { return };
+    let session = Session::start(&setup, "code-editor").await;
+    session
+        .run(|page| async move {
+            let client = &page.client;
+            load_app(client, &page.origin).await;
+            let valid_height = js(client, "return document.querySelector('.code-editor').getBoundingClientRect().height").await;
+            type_config(client, "build:\n  script: make\n").await;
+            wait_checked(client).await;
+
+            // Typing: a line break after a key indents the next line.
+            let end = editor_text(client).await.len();
+            select(client, end, end).await;
+            keys(client, &format!("test:{ENTER}")).await;
+            assert_eq!(editor_text(client).await, "build:\n  script: make\ntest:\n  ");
+            keys(client, "script: run").await;
+            assert_eq!(editor_text(client).await, "build:\n  script: make\ntest:\n  script: run");
+
+            // Undo and redo take whole steps: a burst of typing, then a paste.
+            tokio::time::sleep(Duration::from_millis(800)).await;
+            keys(client, " all").await;
+            keys(client, CTRL_Z).await;
+            assert_eq!(editor_text(client).await, "build:\n  script: make\ntest:\n  script: run", "one undo, one burst");
+            keys(client, CTRL_SHIFT_Z).await;
+            assert!(editor_text(client).await.ends_with("script: run all"), "redo");
+            tokio::time::sleep(Duration::from_millis(800)).await;
+            paste(client, "\n  tags: [docker]\n  when: manual").await;
+            let pasted = editor_text(client).await;
+            keys(client, CTRL_Z).await;
+            assert!(editor_text(client).await.ends_with("script: run all"), "the paste undone whole");
+            keys(client, CTRL_Y).await;
+            assert_eq!(editor_text(client).await, pasted, "redo after a paste brings it back");
+
+            // Find: Ctrl+F opens the search field; Enter selects the next match.
+            select(client, 0, 0).await;
+            keys(client, CTRL_F).await;
+            let field = wait_for(client, ".cm-search input[name='search']").await;
+            field.send_keys(&format!("docker{ENTER}")).await.unwrap();
+            let found = js(client, &format!("const v = {VIEW}, r = v.state.selection.main; return v.state.sliceDoc(r.from, r.to)")).await;
+            assert_eq!(found, json!("docker"), "find selects the match");
+            save_screenshot(client, "editor-find").await;
+            field.send_keys(ESCAPE).await.unwrap();
+            assert!(client.find(Locator::Css(".cm-search")).await.is_err(), "Escape closes find");
+
+            // Tab and Shift+Tab on a selection indent and dedent its lines (and keep the text).
+            type_config(client, "a:\n  b: 1\n  c: 2\n").await;
+            select(client, 3, 16).await;
+            keys(client, TAB).await;
+            assert_eq!(editor_text(client).await, "a:\n    b: 1\n    c: 2\n", "Tab indents");
+            keys(client, SHIFT_TAB).await;
+            assert_eq!(editor_text(client).await, "a:\n  b: 1\n  c: 2\n", "Shift+Tab dedents");
+            keys(client, SHIFT_TAB).await;
+            assert_eq!(editor_text(client).await, "a:\nb: 1\nc: 2\n", "and again");
+            keys(client, CTRL_Z).await;
+            assert_eq!(editor_text(client).await, "a:\n  b: 1\n  c: 2\n", "one undo per indent");
+
+            // Keyword completion from the core's tables, in the job's context.
+            type_config(client, "build:\n  script: make\n  ").await;
+            keys(client, "artif").await;
+            let completion = wait_for(client, ".cm-tooltip-autocomplete").await;
+            let offered = completion.text().await.unwrap();
+            assert!(offered.contains("artifacts"), "{offered}");
+            save_screenshot(client, "editor-completion").await;
+            keys(client, ENTER).await;
+            assert_eq!(editor_text(client).await, "build:\n  script: make\n  artifacts: ");
+
+            // Findings: every one underlined, the message and "did you mean" on hover.
+            type_config(client, "stages: [build]\nbuild:\n  stage: biuld\n  script: make\n  artifact:\n    paths: [a]\n").await;
+            let underline = eventually(Duration::from_secs(15), "the unknown key underlined", || async {
+                let e = client.find(Locator::XPath("//*[contains(@class,'cm-lintRange-error')][contains(., 'artifact')]")).await.ok()?;
+                Some(e)
+            })
+            .await;
+            let invalid_height = js(client, "return document.querySelector('.code-editor').getBoundingClientRect().height").await;
+            assert_eq!(valid_height, invalid_height, "the editor's size does not follow the findings");
+            client
+                .perform_actions(fantoccini::actions::MouseActions::new("mouse".into()).then(
+                    fantoccini::actions::PointerAction::MoveToElement {
+                        element: underline,
+                        duration: Some(Duration::from_millis(100)),
+                        x: 0.0,
+                        y: 0.0,
+                    },
+                ))
+                .await
+                .unwrap();
+            let tooltip = wait_for(client, ".cm-tooltip-lint").await;
+            let text = tooltip.text().await.unwrap();
+            assert!(text.contains("jobs:build config contains unknown keys: artifact"), "{text}");
+            assert!(text.contains("did you mean `artifacts`?"), "{text}");
+            save_screenshot(client, "editor-hover").await;
+            let marks = js(client, "return document.querySelectorAll('.cm-gutter-lint .cm-lint-marker').length").await;
+            assert!(marks.as_u64() >= Some(1), "a gutter mark: {marks}");
+
+            // Hover help on a keyword names where it belongs and links GitLab's reference.
+            type_config(client, "build:\n  script: make\n").await;
+            let key = client.find(Locator::XPath("//*[contains(@class,'tok-propertyName')][.='script']")).await.expect("the key");
+            client
+                .perform_actions(fantoccini::actions::MouseActions::new("mouse".into()).then(
+                    fantoccini::actions::PointerAction::MoveToElement { element: key, duration: Some(Duration::from_millis(100)), x: 0.0, y: 0.0 },
+                ))
+                .await
+                .unwrap();
+            let help = wait_for(client, ".cm-keyword-help").await;
+            let text = help.text().await.unwrap();
+            assert!(text.contains("script") && text.contains("job keyword"), "{text}");
+            let href = help.find(Locator::Css("a")).await.unwrap().attr("href").await.unwrap().unwrap_or_default();
+            assert_eq!(href, "https://docs.gitlab.com/ci/yaml/#script");
+        })
+        .await;
+}
+
+/// The editor at the three widths, light and dark, with a finding underlined (screenshots
+/// looked at by hand; the assertions catch an editor that collapses or overflows).
+#[tokio::test]
+async fn the_code_editor_at_three_sizes_light_and_dark() {
+    let Some(setup) = setup() else { return };
+    let session = Session::start(&setup, "editor-sizes").await;
+    session
+        .run(|page| async move {
+            let client = &page.client;
+            load_app(client, &page.origin).await;
+            type_config(client, INVALID).await;
+            wait_for_error(client).await;
+            for (width, height) in [(1440, 900), (1024, 768), (390, 844)] {
+                for scheme in ["light", "dark"] {
+                    cdp(client, "Emulation.setEmulatedMedia", json!({ "features": [{ "name": "prefers-color-scheme", "value": scheme }] })).await;
+                    cdp(
+                        client,
+                        "Emulation.setDeviceMetricsOverride",
+                        json!({ "width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 500 }),
+                    )
+                    .await;
+                    tokio::time::sleep(Duration::from_millis(300)).await;
+                    let r = js(client, "const r = document.querySelector('.cm-editor').getBoundingClientRect(); return [r.width, r.height, document.documentElement.scrollWidth]").await;
+                    let (w, h, scroll) = (r[0].as_f64().unwrap(), r[1].as_f64().unwrap(), r[2].as_f64().unwrap());
+                    assert!(h >= 200.0 && w >= 250.0, "{width}x{height} {scheme}: editor {w}x{h}");
+                    assert!(scroll <= width as f64 + 1.0, "{width}x{height} {scheme}: page scrolls sideways ({scroll})");
+                    save_screenshot(client, &format!("editor-{width}-{scheme}")).await;
+                }
+            }
         })
         .await;
 }
@@ -329,29 +552,23 @@ async fn phone_and_dark_layouts() {
             let error = wait_for_error(client).await;
             let line = error.attr("data-line").await.unwrap().unwrap();
             assert_eq!(line, (50 + INVALID_JOB_LINE).to_string());
-            js(client, "document.getElementById('editor').scrollTop = 0").await;
+            js(client, "document.querySelector('.cm-scroller').scrollTop = 0").await;
             error.find(Locator::Css("button")).await.unwrap().click().await.unwrap();
-            let scroll = eventually(Duration::from_secs(5), "the gutter to follow", || async {
+            let line: u32 = line.parse().unwrap();
+            let visible = eventually(Duration::from_secs(5), "the line in view", || async {
                 let v = js(
                     client,
-                    "return [document.getElementById('editor').scrollTop, \
-                             document.querySelector('.gutter').scrollTop]",
+                    &format!(
+                        "const v = {VIEW}, s = v.scrollDOM.getBoundingClientRect(), \
+                              c = v.coordsAtPos(v.state.doc.line({line}).from); \
+                         return [v.scrollDOM.scrollTop, !!c && c.top >= s.top && c.bottom <= s.bottom]"
+                    ),
                 )
                 .await;
-                (v[0].as_f64() > Some(0.0) && v[0] == v[1]).then_some(v)
+                (v[0].as_f64() > Some(0.0) && v[1] == json!(true)).then_some(v)
             })
             .await;
-            let visible = js(
-                client,
-                &format!(
-                    "const t = document.getElementById('editor'), \
-                           n = document.querySelector(\".gutter .ln[data-line='{line}']\").getBoundingClientRect(), \
-                           r = t.getBoundingClientRect(); \
-                     return n.top >= r.top && n.bottom <= r.bottom"
-                ),
-            )
-            .await;
-            assert_eq!(visible, json!(true), "line {line} is in view after the jump ({scroll})");
+            assert_eq!(visible[1], json!(true), "line {line} is in view after the jump ({visible})");
             save_screenshot(client, "dark").await;
 
             cdp(
@@ -619,11 +836,9 @@ async fn a_shared_link_reopens_the_same_view_and_embeds() {
             // The break comes with a fix pipesim checked by simulating it.
             assert!(text.contains("Checked fix"), "{text}");
             wait_for(client, &format!("{DEPLOYING_AFTER_MERGE} .break")).await;
-            let editor = js(client, "return document.getElementById('editor').value").await;
+            let editor = editor_text(client).await;
             assert!(
-                editor
-                    .as_str()
-                    .is_some_and(|t| t.contains("BUILD_VERSION=1.2.3")),
+                editor.contains("BUILD_VERSION=1.2.3"),
                 "the configuration came back: {editor}"
             );
 
@@ -677,10 +892,9 @@ let yaml = "stages: [build, test, deploy]\n";
 for (let i = 0; i < 1000; i++) {
   yaml += `job-${i}:\n  stage: ${["build", "test", "deploy"][i % 3]}\n  script: [make ${i}]\n  tags: [docker]\n  variables:\n    N: "${i}"\n`;
 }
-const t = document.getElementById('editor');
+const v = pipesimEditor.of(document.getElementById('editor'));
 const lines = yaml.split('\n').length;
-t.value = yaml;
-t.dispatchEvent(new Event('input', { bubbles: true }));
+v.dispatch({ changes: { from: 0, to: v.state.doc.length, insert: yaml }, userEvent: 'input.paste' });
 const start = performance.now();
 const settle = () => new Promise(r => {
   const check = () => document.querySelectorAll('.job-card').length >= 1000 ? r() : setTimeout(check, 20);
@@ -691,8 +905,8 @@ settle().then(async () => {
   // Typing, as the browser does it: insertText at the caret fires the input event. A key
   // every 120 ms (a brisk typist), with a 300 ms pause after every tenth: a run starts in each
   // pause and its answer is read and drawn while the next keys are typed.
-  t.focus();
-  t.setSelectionRange(t.value.length, t.value.length);
+  v.focus();
+  v.dispatch({ selection: { anchor: v.state.doc.length } });
   await frame();
   const sleep = ms => new Promise(r => setTimeout(r, ms));
   const run = () => Number((document.querySelector('.sim-time') || {dataset: {}}).dataset.simRun || 0);
@@ -742,6 +956,19 @@ settle().then(async () => {
 
 /// Replaces the value of a form field or the editor (by CSS selector) as a paste does.
 async fn set_value(client: &Client, css: &str, text: &str) {
+    if css == "#editor" {
+        client
+            .execute(
+                &format!(
+                    "const v = {VIEW}; \
+                     v.dispatch({{ changes: {{ from: 0, to: v.state.doc.length, insert: arguments[0] }}, userEvent: 'input.paste' }});"
+                ),
+                vec![json!(text)],
+            )
+            .await
+            .unwrap_or_else(|e| panic!("paste into the editor: {e}"));
+        return;
+    }
     client
         .execute(
             "const e = document.querySelector(arguments[0]); e.value = arguments[1]; \
@@ -1069,12 +1296,8 @@ async fn a_crash_in_the_simulation_shows_the_crash_panel_and_is_not_run_again() 
             let notice = text_of(client, ".run-state").await;
             assert!(notice.contains("stopped pipesim"), "{notice}");
             assert!(status_text(client).await.contains("Not checked"));
-            let editor = js(
-                client,
-                "return document.getElementById('editor').value.length",
-            )
-            .await;
-            assert_eq!(editor, json!(big.len()), "the files are all there");
+            let editor = editor_text(client).await;
+            assert_eq!(editor.len(), big.len(), "the files are all there");
 
             // A fresh tab with the same link: also held (the guard is in local storage).
             let url = client.current_url().await.unwrap();
@@ -1105,10 +1328,7 @@ async fn a_crash_in_the_simulation_shows_the_crash_panel_and_is_not_run_again() 
                 .unwrap();
             wait_checked(client).await;
             assert_eq!(text_of(client, "#sim-crash").await, "");
-            assert_eq!(
-                js(client, "return document.getElementById('editor').value").await,
-                json!("")
-            );
+            assert_eq!(editor_text(client).await, "");
         })
         .await;
 }

@@ -199,6 +199,7 @@ pub fn editor(props: &EditorProps) -> Html {
     {
         let (host, live, target) = (host.clone(), live.clone(), target.clone());
         let label = format!("Contents of {path}");
+        let (path, value) = (path.clone(), value.clone());
         use_effect_with((), move |_| {
             if loaded {
                 if let Some(parent) = host.cast::<web_sys::Element>() {
@@ -218,7 +219,11 @@ pub fn editor(props: &EditorProps) -> Html {
                     let editor = cm_create(&parent, &options);
                     CURRENT
                         .with(|c| *c.borrow_mut() = Some(JsValue::clone(&editor).unchecked_into()));
+                    // The first render's file (later ones are shown as they render).
+                    cm_show(&editor, &path, &value);
                     let mut l = live.borrow_mut();
+                    l.path = path;
+                    l.text = value;
                     l.editor = Some(editor);
                     l._on_change = Some(on_change);
                 }

@@ -3,6 +3,7 @@
 //! fragment, so a link reopens the same view; `#…&embed` shows a compact read-only view for
 //! an `<iframe>`.
 
+use std::cell::RefCell;
 use std::rc::Rc;
 
 use gloo_timers::callback::Timeout;
@@ -310,10 +311,13 @@ pub fn app(props: &AppProps) -> Html {
     // it again); a held workspace counts as given.
     let last_request =
         use_mut_ref(|| (held.is_some() || !*can_work).then(|| encode_request(&start.0)));
+    // The workspace whose address is not written yet (see the debounce below).
+    let unwritten = use_mut_ref(|| None::<Workspace>);
     let simulator = {
         let results = results.setter();
         let phase = phase.setter();
         let last_request = last_request.clone();
+        let unwritten = unwritten.clone();
         use_memo((), move |_| {
             if !*can_work {
                 return None;
@@ -324,6 +328,8 @@ pub fn app(props: &AppProps) -> Html {
                     phase.set(Phase::Current);
                 }
                 Outcome::Crashed(what) => {
+                    // A reload must bring back what crashed: the address is written now.
+                    write_address(&unwritten, embed);
                     if let Some(request) = &*last_request.borrow() {
                         remember_crash(request);
                     }
@@ -347,26 +353,41 @@ pub fn app(props: &AppProps) -> Html {
         let pending = pending.clone();
         let simulator = simulator.clone();
         let last_request = last_request.clone();
+        let address_timer = use_mut_ref(|| None::<Timeout>);
+        let unwritten = unwritten.clone();
         use_effect_with((workspace.clone(), *rerun), move |(workspace, _)| {
             let first = std::mem::replace(&mut *first_render.borrow_mut(), false);
             let workspace: Workspace = (**workspace).clone();
-            let request = encode_request(&workspace);
-            let same = last_request.borrow().as_deref() == Some(request.as_str());
             let delay = if first { 0 } else { LINT_DEBOUNCE_MS };
             *pending.borrow_mut() = Some(Timeout::new(delay, move || {
-                // The address first: should the simulation crash, a reload brings back
-                // exactly what was typed (and the crash guard keeps it from running again).
-                replace_fragment(&encode(&workspace, embed));
-                if same {
-                    return;
-                }
-                *last_request.borrow_mut() = Some(request.clone());
+                let request = encode_request(&workspace);
+                let same = last_request.borrow().as_deref() == Some(request.as_str());
                 match &*simulator {
                     Some(simulator) => {
+                        // The address once typing has paused for a while: compressing the
+                        // workspace is a long task on this thread, and a keystroke would wait
+                        // for it. A crash of the simulation writes it at once (above), so a
+                        // reload still brings back exactly what was typed.
+                        *unwritten.borrow_mut() = Some(workspace);
+                        let unwritten = unwritten.clone();
+                        *address_timer.borrow_mut() =
+                            Some(Timeout::new(ADDRESS_DELAY_MS, move || {
+                                write_address(&unwritten, embed);
+                            }));
+                        if same {
+                            return;
+                        }
+                        *last_request.borrow_mut() = Some(request.clone());
                         phase.set(Phase::Running(now_ms()));
                         simulator.submit(request);
                     }
                     None => {
+                        // On this thread a crash takes the page: the address first.
+                        replace_fragment(&encode(&workspace, embed));
+                        if same {
+                            return;
+                        }
+                        *last_request.borrow_mut() = Some(request);
                         results.set(guarded_run(&workspace));
                         phase.set(Phase::Current);
                     }
@@ -688,6 +709,16 @@ fn replace_fragment(fragment: &str) {
             "",
             Some(&format!("#{fragment}")),
         );
+    }
+}
+
+/// How long typing must pause before the address follows the workspace (with the worker).
+const ADDRESS_DELAY_MS: u32 = 1000;
+
+/// Writes the address of the workspace not written yet, if any.
+fn write_address(unwritten: &RefCell<Option<Workspace>>, embed: bool) {
+    if let Some(workspace) = unwritten.borrow_mut().take() {
+        replace_fragment(&encode(&workspace, embed));
     }
 }
 

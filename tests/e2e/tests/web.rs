@@ -862,10 +862,86 @@ async fn a_shared_link_reopens_the_same_view_and_embeds() {
         .await;
 }
 
-/// In-browser measurement (docs/BENCHMARKS.md): a 6,000-line configuration (1,000 jobs), then
-/// keystrokes in the editor. Each keystroke must only redraw the editor (the results follow
-/// after a pause); the figures are written to target/e2e-screenshots/perf.txt. The bound is generous: it
-/// guards against a keystroke re-running the simulation or redrawing every view.
+/// Types `keys` keystrokes as a person does (WebDriver key input, so the browser sees real
+/// input events: CodeMirror's background parsing yields to them): one key every 120 ms, a line
+/// break after every tenth and a 300 ms pause, so that runs and their answers land between keys.
+/// Returns the keystroke-to-next-frame delays (from the key event's own timestamp to the start
+/// of the next frame, queueing included), sorted, and how long after the last key the results
+/// of the last state were on screen.
+async fn type_and_time(client: &Client, keys: usize) -> (Vec<f64>, f64) {
+    js(
+        client,
+        r#"
+const v = pipesimEditor.of(document.getElementById('editor'));
+v.focus();
+v.dispatch({ selection: { anchor: v.state.doc.length } });
+const run = () => Number((document.querySelector('.sim-time') || { dataset: {} }).dataset.simRun || 0);
+const probe = window.__typing = { delays: [], last: null, shown: null, loaf: [] };
+try { new PerformanceObserver(l => { for (const e of l.getEntries()) probe.loaf.push([Math.round(e.duration), Math.round(e.renderStart - e.startTime), Math.round(e.startTime + e.duration - e.styleAndLayoutStart), e.scripts.map(x => `${x.invoker}|${x.sourceFunctionName}:${Math.round(x.duration)}`).join(',')]); }).observe({ type: 'long-animation-frame' }); } catch (_) {}
+if (window.__typingListener) document.removeEventListener('keydown', window.__typingListener, true);
+window.__typingListener = e => {
+  const t0 = e.timeStamp;
+  probe.last = { t: t0, run: run() };
+  probe.shown = null;
+  requestAnimationFrame(() => probe.delays.push(performance.now() - t0));
+};
+document.addEventListener('keydown', window.__typingListener, true);
+if (!window.__runObserver) {
+  window.__runObserver = new MutationObserver(() => {
+    const p = window.__typing;
+    if (p && p.last && p.shown === null && run() > p.last.run) {
+      requestAnimationFrame(() => { if (p.shown === null) p.shown = performance.now() - p.last.t; });
+    }
+  });
+  window.__runObserver.observe(document.body, { subtree: true, attributes: true, attributeFilter: ['data-sim-run'], childList: true });
+}
+"#,
+    )
+    .await;
+    let mut actions = fantoccini::actions::KeyActions::new("keyboard".into());
+    for i in 0..keys {
+        let key = if i % 10 == 9 { '\u{E007}' } else { '#' };
+        let pause = if i % 10 == 9 { 300 } else { 120 };
+        actions = actions
+            .then(fantoccini::actions::KeyAction::Down { value: key })
+            .then(fantoccini::actions::KeyAction::Up { value: key })
+            .then(fantoccini::actions::KeyAction::Pause {
+                duration: Duration::from_millis(pause),
+            });
+    }
+    client.perform_actions(actions).await.expect("typing");
+    let shown = eventually(
+        Duration::from_secs(30),
+        "the results of the last key",
+        || async { js(client, "return window.__typing.shown").await.as_f64() },
+    )
+    .await;
+    let mut delays: Vec<f64> = js(client, "return window.__typing.delays")
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_f64)
+        .collect();
+    delays.sort_by(f64::total_cmp);
+    if std::env::var_os("PIPESIM_LOAF").is_some() {
+        eprintln!(
+            "LoAF {}",
+            js(client, "return JSON.stringify(window.__typing.loaf)").await
+        );
+    }
+    (delays, shown)
+}
+
+fn quantile(sorted: &[f64], q: f64) -> f64 {
+    sorted[((q * sorted.len() as f64) as usize).min(sorted.len() - 1)]
+}
+
+/// In-browser measurement (docs/BENCHMARKS.md, issue 14 item 2's budgets): a 6,000-line
+/// configuration (1,000 jobs), then keystrokes in the editor while it re-simulates, then the
+/// same with a 4x CPU throttle. Figures in target/e2e-screenshots/perf.txt, each budget marked
+/// MET or NOT MET; the machine is shared, so the only bound asserted is a generous one (it
+/// guards against a keystroke waiting for a simulation or a redraw of every view).
 #[tokio::test]
 async fn typing_stays_fluid_on_a_large_config() {
     let Some(setup) = setup() else { return };
@@ -874,7 +950,6 @@ async fn typing_stays_fluid_on_a_large_config() {
         .run(|page| async move {
             let client = &page.client;
             load_app(client, &page.origin).await;
-            // 40 keys at a typist's pace, on a loaded machine: more than the 30 s default.
             client
                 .update_timeouts(fantoccini::wd::TimeoutConfiguration::new(
                     Some(Duration::from_secs(120)),
@@ -883,75 +958,53 @@ async fn typing_stays_fluid_on_a_large_config() {
                 ))
                 .await
                 .unwrap();
-            let figures = client
-                .execute_async(
-                    r#"
-const done = arguments[arguments.length - 1];
-const frame = () => new Promise(r => requestAnimationFrame(() => r()));
-let yaml = "stages: [build, test, deploy]\n";
-for (let i = 0; i < 1000; i++) {
-  yaml += `job-${i}:\n  stage: ${["build", "test", "deploy"][i % 3]}\n  script: [make ${i}]\n  tags: [docker]\n  variables:\n    N: "${i}"\n`;
-}
-const v = pipesimEditor.of(document.getElementById('editor'));
-const lines = yaml.split('\n').length;
-v.dispatch({ changes: { from: 0, to: v.state.doc.length, insert: yaml }, userEvent: 'input.paste' });
-const start = performance.now();
-const settle = () => new Promise(r => {
-  const check = () => document.querySelectorAll('.job-card').length >= 1000 ? r() : setTimeout(check, 20);
-  check();
-});
-settle().then(async () => {
-  const simulated = performance.now() - start;
-  // Typing, as the browser does it: insertText at the caret fires the input event. A key
-  // every 120 ms (a brisk typist), with a 300 ms pause after every tenth: a run starts in each
-  // pause and its answer is read and drawn while the next keys are typed.
-  v.focus();
-  v.dispatch({ selection: { anchor: v.state.doc.length } });
-  await frame();
-  const sleep = ms => new Promise(r => setTimeout(r, ms));
-  const run = () => Number((document.querySelector('.sim-time') || {dataset: {}}).dataset.simRun || 0);
-  const keys = [];
-  for (let i = 0; i < 40; i++) {
-    const t0 = performance.now();
-    document.execCommand('insertText', false, i % 10 == 9 ? '\n' : '#');
-    await frame();
-    keys.push(performance.now() - t0);
-    await sleep(i % 10 == 9 ? 300 : 120);
-  }
-  // A pause: how long until the results of the last state are on screen.
-  const before = run();
-  const paused = performance.now();
-  document.execCommand('insertText', false, '#');
-  while (run() === before && performance.now() - paused < 10000) await sleep(2);
-  await frame();
-  const results = performance.now() - paused;
-  keys.sort((a, b) => a - b);
-  const at = q => keys[Math.min(keys.length - 1, Math.floor(q * keys.length))];
-  done({ lines, simulated, median: at(0.5), p95: at(0.95), max: keys[keys.length - 1], results });
-});
-"#,
-                    vec![],
-                )
-                .await
-                .expect("the measurement script");
-            let median = figures["median"].as_f64().unwrap();
-            let p95 = figures["p95"].as_f64().unwrap();
+            let mut yaml = String::from("stages: [build, test, deploy]\n");
+            for i in 0..1000 {
+                yaml += &format!(
+                    "job-{i}:\n  stage: {}\n  script: [make {i}]\n  tags: [docker]\n  variables:\n    N: \"{i}\"\n",
+                    ["build", "test", "deploy"][i % 3]
+                );
+            }
+            let lines = yaml.lines().count();
+            let start = std::time::Instant::now();
+            set_value(client, "#editor", &yaml).await;
+            eventually(Duration::from_secs(60), "1,000 job cards", || async {
+                (js(client, "return document.querySelectorAll('.job-card').length").await.as_u64() >= Some(1000)).then_some(())
+            })
+            .await;
+            let first = start.elapsed().as_secs_f64() * 1000.0;
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            let (keys, shown) = type_and_time(client, 40).await;
+            cdp(client, "Emulation.setCPUThrottlingRate", json!({ "rate": 4 })).await;
+            let (slow, slow_shown) = type_and_time(client, 20).await;
+            cdp(client, "Emulation.setCPUThrottlingRate", json!({ "rate": 1 })).await;
+            let verdict = |ok: bool| if ok { "MET" } else { "NOT MET" };
+            let (p50, p95, max) = (quantile(&keys, 0.5), quantile(&keys, 0.95), keys[keys.len() - 1]);
+            let (s50, s95) = (quantile(&slow, 0.5), quantile(&slow, 0.95));
             let text = format!(
-                "large config ({} lines, 1,000 jobs): first results after {:.0} ms; keystroke to next frame (40 keys, one per 120 ms, a 300 ms pause after every tenth, so that runs and their answers land between keys): median {:.1} ms, p95 {:.1} ms, max {:.1} ms; results on screen {:.0} ms after the last key (debounce {} ms included)\n",
-                figures["lines"], figures["simulated"].as_f64().unwrap(), median, p95,
-                figures["max"].as_f64().unwrap(), figures["results"].as_f64().unwrap(),
-                150
+                "large config ({lines} lines, 1,000 jobs): first results {first:.0} ms after the paste\n\
+                 keystroke to next frame ({} real keys, one per 120 ms, a line break and a 300 ms pause after every tenth): median {p50:.1} ms, p95 {p95:.1} ms, max {max:.1} ms; budget p95 < 16 ms: {}\n\
+                 results on screen {shown:.0} ms after the last key (debounce {} ms included); budget < 150 ms: {}\n\
+                 with a 4x CPU throttle ({} keys): median {s50:.1} ms, p95 {s95:.1} ms; budget p95 < 50 ms: {}; results {slow_shown:.0} ms after the last key\n",
+                keys.len(),
+                verdict(p95 < 16.0),
+                pipesim_e2e_debounce(),
+                verdict(shown < 150.0),
+                slow.len(),
+                verdict(s95 < 50.0),
             );
             let dir = support::screenshots_dir();
             std::fs::create_dir_all(&dir).unwrap();
             std::fs::write(dir.join("perf.txt"), &text).unwrap();
             eprintln!("{text}");
-            // Generous: guards against a keystroke waiting for a simulation or a redraw of
-            // every view (measured 113 ms median with six other builds on the 2-core machine,
-            // 28 ms when it was quiet).
-            assert!(median < 250.0, "{text}");
+            assert!(p50 < 250.0, "{text}");
         })
         .await;
+}
+
+/// The app's debounce (web/src/lib.rs `LINT_DEBOUNCE_MS`), as the figures say it.
+fn pipesim_e2e_debounce() -> u32 {
+    150
 }
 
 /// Replaces the value of a form field or the editor (by CSS selector) as a paste does.

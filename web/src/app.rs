@@ -48,11 +48,24 @@ fn current_fragment() -> String {
         .unwrap_or_default()
 }
 
-/// What the page starts from: the state in the link, or the example.
+/// Where the page keeps the address of the last workspace, for the next visit without a link.
+pub const AUTOSAVE_KEY: &str = "pipesim-autosave";
+
+const RESTORED_NOTICE: &str =
+    "Your last work in this browser is back (it is saved as you type). “New” starts blank.";
+
+/// What the page starts from: the state in the link, else the last work saved in this
+/// browser, else the example.
 fn initial_state(initial: &str) -> (Workspace, bool, Option<String>) {
     let fragment = current_fragment();
     if fragment.is_empty() {
-        return (Workspace::with_config(initial), false, None);
+        let saved = local_storage()
+            .and_then(|s| s.get_item(AUTOSAVE_KEY).ok().flatten())
+            .and_then(|saved| decode(&saved).ok());
+        return match saved {
+            Some((workspace, _)) => (workspace, false, Some(RESTORED_NOTICE.to_owned())),
+            None => (Workspace::with_config(initial), false, None),
+        };
     }
     match decode(&fragment) {
         Ok((workspace, embed)) => (workspace, embed, None),
@@ -313,6 +326,9 @@ pub fn app(props: &AppProps) -> Html {
         use_mut_ref(|| (held.is_some() || !*can_work).then(|| encode_request(&start.0)));
     // The workspace whose address is not written yet (see the debounce below).
     let unwritten = use_mut_ref(|| None::<Workspace>);
+    // The files as last loaded (the start, an example, New, a link): what "edits" are measured
+    // against before an example replaces them.
+    let loaded_files = use_mut_ref(|| start.0.files.clone());
     let simulator = {
         let results = results.setter();
         let phase = phase.setter();
@@ -383,7 +399,7 @@ pub fn app(props: &AppProps) -> Html {
                     }
                     None => {
                         // On this thread a crash takes the page: the address first.
-                        replace_fragment(&encode(&workspace, embed));
+                        save_address(&encode(&workspace, embed), embed, false);
                         if same {
                             return;
                         }
@@ -399,9 +415,13 @@ pub fn app(props: &AppProps) -> Html {
     // Going back/forward (or editing the address bar) loads the state of that URL.
     {
         let dispatcher = dispatcher.clone();
+        let (unwritten, loaded_files) = (unwritten.clone(), loaded_files.clone());
         use_effect_with((), move |_| {
             let listener = Closure::<dyn Fn()>::new(move || {
                 if let Ok((loaded, _)) = decode(&current_fragment()) {
+                    // What was typed on the entry left is not written over the one returned to.
+                    unwritten.borrow_mut().take();
+                    *loaded_files.borrow_mut() = loaded.files.clone();
                     dispatcher.dispatch(Action::Load(loaded));
                 }
             });
@@ -447,16 +467,83 @@ pub fn app(props: &AppProps) -> Html {
         // The editor shows the file after the next render.
         Timeout::new(0, move || crate::editor::reveal(line, column)).forget();
     });
-    let on_preset = {
+    // An example waiting for the user to confirm that it may replace their edits.
+    let confirm = use_state(|| None::<(Workspace, usize)>);
+    // Loads a workspace as a new history entry (Back returns to what was there).
+    let load = {
         let d = dispatcher.clone();
         let lesson = lesson.setter();
         let notice = notice.setter();
-        use_callback((), move |(loaded, index): (Workspace, usize), _| {
+        let (unwritten, loaded_files) = (unwritten.clone(), loaded_files.clone());
+        use_callback((), move |(loaded, index): (Workspace, Option<usize>), _| {
+            // The state being left gets its own entry first, then the loaded one.
+            write_address(&unwritten, embed);
+            save_address(&encode(&loaded, embed), embed, true);
+            *loaded_files.borrow_mut() = loaded.files.clone();
             d.dispatch(Action::Load(loaded));
-            lesson.set(Some(index));
+            lesson.set(index);
             notice.set(None);
         })
     };
+    let on_preset = {
+        let (load, confirm, loaded_files) = (load.clone(), confirm.setter(), loaded_files.clone());
+        let files = workspace.files.clone();
+        use_callback(files, move |(loaded, index): (Workspace, usize), files| {
+            let edited = *files != *loaded_files.borrow();
+            if edited {
+                confirm.set(Some((loaded, index)));
+            } else {
+                load.emit((loaded, Some(index)));
+            }
+        })
+    };
+    let on_new = {
+        let load = load.clone();
+        Callback::from(move |_: MouseEvent| load.emit((Workspace::with_config(""), None)))
+    };
+    let confirm_banner = (*confirm).clone().map(|(loaded, index)| {
+        let title = PRESETS.get(index).map_or("", |p| p.title);
+        let replace = {
+            let (load, confirm) = (load.clone(), confirm.clone());
+            Callback::from(move |_: MouseEvent| {
+                confirm.set(None);
+                load.emit((loaded.clone(), Some(index)));
+            })
+        };
+        let keep = {
+            let confirm = confirm.clone();
+            Callback::from(move |_: MouseEvent| confirm.set(None))
+        };
+        let onkeydown = {
+            let confirm = confirm.clone();
+            Callback::from(move |e: KeyboardEvent| {
+                if e.key() == "Escape" {
+                    confirm.set(None);
+                }
+            })
+        };
+        html! {
+            <div class="confirm" role="alertdialog" aria-labelledby="confirm-text" {onkeydown}>
+                <p id="confirm-text">
+                    { format!("Load the example “{title}”? It replaces your edits (Back in the browser brings them back).") }
+                </p>
+                <button type="button" id="confirm-replace" onclick={replace}>{ "Replace my edits" }</button>
+                <button type="button" class="link" onclick={keep}>{ "Keep editing" }</button>
+            </div>
+        }
+    });
+    // The confirmation takes the focus when it appears.
+    use_effect_with(confirm.is_some(), |shown| {
+        if *shown {
+            if let Some(button) = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.get_element_by_id("confirm-replace"))
+                .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+            {
+                let _ = button.focus();
+            }
+        }
+    });
 
     let on_cancel = {
         let simulator = simulator.clone();
@@ -561,6 +648,9 @@ pub fn app(props: &AppProps) -> Html {
         }
     });
     let notice_banner = (*notice).clone().map(|text| {
+        if text == RESTORED_NOTICE {
+            return html! { <p class="notice info" role="status">{ text }</p> };
+        }
         html! { <p class="notice" role="alert">{ text }</p> }
     });
 
@@ -589,11 +679,14 @@ pub fn app(props: &AppProps) -> Html {
                     { format!("Follows GitLab {}", pipesim::GITLAB_VERSION) }
                 </p>
                 <div class="header-actions">
+                    <button type="button" class="new-workspace" onclick={on_new}
+                        title="Start with an empty .gitlab-ci.yml (Back returns to this one)">{ "New" }</button>
                     <PresetMenu on_load={on_preset} />
                     <ShareMenu workspace={(*shared).clone()} />
                 </div>
             </header>
             { for notice_banner }
+            { for confirm_banner }
             { run_banner }
             { for lesson_banner }
             <main class="workspace">
@@ -718,7 +811,35 @@ const ADDRESS_DELAY_MS: u32 = 1000;
 /// Writes the address of the workspace not written yet, if any.
 fn write_address(unwritten: &RefCell<Option<Workspace>>, embed: bool) {
     if let Some(workspace) = unwritten.borrow_mut().take() {
-        replace_fragment(&encode(&workspace, embed));
+        save_address(&encode(&workspace, embed), embed, false);
+    }
+}
+
+/// Puts `fragment` in the address bar (a new history entry when `push`: Back returns to the
+/// state before) and, outside embeds, saves it in this browser for the next visit.
+fn save_address(fragment: &str, embed: bool, push: bool) {
+    if push {
+        push_fragment(fragment);
+    } else {
+        replace_fragment(fragment);
+    }
+    if !embed {
+        if let Some(storage) = local_storage() {
+            let _ = storage.set_item(AUTOSAVE_KEY, fragment);
+        }
+    }
+}
+
+fn push_fragment(fragment: &str) {
+    if current_fragment() == fragment {
+        return;
+    }
+    if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
+        let _ = history.push_state_with_url(
+            &wasm_bindgen::JsValue::NULL,
+            "",
+            Some(&format!("#{fragment}")),
+        );
     }
 }
 

@@ -618,6 +618,123 @@ async fn wait_for(client: &Client, css: &str) -> fantoccini::elements::Element {
     .await
 }
 
+/// Work is safe (issue 14 item 6): an example asks before it replaces edits; loading one (or
+/// "New") is a history entry, so Back returns to the edits; the work is saved in the browser
+/// and comes back on the next visit without a link.
+#[tokio::test]
+async fn work_is_safe_confirm_back_new_and_autosave() {
+    let Some(setup) = setup() else { return };
+    let session = Session::start(&setup, "safe-work").await;
+    session
+        .run(|page| async move {
+            let client = &page.client;
+            load_app(client, &page.origin).await;
+            let mine = "build:\n  script: make mine\n";
+            type_config(client, mine).await;
+            wait_checked(client).await;
+            let saved = || async {
+                js(
+                    client,
+                    "return [localStorage.getItem('pipesim-autosave'), location.hash.slice(1)]",
+                )
+                .await
+            };
+            // The address follows a second after typing pauses.
+            tokio::time::sleep(Duration::from_millis(1600)).await;
+            eventually(
+                Duration::from_secs(10),
+                "the address and the autosave",
+                || async {
+                    let v = saved().await;
+                    (v[0].as_str().is_some_and(|s| s.starts_with("v1.")) && v[0] == v[1])
+                        .then_some(())
+                },
+            )
+            .await;
+            let mine_address = saved().await[1].clone();
+
+            // An example asks first; "Keep editing" keeps the edits.
+            load_preset(client, 1).await;
+            let confirm = wait_for(client, ".confirm[role='alertdialog']").await;
+            assert!(confirm
+                .text()
+                .await
+                .unwrap()
+                .contains("replaces your edits"));
+            let focused = js(client, "return document.activeElement.id").await;
+            assert_eq!(
+                focused,
+                json!("confirm-replace"),
+                "the question has the focus"
+            );
+            save_screenshot(client, "confirm-example").await;
+            confirm
+                .find(Locator::XPath(
+                    ".//button[normalize-space()='Keep editing']",
+                ))
+                .await
+                .unwrap()
+                .click()
+                .await
+                .unwrap();
+            assert_eq!(editor_text(client).await, mine);
+            // "Replace my edits" loads it, as a new history entry.
+            load_preset(client, 1).await;
+            wait_for(client, "#confirm-replace")
+                .await
+                .click()
+                .await
+                .unwrap();
+            eventually(Duration::from_secs(10), "the example", || async {
+                (editor_text(client).await != mine).then_some(())
+            })
+            .await;
+            wait_checked(client).await;
+
+            // Back returns to the edits.
+            client.back().await.unwrap();
+            eventually(Duration::from_secs(10), "the edits after Back", || async {
+                (editor_text(client).await == mine).then_some(())
+            })
+            .await;
+            assert_eq!(
+                js(client, "return location.hash.slice(1)").await,
+                mine_address
+            );
+
+            // New starts blank; Back returns again.
+            wait_for(client, ".new-workspace")
+                .await
+                .click()
+                .await
+                .unwrap();
+            eventually(Duration::from_secs(10), "a blank editor", || async {
+                editor_text(client).await.is_empty().then_some(())
+            })
+            .await;
+            client.back().await.unwrap();
+            eventually(Duration::from_secs(10), "the edits after Back", || async {
+                (editor_text(client).await == mine).then_some(())
+            })
+            .await;
+
+            // The next visit without a link brings the last work back, and says so.
+            eventually(
+                Duration::from_secs(10),
+                "the autosave of the edits",
+                || async { (saved().await[0] == mine_address).then_some(()) },
+            )
+            .await;
+            client.goto(&format!("{}/", page.origin)).await.unwrap();
+            wait_checked(client).await;
+            assert_eq!(editor_text(client).await, mine, "restored from the browser");
+            let notice = wait_for(client, ".notice.info").await.text().await.unwrap();
+            assert!(notice.contains("Your last work"), "{notice}");
+            save_screenshot(client, "restored").await;
+        })
+        .await;
+}
+
 const DEPLOYING_AFTER_MERGE: &str = ".job-card[data-pipeline='3'][data-job='deploying']";
 
 /// The seed scenarios (../shared/scenarios, presets 0-3): each failing variant marks the break

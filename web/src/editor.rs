@@ -99,9 +99,10 @@ pub fn keywords_json() -> String {
     serde_json::json!({ "root": root, "contexts": tables, "help": help }).to_string()
 }
 
-// The editor on the page, for `reveal`.
+// The editor on the page (or the textarea standing in for it), for `reveal`.
 thread_local! {
     static CURRENT: RefCell<Option<CodeEditor>> = const { RefCell::new(None) };
+    static PLAIN: RefCell<NodeRef> = RefCell::new(NodeRef::default());
 }
 
 /// Puts the caret at `line`:`column` of the shown file, scrolls it into view and focuses the
@@ -116,10 +117,7 @@ pub fn reveal(line: u32, column: u32) {
     if shown {
         return;
     }
-    let textarea = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.get_element_by_id("editor"))
-        .and_then(|e| e.dyn_into::<HtmlTextAreaElement>().ok());
+    let textarea = PLAIN.with(|p| p.borrow().cast::<HtmlTextAreaElement>());
     if let Some(textarea) = textarea {
         let offset = utf16_offset(&textarea.value(), line, column);
         let _ = textarea.focus();
@@ -278,9 +276,10 @@ pub fn editor(props: &EditorProps) -> Html {
                 e.target_unchecked_into::<HtmlTextAreaElement>().value(),
             )
         });
+        let plain = PLAIN.with(|p| p.borrow().clone());
         html! {
             <div class="code-editor">
-                <textarea id="editor" class="plain-editor" value={value} {oninput}
+                <textarea id="editor" class="plain-editor" ref={plain} value={value} {oninput}
                     spellcheck="false" autocomplete="off" autocapitalize="off" wrap="off"
                     aria-label={format!("Contents of {path}")}
                     aria-invalid={props.invalid.to_string()}

@@ -610,16 +610,34 @@ pub fn app(props: &AppProps) -> Html {
                 on_select={on_select.clone()} on_locate={on_locate.clone()} />
         }
     });
-    let view_tabs = [View::Pipelines, View::Needs, View::Timeline].map(|v| {
+    const VIEWS: [View; 3] = [View::Pipelines, View::Needs, View::Timeline];
+    let view_tabs = VIEWS.iter().enumerate().map(|(i, &v)| {
         let label = match v {
             View::Pipelines => "Pipelines",
             View::Needs => "Needs",
             View::Timeline => "Timeline",
         };
         let onclick = on_view.reform(move |_: MouseEvent| v);
+        // Arrow keys move between the tabs and show that view (ARIA tabs pattern).
+        let onkeydown = {
+            let on_view = on_view.clone();
+            Callback::from(move |e: KeyboardEvent| {
+                let to = match e.key().as_str() {
+                    "ArrowRight" => (i + 1) % VIEWS.len(),
+                    "ArrowLeft" => (i + VIEWS.len() - 1) % VIEWS.len(),
+                    "Home" => 0,
+                    "End" => VIEWS.len() - 1,
+                    _ => return,
+                };
+                e.prevent_default();
+                on_view.emit(VIEWS[to]);
+                focus_by_id(format!("view-tab-{to}"));
+            })
+        };
         html! {
             <button type="button" role="tab" class={classes!("view-tab", (v == view).then_some("active"))}
-                aria-selected={(v == view).to_string()} {onclick}>{ label }</button>
+                id={format!("view-tab-{i}")} tabindex={if v == view { "0" } else { "-1" }}
+                aria-selected={(v == view).to_string()} {onclick} {onkeydown}>{ label }</button>
         }
     });
     let results_panel = html! {
@@ -803,6 +821,20 @@ fn replace_fragment(fragment: &str) {
             Some(&format!("#{fragment}")),
         );
     }
+}
+
+/// Moves the focus to the element `id` once it is drawn.
+fn focus_by_id(id: String) {
+    Timeout::new(0, move || {
+        if let Some(e) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id(&id))
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+        {
+            let _ = e.focus();
+        }
+    })
+    .forget();
 }
 
 /// How long typing must pause before the address follows the workspace (with the worker).

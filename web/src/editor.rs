@@ -317,6 +317,20 @@ enum Naming {
     Rename(usize),
 }
 
+/// Moves the focus to the file tab at `index` once it is drawn.
+fn focus_tab(index: usize) {
+    gloo_timers::callback::Timeout::new(0, move || {
+        if let Some(tab) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id(&format!("file-tab-{index}")))
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+        {
+            let _ = tab.focus();
+        }
+    })
+    .forget();
+}
+
 /// The tab strip: one tab per file, rename/remove for the extra files, and "+ file".
 fn file_tabs(
     props: &EditorProps,
@@ -368,6 +382,8 @@ fn file_tabs(
                 placeholder="path/to/file.yml" {onkeydown} {onblur} ref={name_ref.clone()} />
         }
     };
+    // The tabs alone in the tablist (ARIA: a tablist holds tabs); the shown file's rename and
+    // remove buttons and "+ file" follow it.
     let tabs = props.files.iter().enumerate().map(|(index, file)| {
         if *naming == Some(Naming::Rename(index)) {
             return name_input(&format!("New path for {}", file.path), file.path.clone());
@@ -382,28 +398,44 @@ fn file_tabs(
                 }
             })
         };
-        let extra = (index > 0 && selected).then(|| {
-            let rename = {
-                let naming = naming.clone();
-                Callback::from(move |_: MouseEvent| naming.set(Some(Naming::Rename(index))))
-            };
-            let remove = props.on_remove.reform(move |_: MouseEvent| index);
-            html! {
-                <>
-                    <button type="button" class="tab-action" onclick={rename}
-                        aria-label={format!("Rename {}", file.path)} title="Rename">{ "✎" }</button>
-                    <button type="button" class="tab-action" onclick={remove}
-                        aria-label={format!("Remove {}", file.path)} title="Remove">{ "×" }</button>
-                </>
-            }
-        });
+        // Arrow keys move between the tabs (and show that file), Home/End to the ends.
+        let onkeydown = {
+            let (on_activate, count) = (props.on_activate.clone(), props.files.len());
+            Callback::from(move |e: KeyboardEvent| {
+                let to = match e.key().as_str() {
+                    "ArrowRight" => (index + 1) % count,
+                    "ArrowLeft" => (index + count - 1) % count,
+                    "Home" => 0,
+                    "End" => count - 1,
+                    _ => return,
+                };
+                e.prevent_default();
+                on_activate.emit(to);
+                focus_tab(to);
+            })
+        };
         html! {
-            <span class={classes!("file-tab", selected.then_some("active"))}>
+            <span class={classes!("file-tab", selected.then_some("active"))} role="presentation">
                 <button type="button" role="tab" aria-selected={selected.to_string()}
-                    aria-controls="editor" {onclick} {ondblclick}
+                    id={format!("file-tab-{index}")} tabindex={if selected { "0" } else { "-1" }}
+                    aria-controls="editor" {onclick} {ondblclick} {onkeydown}
                     title={(index > 0).then_some("Double-click to rename")}>{ &file.path }</button>
-                { for extra }
             </span>
+        }
+    });
+    let actions = props.files.get(active).filter(|_| active > 0).map(|file| {
+        let rename = {
+            let naming = naming.clone();
+            Callback::from(move |_: MouseEvent| naming.set(Some(Naming::Rename(active))))
+        };
+        let remove = props.on_remove.reform(move |_: MouseEvent| active);
+        html! {
+            <>
+                <button type="button" class="tab-action" onclick={rename}
+                    aria-label={format!("Rename {}", file.path)} title="Rename">{ "✎" }</button>
+                <button type="button" class="tab-action" onclick={remove}
+                    aria-label={format!("Remove {}", file.path)} title="Remove">{ "×" }</button>
+            </>
         }
     });
     let add = if *naming == Some(Naming::Add) {
@@ -416,8 +448,9 @@ fn file_tabs(
         html! { <button type="button" class="add-file" {onclick}>{ "+ file" }</button> }
     };
     html! {
-        <div class="file-tabs" role="tablist" aria-label="Files">
-            { for tabs }
+        <div class="file-tabs">
+            <div class="file-tablist" role="tablist" aria-label="Files">{ for tabs }</div>
+            { for actions }
             { add }
         </div>
     }

@@ -735,6 +735,76 @@ async fn work_is_safe_confirm_back_new_and_autosave() {
         .await;
 }
 
+/// Accessibility (issue 14 item 10): axe-core (npm, node_modules/axe-core) finds no serious or
+/// critical violation on the page, in light and dark, with results and a finding shown; tabs
+/// move with the arrow keys; the Embed popup closes on Escape and on a click outside.
+#[tokio::test]
+async fn axe_finds_no_serious_or_critical_violation() {
+    let Some(setup) = setup() else { return };
+    let axe = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../node_modules/axe-core/axe.min.js");
+    let Ok(axe) = std::fs::read_to_string(&axe) else {
+        let message = format!(
+            "{} is missing: run `npm ci` (scripts/install-tools.sh)",
+            axe.display()
+        );
+        assert!(std::env::var("CI").is_err(), "{message}");
+        eprintln!("SKIPPED: {message}");
+        return;
+    };
+    let session = Session::start(&setup, "axe").await;
+    session
+        .run(|page| async move {
+            let client = &page.client;
+            load_app(client, &page.origin).await;
+            type_config(client, INVALID).await;
+            wait_for_error(client).await;
+            js(client, &format!("{axe}\nreturn 1")).await;
+            let mut report = String::new();
+            for scheme in ["light", "dark"] {
+                cdp(client, "Emulation.setEmulatedMedia", json!({ "features": [{ "name": "prefers-color-scheme", "value": scheme }] })).await;
+                let found = client
+                    .execute_async(
+                        "const done = arguments[arguments.length - 1]; \
+                         axe.run(document, { resultTypes: ['violations'] }).then(r => done(r.violations.map(v => \
+                           ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ')) }))))",
+                        vec![],
+                    )
+                    .await
+                    .expect("axe.run");
+                for v in found.as_array().unwrap() {
+                    report += &format!("{scheme}: {} [{}] {} at {}\n", v["id"], v["impact"], v["help"], v["nodes"]);
+                }
+            }
+            cdp(client, "Emulation.setEmulatedMedia", json!({ "features": [{ "name": "prefers-color-scheme", "value": "light" }] })).await;
+
+            // Tabs move with the arrow keys; the Embed popup closes on Escape and on a click
+            // outside it, and the focus never falls to <body>.
+            let tab = wait_for(client, "#view-tab-0").await;
+            tab.send_keys("\u{E014}").await.unwrap();
+            let state = js(client, "return [document.activeElement.id, document.getElementById('view-tab-1').getAttribute('aria-selected')]").await;
+            assert_eq!(state, json!(["view-tab-1", "true"]), "ArrowRight moves to Needs");
+            wait_for(client, "#view-tab-1").await.send_keys("\u{E012}").await.unwrap();
+            let state = js(client, "return [document.activeElement.id, document.getElementById('view-tab-0').getAttribute('aria-selected')]").await;
+            assert_eq!(state, json!(["view-tab-0", "true"]), "ArrowLeft moves back");
+            let embed = wait_for(client, ".share-menu button[aria-expanded]").await;
+            embed.click().await.unwrap();
+            wait_for(client, ".share-popup").await;
+            client.find(Locator::Css("#share-embed")).await.unwrap().send_keys(ESCAPE).await.unwrap();
+            assert!(client.find(Locator::Css(".share-popup")).await.is_err(), "Escape closes the popup");
+            let focused = js(client, "return document.activeElement.getAttribute('aria-expanded') !== null").await;
+            assert_eq!(focused, json!(true), "the focus returns to Embed");
+            embed.click().await.unwrap();
+            wait_for(client, ".share-popup").await;
+            client.find(Locator::Css(".site-header h1")).await.unwrap().click().await.unwrap();
+            assert!(client.find(Locator::Css(".share-popup")).await.is_err(), "a click outside closes it");
+            eprintln!("axe:\n{report}");
+            let serious: Vec<&str> = report.lines().filter(|l| l.contains("[\"serious\"]") || l.contains("[\"critical\"]")).collect();
+            assert!(serious.is_empty(), "serious or critical violations:\n{}", serious.join("\n"));
+        })
+        .await;
+}
+
 const DEPLOYING_AFTER_MERGE: &str = ".job-card[data-pipeline='3'][data-job='deploying']";
 
 /// The seed scenarios (../shared/scenarios, presets 0-3): each failing variant marks the break

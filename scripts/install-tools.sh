@@ -64,13 +64,14 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q " $WASM_BINDGEN_VERSION" \
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
 fi
 
-if [ ! -x node_modules/.bin/wasm-opt ] || ! node_modules/.bin/wasm-opt --version | grep -q "version ${BINARYEN_VERSION%%.*}"; then
-  log "installing binaryen $BINARYEN_VERSION from npm (wasm-opt)"
-  if [ -f package-lock.json ]; then
-    npm ci --no-audit --no-fund --loglevel=error
-  else
-    npm install --no-audit --no-fund --loglevel=error
-  fi
+# npm packages (package-lock.json, exact versions): wasm-opt (binaryen), the editor's bundler
+# (esbuild) and CodeMirror, axe-core for the end-to-end tests. Installed again whenever the lock
+# file changed since the last install (a stamp beside them records which one was installed).
+if [ ! -x node_modules/.bin/wasm-opt ] || ! node_modules/.bin/wasm-opt --version | grep -q "version ${BINARYEN_VERSION%%.*}" \
+  || [ ! -x node_modules/.bin/esbuild ] || ! cmp -s package-lock.json node_modules/.pipesim-installed-lock; then
+  log "installing the npm packages of package-lock.json (binaryen $BINARYEN_VERSION, esbuild, CodeMirror, axe-core)"
+  npm ci --no-audit --no-fund --loglevel=error
+  cp package-lock.json node_modules/.pipesim-installed-lock
 fi
 
 # The browser and its driver must be the same build: install or upgrade them together.
@@ -82,4 +83,4 @@ if [ -z "$chromium_major" ] || [ "$chromium_major" != "$driver_major" ]; then
   apt_install chromium chromium-driver
 fi
 
-log "tools ready: $(trunk --version), $(wasm-bindgen --version), wasm-opt $(node_modules/.bin/wasm-opt --version | grep -o '[0-9]\+' | head -1), $(chromium --version 2>/dev/null | tail -1)"
+log "tools ready: $(trunk --version), $(wasm-bindgen --version), wasm-opt $(node_modules/.bin/wasm-opt --version | grep -o '[0-9]\+' | head -1), esbuild $(node_modules/.bin/esbuild --version), $(chromium --version 2>/dev/null | tail -1)"

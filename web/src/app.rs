@@ -3,25 +3,23 @@
 //! fragment, so a link reopens the same view; `#…&embed` shows a compact read-only view for
 //! an `<iframe>`.
 
+use std::cell::RefCell;
 use std::rc::Rc;
 
 use gloo_timers::callback::Timeout;
 use pipesim::sorted::SortedMap;
-use pipesim::Severity;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
-use web_sys::HtmlTextAreaElement;
 use yew::prelude::*;
 
 use crate::diagnostics::DiagnosticsView;
-use crate::editor::Editor;
+use crate::editor::{Editor, EditorFinding};
 use crate::forms::{EventsPanel, ProjectPanel};
 use crate::job::JobDetails;
 use crate::pipelines::PipelinesView;
 use crate::presets::{PresetMenu, PRESETS};
 use crate::share::{decode, encode, ShareMenu};
 use crate::state::{EventForm, FileTab, ProjectForm, Results, Selection, View, Workspace};
-use crate::text::utf16_offset;
 use crate::timeline::TimelineView;
 use crate::wire::encode_request;
 use crate::worker::{Outcome, Simulator};
@@ -50,11 +48,24 @@ fn current_fragment() -> String {
         .unwrap_or_default()
 }
 
-/// What the page starts from: the state in the link, or the example.
+/// Where the page keeps the address of the last workspace, for the next visit without a link.
+pub const AUTOSAVE_KEY: &str = "pipesim-autosave";
+
+const RESTORED_NOTICE: &str =
+    "Your last work in this browser is back (it is saved as you type). “New” starts blank.";
+
+/// What the page starts from: the state in the link, else the last work saved in this
+/// browser, else the example.
 fn initial_state(initial: &str) -> (Workspace, bool, Option<String>) {
     let fragment = current_fragment();
     if fragment.is_empty() {
-        return (Workspace::with_config(initial), false, None);
+        let saved = local_storage()
+            .and_then(|s| s.get_item(AUTOSAVE_KEY).ok().flatten())
+            .and_then(|saved| decode(&saved).ok());
+        return match saved {
+            Some((workspace, _)) => (workspace, false, Some(RESTORED_NOTICE.to_owned())),
+            None => (Workspace::with_config(initial), false, None),
+        };
     }
     match decode(&fragment) {
         Ok((workspace, embed)) => (workspace, embed, None),
@@ -313,10 +324,16 @@ pub fn app(props: &AppProps) -> Html {
     // it again); a held workspace counts as given.
     let last_request =
         use_mut_ref(|| (held.is_some() || !*can_work).then(|| encode_request(&start.0)));
+    // The workspace whose address is not written yet (see the debounce below).
+    let unwritten = use_mut_ref(|| None::<Workspace>);
+    // The files as last loaded (the start, an example, New, a link): what "edits" are measured
+    // against before an example replaces them.
+    let loaded_files = use_mut_ref(|| start.0.files.clone());
     let simulator = {
         let results = results.setter();
         let phase = phase.setter();
         let last_request = last_request.clone();
+        let unwritten = unwritten.clone();
         use_memo((), move |_| {
             if !*can_work {
                 return None;
@@ -327,6 +344,8 @@ pub fn app(props: &AppProps) -> Html {
                     phase.set(Phase::Current);
                 }
                 Outcome::Crashed(what) => {
+                    // A reload must bring back what crashed: the address is written now.
+                    write_address(&unwritten, embed);
                     if let Some(request) = &*last_request.borrow() {
                         remember_crash(request);
                     }
@@ -341,7 +360,6 @@ pub fn app(props: &AppProps) -> Html {
     let first_render = use_mut_ref(|| true);
     // Dropping a gloo Timeout cancels it, so replacing this is the debounce.
     let pending = use_mut_ref(|| None::<Timeout>);
-    let textarea_ref = use_node_ref();
     let dispatcher = workspace.dispatcher();
 
     // Re-simulate shortly after the last edit; keep the URL in step with the state.
@@ -351,26 +369,41 @@ pub fn app(props: &AppProps) -> Html {
         let pending = pending.clone();
         let simulator = simulator.clone();
         let last_request = last_request.clone();
+        let address_timer = use_mut_ref(|| None::<Timeout>);
+        let unwritten = unwritten.clone();
         use_effect_with((workspace.clone(), *rerun), move |(workspace, _)| {
             let first = std::mem::replace(&mut *first_render.borrow_mut(), false);
             let workspace: Workspace = (**workspace).clone();
-            let request = encode_request(&workspace);
-            let same = last_request.borrow().as_deref() == Some(request.as_str());
             let delay = if first { 0 } else { LINT_DEBOUNCE_MS };
             *pending.borrow_mut() = Some(Timeout::new(delay, move || {
-                // The address first: should the simulation crash, a reload brings back
-                // exactly what was typed (and the crash guard keeps it from running again).
-                replace_fragment(&encode(&workspace, embed));
-                if same {
-                    return;
-                }
-                *last_request.borrow_mut() = Some(request.clone());
+                let request = encode_request(&workspace);
+                let same = last_request.borrow().as_deref() == Some(request.as_str());
                 match &*simulator {
                     Some(simulator) => {
+                        // The address once typing has paused for a while: compressing the
+                        // workspace is a long task on this thread, and a keystroke would wait
+                        // for it. A crash of the simulation writes it at once (above), so a
+                        // reload still brings back exactly what was typed.
+                        *unwritten.borrow_mut() = Some(workspace);
+                        let unwritten = unwritten.clone();
+                        *address_timer.borrow_mut() =
+                            Some(Timeout::new(ADDRESS_DELAY_MS, move || {
+                                write_address(&unwritten, embed);
+                            }));
+                        if same {
+                            return;
+                        }
+                        *last_request.borrow_mut() = Some(request.clone());
                         phase.set(Phase::Running(now_ms()));
                         simulator.submit(request);
                     }
                     None => {
+                        // On this thread a crash takes the page: the address first.
+                        save_address(&encode(&workspace, embed), embed, false);
+                        if same {
+                            return;
+                        }
+                        *last_request.borrow_mut() = Some(request);
                         results.set(guarded_run(&workspace));
                         phase.set(Phase::Current);
                     }
@@ -382,9 +415,13 @@ pub fn app(props: &AppProps) -> Html {
     // Going back/forward (or editing the address bar) loads the state of that URL.
     {
         let dispatcher = dispatcher.clone();
+        let (unwritten, loaded_files) = (unwritten.clone(), loaded_files.clone());
         use_effect_with((), move |_| {
             let listener = Closure::<dyn Fn()>::new(move || {
                 if let Ok((loaded, _)) = decode(&current_fragment()) {
+                    // What was typed on the entry left is not written over the one returned to.
+                    unwritten.borrow_mut().take();
+                    *loaded_files.borrow_mut() = loaded.files.clone();
                     dispatcher.dispatch(Action::Load(loaded));
                 }
             });
@@ -425,30 +462,88 @@ pub fn app(props: &AppProps) -> Html {
         on_view,
     } = (*handlers).clone();
     let d = dispatcher.clone();
-    let on_locate = use_callback(
-        textarea_ref.clone(),
-        move |(path, line, column): (String, u32, u32), textarea_ref| {
-            d.dispatch(Action::ShowFile(path));
-            // The editor shows the file after the next render.
-            let textarea_ref = textarea_ref.clone();
-            Timeout::new(0, move || {
-                if let Some(textarea) = textarea_ref.cast::<HtmlTextAreaElement>() {
-                    reveal(&textarea, line, column);
-                }
-            })
-            .forget();
-        },
-    );
-    let on_preset = {
+    let on_locate = use_callback((), move |(path, line, column): (String, u32, u32), _| {
+        d.dispatch(Action::ShowFile(path));
+        // The editor shows the file after the next render.
+        Timeout::new(0, move || crate::editor::reveal(line, column)).forget();
+    });
+    // An example waiting for the user to confirm that it may replace their edits.
+    let confirm = use_state(|| None::<(Workspace, usize)>);
+    // Loads a workspace as a new history entry (Back returns to what was there).
+    let load = {
         let d = dispatcher.clone();
         let lesson = lesson.setter();
         let notice = notice.setter();
-        use_callback((), move |(loaded, index): (Workspace, usize), _| {
+        let (unwritten, loaded_files) = (unwritten.clone(), loaded_files.clone());
+        use_callback((), move |(loaded, index): (Workspace, Option<usize>), _| {
+            // The state being left gets its own entry first, then the loaded one.
+            write_address(&unwritten, embed);
+            save_address(&encode(&loaded, embed), embed, true);
+            *loaded_files.borrow_mut() = loaded.files.clone();
             d.dispatch(Action::Load(loaded));
-            lesson.set(Some(index));
+            lesson.set(index);
             notice.set(None);
         })
     };
+    let on_preset = {
+        let (load, confirm, loaded_files) = (load.clone(), confirm.setter(), loaded_files.clone());
+        let files = workspace.files.clone();
+        use_callback(files, move |(loaded, index): (Workspace, usize), files| {
+            let edited = *files != *loaded_files.borrow();
+            if edited {
+                confirm.set(Some((loaded, index)));
+            } else {
+                load.emit((loaded, Some(index)));
+            }
+        })
+    };
+    let on_new = {
+        let load = load.clone();
+        Callback::from(move |_: MouseEvent| load.emit((Workspace::with_config(""), None)))
+    };
+    let confirm_banner = (*confirm).clone().map(|(loaded, index)| {
+        let title = PRESETS.get(index).map_or("", |p| p.title);
+        let replace = {
+            let (load, confirm) = (load.clone(), confirm.clone());
+            Callback::from(move |_: MouseEvent| {
+                confirm.set(None);
+                load.emit((loaded.clone(), Some(index)));
+            })
+        };
+        let keep = {
+            let confirm = confirm.clone();
+            Callback::from(move |_: MouseEvent| confirm.set(None))
+        };
+        let onkeydown = {
+            let confirm = confirm.clone();
+            Callback::from(move |e: KeyboardEvent| {
+                if e.key() == "Escape" {
+                    confirm.set(None);
+                }
+            })
+        };
+        html! {
+            <div class="confirm" role="alertdialog" aria-labelledby="confirm-text" {onkeydown}>
+                <p id="confirm-text">
+                    { format!("Load the example “{title}”? It replaces your edits (Back in the browser brings them back).") }
+                </p>
+                <button type="button" id="confirm-replace" onclick={replace}>{ "Replace my edits" }</button>
+                <button type="button" class="link" onclick={keep}>{ "Keep editing" }</button>
+            </div>
+        }
+    });
+    // The confirmation takes the focus when it appears.
+    use_effect_with(confirm.is_some(), |shown| {
+        if *shown {
+            if let Some(button) = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.get_element_by_id("confirm-replace"))
+                .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+            {
+                let _ = button.focus();
+            }
+        }
+    });
 
     let on_cancel = {
         let simulator = simulator.clone();
@@ -490,7 +585,7 @@ pub fn app(props: &AppProps) -> Html {
     };
     let stale = matches!(*phase, Phase::Running(_));
 
-    let marks = use_memo(results.clone(), |results| Rc::new(line_marks(results)));
+    let findings = use_memo(results.clone(), |results| Rc::new(editor_findings(results)));
     // Memoised by value: a keystroke in the editor leaves these (and the panels using them)
     // untouched.
     let events = use_memo(workspace.events.clone(), |events| Rc::new(events.clone()));
@@ -518,7 +613,8 @@ pub fn app(props: &AppProps) -> Html {
                 on_select={on_select.clone()} on_locate={on_locate.clone()} />
         }
     });
-    let view_tabs = [View::Pipelines, View::Needs, View::Timeline, View::Matrix].map(|v| {
+    const VIEWS: [View; 4] = [View::Pipelines, View::Needs, View::Timeline, View::Matrix];
+    let view_tabs = VIEWS.iter().enumerate().map(|(i, &v)| {
         let label = match v {
             View::Pipelines => "Pipelines",
             View::Needs => "Needs",
@@ -526,9 +622,26 @@ pub fn app(props: &AppProps) -> Html {
             View::Matrix => "Matrix",
         };
         let onclick = on_view.reform(move |_: MouseEvent| v);
+        // Arrow keys move between the tabs and show that view (ARIA tabs pattern).
+        let onkeydown = {
+            let on_view = on_view.clone();
+            Callback::from(move |e: KeyboardEvent| {
+                let to = match e.key().as_str() {
+                    "ArrowRight" => (i + 1) % VIEWS.len(),
+                    "ArrowLeft" => (i + VIEWS.len() - 1) % VIEWS.len(),
+                    "Home" => 0,
+                    "End" => VIEWS.len() - 1,
+                    _ => return,
+                };
+                e.prevent_default();
+                on_view.emit(VIEWS[to]);
+                focus_by_id(format!("view-tab-{to}"));
+            })
+        };
         html! {
             <button type="button" role="tab" class={classes!("view-tab", (v == view).then_some("active"))}
-                aria-selected={(v == view).to_string()} {onclick}>{ label }</button>
+                id={format!("view-tab-{i}")} tabindex={if v == view { "0" } else { "-1" }}
+                aria-selected={(v == view).to_string()} {onclick} {onkeydown}>{ label }</button>
         }
     });
     let results_panel = html! {
@@ -557,6 +670,9 @@ pub fn app(props: &AppProps) -> Html {
         }
     });
     let notice_banner = (*notice).clone().map(|text| {
+        if text == RESTORED_NOTICE {
+            return html! { <p class="notice info" role="status">{ text }</p> };
+        }
         html! { <p class="notice" role="alert">{ text }</p> }
     });
 
@@ -585,11 +701,14 @@ pub fn app(props: &AppProps) -> Html {
                     { format!("Follows GitLab {}", pipesim::GITLAB_VERSION) }
                 </p>
                 <div class="header-actions">
+                    <button type="button" class="new-workspace" onclick={on_new}
+                        title="Start with an empty .gitlab-ci.yml (Back returns to this one)">{ "New" }</button>
                     <PresetMenu on_load={on_preset} />
                     <ShareMenu workspace={(*shared).clone()} />
                 </div>
             </header>
             { for notice_banner }
+            { for confirm_banner }
             { run_banner }
             { for lesson_banner }
             <main class="workspace">
@@ -597,13 +716,12 @@ pub fn app(props: &AppProps) -> Html {
                     <Editor
                         files={(*files).clone()}
                         active={workspace.active}
-                        marks={(*marks).clone()}
+                        findings={(*findings).clone()}
                         {on_edit}
                         {on_activate}
                         {on_add}
                         {on_rename}
                         {on_remove}
-                        textarea_ref={textarea_ref}
                         invalid={!results.lint.valid}
                         run={(results.run.number > 0).then_some(results.run)}
                     />
@@ -709,9 +827,61 @@ fn replace_fragment(fragment: &str) {
     }
 }
 
-/// The most severe finding per line of each file, for the editor's gutter.
-fn line_marks(results: &Results) -> SortedMap<String, SortedMap<u32, Severity>> {
-    let mut marks: SortedMap<String, SortedMap<u32, Severity>> = SortedMap::new();
+/// Moves the focus to the element `id` once it is drawn.
+fn focus_by_id(id: String) {
+    Timeout::new(0, move || {
+        if let Some(e) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id(&id))
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+        {
+            let _ = e.focus();
+        }
+    })
+    .forget();
+}
+
+/// How long typing must pause before the address follows the workspace (with the worker).
+const ADDRESS_DELAY_MS: u32 = 1000;
+
+/// Writes the address of the workspace not written yet, if any.
+fn write_address(unwritten: &RefCell<Option<Workspace>>, embed: bool) {
+    if let Some(workspace) = unwritten.borrow_mut().take() {
+        save_address(&encode(&workspace, embed), embed, false);
+    }
+}
+
+/// Puts `fragment` in the address bar (a new history entry when `push`: Back returns to the
+/// state before) and, outside embeds, saves it in this browser for the next visit.
+fn save_address(fragment: &str, embed: bool, push: bool) {
+    if push {
+        push_fragment(fragment);
+    } else {
+        replace_fragment(fragment);
+    }
+    if !embed {
+        if let Some(storage) = local_storage() {
+            let _ = storage.set_item(AUTOSAVE_KEY, fragment);
+        }
+    }
+}
+
+fn push_fragment(fragment: &str) {
+    if current_fragment() == fragment {
+        return;
+    }
+    if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
+        let _ = history.push_state_with_url(
+            &wasm_bindgen::JsValue::NULL,
+            "",
+            Some(&format!("#{fragment}")),
+        );
+    }
+}
+
+/// The findings with a place in a file, per file, for the editor's underlines and gutter.
+fn editor_findings(results: &Results) -> SortedMap<String, Vec<EditorFinding>> {
+    let mut findings: SortedMap<String, Vec<EditorFinding>> = SortedMap::new();
     let lint = results.lint.errors.iter().chain(&results.lint.warnings);
     let simulated = results.simulation.diagnostics.iter().chain(
         results
@@ -724,33 +894,12 @@ fn line_marks(results: &Results) -> SortedMap<String, SortedMap<u32, Severity>> 
         let (Some(file), true) = (&d.file, d.line > 0) else {
             continue;
         };
-        if d.severity == Severity::Info {
-            continue;
+        let list = findings.get_or_insert_with(file.clone(), Vec::new);
+        let finding = EditorFinding::of(d);
+        // One message once (a finding repeated by several events or pipelines).
+        if !list.contains(&finding) {
+            list.push(finding);
         }
-        let worst = marks
-            .get_or_insert_with(file.clone(), SortedMap::new)
-            .get_or_insert_with(d.line, || d.severity);
-        *worst = (*worst).min(d.severity);
     }
-    marks
-}
-
-/// Puts the caret at `line`:`column` and scrolls that line into view. Browsers do not reliably
-/// scroll a textarea to a selection set from script, so the scroll is done by hand.
-fn reveal(textarea: &HtmlTextAreaElement, line: u32, column: u32) {
-    let offset = utf16_offset(&textarea.value(), line, column);
-    let _ = textarea.focus();
-    let _ = textarea.set_selection_range(offset, offset);
-
-    let line_height = web_sys::window()
-        .and_then(|w| w.get_computed_style(textarea).ok().flatten())
-        .and_then(|style| style.get_property_value("line-height").ok())
-        .and_then(|v| v.trim_end_matches("px").parse::<f64>().ok())
-        .unwrap_or(20.0);
-    let top = (line.saturating_sub(1)) as f64 * line_height;
-    let view = textarea.client_height() as f64;
-    let scroll = textarea.scroll_top() as f64;
-    if top < scroll || top + line_height > scroll + view - line_height {
-        textarea.set_scroll_top((top - view / 3.0).max(0.0) as i32);
-    }
+    findings
 }

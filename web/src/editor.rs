@@ -1,40 +1,138 @@
-//! The file editor: tabs for the repository files, and for the shown file a `<textarea>` with a
-//! line-number gutter and YAML highlighting.
+//! The file editor: tabs for the repository files, and for the shown file a CodeMirror 6
+//! editor (web/editor/editor.js, bundled from npm by esbuild into `pipesim-editor.js`, which
+//! the page loads before this module) called through wasm-bindgen: YAML highlighting, undo
+//! history per file, find/replace (Ctrl+F), folding, Tab/Shift+Tab on a selection, and every
+//! finding underlined at its place with its message on hover and a mark in the gutter.
+//! Keyword completion and hover help come from the core's own tables
+//! ([`pipesim::config::keywords`]), handed to the editor as data.
 //!
-//! The textarea stays the source of truth (native undo, IME, mobile keyboards, screen readers,
-//! no bundle cost): its text is transparent, and a `<pre>` behind it shows the same text
-//! highlighted. Only the lines in view (plus a margin) are highlighted, as one HTML string set
-//! with `innerHTML`, and the gutter is one text node of numbers, so that a 5,000-line file
-//! costs a few dozen lines of DOM per keystroke.
+//! Where the bundle is not loaded (the component tests, or a page whose script failed), a
+//! plain `<textarea>` stands in, so that the app still works.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use pipesim::sorted::SortedMap;
 use pipesim::Severity;
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{HtmlElement, HtmlInputElement, HtmlTextAreaElement};
+use web_sys::{HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
-use self::highlight::{block_states, highlight};
 use crate::state::{FileTab, Run};
-use crate::text::line_count;
+use crate::text::{line_count, utf16_offset};
 
-// Declared here because lib.rs belongs to the page; relative to this file's directory.
-#[path = "highlight.rs"]
-pub mod highlight;
+#[wasm_bindgen]
+extern "C" {
+    /// One CodeMirror editor (web/editor/editor.js `PipesimEditor`).
+    pub type CodeEditor;
 
-/// Lines highlighted above and below the visible ones, so that scrolling rarely repaints.
-const MARGIN: usize = 150;
+    #[wasm_bindgen(js_namespace = pipesimEditor, js_name = create)]
+    fn cm_create(parent: &web_sys::Element, options: &JsValue) -> CodeEditor;
+    #[wasm_bindgen(js_namespace = pipesimEditor, js_name = show)]
+    fn cm_show(editor: &CodeEditor, path: &str, text: &str);
+    #[wasm_bindgen(js_namespace = pipesimEditor, js_name = keep)]
+    fn cm_keep(editor: &CodeEditor, paths: Vec<JsValue>);
+    #[wasm_bindgen(js_namespace = pipesimEditor, js_name = setDiagnostics)]
+    fn cm_set_diagnostics(editor: &CodeEditor, json: &str);
+    #[wasm_bindgen(js_namespace = pipesimEditor, js_name = goto)]
+    fn cm_goto(editor: &CodeEditor, line: u32, column: u32);
+    #[wasm_bindgen(js_namespace = pipesimEditor, js_name = destroy)]
+    fn cm_destroy(editor: &CodeEditor);
+}
+
+/// Whether the editor bundle is loaded (the global `pipesimEditor`).
+fn code_editor_loaded() -> bool {
+    js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("pipesimEditor"))
+        .is_ok_and(|v| v.is_object())
+}
+
+/// A finding as the editor shows it: underlined from its position, message on hover.
+#[derive(Clone, PartialEq, Serialize)]
+pub struct EditorFinding {
+    pub line: u32,
+    pub column: u32,
+    pub severity: &'static str,
+    pub code: &'static str,
+    /// GitLab's message, then our explanation on its own paragraph.
+    pub message: String,
+}
+
+impl EditorFinding {
+    pub fn of(d: &pipesim::Diagnostic) -> Self {
+        let message = match &d.explanation {
+            Some(e) => format!("{}\n\n{e}", d.message),
+            None => d.message.clone(),
+        };
+        EditorFinding {
+            line: d.line,
+            column: d.column.max(1),
+            severity: match d.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+                Severity::Info => "info",
+            },
+            code: d.code,
+            message,
+        }
+    }
+}
+
+/// The core's keyword tables as the editor reads them: `{root, contexts: {parent: [keys]},
+/// help: {parent: {where, docs}}}`.
+pub fn keywords_json() -> String {
+    let contexts = pipesim::config::keywords::contexts();
+    let mut tables = serde_json::Map::new();
+    let mut help = serde_json::Map::new();
+    for c in &contexts {
+        tables.insert(c.parent.to_owned(), serde_json::json!(c.keys));
+        help.insert(
+            c.parent.to_owned(),
+            serde_json::json!({
+                "where": c.about,
+                "docs": format!("{}{}", pipesim::config::keywords::DOCS, c.docs_prefix),
+            }),
+        );
+    }
+    let root = tables.get("").cloned().unwrap_or_default();
+    serde_json::json!({ "root": root, "contexts": tables, "help": help }).to_string()
+}
+
+// The editor on the page (or the textarea standing in for it), for `reveal`.
+thread_local! {
+    static CURRENT: RefCell<Option<CodeEditor>> = const { RefCell::new(None) };
+    static PLAIN: RefCell<NodeRef> = RefCell::new(NodeRef::default());
+}
+
+/// Puts the caret at `line`:`column` of the shown file, scrolls it into view and focuses the
+/// editor.
+pub fn reveal(line: u32, column: u32) {
+    let shown = CURRENT.with(|c| {
+        c.borrow()
+            .as_ref()
+            .map(|e| cm_goto(e, line, column))
+            .is_some()
+    });
+    if shown {
+        return;
+    }
+    let textarea = PLAIN.with(|p| p.borrow().cast::<HtmlTextAreaElement>());
+    if let Some(textarea) = textarea {
+        let offset = utf16_offset(&textarea.value(), line, column);
+        let _ = textarea.focus();
+        let _ = textarea.set_selection_range(offset, offset);
+    }
+}
 
 #[derive(Properties, PartialEq)]
 pub struct EditorProps {
     pub files: Rc<Vec<FileTab>>,
     /// Index of the file shown.
     pub active: usize,
-    /// The most severe finding on each 1-based line, per file path.
+    /// The findings with a position, per file path.
     #[prop_or_default]
-    pub marks: Rc<SortedMap<String, SortedMap<u32, Severity>>>,
+    pub findings: Rc<SortedMap<String, Vec<EditorFinding>>>,
     /// (file index, new text)
     pub on_edit: Callback<(usize, String)>,
     pub on_activate: Callback<usize>,
@@ -42,9 +140,6 @@ pub struct EditorProps {
     pub on_add: Callback<String>,
     pub on_rename: Callback<(usize, String)>,
     pub on_remove: Callback<usize>,
-    /// Lets the owner move the caret (see `App`).
-    #[prop_or_default]
-    pub textarea_ref: NodeRef,
     #[prop_or_default]
     pub invalid: bool,
     /// The last lint + simulation, for the time in the summary line.
@@ -52,94 +147,13 @@ pub struct EditorProps {
     pub run: Option<Run>,
 }
 
-/// What the overlay shows and which lines it holds.
-#[derive(Default)]
-struct Overlay {
-    text: Rc<str>,
-    states: Rc<Vec<bool>>,
-    /// Highlighted lines `from..to`, 0-based; `None` after the text changed.
-    painted: Option<(usize, usize)>,
-    line_height: f64,
-}
-
-/// Highlights the lines in view when they are not painted yet, and moves the overlay and the
-/// gutter to the textarea's scroll position.
-fn paint(
-    overlay: &RefCell<Overlay>,
-    textarea: &HtmlTextAreaElement,
-    pre: &HtmlElement,
-    gutter: Option<HtmlElement>,
-) {
-    let mut o = overlay.borrow_mut();
-    if o.line_height <= 0.0 {
-        o.line_height = web_sys::window()
-            .and_then(|w| w.get_computed_style(textarea).ok().flatten())
-            .and_then(|s| s.get_property_value("line-height").ok())
-            .and_then(|v| v.trim_end_matches("px").parse::<f64>().ok())
-            .filter(|v| *v > 0.0)
-            .unwrap_or(20.0);
-    }
-    let top = textarea.scroll_top().max(0) as f64;
-    let first = (top / o.line_height) as usize;
-    let last = first + (textarea.client_height().max(0) as f64 / o.line_height) as usize + 2;
-    let (from, _) = match o.painted {
-        Some((from, to)) if from <= first && last <= to => (from, to),
-        _ => {
-            let lines = o.states.len();
-            let from = first.saturating_sub(MARGIN).min(lines);
-            let to = (last + MARGIN).min(lines);
-            pre.set_inner_html(&highlight(&o.text, &o.states, from, to));
-            o.painted = Some((from, to));
-            (from, to)
-        }
-    };
-    let _ = pre.style().set_property(
-        "transform",
-        &format!(
-            "translate({}px,{}px)",
-            -textarea.scroll_left(),
-            from as f64 * o.line_height - top
-        ),
-    );
-    if let Some(gutter) = gutter {
-        gutter.set_scroll_top(textarea.scroll_top());
-    }
-}
-
-/// Inserts `text` at the caret the way typing does, so that native undo keeps working.
-fn insert_text(textarea: &HtmlTextAreaElement, text: &str) -> bool {
-    let inserted = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.dyn_into::<web_sys::HtmlDocument>().ok())
-        .and_then(|d| {
-            d.exec_command_with_show_ui_and_value("insertText", false, text)
-                .ok()
-        })
-        .unwrap_or(false);
-    if inserted {
-        return true;
-    }
-    // No execCommand: splice the value (undo loses this step).
-    let value: Vec<u16> = textarea.value().encode_utf16().collect();
-    let start = textarea.selection_start().ok().flatten().unwrap_or(0) as usize;
-    let end = textarea.selection_end().ok().flatten().unwrap_or(0) as usize;
-    let (start, end) = (
-        start.min(value.len()),
-        end.min(value.len()).max(start.min(value.len())),
-    );
-    let mut next = value[..start].to_vec();
-    next.extend(text.encode_utf16());
-    next.extend_from_slice(&value[end..]);
-    textarea.set_value(&String::from_utf16_lossy(&next));
-    let caret = (start + text.encode_utf16().count()) as u32;
-    let _ = textarea.set_selection_range(caret, caret);
-    false
-}
-
-#[derive(Clone, Copy, PartialEq)]
-enum Naming {
-    Add,
-    Rename(usize),
+/// The editor's handle and what it needs from the latest props.
+struct Live {
+    editor: Option<CodeEditor>,
+    /// The text last shown or typed, so that a render with the same text costs nothing.
+    text: String,
+    path: String,
+    _on_change: Option<Closure<dyn Fn(String)>>,
 }
 
 #[function_component(Editor)]
@@ -148,13 +162,23 @@ pub fn editor(props: &EditorProps) -> Html {
     let file = props.files.get(active);
     let value = file.map(|f| f.text.clone()).unwrap_or_default();
     let path = file.map(|f| f.path.clone()).unwrap_or_default();
-    let gutter_ref = use_node_ref();
-    let pre_ref = use_node_ref();
-    let textarea_ref = props.textarea_ref.clone();
-    let overlay = use_mut_ref(Overlay::default);
-    let escaped = use_mut_ref(|| false);
+    let host = use_node_ref();
     let naming = use_state(|| None::<Naming>);
     let name_ref = use_node_ref();
+    let loaded = *use_memo((), |_| code_editor_loaded());
+    // What the editor's change listener reads: the file shown and where edits go.
+    let target = use_mut_ref(|| (Cell::new(active), props.on_edit.clone()));
+    {
+        let mut t = target.borrow_mut();
+        t.0.set(active);
+        t.1 = props.on_edit.clone();
+    }
+    let live = use_mut_ref(|| Live {
+        editor: None,
+        text: String::new(),
+        path: String::new(),
+        _on_change: None,
+    });
     {
         let name_ref = name_ref.clone();
         use_effect_with(*naming, move |naming| {
@@ -168,88 +192,101 @@ pub fn editor(props: &EditorProps) -> Html {
     }
     let lines = line_count(&value);
     let run = props.run;
-    let numbers = use_memo(lines, |lines| {
-        let mut s = String::with_capacity(*lines as usize * 5);
-        for n in 1..=*lines {
-            s.push_str(&n.to_string());
-            s.push('\n');
-        }
-        s
-    });
 
-    // After each render with new text: rescan and repaint the overlay.
+    // Created once, destroyed with the component.
     {
-        let overlay = overlay.clone();
-        let (pre_ref, gutter_ref, textarea_ref) =
-            (pre_ref.clone(), gutter_ref.clone(), textarea_ref.clone());
-        use_effect_with((value.clone(), active), move |(text, _)| {
-            {
-                let mut o = overlay.borrow_mut();
-                o.states = Rc::new(block_states(text));
-                o.text = Rc::from(text.as_str());
-                o.painted = None;
+        let (host, live, target) = (host.clone(), live.clone(), target.clone());
+        let label = format!("Contents of {path}");
+        let (path, value) = (path.clone(), value.clone());
+        use_effect_with((), move |_| {
+            if loaded {
+                if let Some(parent) = host.cast::<web_sys::Element>() {
+                    let live_in = live.clone();
+                    let on_change = Closure::<dyn Fn(String)>::new(move |text: String| {
+                        let t = target.borrow();
+                        live_in.borrow_mut().text.clone_from(&text);
+                        t.1.emit((t.0.get(), text));
+                    });
+                    let options = js_sys::Object::new();
+                    let set = |k: &str, v: &JsValue| {
+                        let _ = js_sys::Reflect::set(&options, &JsValue::from_str(k), v);
+                    };
+                    set("keywords", &JsValue::from_str(&keywords_json()));
+                    set("label", &JsValue::from_str(&label));
+                    set("onChange", on_change.as_ref().unchecked_ref());
+                    let editor = cm_create(&parent, &options);
+                    CURRENT
+                        .with(|c| *c.borrow_mut() = Some(JsValue::clone(&editor).unchecked_into()));
+                    // The first render's file (later ones are shown as they render).
+                    cm_show(&editor, &path, &value);
+                    let mut l = live.borrow_mut();
+                    l.path = path;
+                    l.text = value;
+                    l.editor = Some(editor);
+                    l._on_change = Some(on_change);
+                }
             }
-            if let (Some(textarea), Some(pre)) = (
-                textarea_ref.cast::<HtmlTextAreaElement>(),
-                pre_ref.cast::<HtmlElement>(),
-            ) {
-                paint(&overlay, &textarea, &pre, gutter_ref.cast());
+            move || {
+                CURRENT.with(|c| *c.borrow_mut() = None);
+                if let Some(editor) = live.borrow_mut().editor.take() {
+                    cm_destroy(&editor);
+                }
+            }
+        });
+    }
+    // The shown file and its text (a typed change comes back equal and costs nothing).
+    {
+        let mut l = live.borrow_mut();
+        if l.editor.is_some() && (l.path != path || l.text != value) {
+            if let Some(editor) = &l.editor {
+                cm_show(editor, &path, &value);
+            }
+            l.path.clone_from(&path);
+            l.text.clone_from(&value);
+        }
+    }
+    // The open files: the editor forgets the undo history of removed ones.
+    {
+        let live = live.clone();
+        let paths: Vec<String> = props.files.iter().map(|f| f.path.clone()).collect();
+        use_effect_with(paths, move |paths| {
+            if let Some(editor) = &live.borrow().editor {
+                cm_keep(editor, paths.iter().map(|p| JsValue::from_str(p)).collect());
+            }
+        });
+    }
+    // The findings of the shown file.
+    {
+        let live = live.clone();
+        let findings = props.findings.get(&path).cloned().unwrap_or_default();
+        use_effect_with((path.clone(), findings), move |(_, findings)| {
+            if let Some(editor) = &live.borrow().editor {
+                let json = serde_json::to_string(findings).unwrap_or_else(|_| "[]".into());
+                cm_set_diagnostics(editor, &json);
             }
         });
     }
 
-    let oninput = props.on_edit.reform(move |e: InputEvent| {
-        (
-            active,
-            e.target_unchecked_into::<HtmlTextAreaElement>().value(),
-        )
-    });
-    let onscroll = {
-        let overlay = overlay.clone();
-        let (pre_ref, gutter_ref) = (pre_ref.clone(), gutter_ref.clone());
-        Callback::from(move |e: Event| {
-            let textarea: HtmlTextAreaElement = e.target_unchecked_into();
-            if let Some(pre) = pre_ref.cast::<HtmlElement>() {
-                paint(&overlay, &textarea, &pre, gutter_ref.cast());
-            }
-        })
-    };
-    let onkeydown = {
-        let escaped = escaped.clone();
-        let on_edit = props.on_edit.clone();
-        Callback::from(move |e: KeyboardEvent| {
-            if e.is_composing() {
-                return;
-            }
-            let was_escaped = std::mem::replace(&mut *escaped.borrow_mut(), e.key() == "Escape");
-            let plain = !(e.shift_key() || e.ctrl_key() || e.alt_key() || e.meta_key());
-            // Escape then Tab leaves the editor, as in other code editors.
-            if e.key() == "Tab" && plain && !was_escaped {
-                e.prevent_default();
-                let textarea: HtmlTextAreaElement = e.target_unchecked_into();
-                if !insert_text(&textarea, "  ") {
-                    on_edit.emit((active, textarea.value()));
-                }
-            }
-        })
-    };
-
-    let no_marks = SortedMap::new();
-    let marks = props.marks.get(&path).unwrap_or(&no_marks);
-    let mark_spans = marks
-        .iter()
-        .filter(|(n, _)| **n <= lines)
-        .map(|(n, severity)| {
-            let (class, word) = match severity {
-                Severity::Error => ("ln error", "An error"),
-                _ => ("ln warning", "A warning"),
-            };
-            html! {
-                <span {class} data-line={n.to_string()}
-                    style={format!("top: calc({} * var(--line))", n - 1)}
-                    title={format!("{word} on line {n}: see Diagnostics")}>{ n }</span>
-            }
+    let body = if loaded {
+        html! { <div class="code-editor" ref={host}></div> }
+    } else {
+        let oninput = props.on_edit.reform(move |e: InputEvent| {
+            (
+                active,
+                e.target_unchecked_into::<HtmlTextAreaElement>().value(),
+            )
         });
+        let plain = PLAIN.with(|p| p.borrow().clone());
+        html! {
+            <div class="code-editor">
+                <textarea id="editor" class="plain-editor" ref={plain} value={value} {oninput}
+                    spellcheck="false" autocomplete="off" autocapitalize="off" wrap="off"
+                    aria-label={format!("Contents of {path}")}
+                    aria-invalid={props.invalid.to_string()}
+                    aria-describedby="editor-hint status" />
+            </div>
+        }
+    };
 
     html! {
         <section class="panel editor-panel" aria-label="Repository files">
@@ -266,36 +303,32 @@ pub fn editor(props: &EditorProps) -> Html {
                     }) }
                 </span>
             </div>
-            <div class="editor">
-                <div class="gutter" aria-hidden="true" ref={gutter_ref}>
-                    <div class="gutter-numbers">{ (*numbers).clone() }</div>
-                    { for mark_spans }
-                </div>
-                <div class="code">
-                    <pre class="highlight" aria-hidden="true" ref={pre_ref}></pre>
-                    <textarea
-                        id="editor"
-                        ref={textarea_ref}
-                        value={value}
-                        {oninput}
-                        {onscroll}
-                        {onkeydown}
-                        spellcheck="false"
-                        autocomplete="off"
-                        autocapitalize="off"
-                        autocorrect="off"
-                        wrap="off"
-                        aria-label={format!("Contents of {path}")}
-                        aria-invalid={props.invalid.to_string()}
-                        aria-describedby="editor-hint status"
-                    />
-                </div>
-                <p id="editor-hint" class="visually-hidden">
-                    { "Tab inserts two spaces; press Escape, then Tab, to leave the editor." }
-                </p>
-            </div>
+            { body }
+            <p id="editor-hint" class="visually-hidden">
+                { "Tab indents; Shift+Tab dedents; Ctrl+F finds; Ctrl+Space completes a keyword. Press Escape, then Tab, to leave the editor." }
+            </p>
         </section>
     }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Naming {
+    Add,
+    Rename(usize),
+}
+
+/// Moves the focus to the file tab at `index` once it is drawn.
+fn focus_tab(index: usize) {
+    gloo_timers::callback::Timeout::new(0, move || {
+        if let Some(tab) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id(&format!("file-tab-{index}")))
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+        {
+            let _ = tab.focus();
+        }
+    })
+    .forget();
 }
 
 /// The tab strip: one tab per file, rename/remove for the extra files, and "+ file".
@@ -349,6 +382,8 @@ fn file_tabs(
                 placeholder="path/to/file.yml" {onkeydown} {onblur} ref={name_ref.clone()} />
         }
     };
+    // The tabs alone in the tablist (ARIA: a tablist holds tabs); the shown file's rename and
+    // remove buttons and "+ file" follow it.
     let tabs = props.files.iter().enumerate().map(|(index, file)| {
         if *naming == Some(Naming::Rename(index)) {
             return name_input(&format!("New path for {}", file.path), file.path.clone());
@@ -363,28 +398,44 @@ fn file_tabs(
                 }
             })
         };
-        let extra = (index > 0 && selected).then(|| {
-            let rename = {
-                let naming = naming.clone();
-                Callback::from(move |_: MouseEvent| naming.set(Some(Naming::Rename(index))))
-            };
-            let remove = props.on_remove.reform(move |_: MouseEvent| index);
-            html! {
-                <>
-                    <button type="button" class="tab-action" onclick={rename}
-                        aria-label={format!("Rename {}", file.path)} title="Rename">{ "✎" }</button>
-                    <button type="button" class="tab-action" onclick={remove}
-                        aria-label={format!("Remove {}", file.path)} title="Remove">{ "×" }</button>
-                </>
-            }
-        });
+        // Arrow keys move between the tabs (and show that file), Home/End to the ends.
+        let onkeydown = {
+            let (on_activate, count) = (props.on_activate.clone(), props.files.len());
+            Callback::from(move |e: KeyboardEvent| {
+                let to = match e.key().as_str() {
+                    "ArrowRight" => (index + 1) % count,
+                    "ArrowLeft" => (index + count - 1) % count,
+                    "Home" => 0,
+                    "End" => count - 1,
+                    _ => return,
+                };
+                e.prevent_default();
+                on_activate.emit(to);
+                focus_tab(to);
+            })
+        };
         html! {
-            <span class={classes!("file-tab", selected.then_some("active"))}>
+            <span class={classes!("file-tab", selected.then_some("active"))} role="presentation">
                 <button type="button" role="tab" aria-selected={selected.to_string()}
-                    aria-controls="editor" {onclick} {ondblclick}
+                    id={format!("file-tab-{index}")} tabindex={if selected { "0" } else { "-1" }}
+                    aria-controls="editor" {onclick} {ondblclick} {onkeydown}
                     title={(index > 0).then_some("Double-click to rename")}>{ &file.path }</button>
-                { for extra }
             </span>
+        }
+    });
+    let actions = props.files.get(active).filter(|_| active > 0).map(|file| {
+        let rename = {
+            let naming = naming.clone();
+            Callback::from(move |_: MouseEvent| naming.set(Some(Naming::Rename(active))))
+        };
+        let remove = props.on_remove.reform(move |_: MouseEvent| active);
+        html! {
+            <>
+                <button type="button" class="tab-action" onclick={rename}
+                    aria-label={format!("Rename {}", file.path)} title="Rename">{ "✎" }</button>
+                <button type="button" class="tab-action" onclick={remove}
+                    aria-label={format!("Remove {}", file.path)} title="Remove">{ "×" }</button>
+            </>
         }
     });
     let add = if *naming == Some(Naming::Add) {
@@ -397,8 +448,9 @@ fn file_tabs(
         html! { <button type="button" class="add-file" {onclick}>{ "+ file" }</button> }
     };
     html! {
-        <div class="file-tabs" role="tablist" aria-label="Files">
-            { for tabs }
+        <div class="file-tabs">
+            <div class="file-tablist" role="tablist" aria-label="Files">{ for tabs }</div>
+            { for actions }
             { add }
         </div>
     }

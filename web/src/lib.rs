@@ -21,7 +21,7 @@ pub mod timeline;
 pub mod wire;
 pub mod worker;
 
-pub use app::{App, AppProps};
+pub use app::{App, AppProps, AUTOSAVE_KEY};
 pub use diagnostics::{DiagnosticsView, DiagnosticsViewProps};
 pub use editor::{Editor, EditorProps};
 pub use panic::{install_panic_hook, show_panic};

@@ -449,8 +449,58 @@ pub fn share_menu(props: &ShareMenuProps) -> Html {
             </div>
         },
     };
+    // Escape closes the popup (the focus goes back to the menu); so does a click outside it.
+    let menu_ref = use_node_ref();
+    let onkeydown = {
+        let open = open.clone();
+        let menu_ref = menu_ref.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Escape" && *open != Open::None {
+                open.set(Open::None);
+                if let Some(button) = menu_ref
+                    .cast::<web_sys::Element>()
+                    .and_then(|m| m.query_selector("button[aria-expanded]").ok().flatten())
+                    .and_then(|b| b.dyn_into::<web_sys::HtmlElement>().ok())
+                {
+                    let _ = button.focus();
+                }
+            }
+        })
+    };
+    {
+        let (open, menu_ref) = (open.clone(), menu_ref.clone());
+        use_effect_with(*open != Open::None, move |shown| {
+            let document = web_sys::window().and_then(|w| w.document());
+            let listener = (*shown).then(|| {
+                wasm_bindgen::closure::Closure::<dyn Fn(web_sys::Event)>::new(
+                    move |e: web_sys::Event| {
+                        let inside = e
+                            .target()
+                            .and_then(|t| t.dyn_into::<web_sys::Node>().ok())
+                            .zip(menu_ref.cast::<web_sys::Node>())
+                            .is_some_and(|(t, menu)| menu.contains(Some(&t)));
+                        if !inside {
+                            open.set(Open::None);
+                        }
+                    },
+                )
+            });
+            if let (Some(d), Some(l)) = (&document, &listener) {
+                let _ =
+                    d.add_event_listener_with_callback("pointerdown", l.as_ref().unchecked_ref());
+            }
+            move || {
+                if let (Some(d), Some(l)) = (&document, &listener) {
+                    let _ = d.remove_event_listener_with_callback(
+                        "pointerdown",
+                        l.as_ref().unchecked_ref(),
+                    );
+                }
+            }
+        });
+    }
     html! {
-        <div class="share-menu">
+        <div class="share-menu" ref={menu_ref} {onkeydown}>
             <button type="button" onclick={copy_link}>{ "Copy link" }</button>
             <button type="button" aria-expanded={(*open == Open::Embed).to_string()}
                 onclick={toggle_embed}>{ "Embed" }</button>

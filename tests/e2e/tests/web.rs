@@ -12,6 +12,7 @@ mod synthetic;
 
 use std::time::Duration;
 
+use fantoccini::actions::InputSource;
 use fantoccini::{Client, Locator};
 use serde_json::{json, Value};
 use support::{cdp, eventually, log_entries, requested_urls, save_screenshot, setup, Session};
@@ -61,18 +62,56 @@ async fn status_text(client: &Client) -> String {
         .expect("#status text")
 }
 
-/// Replaces the editor content the way a person does: select all, then type.
+/// The CodeMirror view of the editor (web/editor/editor.js), in page scripts.
+const VIEW: &str = "pipesimEditor.of(document.getElementById('editor'))";
+
+/// The text in the editor.
+async fn editor_text(client: &Client) -> String {
+    js(client, &format!("return {VIEW}.state.doc.toString()"))
+        .await
+        .as_str()
+        .expect("the editor's text")
+        .to_owned()
+}
+
+/// The line of the caret and whether the editor has the focus.
+async fn caret(client: &Client) -> Value {
+    js(
+        client,
+        &format!(
+            "const v = {VIEW}; \
+             return [v.state.doc.lineAt(v.state.selection.main.head).number, v.hasFocus]"
+        ),
+    )
+    .await
+}
+
+/// Replaces the editor content the way a person does: click, select all, then paste (typed
+/// keys would be auto-indented after each line break; typing is tested on its own).
 async fn type_config(client: &Client, text: &str) {
     let editor = client.find(Locator::Css("#editor")).await.expect("#editor");
     editor.click().await.expect("focus the editor");
     editor.send_keys(CTRL_A).await.expect("select all");
-    editor.send_keys(text).await.expect("type the config");
-    let value = js(client, "return document.getElementById('editor').value").await;
+    paste(client, text).await;
     assert_eq!(
-        value.as_str(),
-        Some(text),
-        "the editor holds what was typed"
+        editor_text(client).await,
+        text,
+        "the editor holds what was pasted"
     );
+}
+
+/// Inserts `text` over the editor's selection as a paste does (one undoable change).
+async fn paste(client: &Client, text: &str) {
+    client
+        .execute(
+            &format!(
+                "const v = {VIEW}; \
+                 v.dispatch(v.state.replaceSelection(arguments[0]), {{ userEvent: 'input.paste', scrollIntoView: true }});"
+            ),
+            vec![json!(text)],
+        )
+        .await
+        .expect("paste into the editor");
 }
 
 async fn wait_for_error(client: &Client) -> fantoccini::elements::Element {
@@ -124,17 +163,30 @@ async fn invalid_config_shows_its_error_at_its_line() {
             assert!(status_text(client)
                 .await
                 .contains("Configuration is invalid"));
-            let mark = format!(".gutter .ln[data-line='{line}']");
-            let class = client
-                .find(Locator::Css(&mark))
-                .await
-                .expect("gutter line")
-                .attr("class")
-                .await
-                .unwrap()
-                .unwrap_or_default();
-            assert!(class.contains("error"), "gutter marks line {line}: {class}");
-
+            // Underlined at its place, and a mark in the gutter beside it.
+            let underlined = eventually(Duration::from_secs(10), "an underline", || async {
+                let v = js(
+                    client,
+                    &format!(
+                        "const v = {VIEW}; \
+                         return [...document.querySelectorAll('.cm-lintRange-error')].map(e => \
+                           v.state.doc.lineAt(v.posAtDOM(e)).number)"
+                    ),
+                )
+                .await;
+                v.as_array().filter(|a| !a.is_empty()).cloned()
+            })
+            .await;
+            assert!(
+                underlined.contains(&json!(line)),
+                "line {line} underlined: {underlined:?}"
+            );
+            let marks = js(
+                client,
+                "return document.querySelectorAll('.cm-gutter-lint .cm-lint-marker-error').length",
+            )
+            .await;
+            assert!(marks.as_u64() >= Some(1), "gutter marks: {marks}");
             // Keyboard: Tab indents inside the editor; Escape then Tab leaves it and reaches the
             // first diagnostic.
             client
@@ -166,19 +218,190 @@ async fn invalid_config_shows_its_error_at_its_line() {
                 Duration::from_secs(5),
                 "the caret on the error's line",
                 || async {
-                    let caret = js(
-                        client,
-                        "const t = document.getElementById('editor'); \
-                     return [t.value.slice(0, t.selectionStart).split('\\n').length, \
-                             document.activeElement === t]",
-                    )
-                    .await;
+                    let caret = caret(client).await;
                     (caret == json!([line, true])).then_some(caret)
                 },
             )
             .await;
             assert_eq!(caret, json!([line, true]), "caret line and focus");
             save_screenshot(client, "invalid").await;
+        })
+        .await;
+}
+
+const ENTER: &str = "\u{E007}";
+const SHIFT_TAB: &str = "\u{E008}\u{E004}\u{E000}";
+const CTRL_Z: &str = "\u{E009}z\u{E000}";
+const CTRL_SHIFT_Z: &str = "\u{E009}\u{E008}z\u{E000}";
+const CTRL_Y: &str = "\u{E009}y\u{E000}";
+const CTRL_F: &str = "\u{E009}f\u{E000}";
+
+/// Puts the editor's selection at `anchor..head` (offsets) and focuses it.
+async fn select(client: &Client, anchor: usize, head: usize) {
+    js(
+        client,
+        &format!("const v = {VIEW}; v.focus(); v.dispatch({{ selection: {{ anchor: {anchor}, head: {head} }} }});"),
+    )
+    .await;
+}
+
+async fn keys(client: &Client, keys: &str) {
+    client
+        .find(Locator::Css("#editor"))
+        .await
+        .expect("#editor")
+        .send_keys(keys)
+        .await
+        .expect("keys to the editor");
+}
+
+/// The code editor (issue 14 item 1): typing with auto-indent, undo and redo by whole steps
+/// (typing, a paste), find with Ctrl+F, Tab/Shift+Tab on a selection, keyword completion and
+/// hover help from the core's tables, every finding underlined with its message (and our
+/// "did you mean") on hover, and an editor whose size does not follow the findings.
+#[tokio::test]
+async fn the_code_editor_edits_finds_indents_and_explains() {
+    let Some(setup) = setup() else { return };
+    let session = Session::start(&setup, "code-editor").await;
+    session
+        .run(|page| async move {
+            let client = &page.client;
+            load_app(client, &page.origin).await;
+            let valid_height = js(client, "return document.querySelector('.code-editor').getBoundingClientRect().height").await;
+            type_config(client, "build:\n  script: make\n").await;
+            wait_checked(client).await;
+
+            // Typing: a line break after a key indents the next line.
+            let end = editor_text(client).await.len();
+            select(client, end, end).await;
+            keys(client, &format!("test:{ENTER}")).await;
+            assert_eq!(editor_text(client).await, "build:\n  script: make\ntest:\n  ");
+            keys(client, "script: run").await;
+            assert_eq!(editor_text(client).await, "build:\n  script: make\ntest:\n  script: run");
+
+            // Undo and redo take whole steps: a burst of typing, then a paste.
+            tokio::time::sleep(Duration::from_millis(800)).await;
+            keys(client, " all").await;
+            keys(client, CTRL_Z).await;
+            assert_eq!(editor_text(client).await, "build:\n  script: make\ntest:\n  script: run", "one undo, one burst");
+            keys(client, CTRL_SHIFT_Z).await;
+            assert!(editor_text(client).await.ends_with("script: run all"), "redo");
+            tokio::time::sleep(Duration::from_millis(800)).await;
+            paste(client, "\n  tags: [docker]\n  when: manual").await;
+            let pasted = editor_text(client).await;
+            keys(client, CTRL_Z).await;
+            assert!(editor_text(client).await.ends_with("script: run all"), "the paste undone whole");
+            keys(client, CTRL_Y).await;
+            assert_eq!(editor_text(client).await, pasted, "redo after a paste brings it back");
+
+            // Find: Ctrl+F opens the search field; Enter selects the next match.
+            select(client, 0, 0).await;
+            keys(client, CTRL_F).await;
+            let field = wait_for(client, ".cm-search input[name='search']").await;
+            field.send_keys(&format!("docker{ENTER}")).await.unwrap();
+            let found = js(client, &format!("const v = {VIEW}, r = v.state.selection.main; return v.state.sliceDoc(r.from, r.to)")).await;
+            assert_eq!(found, json!("docker"), "find selects the match");
+            save_screenshot(client, "editor-find").await;
+            field.send_keys(ESCAPE).await.unwrap();
+            assert!(client.find(Locator::Css(".cm-search")).await.is_err(), "Escape closes find");
+
+            // Tab and Shift+Tab on a selection indent and dedent its lines (and keep the text).
+            type_config(client, "a:\n  b: 1\n  c: 2\n").await;
+            select(client, 3, 16).await;
+            keys(client, TAB).await;
+            assert_eq!(editor_text(client).await, "a:\n    b: 1\n    c: 2\n", "Tab indents");
+            keys(client, SHIFT_TAB).await;
+            assert_eq!(editor_text(client).await, "a:\n  b: 1\n  c: 2\n", "Shift+Tab dedents");
+            keys(client, SHIFT_TAB).await;
+            assert_eq!(editor_text(client).await, "a:\nb: 1\nc: 2\n", "and again");
+            keys(client, CTRL_Z).await;
+            assert_eq!(editor_text(client).await, "a:\n  b: 1\n  c: 2\n", "one undo per indent");
+
+            // Keyword completion from the core's tables, in the job's context.
+            type_config(client, "build:\n  script: make\n  ").await;
+            keys(client, "artif").await;
+            let completion = wait_for(client, ".cm-tooltip-autocomplete").await;
+            let offered = completion.text().await.unwrap();
+            assert!(offered.contains("artifacts"), "{offered}");
+            save_screenshot(client, "editor-completion").await;
+            keys(client, ENTER).await;
+            assert_eq!(editor_text(client).await, "build:\n  script: make\n  artifacts: ");
+
+            // Findings: every one underlined, the message and "did you mean" on hover.
+            type_config(client, "stages: [build]\nbuild:\n  stage: biuld\n  script: make\n  artifact:\n    paths: [a]\n").await;
+            let underline = eventually(Duration::from_secs(15), "the unknown key underlined", || async {
+                let e = client.find(Locator::XPath("//*[contains(@class,'cm-lintRange-error')][contains(., 'artifact')]")).await.ok()?;
+                Some(e)
+            })
+            .await;
+            let invalid_height = js(client, "return document.querySelector('.code-editor').getBoundingClientRect().height").await;
+            assert_eq!(valid_height, invalid_height, "the editor's size does not follow the findings");
+            client
+                .perform_actions(fantoccini::actions::MouseActions::new("mouse".into()).then(
+                    fantoccini::actions::PointerAction::MoveToElement {
+                        element: underline,
+                        duration: Some(Duration::from_millis(100)),
+                        x: 0.0,
+                        y: 0.0,
+                    },
+                ))
+                .await
+                .unwrap();
+            let tooltip = wait_for(client, ".cm-tooltip-lint").await;
+            let text = tooltip.text().await.unwrap();
+            assert!(text.contains("jobs:build config contains unknown keys: artifact"), "{text}");
+            assert!(text.contains("did you mean `artifacts`?"), "{text}");
+            save_screenshot(client, "editor-hover").await;
+            let marks = js(client, "return document.querySelectorAll('.cm-gutter-lint .cm-lint-marker').length").await;
+            assert!(marks.as_u64() >= Some(1), "a gutter mark: {marks}");
+
+            // Hover help on a keyword names where it belongs and links GitLab's reference.
+            type_config(client, "build:\n  script: make\n").await;
+            let key = client.find(Locator::XPath("//*[contains(@class,'tok-propertyName')][.='script']")).await.expect("the key");
+            client
+                .perform_actions(fantoccini::actions::MouseActions::new("mouse".into()).then(
+                    fantoccini::actions::PointerAction::MoveToElement { element: key, duration: Some(Duration::from_millis(100)), x: 0.0, y: 0.0 },
+                ))
+                .await
+                .unwrap();
+            let help = wait_for(client, ".cm-keyword-help").await;
+            let text = help.text().await.unwrap();
+            assert!(text.contains("script") && text.contains("job keyword"), "{text}");
+            let href = help.find(Locator::Css("a")).await.unwrap().attr("href").await.unwrap().unwrap_or_default();
+            assert_eq!(href, "https://docs.gitlab.com/ci/yaml/#script");
+        })
+        .await;
+}
+
+/// The editor at the three widths, light and dark, with a finding underlined (screenshots
+/// looked at by hand; the assertions catch an editor that collapses or overflows).
+#[tokio::test]
+async fn the_code_editor_at_three_sizes_light_and_dark() {
+    let Some(setup) = setup() else { return };
+    let session = Session::start(&setup, "editor-sizes").await;
+    session
+        .run(|page| async move {
+            let client = &page.client;
+            load_app(client, &page.origin).await;
+            type_config(client, INVALID).await;
+            wait_for_error(client).await;
+            for (width, height) in [(1440, 900), (1024, 768), (390, 844)] {
+                for scheme in ["light", "dark"] {
+                    cdp(client, "Emulation.setEmulatedMedia", json!({ "features": [{ "name": "prefers-color-scheme", "value": scheme }] })).await;
+                    cdp(
+                        client,
+                        "Emulation.setDeviceMetricsOverride",
+                        json!({ "width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 500 }),
+                    )
+                    .await;
+                    tokio::time::sleep(Duration::from_millis(300)).await;
+                    let r = js(client, "const r = document.querySelector('.cm-editor').getBoundingClientRect(); return [r.width, r.height, document.documentElement.scrollWidth]").await;
+                    let (w, h, scroll) = (r[0].as_f64().unwrap(), r[1].as_f64().unwrap(), r[2].as_f64().unwrap());
+                    assert!(h >= 200.0 && w >= 250.0, "{width}x{height} {scheme}: editor {w}x{h}");
+                    assert!(scroll <= width as f64 + 1.0, "{width}x{height} {scheme}: page scrolls sideways ({scroll})");
+                    save_screenshot(client, &format!("editor-{width}-{scheme}")).await;
+                }
+            }
         })
         .await;
 }
@@ -329,29 +552,23 @@ async fn phone_and_dark_layouts() {
             let error = wait_for_error(client).await;
             let line = error.attr("data-line").await.unwrap().unwrap();
             assert_eq!(line, (50 + INVALID_JOB_LINE).to_string());
-            js(client, "document.getElementById('editor').scrollTop = 0").await;
+            js(client, "document.querySelector('.cm-scroller').scrollTop = 0").await;
             error.find(Locator::Css("button")).await.unwrap().click().await.unwrap();
-            let scroll = eventually(Duration::from_secs(5), "the gutter to follow", || async {
+            let line: u32 = line.parse().unwrap();
+            let visible = eventually(Duration::from_secs(5), "the line in view", || async {
                 let v = js(
                     client,
-                    "return [document.getElementById('editor').scrollTop, \
-                             document.querySelector('.gutter').scrollTop]",
+                    &format!(
+                        "const v = {VIEW}, s = v.scrollDOM.getBoundingClientRect(), \
+                              c = v.coordsAtPos(v.state.doc.line({line}).from); \
+                         return [v.scrollDOM.scrollTop, !!c && c.top >= s.top && c.bottom <= s.bottom]"
+                    ),
                 )
                 .await;
-                (v[0].as_f64() > Some(0.0) && v[0] == v[1]).then_some(v)
+                (v[0].as_f64() > Some(0.0) && v[1] == json!(true)).then_some(v)
             })
             .await;
-            let visible = js(
-                client,
-                &format!(
-                    "const t = document.getElementById('editor'), \
-                           n = document.querySelector(\".gutter .ln[data-line='{line}']\").getBoundingClientRect(), \
-                           r = t.getBoundingClientRect(); \
-                     return n.top >= r.top && n.bottom <= r.bottom"
-                ),
-            )
-            .await;
-            assert_eq!(visible, json!(true), "line {line} is in view after the jump ({scroll})");
+            assert_eq!(visible[1], json!(true), "line {line} is in view after the jump ({visible})");
             save_screenshot(client, "dark").await;
 
             cdp(
@@ -399,6 +616,193 @@ async fn wait_for(client: &Client, css: &str) -> fantoccini::elements::Element {
         async move { client.find(Locator::Css(&css)).await.ok() }
     })
     .await
+}
+
+/// Work is safe (issue 14 item 6): an example asks before it replaces edits; loading one (or
+/// "New") is a history entry, so Back returns to the edits; the work is saved in the browser
+/// and comes back on the next visit without a link.
+#[tokio::test]
+async fn work_is_safe_confirm_back_new_and_autosave() {
+    let Some(setup) = setup() else { return };
+    let session = Session::start(&setup, "safe-work").await;
+    session
+        .run(|page| async move {
+            let client = &page.client;
+            load_app(client, &page.origin).await;
+            let mine = "build:\n  script: make mine\n";
+            type_config(client, mine).await;
+            wait_checked(client).await;
+            let saved = || async {
+                js(
+                    client,
+                    "return [localStorage.getItem('pipesim-autosave'), location.hash.slice(1)]",
+                )
+                .await
+            };
+            // The address follows a second after typing pauses.
+            tokio::time::sleep(Duration::from_millis(1600)).await;
+            eventually(
+                Duration::from_secs(10),
+                "the address and the autosave",
+                || async {
+                    let v = saved().await;
+                    (v[0].as_str().is_some_and(|s| s.starts_with("v1.")) && v[0] == v[1])
+                        .then_some(())
+                },
+            )
+            .await;
+            let mine_address = saved().await[1].clone();
+
+            // An example asks first; "Keep editing" keeps the edits.
+            load_preset(client, 1).await;
+            let confirm = wait_for(client, ".confirm[role='alertdialog']").await;
+            assert!(confirm
+                .text()
+                .await
+                .unwrap()
+                .contains("replaces your edits"));
+            let focused = js(client, "return document.activeElement.id").await;
+            assert_eq!(
+                focused,
+                json!("confirm-replace"),
+                "the question has the focus"
+            );
+            save_screenshot(client, "confirm-example").await;
+            confirm
+                .find(Locator::XPath(
+                    ".//button[normalize-space()='Keep editing']",
+                ))
+                .await
+                .unwrap()
+                .click()
+                .await
+                .unwrap();
+            assert_eq!(editor_text(client).await, mine);
+            // "Replace my edits" loads it, as a new history entry.
+            load_preset(client, 1).await;
+            wait_for(client, "#confirm-replace")
+                .await
+                .click()
+                .await
+                .unwrap();
+            eventually(Duration::from_secs(10), "the example", || async {
+                (editor_text(client).await != mine).then_some(())
+            })
+            .await;
+            wait_checked(client).await;
+
+            // Back returns to the edits.
+            client.back().await.unwrap();
+            eventually(Duration::from_secs(10), "the edits after Back", || async {
+                (editor_text(client).await == mine).then_some(())
+            })
+            .await;
+            assert_eq!(
+                js(client, "return location.hash.slice(1)").await,
+                mine_address
+            );
+
+            // New starts blank; Back returns again.
+            wait_for(client, ".new-workspace")
+                .await
+                .click()
+                .await
+                .unwrap();
+            eventually(Duration::from_secs(10), "a blank editor", || async {
+                editor_text(client).await.is_empty().then_some(())
+            })
+            .await;
+            client.back().await.unwrap();
+            eventually(Duration::from_secs(10), "the edits after Back", || async {
+                (editor_text(client).await == mine).then_some(())
+            })
+            .await;
+
+            // The next visit without a link brings the last work back, and says so.
+            eventually(
+                Duration::from_secs(10),
+                "the autosave of the edits",
+                || async { (saved().await[0] == mine_address).then_some(()) },
+            )
+            .await;
+            client.goto(&format!("{}/", page.origin)).await.unwrap();
+            wait_checked(client).await;
+            assert_eq!(editor_text(client).await, mine, "restored from the browser");
+            let notice = wait_for(client, ".notice.info").await.text().await.unwrap();
+            assert!(notice.contains("Your last work"), "{notice}");
+            save_screenshot(client, "restored").await;
+        })
+        .await;
+}
+
+/// Accessibility (issue 14 item 10): axe-core (npm, node_modules/axe-core) finds no serious or
+/// critical violation on the page, in light and dark, with results and a finding shown; tabs
+/// move with the arrow keys; the Embed popup closes on Escape and on a click outside.
+#[tokio::test]
+async fn axe_finds_no_serious_or_critical_violation() {
+    let Some(setup) = setup() else { return };
+    let axe = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../node_modules/axe-core/axe.min.js");
+    let Ok(axe) = std::fs::read_to_string(&axe) else {
+        let message = format!(
+            "{} is missing: run `npm ci` (scripts/install-tools.sh)",
+            axe.display()
+        );
+        assert!(std::env::var("CI").is_err(), "{message}");
+        eprintln!("SKIPPED: {message}");
+        return;
+    };
+    let session = Session::start(&setup, "axe").await;
+    session
+        .run(|page| async move {
+            let client = &page.client;
+            load_app(client, &page.origin).await;
+            type_config(client, INVALID).await;
+            wait_for_error(client).await;
+            js(client, &format!("{axe}\nreturn 1")).await;
+            let mut report = String::new();
+            for scheme in ["light", "dark"] {
+                cdp(client, "Emulation.setEmulatedMedia", json!({ "features": [{ "name": "prefers-color-scheme", "value": scheme }] })).await;
+                let found = client
+                    .execute_async(
+                        "const done = arguments[arguments.length - 1]; \
+                         axe.run(document, { resultTypes: ['violations'] }).then(r => done(r.violations.map(v => \
+                           ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ')) }))))",
+                        vec![],
+                    )
+                    .await
+                    .expect("axe.run");
+                for v in found.as_array().unwrap() {
+                    report += &format!("{scheme}: {} [{}] {} at {}\n", v["id"], v["impact"], v["help"], v["nodes"]);
+                }
+            }
+            cdp(client, "Emulation.setEmulatedMedia", json!({ "features": [{ "name": "prefers-color-scheme", "value": "light" }] })).await;
+
+            // Tabs move with the arrow keys; the Embed popup closes on Escape and on a click
+            // outside it, and the focus never falls to <body>.
+            let tab = wait_for(client, "#view-tab-0").await;
+            tab.send_keys("\u{E014}").await.unwrap();
+            let state = js(client, "return [document.activeElement.id, document.getElementById('view-tab-1').getAttribute('aria-selected')]").await;
+            assert_eq!(state, json!(["view-tab-1", "true"]), "ArrowRight moves to Needs");
+            wait_for(client, "#view-tab-1").await.send_keys("\u{E012}").await.unwrap();
+            let state = js(client, "return [document.activeElement.id, document.getElementById('view-tab-0').getAttribute('aria-selected')]").await;
+            assert_eq!(state, json!(["view-tab-0", "true"]), "ArrowLeft moves back");
+            let embed = wait_for(client, ".share-menu button[aria-expanded]").await;
+            embed.click().await.unwrap();
+            wait_for(client, ".share-popup").await;
+            client.find(Locator::Css("#share-embed")).await.unwrap().send_keys(ESCAPE).await.unwrap();
+            assert!(client.find(Locator::Css(".share-popup")).await.is_err(), "Escape closes the popup");
+            let focused = js(client, "return document.activeElement.getAttribute('aria-expanded') !== null").await;
+            assert_eq!(focused, json!(true), "the focus returns to Embed");
+            embed.click().await.unwrap();
+            wait_for(client, ".share-popup").await;
+            client.find(Locator::Css(".site-header h1")).await.unwrap().click().await.unwrap();
+            assert!(client.find(Locator::Css(".share-popup")).await.is_err(), "a click outside closes it");
+            eprintln!("axe:\n{report}");
+            let serious: Vec<&str> = report.lines().filter(|l| l.contains("[\"serious\"]") || l.contains("[\"critical\"]")).collect();
+            assert!(serious.is_empty(), "serious or critical violations:\n{}", serious.join("\n"));
+        })
+        .await;
 }
 
 const DEPLOYING_AFTER_MERGE: &str = ".job-card[data-pipeline='3'][data-job='deploying']";
@@ -619,11 +1023,9 @@ async fn a_shared_link_reopens_the_same_view_and_embeds() {
             // The break comes with a fix pipesim checked by simulating it.
             assert!(text.contains("Checked fix"), "{text}");
             wait_for(client, &format!("{DEPLOYING_AFTER_MERGE} .break")).await;
-            let editor = js(client, "return document.getElementById('editor').value").await;
+            let editor = editor_text(client).await;
             assert!(
-                editor
-                    .as_str()
-                    .is_some_and(|t| t.contains("BUILD_VERSION=1.2.3")),
+                editor.contains("BUILD_VERSION=1.2.3"),
                 "the configuration came back: {editor}"
             );
 
@@ -647,10 +1049,86 @@ async fn a_shared_link_reopens_the_same_view_and_embeds() {
         .await;
 }
 
-/// In-browser measurement (docs/BENCHMARKS.md): a 6,000-line configuration (1,000 jobs), then
-/// keystrokes in the editor. Each keystroke must only redraw the editor (the results follow
-/// after a pause); the figures are written to target/e2e-screenshots/perf.txt. The bound is generous: it
-/// guards against a keystroke re-running the simulation or redrawing every view.
+/// Types `keys` keystrokes as a person does (WebDriver key input, so the browser sees real
+/// input events: CodeMirror's background parsing yields to them): one key every 120 ms, a line
+/// break after every tenth and a 300 ms pause, so that runs and their answers land between keys.
+/// Returns the keystroke-to-next-frame delays (from the key event's own timestamp to the start
+/// of the next frame, queueing included), sorted, and how long after the last key the results
+/// of the last state were on screen.
+async fn type_and_time(client: &Client, keys: usize) -> (Vec<f64>, f64) {
+    js(
+        client,
+        r#"
+const v = pipesimEditor.of(document.getElementById('editor'));
+v.focus();
+v.dispatch({ selection: { anchor: v.state.doc.length } });
+const run = () => Number((document.querySelector('.sim-time') || { dataset: {} }).dataset.simRun || 0);
+const probe = window.__typing = { delays: [], last: null, shown: null, loaf: [] };
+try { new PerformanceObserver(l => { for (const e of l.getEntries()) probe.loaf.push([Math.round(e.duration), Math.round(e.renderStart - e.startTime), Math.round(e.startTime + e.duration - e.styleAndLayoutStart), e.scripts.map(x => `${x.invoker}|${x.sourceFunctionName}:${Math.round(x.duration)}`).join(',')]); }).observe({ type: 'long-animation-frame' }); } catch (_) {}
+if (window.__typingListener) document.removeEventListener('keydown', window.__typingListener, true);
+window.__typingListener = e => {
+  const t0 = e.timeStamp;
+  probe.last = { t: t0, run: run() };
+  probe.shown = null;
+  requestAnimationFrame(() => probe.delays.push(performance.now() - t0));
+};
+document.addEventListener('keydown', window.__typingListener, true);
+if (!window.__runObserver) {
+  window.__runObserver = new MutationObserver(() => {
+    const p = window.__typing;
+    if (p && p.last && p.shown === null && run() > p.last.run) {
+      requestAnimationFrame(() => { if (p.shown === null) p.shown = performance.now() - p.last.t; });
+    }
+  });
+  window.__runObserver.observe(document.body, { subtree: true, attributes: true, attributeFilter: ['data-sim-run'], childList: true });
+}
+"#,
+    )
+    .await;
+    let mut actions = fantoccini::actions::KeyActions::new("keyboard".into());
+    for i in 0..keys {
+        let key = if i % 10 == 9 { '\u{E007}' } else { '#' };
+        let pause = if i % 10 == 9 { 300 } else { 120 };
+        actions = actions
+            .then(fantoccini::actions::KeyAction::Down { value: key })
+            .then(fantoccini::actions::KeyAction::Up { value: key })
+            .then(fantoccini::actions::KeyAction::Pause {
+                duration: Duration::from_millis(pause),
+            });
+    }
+    client.perform_actions(actions).await.expect("typing");
+    let shown = eventually(
+        Duration::from_secs(30),
+        "the results of the last key",
+        || async { js(client, "return window.__typing.shown").await.as_f64() },
+    )
+    .await;
+    let mut delays: Vec<f64> = js(client, "return window.__typing.delays")
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_f64)
+        .collect();
+    delays.sort_by(f64::total_cmp);
+    if std::env::var_os("PIPESIM_LOAF").is_some() {
+        eprintln!(
+            "LoAF {}",
+            js(client, "return JSON.stringify(window.__typing.loaf)").await
+        );
+    }
+    (delays, shown)
+}
+
+fn quantile(sorted: &[f64], q: f64) -> f64 {
+    sorted[((q * sorted.len() as f64) as usize).min(sorted.len() - 1)]
+}
+
+/// In-browser measurement (docs/BENCHMARKS.md, issue 14 item 2's budgets): a 6,000-line
+/// configuration (1,000 jobs), then keystrokes in the editor while it re-simulates, then the
+/// same with a 4x CPU throttle. Figures in target/e2e-screenshots/perf.txt, each budget marked
+/// MET or NOT MET; the machine is shared, so the only bound asserted is a generous one (it
+/// guards against a keystroke waiting for a simulation or a redraw of every view).
 #[tokio::test]
 async fn typing_stays_fluid_on_a_large_config() {
     let Some(setup) = setup() else { return };
@@ -659,7 +1137,6 @@ async fn typing_stays_fluid_on_a_large_config() {
         .run(|page| async move {
             let client = &page.client;
             load_app(client, &page.origin).await;
-            // 40 keys at a typist's pace, on a loaded machine: more than the 30 s default.
             client
                 .update_timeouts(fantoccini::wd::TimeoutConfiguration::new(
                     Some(Duration::from_secs(120)),
@@ -668,80 +1145,70 @@ async fn typing_stays_fluid_on_a_large_config() {
                 ))
                 .await
                 .unwrap();
-            let figures = client
-                .execute_async(
-                    r#"
-const done = arguments[arguments.length - 1];
-const frame = () => new Promise(r => requestAnimationFrame(() => r()));
-let yaml = "stages: [build, test, deploy]\n";
-for (let i = 0; i < 1000; i++) {
-  yaml += `job-${i}:\n  stage: ${["build", "test", "deploy"][i % 3]}\n  script: [make ${i}]\n  tags: [docker]\n  variables:\n    N: "${i}"\n`;
-}
-const t = document.getElementById('editor');
-const lines = yaml.split('\n').length;
-t.value = yaml;
-t.dispatchEvent(new Event('input', { bubbles: true }));
-const start = performance.now();
-const settle = () => new Promise(r => {
-  const check = () => document.querySelectorAll('.job-card').length >= 1000 ? r() : setTimeout(check, 20);
-  check();
-});
-settle().then(async () => {
-  const simulated = performance.now() - start;
-  // Typing, as the browser does it: insertText at the caret fires the input event. A key
-  // every 120 ms (a brisk typist), with a 300 ms pause after every tenth: a run starts in each
-  // pause and its answer is read and drawn while the next keys are typed.
-  t.focus();
-  t.setSelectionRange(t.value.length, t.value.length);
-  await frame();
-  const sleep = ms => new Promise(r => setTimeout(r, ms));
-  const run = () => Number((document.querySelector('.sim-time') || {dataset: {}}).dataset.simRun || 0);
-  const keys = [];
-  for (let i = 0; i < 40; i++) {
-    const t0 = performance.now();
-    document.execCommand('insertText', false, i % 10 == 9 ? '\n' : '#');
-    await frame();
-    keys.push(performance.now() - t0);
-    await sleep(i % 10 == 9 ? 300 : 120);
-  }
-  // A pause: how long until the results of the last state are on screen.
-  const before = run();
-  const paused = performance.now();
-  document.execCommand('insertText', false, '#');
-  while (run() === before && performance.now() - paused < 10000) await sleep(2);
-  await frame();
-  const results = performance.now() - paused;
-  keys.sort((a, b) => a - b);
-  const at = q => keys[Math.min(keys.length - 1, Math.floor(q * keys.length))];
-  done({ lines, simulated, median: at(0.5), p95: at(0.95), max: keys[keys.length - 1], results });
-});
-"#,
-                    vec![],
-                )
-                .await
-                .expect("the measurement script");
-            let median = figures["median"].as_f64().unwrap();
-            let p95 = figures["p95"].as_f64().unwrap();
+            let mut yaml = String::from("stages: [build, test, deploy]\n");
+            for i in 0..1000 {
+                yaml += &format!(
+                    "job-{i}:\n  stage: {}\n  script: [make {i}]\n  tags: [docker]\n  variables:\n    N: \"{i}\"\n",
+                    ["build", "test", "deploy"][i % 3]
+                );
+            }
+            let lines = yaml.lines().count();
+            let start = std::time::Instant::now();
+            set_value(client, "#editor", &yaml).await;
+            eventually(Duration::from_secs(60), "1,000 job cards", || async {
+                (js(client, "return document.querySelectorAll('.job-card').length").await.as_u64() >= Some(1000)).then_some(())
+            })
+            .await;
+            let first = start.elapsed().as_secs_f64() * 1000.0;
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            let (keys, shown) = type_and_time(client, 40).await;
+            cdp(client, "Emulation.setCPUThrottlingRate", json!({ "rate": 4 })).await;
+            let (slow, slow_shown) = type_and_time(client, 20).await;
+            cdp(client, "Emulation.setCPUThrottlingRate", json!({ "rate": 1 })).await;
+            let verdict = |ok: bool| if ok { "MET" } else { "NOT MET" };
+            let (p50, p95, max) = (quantile(&keys, 0.5), quantile(&keys, 0.95), keys[keys.len() - 1]);
+            let (s50, s95) = (quantile(&slow, 0.5), quantile(&slow, 0.95));
             let text = format!(
-                "large config ({} lines, 1,000 jobs): first results after {:.0} ms; keystroke to next frame (40 keys, one per 120 ms, a 300 ms pause after every tenth, so that runs and their answers land between keys): median {:.1} ms, p95 {:.1} ms, max {:.1} ms; results on screen {:.0} ms after the last key (debounce {} ms included)\n",
-                figures["lines"], figures["simulated"].as_f64().unwrap(), median, p95,
-                figures["max"].as_f64().unwrap(), figures["results"].as_f64().unwrap(),
-                150
+                "large config ({lines} lines, 1,000 jobs): first results {first:.0} ms after the paste\n\
+                 keystroke to next frame ({} real keys, one per 120 ms, a line break and a 300 ms pause after every tenth): median {p50:.1} ms, p95 {p95:.1} ms, max {max:.1} ms; budget p95 < 16 ms: {}\n\
+                 results on screen {shown:.0} ms after the last key (debounce {} ms included); budget < 150 ms: {}\n\
+                 with a 4x CPU throttle ({} keys): median {s50:.1} ms, p95 {s95:.1} ms; budget p95 < 50 ms: {}; results {slow_shown:.0} ms after the last key\n",
+                keys.len(),
+                verdict(p95 < 16.0),
+                pipesim_e2e_debounce(),
+                verdict(shown < 150.0),
+                slow.len(),
+                verdict(s95 < 50.0),
             );
             let dir = support::screenshots_dir();
             std::fs::create_dir_all(&dir).unwrap();
             std::fs::write(dir.join("perf.txt"), &text).unwrap();
             eprintln!("{text}");
-            // Generous: guards against a keystroke waiting for a simulation or a redraw of
-            // every view (measured 113 ms median with six other builds on the 2-core machine,
-            // 28 ms when it was quiet).
-            assert!(median < 250.0, "{text}");
+            assert!(p50 < 250.0, "{text}");
         })
         .await;
 }
 
+/// The app's debounce (web/src/lib.rs `LINT_DEBOUNCE_MS`), as the figures say it.
+fn pipesim_e2e_debounce() -> u32 {
+    150
+}
+
 /// Replaces the value of a form field or the editor (by CSS selector) as a paste does.
 async fn set_value(client: &Client, css: &str, text: &str) {
+    if css == "#editor" {
+        client
+            .execute(
+                &format!(
+                    "const v = {VIEW}; \
+                     v.dispatch({{ changes: {{ from: 0, to: v.state.doc.length, insert: arguments[0] }}, userEvent: 'input.paste' }});"
+                ),
+                vec![json!(text)],
+            )
+            .await
+            .unwrap_or_else(|e| panic!("paste into the editor: {e}"));
+        return;
+    }
     client
         .execute(
             "const e = document.querySelector(arguments[0]); e.value = arguments[1]; \
@@ -1069,12 +1536,8 @@ async fn a_crash_in_the_simulation_shows_the_crash_panel_and_is_not_run_again() 
             let notice = text_of(client, ".run-state").await;
             assert!(notice.contains("stopped pipesim"), "{notice}");
             assert!(status_text(client).await.contains("Not checked"));
-            let editor = js(
-                client,
-                "return document.getElementById('editor').value.length",
-            )
-            .await;
-            assert_eq!(editor, json!(big.len()), "the files are all there");
+            let editor = editor_text(client).await;
+            assert_eq!(editor.len(), big.len(), "the files are all there");
 
             // A fresh tab with the same link: also held (the guard is in local storage).
             let url = client.current_url().await.unwrap();
@@ -1105,10 +1568,7 @@ async fn a_crash_in_the_simulation_shows_the_crash_panel_and_is_not_run_again() 
                 .unwrap();
             wait_checked(client).await;
             assert_eq!(text_of(client, "#sim-crash").await, "");
-            assert_eq!(
-                js(client, "return document.getElementById('editor').value").await,
-                json!("")
-            );
+            assert_eq!(editor_text(client).await, "");
         })
         .await;
 }

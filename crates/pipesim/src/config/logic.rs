@@ -50,8 +50,11 @@ pub fn check(
             )
             .explain(format!(
                 "Add `{}` to the `stages:` list (in the order it should run), or use one of the listed stages. \
-                 Without a `stages:` list GitLab uses build, test and deploy.",
-                job.stage
+                 Without a `stages:` list GitLab uses build, test and deploy.{}",
+                job.stage,
+                crate::config::suggest::did_you_mean(&job.stage, &stages.iter().map(String::as_str).collect::<Vec<_>>())
+                    .map(|h| format!(" {h}"))
+                    .unwrap_or_default()
             )));
         };
         for (dependency, span) in &job.dependencies {

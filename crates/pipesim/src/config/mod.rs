@@ -12,9 +12,11 @@ pub mod entry;
 pub mod extends;
 pub mod include;
 pub mod inputs;
+pub mod keywords;
 pub mod logic;
 pub mod normalize;
 pub mod reference;
+pub mod suggest;
 pub mod templates;
 pub mod validate;
 

@@ -2,7 +2,7 @@
 
 use super::{config, opt, reports, run, Check, Cx, Entry, Rule, Ty};
 
-const ALLOWED_KEYS: &[&str] = &[
+pub const ALLOWED_KEYS: &[&str] = &[
     "name",
     "untracked",
     "paths",

@@ -3,7 +3,7 @@
 
 use super::{config, opt, run, Check, Cx, Entry, Rule, Ty};
 
-const ALLOWED_KEYS: &[&str] = &["on_new_commit", "on_job_failure"];
+pub const ALLOWED_KEYS: &[&str] = &["on_new_commit", "on_job_failure"];
 
 /// `Ci::PipelineMetadata.auto_cancel_on_new_commits.keys` / `auto_cancel_on_job_failures.keys`
 /// (the model's enums, as GitLab's docs list them).

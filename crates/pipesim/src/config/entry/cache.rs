@@ -2,7 +2,7 @@
 
 use super::{config, key, opt, run, Check, Cx, Entry, Rule, Ty};
 
-const ALLOWED_KEYS: &[&str] = &[
+pub const ALLOWED_KEYS: &[&str] = &[
     "key",
     "untracked",
     "paths",

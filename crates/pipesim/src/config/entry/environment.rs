@@ -4,7 +4,7 @@
 use super::{config, opt, run, Check, Cx, Entry, Rule, Ty};
 use crate::yaml::{Node, Value};
 
-const ALLOWED_KEYS: &[&str] = &[
+pub const ALLOWED_KEYS: &[&str] = &[
     "name",
     "url",
     "action",

@@ -2,7 +2,7 @@
 
 use super::{commands, config, run, Check, Cx, Entry, Rule, Ty};
 
-const ALLOWED_HOOKS: &[&str] = &["pre_get_sources_script"];
+pub const ALLOWED_HOOKS: &[&str] = &["pre_get_sources_script"];
 
 const RULES: &[Rule] = &[
     config(Check::Type(Ty::Hash, None)),

@@ -15,7 +15,7 @@ pub const IMAGEABLE_ALLOWED_KEYS: &[&str] = &[
     "pull_policy",
     "kubernetes",
 ];
-const SERVICE_KEYS: &[&str] = &["command", "alias", "variables"];
+pub const SERVICE_KEYS: &[&str] = &["command", "alias", "variables"];
 const ALLOWED_POLICIES: &[&str] = &["always", "never", "if-not-present"];
 
 #[derive(Clone, Copy, PartialEq, Eq)]

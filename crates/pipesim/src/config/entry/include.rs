@@ -3,7 +3,7 @@
 
 use super::{config, include_rules, opt, run, Check, Cx, Entry, Rule};
 
-const ALLOWED_KEYS: &[&str] = &[
+pub const ALLOWED_KEYS: &[&str] = &[
     "local",
     "file",
     "remote",

@@ -281,7 +281,10 @@ fn explain_own(cx: &mut Cx, mark: usize, entry: &Entry) {
                 if when == "never" {
                     "`when: never` is only allowed inside `rules` (and `workflow:rules`). To never run the job, use `rules: [{when: never}]`, or delete it.".to_owned()
                 } else {
-                    format!("`{when}` is not a value `when` accepts here.")
+                    let hint = crate::config::suggest::did_you_mean(&when, ALLOWED_WHEN)
+                        .map(|h| format!(" {h}"))
+                        .unwrap_or_default();
+                    format!("`{when}` is not a value `when` accepts here.{hint}")
                 }
             }
             _ => continue,

@@ -601,12 +601,14 @@ fn apply(cx: &mut Cx, entry: &Entry, rule: &Rule, value: Option<&Node>) {
                 .is_some_and(|s| values.contains(&s))
             {
                 fail(cx, message, span);
+                suggest_value(cx, value, values);
             }
         }
         Check::AllowedValues(values) => {
             let text = value.and_then(Node::scalar_str).unwrap_or_default();
             if !values.contains(&text.as_ref()) {
                 fail(cx, &format!("unknown value: {text}"), span);
+                suggest_value(cx, value, values);
             }
         }
         Check::AllowedArrayValues(values) => {
@@ -842,6 +844,23 @@ fn is_listed(keys: &[&str], name: &str) -> bool {
         .any(|k| k.len() == name.len() && k.as_bytes().first() == first && *k == name)
 }
 
+/// Adds "did you mean" to the explanation of the error just reported for `value`, when one of
+/// `values` is a near miss of it (`when: allways`).
+fn suggest_value(cx: &mut Cx, value: Option<&Node>, values: &[&str]) {
+    let Some(text) = value.and_then(Node::scalar_str) else {
+        return;
+    };
+    if let (Some(hint), Some(finding)) = (
+        crate::config::suggest::did_you_mean(&text, values),
+        cx.errors.last_mut(),
+    ) {
+        finding.explanation = Some(match finding.explanation.take() {
+            Some(e) => format!("{e} {hint}"),
+            None => hint,
+        });
+    }
+}
+
 /// `AllowedKeysValidator`: the unknown keys in config order; the message points at the first.
 pub fn unknown_keys(
     cx: &mut Cx,
@@ -862,7 +881,7 @@ pub fn unknown_keys(
         .chain(unknown)
         .map(|k| k.scalar_to_s().unwrap_or_default())
         .collect();
-    let explanation = format!(
+    let mut explanation = format!(
         "GitLab does not know {} here. Check the spelling and the indentation: a key indented \
          under the wrong parent is also unknown.",
         names
@@ -871,6 +890,13 @@ pub fn unknown_keys(
             .collect::<Vec<_>>()
             .join(", ")
     );
+    // "Did you mean": ours, in the explanation (GitLab's message stays as it is).
+    for name in &names {
+        let candidates: Vec<&str> = allowed.iter().chain(more).copied().collect();
+        if let Some(c) = crate::config::suggest::closest(name, &candidates) {
+            explanation.push_str(&format!(" `{name}`: did you mean `{c}`?"));
+        }
+    }
     let text = format!("config contains unknown keys: {}", names.join(", "));
     cx.error(code, loc, &text, first.span).explanation = Some(explanation);
     true

@@ -68,7 +68,9 @@ pub fn validate(cx: &mut Cx, entry: &Entry, meta: &RuleMeta) {
         let text = when.scalar_str().unwrap_or_default();
         if !meta.allowed_when.contains(&text.as_ref()) {
             let message = format!("when unknown value: {text}");
-            cx.error("rules-when", entry.loc, &message, when.span);
+            let hint = crate::config::suggest::did_you_mean(&text, meta.allowed_when);
+            cx.error("rules-when", entry.loc, &message, when.span)
+                .explanation = hint;
         }
     }
     super::unknown_keys(

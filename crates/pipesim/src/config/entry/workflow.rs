@@ -4,7 +4,7 @@
 use super::rules::RuleMeta;
 use super::{auto_cancel, config, opt, rules, run, Check, Cx, Entry, Rule, Ty};
 
-const ALLOWED_KEYS: &[&str] = &["rules", "name", "auto_cancel"];
+pub const ALLOWED_KEYS: &[&str] = &["rules", "name", "auto_cancel"];
 
 const RULES: &[Rule] = &[
     config(Check::Type(Ty::Hash, None)),

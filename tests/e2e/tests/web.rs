@@ -1621,3 +1621,66 @@ async fn a_large_configuration_shows_progress_and_can_be_cancelled() {
         })
         .await;
 }
+
+/// Issue 16: the Matrix view (jobs by event, the reason on hover) and its compare mode (what
+/// the edits since a kept version change, event by event), at desktop and phone sizes, light
+/// and dark.
+#[tokio::test]
+async fn the_matrix_view_and_its_compare_mode() {
+    const BEFORE: &str = "deploy:\n  script: [deploy]\n  rules:\n    - if: $CI_COMMIT_TAG\n      when: manual\n    - if: $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH\nlint:\n  script: [lint]\n";
+    // deploy becomes manual on the default branch; lint leaves tag pipelines.
+    const AFTER: &str = "deploy:\n  script: [deploy]\n  rules:\n    - if: $CI_COMMIT_TAG\n      when: manual\n    - if: $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH\n      when: manual\nlint:\n  script: [lint]\n  except: [tags]\n";
+    let Some(setup) = setup() else { return };
+    let session = Session::start(&setup, "matrix").await;
+    session
+        .run(|page| async move {
+            let client = &page.client;
+            load_app(client, &page.origin).await;
+            type_config(client, BEFORE).await;
+            wait_checked(client).await;
+            wait_for(client, "#view-tab-3").await.click().await.expect("open the Matrix tab");
+            wait_for(client, "table.matrix").await;
+            let headers = js(client, "return [...document.querySelectorAll('table.matrix thead th')].map(t => t.textContent)").await;
+            let headers: Vec<&str> = headers.as_array().unwrap().iter().filter_map(Value::as_str).collect();
+            assert_eq!(&headers[..3], ["job", "push-feature", "push-default"], "{headers:?}");
+            let tag = headers.iter().position(|h| *h == "tag").expect("a tag column") ;
+            // The deploy row: never on a feature branch, in on the default branch, manual on a tag.
+            let deploy = js(client, "const row = [...document.querySelectorAll('table.matrix tbody tr')].find(r => r.querySelector('th').textContent === 'deploy'); return [...row.querySelectorAll('td')].map(td => [td.textContent.trim(), td.title])").await;
+            let cells = deploy.as_array().unwrap();
+            assert_eq!(cells[0][0], "never");
+            assert_eq!(cells[1][0], "in");
+            assert_eq!(cells[tag - 1][0], "manual");
+            assert!(cells[0][1].as_str().unwrap().len() > 20, "a reason on hover: {:?}", cells[0][1]);
+            save_screenshot(client, "matrix-1440-light").await;
+
+            // Compare mode: keep this version, edit, and see what changed.
+            wait_for(client, "#compare-keep").await.click().await.expect("keep this version");
+            wait_for(client, ".compare-none").await;
+            type_config(client, AFTER).await;
+            wait_checked(client).await;
+            let summary = eventually(Duration::from_secs(20), "the compare summary", || async {
+                let text = js(client, "const e = document.querySelector('.compare-events'); return e ? e.textContent : null").await;
+                text.as_str().map(str::to_owned)
+            })
+            .await;
+            assert!(summary.contains("push-default: changed deploy"), "{summary}");
+            assert!(summary.contains("tag: removed lint"), "{summary}");
+            let marked = js(client, "return [...document.querySelectorAll('td.cell-diff')].map(td => td.title.split('\\n')[0])").await;
+            let marked: Vec<&str> = marked.as_array().unwrap().iter().filter_map(Value::as_str).collect();
+            assert!(marked.iter().any(|t| t.starts_with("Compared with the kept version: changed (in → manual).")), "{marked:?}");
+            save_screenshot(client, "matrix-compare-1440-light").await;
+            for (width, height, scheme) in [(390, 844, "light"), (1024, 768, "dark"), (390, 844, "dark")] {
+                cdp(client, "Emulation.setEmulatedMedia", json!({ "features": [{ "name": "prefers-color-scheme", "value": scheme }] })).await;
+                cdp(client, "Emulation.setDeviceMetricsOverride", json!({ "width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 500 })).await;
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                let scroll = js(client, "return document.documentElement.scrollWidth").await.as_f64().unwrap();
+                assert!(scroll <= width as f64 + 1.0, "{width}x{height} {scheme}: the page scrolls sideways ({scroll}); the matrix scrolls inside its panel");
+                save_screenshot(client, &format!("matrix-compare-{width}-{scheme}")).await;
+            }
+            // Stop comparing: the marks go.
+            wait_for(client, "#compare-stop").await.click().await.expect("stop comparing");
+            wait_for(client, "#compare-keep").await;
+            assert_eq!(js(client, "return document.querySelectorAll('td.cell-diff').length").await, json!(0));
+        })
+        .await;
+}

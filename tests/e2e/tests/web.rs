@@ -1672,6 +1672,7 @@ async fn the_matrix_view_and_its_compare_mode() {
             for (width, height, scheme) in [(390, 844, "light"), (1024, 768, "dark"), (390, 844, "dark")] {
                 cdp(client, "Emulation.setEmulatedMedia", json!({ "features": [{ "name": "prefers-color-scheme", "value": scheme }] })).await;
                 cdp(client, "Emulation.setDeviceMetricsOverride", json!({ "width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 500 })).await;
+                js(client, "document.querySelector('.matrix-view').scrollIntoView()").await;
                 tokio::time::sleep(Duration::from_millis(300)).await;
                 let scroll = js(client, "return document.documentElement.scrollWidth").await.as_f64().unwrap();
                 assert!(scroll <= width as f64 + 1.0, "{width}x{height} {scheme}: the page scrolls sideways ({scroll}); the matrix scrolls inside its panel");

@@ -1676,6 +1676,9 @@ async fn the_matrix_view_and_its_compare_mode() {
                 tokio::time::sleep(Duration::from_millis(300)).await;
                 let scroll = js(client, "return document.documentElement.scrollWidth").await.as_f64().unwrap();
                 assert!(scroll <= width as f64 + 1.0, "{width}x{height} {scheme}: the page scrolls sideways ({scroll}); the matrix scrolls inside its panel");
+                // Every view tab is inside its panel (on a phone they wrap under the heading).
+                let overflow = js(client, "const panel = document.querySelector('.results-panel').getBoundingClientRect(); return [...document.querySelectorAll('.view-tab')].filter(t => t.getBoundingClientRect().right > panel.right + 0.5).map(t => t.textContent)").await;
+                assert_eq!(overflow, json!([]), "{width}x{height} {scheme}: view tabs past the panel's edge");
                 save_screenshot(client, &format!("matrix-compare-{width}-{scheme}")).await;
             }
             // Stop comparing: the marks go.

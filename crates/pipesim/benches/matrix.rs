@@ -12,44 +12,15 @@
 
 mod synthetic;
 
-use std::hint::black_box;
-use std::time::{Duration, Instant};
+mod harness;
 
+use std::hint::black_box;
+
+use harness::time;
 use pipesim::event::{Project, Tier};
 use pipesim::matrix::{self, MatrixEvent, StandardOptions};
 use pipesim::Files;
 use synthetic::{synthetic, SIZES};
-
-fn selected(label: &str) -> bool {
-    match std::env::args().skip(1).find(|a| !a.starts_with('-')) {
-        Some(filter) => label.contains(&filter),
-        None => true,
-    }
-}
-
-fn time(label: &str, mut run: impl FnMut()) {
-    if !selected(label) {
-        return;
-    }
-    run();
-    let mut samples = Vec::new();
-    let started = Instant::now();
-    while samples.len() < 200 && started.elapsed() < Duration::from_secs(2) {
-        pipesim::config::document::recent::forget();
-        let t = Instant::now();
-        run();
-        samples.push(t.elapsed());
-    }
-    samples.sort();
-    let mean = samples.iter().sum::<Duration>() / samples.len() as u32;
-    println!(
-        "{label:<60} n={:<4} min {:>9.3} ms  median {:>9.3} ms  mean {:>9.3} ms",
-        samples.len(),
-        samples[0].as_secs_f64() * 1e3,
-        samples[samples.len() / 2].as_secs_f64() * 1e3,
-        mean.as_secs_f64() * 1e3,
-    );
-}
 
 /// The ten events of the budget.
 fn ten_events(project: &Project) -> Vec<MatrixEvent> {

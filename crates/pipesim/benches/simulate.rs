@@ -21,12 +21,14 @@
 
 mod synthetic;
 
+mod harness;
+
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicIsize, Ordering::Relaxed};
-use std::time::{Duration, Instant};
 
+use harness::{selected, time};
 use pipesim::event::{Event, MergeRequestEvent, Project, Push, RefTarget};
 use pipesim::simulate::simulate_event;
 use pipesim::Files;
@@ -91,13 +93,6 @@ fn allocated<T>(run: impl FnOnce() -> T) -> (usize, usize) {
     (PEAK.load(Relaxed).max(0) as usize, retained.max(0) as usize)
 }
 
-fn selected(label: &str) -> bool {
-    match std::env::args().skip(1).find(|a| !a.starts_with('-')) {
-        Some(filter) => label.contains(&filter),
-        None => true,
-    }
-}
-
 /// Prints the memory one run takes: peak and retained bytes, per job and per input byte.
 fn memory<T>(label: &str, jobs: usize, input: usize, run: impl FnOnce() -> T) {
     if !selected(label) {
@@ -129,31 +124,6 @@ fn synthetic_files(jobs: usize) -> Files {
     ]
     .into_iter()
     .collect()
-}
-
-fn time(label: &str, mut run: impl FnMut()) {
-    if !selected(label) {
-        return;
-    }
-    run();
-    let mut samples = Vec::new();
-    let started = Instant::now();
-    while samples.len() < 200 && started.elapsed() < Duration::from_secs(2) {
-        // Cold every time, as after an edit: nothing parsed is remembered from the last run.
-        pipesim::config::document::recent::forget();
-        let t = Instant::now();
-        run();
-        samples.push(t.elapsed());
-    }
-    samples.sort();
-    let mean = samples.iter().sum::<Duration>() / samples.len() as u32;
-    println!(
-        "{label:<60} n={:<4} min {:>9.3} ms  median {:>9.3} ms  mean {:>9.3} ms",
-        samples.len(),
-        samples[0].as_secs_f64() * 1e3,
-        samples[samples.len() / 2].as_secs_f64() * 1e3,
-        mean.as_secs_f64() * 1e3,
-    );
 }
 
 fn push(branch: &str, changes: &[&str]) -> Event {

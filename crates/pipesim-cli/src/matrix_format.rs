@@ -105,10 +105,7 @@ pub fn text(matrix: &Matrix, explain: bool) -> String {
                 out.push_str(&format!(
                     "  ! {}: {}{}\n",
                     d.severity.as_str(),
-                    d.job
-                        .as_deref()
-                        .map(|j| format!("{j}: "))
-                        .unwrap_or_default(),
+                    job_prefix(&d.job),
                     d.message
                 ));
             }
@@ -127,11 +124,7 @@ fn findings(matrix: &Matrix) -> Vec<(String, Vec<String>)> {
                 Some(file) => format!("{file}: "),
                 None => String::new(),
             };
-            let job = d
-                .job
-                .as_deref()
-                .map(|j| format!("{j}: "))
-                .unwrap_or_default();
+            let job = job_prefix(&d.job);
             let text = format!(
                 "{place}{}: {job}{}",
                 d.severity.as_str(),
@@ -412,10 +405,7 @@ pub fn diff_text(diff: &Diff) -> String {
             out.push_str(&format!(
                 "  ! new {}: {}{}\n",
                 f.severity.as_str(),
-                f.job
-                    .as_deref()
-                    .map(|j| format!("{j}: "))
-                    .unwrap_or_default(),
+                job_prefix(&f.job),
                 f.message
             ));
         }
@@ -423,10 +413,7 @@ pub fn diff_text(diff: &Diff) -> String {
             out.push_str(&format!(
                 "  ✓ fixed {}: {}{}\n",
                 f.severity.as_str(),
-                f.job
-                    .as_deref()
-                    .map(|j| format!("{j}: "))
-                    .unwrap_or_default(),
+                job_prefix(&f.job),
                 f.message
             ));
         }
@@ -520,4 +507,9 @@ pub fn diff_markdown(diff: &Diff) -> String {
     }
     out.push_str("</details>\n");
     out
+}
+
+/// `job: ` before a finding's message when it is about one job, else nothing.
+fn job_prefix(job: &Option<String>) -> String {
+    job.as_deref().map(|j| format!("{j}: ")).unwrap_or_default()
 }

@@ -236,9 +236,20 @@ fn diagnostic(v: &Value) -> R<Diagnostic> {
                     summary: string(f, "summary")?,
                     yaml: string(f, "yaml")?,
                     verified: boolean(f, "verified")?,
+                    edits: list(f, "edits", edit)?,
+                    diff: opt_string(f, "diff")?.unwrap_or_default(),
                 })
             })
             .transpose()?,
+    })
+}
+
+fn edit(v: &Value) -> R<pipesim::edit::Edit> {
+    Ok(pipesim::edit::Edit {
+        file: string(v, "file")?,
+        line: u32_of(v, "line")?,
+        remove: u32_of(v, "remove")?,
+        insert: strings(v, "insert")?,
     })
 }
 

@@ -432,7 +432,14 @@ fn pipeline_text(p: &PipelineReport, by_job: &ByJob, file: &Path, entry: &str) -
                         "fix"
                     };
                     out.push_str(&format!("          ! {label}: {}\n", fix.summary));
-                    out.push_str(&indent(&fix.yaml, "          !     "));
+                    // The change in the user's own files when pipesim could write it there
+                    // (a diff `git apply` takes), else the changed part of the configuration.
+                    let shown = if fix.diff.is_empty() {
+                        &fix.yaml
+                    } else {
+                        &fix.diff
+                    };
+                    out.push_str(&indent(shown, "          !     "));
                 }
             }
         }

@@ -113,6 +113,16 @@ pub struct Fix {
     pub yaml: String,
     /// Whether pipesim simulated the change and saw the problem disappear.
     pub verified: bool,
+    /// The same change written into the user's own files (their indentation and quoting
+    /// kept): what "Apply" does and what the diff shows. Empty when the change cannot be
+    /// written there (the job comes from a template, or its text is in a form pipesim does
+    /// not rewrite); `yaml` then says what to change. When there are edits, `verified` is
+    /// about the files with these edits applied.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub edits: Vec<crate::edit::Edit>,
+    /// `edits` as a unified diff against the user's files (empty without edits).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub diff: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

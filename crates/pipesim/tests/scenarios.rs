@@ -388,6 +388,12 @@ fn check_expectations(path: &Path, known: &mut Vec<String>) -> Vec<String> {
             .all(|(k, v)| match k.as_str() {
                 "message" => text(&d["message"]).contains(&text(v)),
                 "fix_verified" => d["fix"]["verified"] == *v,
+                // The fix written into the user's files: a substring of its unified diff
+                // (`""` asks for no diff: pipesim could not write it into their text).
+                "fix_diff" if text(v).is_empty() => d["fix"].get("diff").is_none(),
+                "fix_diff" => text(&d["fix"]["diff"]).contains(&text(v)),
+                // The second place the finding points at (the rule leaving a producer out).
+                "related_line" => d["related"]["line"] == *v,
                 _ => text(&d[k.as_str()]) == text(v),
             })
     };

@@ -311,9 +311,9 @@ fn local_dependencies(
                 ));
                 diagnostics.push(missing_dependency(
                     report,
-                    &job.name,
+                    input,
+                    (&job.name, node),
                     dependency,
-                    input.store,
                 ));
             }
             wanted.extend(names);

@@ -11,7 +11,8 @@ use std::collections::HashMap;
 
 use super::artifacts::Produced;
 use super::{
-    artifact_covers, describe_run, fix, job_diagnostic, script, strings, Input, Producers,
+    anchor, artifact_covers, describe_run, fix, job_diagnostic_in, script, strings, Input,
+    JobInput, Producers,
 };
 use crate::diagnostic::{Diagnostic, Finding};
 use crate::pipeline::{PipelineReport, VariableRow};
@@ -105,31 +106,35 @@ pub fn file_checks(
     report: &PipelineReport,
     input: &Input,
     job: &str,
-    facts: &script::ScriptFacts,
+    job_input: &JobInput,
     (received, cached): (&[String], &[String]),
     produced: &HashMap<String, Produced>,
     table: &[VariableRow],
     fatal: Option<usize>,
     (diagnostics, producers): (&mut Vec<Diagnostic>, &mut Producers),
 ) {
+    let facts = &job_input.script.facts;
+    let files = &input.composed.files;
     let setting = |name: &str| setting_in(table, name);
     for (index, read) in facts.reads.iter().enumerate() {
         let path = &read.path;
         let Some(absence) = absence(input, facts, read, received, cached, &setting) else {
             continue;
         };
+        let at = anchor::file_read(files, job_input.node, read.command, path);
         if let Absence::Unknown(command) = &absence {
-            diagnostics.push(job_diagnostic(
+            diagnostics.push(job_diagnostic_in(
                 report.event,
                 job,
                 Finding::info(
                     "file-unknown",
                     format!("pipesim cannot tell whether {path} exists when `{}` reads it: `{command}` runs before and may write it", read.how),
-                    None,
+                    at,
                 )
                 .explain(format!(
                     "pipesim reads the job's own script lines but not the files or tools they run, so what `{command}` leaves behind is unknown. If {path} comes from there, nothing is wrong; if it should come from another job, that job must list it in `artifacts:paths` and this job must depend on it."
                 )),
+                files,
             ));
             continue;
         }
@@ -183,17 +188,18 @@ pub fn file_checks(
                 format!("Each job starts from a fresh checkout: the runner's `git clean -ffdx` deletes files earlier jobs left behind (the log shows `Removing {path}`), and only tracked files, the artifacts of the jobs this one depends on, and cache are restored."),
             ),
         };
-        diagnostics.push(job_diagnostic(
+        diagnostics.push(job_diagnostic_in(
             report.event,
             job,
             finding(
                 "file-not-provided",
                 format!("`{}` reads {path}, which is not in {job}'s working directory", read.how),
-                None,
+                at,
             )
             .explain(format!(
                 "{cleaning}{origin} Fix: produce {path} in a job of this pipeline, list it in `artifacts:paths` (or `artifacts:reports:dotenv` for variables) and make `{job}` depend on that job."
             )),
+            files,
         ));
     }
 }
@@ -256,12 +262,16 @@ pub fn variable_checks(
     report: &PipelineReport,
     input: &Input,
     job: &str,
-    facts: &script::ScriptFacts,
-    read: &[String],
+    job_input: &JobInput,
     table: &[VariableRow],
     produced: &HashMap<String, Produced>,
     (diagnostics, producers): (&mut Vec<Diagnostic>, &mut Producers),
 ) {
+    let facts = &job_input.script.facts;
+    let read = &job_input.script.variables_read;
+    let files = &input.composed.files;
+    let at =
+        |name: &str| anchor::variable_read(files, job_input.node, &job_input.script.lines, name);
     let mut seen: Vec<&str> = Vec::new();
     for name in read {
         if seen.contains(&name.as_str()) {
@@ -284,17 +294,18 @@ pub fn variable_checks(
             .find(|r| r.name == *name)
             .and_then(|r| r.withheld.as_deref())
         {
-            diagnostics.push(job_diagnostic(
+            diagnostics.push(job_diagnostic_in(
                 report.event,
                 job,
                 Finding::warning(
                     "variable-not-set",
                     format!("${name} is empty in {job}: the project variable {name} is withheld from this pipeline"),
-                    None,
+                    at(name),
                 )
                 .explain(format!(
                     "The project defines {name}, but it is {why}: GitLab gives protected variables only to pipelines of protected branches and tags (builder.rb `secret_project_variables(protected_ref: protected_ref?)`), so the shell expands ${name} to an empty string. Fix: run this job on a protected ref, protect this branch (Settings > Repository > Protected branches), or clear \"Protect variable\" on {name} if it is not a secret."
                 )),
+                files,
             ));
             continue;
         }
@@ -341,17 +352,18 @@ pub fn variable_checks(
                 describe_run(run)
             ));
         }
-        diagnostics.push(job_diagnostic(
+        diagnostics.push(job_diagnostic_in(
             report.event,
             job,
             Finding::warning(
                 "variable-not-set",
                 format!("${name} is empty in {job}: no variable, dotenv report or setting it receives defines it"),
-                None,
+                at(name),
             )
             .explain(format!(
                 "The script reads ${name}, and the shell expands an unset variable to an empty string without an error.{story} Fix: run the job that writes {name} in this pipeline and make `{job}` need it, or define {name} as a CI/CD variable."
             )),
+            files,
         ));
     }
 }

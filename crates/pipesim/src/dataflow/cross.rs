@@ -10,9 +10,7 @@
 use std::collections::HashMap;
 
 use super::store::StoredJob;
-use super::{
-    describe_run, fix, job_diagnostic, job_diagnostic_in, Input, Producers, MISSING_DEPENDENCY,
-};
+use super::{describe_run, fix, job_diagnostic_in, Input, Producers, MISSING_DEPENDENCY};
 use crate::diagnostic::{Diagnostic, Finding};
 use crate::pipeline::PipelineReport;
 use crate::yaml::{Node, Value};
@@ -35,7 +33,6 @@ pub fn resolve<'s>(
     report: &PipelineReport,
     input: &'s Input,
     name: &str,
-    node: &Node,
     needs: &[CrossNeed],
     values: &HashMap<String, String>,
 ) -> CrossResult<'s> {
@@ -48,13 +45,14 @@ pub fn resolve<'s>(
                 job,
                 reference,
                 artifacts,
+                span,
             } => {
                 let (project, job, reference) = (expand(project), expand(job), expand(reference));
                 let before = out.diagnostics.len();
                 let found = resolve_needs_project(
                     report,
                     input,
-                    name,
+                    (name, *span),
                     &project,
                     &job,
                     &reference,
@@ -76,6 +74,7 @@ pub fn resolve<'s>(
                 pipeline,
                 job,
                 artifacts,
+                span,
             } => {
                 let (pipeline_text, job) = (expand(pipeline), expand(job));
                 // build_dependencies.rb `cross_pipeline`: only pipelines of the same
@@ -100,7 +99,7 @@ pub fn resolve<'s>(
                         Finding::error(
                             "needs-pipeline-not-found",
                             MISSING_DEPENDENCY.to_owned(),
-                            Some(node.span),
+                            Some(*span),
                         )
                         .explain(format!(
                             "`needs: [{{pipeline: {pipeline}, job: {job}}}]` looks for a successful `{job}` in pipeline `{pipeline_text}` of the same parent/child hierarchy and finds none, so the job fails before its script runs (missing_dependency_failure). Pass the parent's id from the trigger job (`variables: {{PARENT_PIPELINE_ID: $CI_PIPELINE_ID}}`) and make sure `{job}` runs and succeeds in that pipeline."
@@ -124,11 +123,14 @@ pub enum CrossNeed {
         job: String,
         reference: String,
         artifacts: bool,
+        /// The `needs:` entry, where its findings point.
+        span: crate::Span,
     },
     Pipeline {
         pipeline: String,
         job: String,
         artifacts: bool,
+        span: crate::Span,
     },
 }
 
@@ -155,12 +157,14 @@ pub fn cross_pipeline_needs(node: &Node) -> Vec<CrossNeed> {
                 job,
                 reference: text("ref").unwrap_or_default(),
                 artifacts,
+                span: item.span,
             });
         } else if let (Some(pipeline), Some(job)) = (text("pipeline"), text("job")) {
             out.push(CrossNeed::Pipeline {
                 pipeline,
                 job,
                 artifacts,
+                span: item.span,
             });
         }
     }
@@ -170,7 +174,7 @@ pub fn cross_pipeline_needs(node: &Node) -> Vec<CrossNeed> {
 fn resolve_needs_project<'s>(
     report: &PipelineReport,
     input: &'s Input,
-    job: &str,
+    (job, at): (&str, crate::Span),
     project: &str,
     needed: &str,
     reference: &str,
@@ -178,13 +182,14 @@ fn resolve_needs_project<'s>(
 ) -> Option<&'s StoredJob> {
     let paid = input.project.tier.is_paid();
     if !paid {
-        diagnostics.push(job_diagnostic(
+        diagnostics.push(job_diagnostic_in(
             report.event,
             job,
-            Finding::error("needs-project-tier", MISSING_DEPENDENCY.to_owned(), None).explain(format!(
+            Finding::error("needs-project-tier", MISSING_DEPENDENCY.to_owned(), Some(at)).explain(format!(
                 "`needs:project` is a GitLab Premium feature (cross_project_pipelines); on the {} tier GitLab finds no cross-project dependency, so `{job}` fails before its script runs (missing_dependency_failure).",
                 input.project.tier.as_str()
             )),
+            &input.composed.files,
         ));
     }
     let own = project == input.project.path;
@@ -199,52 +204,56 @@ fn resolve_needs_project<'s>(
     };
     let Some(target) = target else {
         if input.world.len() > 1 {
-            diagnostics.push(job_diagnostic(
+            diagnostics.push(job_diagnostic_in(
                 report.event,
                 job,
-                Finding::error("needs-project-not-found", MISSING_DEPENDENCY.to_owned(), None).explain(format!(
+                Finding::error("needs-project-not-found", MISSING_DEPENDENCY.to_owned(), Some(at)).explain(format!(
                     "`needs:project` names {project}, which is not a project of this scenario, so GitLab finds no job to depend on and `{job}` fails before its script runs (missing_dependency_failure). Fix: add {project} under `projects:`, or correct the path."
                 )),
-            ));
+            &input.composed.files,
+        ));
             return None;
         }
-        diagnostics.push(job_diagnostic(
+        diagnostics.push(job_diagnostic_in(
             report.event,
             job,
             Finding::info(
                 "needs-project-unknown",
                 format!("pipesim cannot see project {project}; it assumes `{needed}` has artifacts on `{reference}` there"),
-                None,
+                Some(at),
             ),
+            &input.composed.files,
         ));
         return None;
     };
     // doc/ci/jobs/ci_job_token.md: the job fetches the other project's artifacts with its job
     // token, which that project's inbound allowlist must allow.
     if !own && !target.job_token.allows(&target.path, &input.project.path) {
-        diagnostics.push(job_diagnostic(
+        diagnostics.push(job_diagnostic_in(
             report.event,
             job,
-            Finding::error("needs-project-job-token", format!("`needs:project`: the job token of {} is not allowed in {project}", input.project.path), None).explain(format!(
+            Finding::error("needs-project-job-token", format!("`needs:project`: the job token of {} is not allowed in {project}", input.project.path), Some(at)).explain(format!(
                 "{project} limits which projects' CI/CD job tokens may access it (Settings > CI/CD > Job token permissions), and {} is not on its allowlist, so `{job}` cannot fetch `{needed}`'s artifacts from it. This message is pipesim's: GitLab's exact text for this refusal was not confirmed. Fix: add {} to {project}'s allowlist (`job_token: {{allowlist: [{}]}}` in the scenario).",
                 input.project.path, input.project.path, input.project.path
             )),
+            &input.composed.files,
         ));
         return None;
     }
     let found = input.store.latest_success(&target.path, needed, reference);
     if let Some(run) = found {
         if available_run(input, target, needed, reference).is_none() {
-            diagnostics.push(job_diagnostic(
+            diagnostics.push(job_diagnostic_in(
                 report.event,
                 job,
-                Finding::error("needs-project-expired", MISSING_DEPENDENCY.to_owned(), None).explain(format!(
+                Finding::error("needs-project-expired", MISSING_DEPENDENCY.to_owned(), Some(at)).explain(format!(
                     "`needs:project` finds `{needed}` in {}, but its artifacts expired (`expire_in: {}`) and nothing keeps them: \"Keep artifacts from most recent successful jobs\" only protects the newest successful pipeline of `{reference}`{}. The job fails before its script runs (missing_dependency_failure). Fix: a longer `expire_in`, or run `{needed}` again on `{reference}` before this pipeline.",
                     describe_run(run),
                     run.expire_in,
                     if target.settings.keep_latest_artifacts { ", and that pipeline is not it" } else { " (the setting is off)" }
                 )),
-            ));
+            &input.composed.files,
+        ));
             return None;
         }
     }
@@ -260,23 +269,25 @@ fn resolve_needs_project<'s>(
             )
         };
         if paid {
-            diagnostics.push(job_diagnostic(
+            diagnostics.push(job_diagnostic_in(
                 report.event,
                 job,
-                Finding::error("needs-project-not-found", MISSING_DEPENDENCY.to_owned(), None)
+                Finding::error("needs-project-not-found", MISSING_DEPENDENCY.to_owned(), Some(at))
                     .explain(format!(
                         "`needs:project` takes the latest successful `{needed}` whose job ref is `{reference}` in {project}, and there is none, so `{job}` fails before its script runs (missing_dependency_failure).{elsewhere} Fix: build the value in this pipeline (run `{needed}` here and use `needs: [{needed}]`), or point `ref` at where the job really runs."
                     )),
-            ));
+            &input.composed.files,
+        ));
         } else {
-            diagnostics.push(job_diagnostic(
+            diagnostics.push(job_diagnostic_in(
                 report.event,
                 job,
-                Finding::error("needs-project-not-found", MISSING_DEPENDENCY.to_owned(), None)
+                Finding::error("needs-project-not-found", MISSING_DEPENDENCY.to_owned(), Some(at))
                     .explain(format!(
                         "Even on Premium this need would fail: `needs:project` takes the latest successful `{needed}` whose job ref is `{reference}`, and there is none.{elsewhere} Fix: build the value in this pipeline (run `{needed}` here and use `needs: [{needed}]`)."
                     )),
-            ));
+            &input.composed.files,
+        ));
         }
     }
     if paid {

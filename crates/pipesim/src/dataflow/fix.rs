@@ -9,6 +9,7 @@ use crate::source::Files;
 use crate::yaml::{Map, Node, Value};
 
 use crate::diagnostic::Fix;
+use crate::edit::{self, Edit};
 
 use super::Input;
 
@@ -68,8 +69,22 @@ pub fn propose(
     let mut root = composed.expanded.clone();
     let condition = condition_for(input.request);
     let mut snippet = Map::default();
+    let text = TextEdits {
+        composed: &composed.files,
+        repository: &input.request.files,
+    };
+    let mut edits: Option<Vec<Edit>> = Some(Vec::new());
+    let mut add_edits = |found: Option<Vec<Edit>>| match (edits.as_mut(), found) {
+        (Some(all), Some(found)) => all.extend(found),
+        _ => edits = None,
+    };
 
     if producer_left_out {
+        add_edits(text.first_rule(
+            composed.expanded.get(&producer_base)?,
+            &producer_base,
+            &condition,
+        ));
         let job = root.as_map_mut()?.get_mut(&producer_base)?;
         let rules = job.get("rules").and_then(Node::as_seq)?.to_vec();
         let mut rule = Map::default();
@@ -88,6 +103,7 @@ pub fn propose(
         return None;
     }
     if kind == FixKind::NeedInPipeline {
+        add_edits(text.need_in_pipeline(composed.expanded.get(&consumer_base)?, producer));
         let job = root.as_map_mut()?.get_mut(&consumer_base)?;
         let needs = job.get("needs").and_then(Node::as_seq)?.to_vec();
         let replaced: Vec<Node> = needs
@@ -116,7 +132,30 @@ pub fn propose(
         .trim_start_matches("---\n")
         .to_owned();
 
-    let verified = rerun_works(input, report, &root, consumer, producer);
+    // The edits are checked as the user would have them: their own files, edited. Without
+    // edits, the whole changed configuration is checked in one file.
+    let edits = edits.filter(|e| !e.is_empty()).unwrap_or_default();
+    let edited = if edits.is_empty() {
+        None
+    } else {
+        edit::apply(&input.request.files, &edits)
+    };
+    let (edits, diff) = match &edited {
+        Some(_) => {
+            let diff = edit::unified_diff(&input.request.files, &edits);
+            (edits, diff)
+        }
+        None => (Vec::new(), String::new()),
+    };
+    let files = edited.unwrap_or_else(|| {
+        let mut files = Files::new();
+        files.insert(
+            &input.project.ci_config_path,
+            crate::yaml::emit::to_yaml(&root),
+        );
+        files
+    });
+    let verified = rerun_works(input, report, files, consumer, producer);
     let summary = match kind {
         FixKind::RunProducerHere => format!(
             "Let `{producer}` run in this pipeline too: add `if: {condition}` as its first rule, so `{consumer}` receives its artifacts and dotenv variables"
@@ -139,23 +178,20 @@ pub fn propose(
         ),
         yaml,
         verified,
+        edits,
+        diff,
     })
 }
 
-/// Runs this pipeline again with the changed configuration (all in one file) and checks that
+/// Runs this pipeline again with the changed files and checks that
 /// the producer runs, the consumer receives from it, and no break remains for the consumer.
 fn rerun_works(
     input: &Input,
     report: &PipelineReport,
-    root: &Node,
+    files: Files,
     consumer: &str,
     producer: &str,
 ) -> bool {
-    let mut files = Files::new();
-    files.insert(
-        &input.project.ci_config_path,
-        crate::yaml::emit::to_yaml(root),
-    );
     let mut request = input.request.clone();
     request.files = files;
     let compare_to = |_: &str| None;
@@ -211,4 +247,197 @@ fn rerun_works(
             )
     });
     producer_runs && receives && !still_broken
+}
+
+/// The change written into the user's own text: line edits of the files they gave (never of a
+/// bundled template or a remote include), or nothing when the text is in a form pipesim does
+/// not rewrite (flow collections, `!reference`, a job whose key it cannot find).
+struct TextEdits<'a> {
+    /// Where the spans point: the files the configuration was composed from.
+    composed: &'a Files,
+    /// The repository files of the pipeline: only these can be edited.
+    repository: &'a Files,
+}
+
+impl TextEdits<'_> {
+    /// The path and lines of the file `span` points into, when it is one of the user's own.
+    fn own_file(&self, span: crate::Span) -> Option<(&str, Vec<&str>)> {
+        let file = self.composed.try_get(span.file)?;
+        let own = self.repository.find(&file.path)?;
+        (self.repository.get(own).text == file.text)
+            .then(|| (file.path.as_str(), file.text.lines().collect()))
+    }
+
+    /// `- if: <condition>` before the producer's first rule, or a `rules:` of its own when its
+    /// rules come from elsewhere (`extends`, an anchor): the new rule, then the inherited ones.
+    fn first_rule(&self, job: &Node, base: &str, condition: &str) -> Option<Vec<Edit>> {
+        let rules = job.get("rules")?;
+        let (path, lines) = self.own_file(job.span)?;
+        let (key_line, block_end, child_indent) = job_block(&lines, base, job.span.line)?;
+        let in_block = |line: u32| line > key_line && line <= block_end;
+        if rules.span.file == job.span.file && in_block(rules.span.line) {
+            let line = lines.get(rules.span.line as usize - 1)?;
+            // A block sequence's first item starts its line with `- ` (the span may be at the
+            // dash or at the item after it); anything else is a flow sequence.
+            let dash = indent_of(line);
+            if !line[dash..].starts_with("- ") || rules.span.column as usize <= dash {
+                return None;
+            }
+            let first = rules.as_seq()?.first()?;
+            let quoted = quote_like(line, condition, first)?;
+            return Some(vec![Edit {
+                file: path.to_owned(),
+                line: rules.span.line,
+                remove: 0,
+                insert: vec![format!("{}- if: {quoted}", " ".repeat(dash))],
+            }]);
+        }
+        // The job's block names `rules:` itself but its value comes from elsewhere
+        // (`!reference`, an alias): adding a second `rules:` would be a duplicate key.
+        let names_rules = lines[key_line as usize..block_end as usize]
+            .iter()
+            .any(|l| indent_of(l) == child_indent && l[child_indent..].starts_with("rules:"));
+        if names_rules {
+            return None;
+        }
+        let mut rule = Map::default();
+        rule.insert(str_node("if", job), str_node(condition, job));
+        let mut all = vec![Node::new(Value::Map(rule), job.span)];
+        all.extend(rules.as_seq()?.iter().cloned());
+        let mut wrapper = Map::default();
+        wrapper.insert(str_node("rules", job), Node::new(Value::Seq(all), job.span));
+        let yaml = crate::yaml::emit::to_yaml(&Node::new(Value::Map(wrapper), job.span));
+        // `rules:` at the job's key indentation, its items as far in as the file's own
+        // sequences are (Psych writes them at their key's indentation).
+        let pad = " ".repeat(child_indent);
+        let item_pad = " ".repeat(child_indent + sequence_offset(&lines));
+        let insert = yaml
+            .trim_start_matches("---\n")
+            .lines()
+            .enumerate()
+            .map(|(i, l)| {
+                if i == 0 {
+                    format!("{pad}{l}")
+                } else {
+                    format!("{item_pad}{l}")
+                }
+            })
+            .collect();
+        Some(vec![Edit {
+            file: path.to_owned(),
+            line: key_line + 1,
+            remove: 0,
+            insert,
+        }])
+    }
+
+    /// The consumer's `needs:project` entry for `producer` replaced by `- producer`.
+    fn need_in_pipeline(&self, job: &Node, producer: &str) -> Option<Vec<Edit>> {
+        let entry = job.get("needs")?.as_seq()?.iter().find(|need| {
+            need.get("project").is_some()
+                && need.get("job").and_then(Node::scalar_to_s).as_deref() == Some(producer)
+        })?;
+        let (path, lines) = self.own_file(entry.span)?;
+        let first = entry.span.line as usize - 1;
+        let line = lines.get(first)?;
+        // `- project: ...` (or `- {project: ...}`): the dash two columns before the entry.
+        let dash = (entry.span.column as usize).checked_sub(3)?;
+        let mut chars = line.chars().skip(dash);
+        if chars.next() != Some('-') || chars.next() != Some(' ') {
+            return None;
+        }
+        let end = lines[first + 1..]
+            .iter()
+            .position(|l| !is_blank(l) && indent_of(l) <= dash)
+            .map_or(lines.len(), |p| first + 1 + p);
+        // Trailing blank and comment lines belong to what follows.
+        let mut last = end;
+        while last > first + 1 && is_blank(lines[last - 1]) {
+            last -= 1;
+        }
+        Some(vec![Edit {
+            file: path.to_owned(),
+            line: entry.span.line,
+            remove: (last - first) as u32,
+            insert: vec![format!("{}- {producer}", " ".repeat(dash))],
+        }])
+    }
+}
+
+fn indent_of(line: &str) -> usize {
+    line.len() - line.trim_start_matches(' ').len()
+}
+
+fn is_blank(line: &str) -> bool {
+    let t = line.trim_start();
+    t.is_empty() || t.starts_with('#')
+}
+
+/// The job `base`'s block in its file: the line of its top-level key (the last one at or
+/// before `near`), the last line of the block, and the indentation of its keys.
+fn job_block(lines: &[&str], base: &str, near: u32) -> Option<(u32, u32, usize)> {
+    let is_key = |l: &str| {
+        [
+            format!("{base}:"),
+            format!("\"{base}\":"),
+            format!("'{base}':"),
+        ]
+        .iter()
+        .any(|k| l.starts_with(k.as_str()))
+    };
+    let key = (0..(near as usize).min(lines.len()))
+        .rev()
+        .find(|&i| is_key(lines[i]))?;
+    let end = lines[key + 1..]
+        .iter()
+        .position(|l| !is_blank(l) && indent_of(l) == 0)
+        .map_or(lines.len(), |p| key + 1 + p);
+    let mut last = end;
+    while last > key + 1 && is_blank(lines[last - 1]) {
+        last -= 1;
+    }
+    let child_indent = lines[key + 1..last]
+        .iter()
+        .find(|l| !is_blank(l))
+        .map(|l| indent_of(l))?;
+    if child_indent == 0 {
+        return None;
+    }
+    Some((key as u32 + 1, last as u32, child_indent))
+}
+
+/// How much further in than its key the file writes a block sequence (`key:` then `  - item`
+/// is 2, `key:` then `- item` is 0), from its first such pair; 2, the style of GitLab's docs,
+/// when the file has none.
+fn sequence_offset(lines: &[&str]) -> usize {
+    let mut key: Option<usize> = None;
+    for line in lines.iter().filter(|l| !is_blank(l)) {
+        let indent = indent_of(line);
+        if let Some(key_indent) = key {
+            if line[indent..].starts_with("- ") && indent >= key_indent {
+                return indent - key_indent;
+            }
+        }
+        key = line.trim_end().ends_with(':').then_some(indent);
+    }
+    2
+}
+
+/// `condition` quoted the way the job's first rule quotes its `if:` (single, double or plain),
+/// so the new line looks like its neighbours.
+fn quote_like(line: &str, condition: &str, first: &Node) -> Option<String> {
+    let written = line.trim_start().trim_start_matches('-').trim_start();
+    let style = if first.get("if").is_some() {
+        written.strip_prefix("if:").map(str::trim_start)
+    } else {
+        None
+    };
+    Some(match style.and_then(|s| s.chars().next()) {
+        Some('\'') => format!("'{}'", condition.replace('\'', "''")),
+        Some('"') => format!(
+            "\"{}\"",
+            condition.replace('\\', "\\\\").replace('"', "\\\"")
+        ),
+        _ => condition.to_owned(),
+    })
 }

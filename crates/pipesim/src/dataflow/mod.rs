@@ -16,6 +16,7 @@
 //! doc/ci/variables/dotenv_variables.md, doc/ci/yaml/_index.md (artifacts, dependencies, needs,
 //! trigger), and the runner's fetch step (`git clean -ffdx`, see ../shared/gitlab-semantics.md §6).
 
+pub mod anchor;
 pub mod artifacts;
 pub mod checks;
 pub mod cross;
@@ -432,14 +433,7 @@ fn resolve_cross_pipeline<'s>(
             Some(job_input) if !job_input.cross.is_empty() => {
                 let values =
                     variables::simple_values(input, report.id, job, job_input.node, lookup);
-                cross::resolve(
-                    report,
-                    input,
-                    &job.name,
-                    job_input.node,
-                    &job_input.cross,
-                    &values,
-                )
+                cross::resolve(report, input, &job.name, &job_input.cross, &values)
             }
             _ => CrossResult::default(),
         })
@@ -620,7 +614,7 @@ fn finish_job(
             report,
             input,
             &name,
-            &job_input.script.facts,
+            job_input,
             (&received_paths, &checks::cache_paths(node)),
             produced,
             &table,
@@ -631,8 +625,7 @@ fn finish_job(
             report,
             input,
             &name,
-            &job_input.script.facts,
-            &job_input.script.variables_read,
+            job_input,
             &table,
             produced,
             (&mut diagnostics, &mut producers),
@@ -823,12 +816,31 @@ fn describe_run(run: &StoredJob) -> String {
     )
 }
 
+/// `dependencies: [dependency]` of `job` (its configuration `node`) names a job that is not in
+/// this pipeline: at the entry, with the clause that leaves the dependency out as the second
+/// place.
 fn missing_dependency(
     report: &PipelineReport,
-    job: &str,
+    input: &Input,
+    (job, node): (&str, &Node),
     dependency: &str,
-    store: &Store,
 ) -> Diagnostic {
+    let store = input.store;
+    let at = anchor::list_entry(node, "dependencies", dependency);
+    let left_out_by = report
+        .jobs
+        .iter()
+        .find(|j| j.name == dependency)
+        .and_then(|j| {
+            let base = input
+                .composed
+                .normalized
+                .jobs
+                .iter()
+                .find(|n| n.name == dependency)
+                .map_or(dependency, |n| n.base_name.as_str());
+            anchor::leaving_out(j, input.composed.expanded.get(base)?)
+        });
     let why = report
         .jobs
         .iter()
@@ -842,18 +854,18 @@ fn missing_dependency(
         ),
         None => String::new(),
     };
-    job_diagnostic(
-        report.event,
-        job,
-        Finding::warning(
-            "dependency-not-in-pipeline",
-            format!("`dependencies: [{dependency}]`: `{dependency}` is not in this pipeline, so `{job}` receives no artifacts and no dotenv variables from it"),
-            None,
-        )
-        .explain(format!(
-            "GitLab gives no error for this: the job runs, and whatever it expected from `{dependency}` is simply missing.{why}{elsewhere} Fix: make `{dependency}` run in this pipeline too (give it a rule that matches here) so `{job}` can depend on it, or produce the value in `{job}` itself."
-        )),
+    let mut finding = Finding::warning(
+        "dependency-not-in-pipeline",
+        format!("`dependencies: [{dependency}]`: `{dependency}` is not in this pipeline, so `{job}` receives no artifacts and no dotenv variables from it"),
+        at,
     )
+    .explain(format!(
+        "GitLab gives no error for this: the job runs, and whatever it expected from `{dependency}` is simply missing.{why}{elsewhere} Fix: make `{dependency}` run in this pipeline too (give it a rule that matches here) so `{job}` can depend on it, or produce the value in `{job}` itself."
+    ));
+    if let Some(span) = left_out_by {
+        finding = finding.related(span);
+    }
+    job_diagnostic_in(report.event, job, finding, &input.composed.files)
 }
 
 /// Where a user supplies the configuration a job generates for `trigger:include:artifact`.

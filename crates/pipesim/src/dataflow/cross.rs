@@ -65,6 +65,18 @@ pub fn resolve<'s>(
                                 .push((index, job.clone(), fix::FixKind::NeedInPipeline));
                         }
                     }
+                } else if let Some(other) = ref_with_artifacts(input, &project, &job)
+                    .filter(|_| !raw_reference_is_variable(need))
+                {
+                    for (index, diagnostic) in out.diagnostics.iter().enumerate().skip(before) {
+                        if diagnostic.code == "needs-project-not-found" {
+                            out.producers.push((
+                                index,
+                                job.clone(),
+                                fix::FixKind::PointRef(other.clone()),
+                            ));
+                        }
+                    }
                 }
                 if let (Some(found), true) = (found, *artifacts) {
                     out.received.push(found);
@@ -295,6 +307,30 @@ fn resolve_needs_project<'s>(
     } else {
         None
     }
+}
+
+/// A branch or tag of `project` where `job` last succeeded with its artifacts still there, for
+/// a `needs:project` whose own ref found nothing (merge request refs are left out: a `ref` that
+/// names one would follow a single merge request).
+fn ref_with_artifacts(input: &Input, project: &str, job: &str) -> Option<String> {
+    let target = input
+        .world
+        .iter()
+        .map(crate::event::Timeline::project)
+        .find(|p| p.path == project)?;
+    input
+        .store
+        .runs_of(job)
+        .into_iter()
+        .filter(|r| &*r.project == project && r.succeeded && !r.ref_name.starts_with("refs/"))
+        .find(|r| available_run(input, target, job, &r.ref_name).is_some())
+        .map(|r| r.ref_name.clone())
+}
+
+/// A `ref` written with a variable may mean a different ref on every pipeline: pointing it at
+/// one fixed ref is not a fix pipesim proposes.
+fn raw_reference_is_variable(need: &CrossNeed) -> bool {
+    matches!(need, CrossNeed::Project { reference, .. } if reference.contains('$'))
 }
 
 /// The run `needs:project` would use: the latest successful job on the ref whose artifacts are

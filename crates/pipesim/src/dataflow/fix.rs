@@ -34,26 +34,33 @@ fn str_node(text: &str, like: &Node) -> Node {
 }
 
 /// What kind of change a break calls for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FixKind {
     /// The producer exists but the rules leave it out of this pipeline.
     RunProducerHere,
     /// `needs:project` looks for the producer in another pipeline; build it in this one and
     /// need it directly.
     NeedInPipeline,
+    /// `needs:project` names a ref where the producer never succeeded, and it did on this
+    /// branch or tag of that project, with artifacts still there: point `ref` at it.
+    PointRef(String),
 }
 
 /// Proposes and checks the change `kind` for `consumer`, which expected data from `producer`.
 pub fn propose(
     input: &Input,
     report: &PipelineReport,
-    kind: FixKind,
+    kind: &FixKind,
     consumer: &str,
     producer: &str,
 ) -> Option<Fix> {
     if input.verifying {
         return None;
     }
+    if let FixKind::PointRef(reference) = kind {
+        return point_ref(input, report, consumer, producer, reference);
+    }
+    let kind = kind.clone();
     let composed = input.composed;
     let base_of = |name: &str| {
         composed
@@ -166,10 +173,88 @@ pub fn propose(
         FixKind::NeedInPipeline => format!(
             "`{producer}` already runs in this pipeline: replace the `needs:project` entry of `{consumer}` with `needs: [{producer}]`"
         ),
+        FixKind::PointRef(_) => return None,
     };
     Some(Fix {
         summary: format!(
             "{summary}{}.",
+            if verified {
+                " (pipesim simulated this change: it works)"
+            } else {
+                " (pipesim could not confirm this by simulation)"
+            }
+        ),
+        yaml,
+        verified,
+        edits,
+        diff,
+    })
+}
+
+/// `needs:project` of `consumer` pointed at `reference`, where `producer` succeeded: the
+/// `ref:` of the entry rewritten in the user's text, checked by running the pipeline again.
+fn point_ref(
+    input: &Input,
+    report: &PipelineReport,
+    consumer: &str,
+    producer: &str,
+    reference: &str,
+) -> Option<Fix> {
+    let composed = input.composed;
+    let consumer_base = composed
+        .normalized
+        .jobs
+        .iter()
+        .find(|j| j.name == consumer)
+        .map(|j| j.base_name.clone())?;
+    let job = composed.expanded.get(&consumer_base)?;
+    let entry = job.get("needs")?.as_seq()?.iter().find(|need| {
+        need.get("project").is_some()
+            && need.get("job").and_then(Node::scalar_to_s).as_deref() == Some(producer)
+    })?;
+    let old = entry.get("ref")?;
+    let text = TextEdits {
+        composed: &composed.files,
+        repository: &input.request.files,
+    };
+    let edits = text.replace_scalar(old, reference)?;
+    let edited = edit::apply(&input.request.files, &edits)?;
+    let diff = edit::unified_diff(&input.request.files, &edits);
+    let from = old.scalar_to_s().unwrap_or_default();
+    let verified = rerun_works(input, report, edited, consumer, producer);
+    // The job's whole `needs:` with the entry's `ref` changed, as the other fixes show it.
+    let needs: Vec<Node> = job
+        .get("needs")?
+        .as_seq()?
+        .iter()
+        .map(|need| {
+            let mut need = need.clone();
+            if need.get("project").is_some()
+                && need.get("job").and_then(Node::scalar_to_s).as_deref() == Some(producer)
+            {
+                if let Some(r) = need.as_map_mut().and_then(|m| m.get_mut("ref")) {
+                    *r = str_node(reference, r);
+                }
+            }
+            need
+        })
+        .collect();
+    let mut changed = Map::default();
+    changed.insert(
+        str_node("needs", job),
+        Node::new(Value::Seq(needs), job.span),
+    );
+    let mut snippet = Map::default();
+    snippet.insert(
+        str_node(&consumer_base, job),
+        Node::new(Value::Map(changed), job.span),
+    );
+    let yaml = crate::yaml::emit::to_yaml(&Node::new(Value::Map(snippet), job.span))
+        .trim_start_matches("---\n")
+        .to_owned();
+    Some(Fix {
+        summary: format!(
+            "Point `ref` of `{consumer}`'s `needs:project` entry at `{reference}`: `{producer}` never succeeded on `{from}`, and its last success on `{reference}` still has its artifacts. The `ref` is read again in every later pipeline, so choose the ref you mean{}.",
             if verified {
                 " (pipesim simulated this change: it works)"
             } else {
@@ -221,18 +306,20 @@ fn rerun_works(
             verifying: true,
         },
     );
-    let producer_runs = rerun
-        .jobs
-        .iter()
-        .any(|j| j.name == producer && j.created && j.outcome.as_deref() != Some("not_run"));
     let Some(consumer_job) = rerun.jobs.iter().find(|j| j.name == consumer && j.created) else {
         return false;
     };
-    let receives = consumer_job
-        .artifacts_from
-        .as_ref()
-        .is_some_and(|from| from.iter().any(|f| f == producer))
+    let producer_runs_here = rerun
+        .jobs
+        .iter()
+        .any(|j| j.name == producer && j.created && j.outcome.as_deref() != Some("not_run"));
+    let from = consumer_job.artifacts_from.as_deref().unwrap_or_default();
+    // A job of another pipeline (`needs:project`) is named `job (pipeline #N)` there.
+    let cross = format!("{producer} (pipeline #");
+    let receives_here = from.iter().any(|f| f == producer)
         || consumer_job.dotenv.values().any(|d| d.from == producer);
+    let receives =
+        (producer_runs_here && receives_here) || from.iter().any(|f| f.starts_with(&cross));
     let still_broken = flow.diagnostics.iter().any(|d| {
         d.job.as_deref() == Some(consumer)
             && d.severity != crate::Severity::Info
@@ -246,7 +333,7 @@ fn rerun_works(
                     | "needs-project-expired"
             )
     });
-    producer_runs && receives && !still_broken
+    receives && !still_broken
 }
 
 /// The change written into the user's own text: line edits of the files they gave (never of a
@@ -328,6 +415,64 @@ impl TextEdits<'_> {
             line: key_line + 1,
             remove: 0,
             insert,
+        }])
+    }
+
+    /// The scalar `old` rewritten as `value` in place, quoted as it was (and quoted anyway when
+    /// YAML would read `value` plain as something other than a string).
+    fn replace_scalar(&self, old: &Node, value: &str) -> Option<Vec<Edit>> {
+        let (path, lines) = self.own_file(old.span)?;
+        let line = *lines.get(old.span.line as usize - 1)?;
+        let start = line
+            .char_indices()
+            .nth(old.span.column as usize - 1)
+            .map(|(i, _)| i)?;
+        let rest = &line[start..];
+        let in_flow = line[..start].contains('{') || line[..start].contains('[');
+        let (len, quote) = match rest.chars().next()? {
+            q @ ('\'' | '"') => {
+                // The closing quote (a doubled `''` or an escaped `\"` does not close).
+                let bytes = rest.as_bytes();
+                let mut i = 1;
+                loop {
+                    let c = *bytes.get(i)?;
+                    if q == '"' && c == b'\\' {
+                        i += 2;
+                    } else if c == q as u8 && !(q == '\'' && bytes.get(i + 1) == Some(&b'\'')) {
+                        break (i + 1, Some(q));
+                    } else if q == '\'' && c == b'\'' {
+                        i += 2;
+                    } else {
+                        i += 1;
+                    }
+                }
+            }
+            _ => {
+                let end = rest
+                    .find(" #")
+                    .into_iter()
+                    .chain(in_flow.then(|| rest.find([',', '}', ']'])).flatten())
+                    .min()
+                    .unwrap_or(rest.len());
+                (rest[..end].trim_end().len(), None)
+            }
+        };
+        let plain_is_string = matches!(
+            crate::yaml::resolve_plain(value),
+            crate::yaml::Plain::Value(Value::Str(_))
+        ) && !value.contains(": ")
+            && !value.contains(" #");
+        let written = match quote {
+            Some('\'') => format!("'{}'", value.replace('\'', "''")),
+            Some(_) => format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\"")),
+            None if plain_is_string => value.to_owned(),
+            None => format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\"")),
+        };
+        Some(vec![Edit {
+            file: path.to_owned(),
+            line: old.span.line,
+            remove: 1,
+            insert: vec![format!("{}{written}{}", &line[..start], &rest[len..])],
         }])
     }
 
@@ -440,4 +585,51 @@ fn quote_like(line: &str, condition: &str, first: &Node) -> Option<String> {
         ),
         _ => condition.to_owned(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml::{self, Limits};
+
+    /// The `ref` of the first `needs:` entry of `job`, rewritten as `value`: the new line.
+    fn rewritten(text: &str, value: &str) -> Option<String> {
+        let files: Files = [(".gitlab-ci.yml", text)].into_iter().collect();
+        let id = files.find(".gitlab-ci.yml").unwrap();
+        let root = yaml::load(text, id, Limits::default())
+            .documents
+            .into_iter()
+            .next()
+            .unwrap();
+        let need = root.get("job")?.get("needs")?.as_seq()?.first()?.clone();
+        let edits = TextEdits {
+            composed: &files,
+            repository: &files,
+        }
+        .replace_scalar(need.get("ref")?, value)?;
+        Some(edits[0].insert[0].clone())
+    }
+
+    #[test]
+    fn a_scalar_is_rewritten_in_place_quoted_as_it_was() {
+        let block = "job:\n  needs:\n    - project: a/b\n      job: build\n      ref: staging\n";
+        assert_eq!(rewritten(block, "main").unwrap(), "      ref: main");
+        // A value YAML would read as a number is quoted.
+        assert_eq!(rewritten(block, "1.0").unwrap(), "      ref: \"1.0\"");
+        let flow = "job:\n  needs: [{project: a/b, job: build, ref: \"st\\\"g\"}, x]\n";
+        assert_eq!(
+            rewritten(flow, "main").unwrap(),
+            "  needs: [{project: a/b, job: build, ref: \"main\"}, x]"
+        );
+        let plain_flow = "job:\n  needs: [{project: a/b, ref: staging, job: build}]\n";
+        assert_eq!(
+            rewritten(plain_flow, "it's").unwrap(),
+            "  needs: [{project: a/b, ref: it's, job: build}]"
+        );
+        let single = "job:\n  needs:\n    - {project: a/b, job: build, ref: 'it''s'}  # c\n";
+        assert_eq!(
+            rewritten(single, "o'k").unwrap(),
+            "    - {project: a/b, job: build, ref: 'o''k'}  # c"
+        );
+    }
 }

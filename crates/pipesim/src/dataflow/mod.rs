@@ -758,7 +758,7 @@ fn attach_fixes(
             .map(|(_, _, f)| f.clone());
         let fix = match cached {
             Some(fix) => Some(fix),
-            None => fix::propose(input, report, *kind, &consumer, producer),
+            None => fix::propose(input, report, kind, &consumer, producer),
         };
         if let Some(fix) = fix {
             proposals.push((consumer, producer.clone(), fix.clone()));

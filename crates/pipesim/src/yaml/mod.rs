@@ -11,7 +11,7 @@ mod scalar;
 mod syntax_error;
 
 pub use load::{load, load_at, Limits, Loaded, TOO_BIG_MESSAGE};
-pub use scalar::{resolve_plain, ruby_float_to_s};
+pub use scalar::{resolve_plain, ruby_float_to_s, Plain};
 
 use crate::source::Span;
 

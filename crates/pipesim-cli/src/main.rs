@@ -214,6 +214,23 @@ pub(crate) fn format_diagnostic(d: &Diagnostic, file: &Path, entry: &str) -> Str
         out.push_str("\n    ");
         out.push_str(explanation);
     }
+    out.push_str(&diagnostic_pointers(d));
+    out
+}
+
+/// The lines after a diagnostic's explanation: the second place it is about, and the GitLab
+/// docs page on its subject.
+pub(crate) fn diagnostic_pointers(d: &Diagnostic) -> String {
+    let mut out = String::new();
+    if let Some(related) = &d.related {
+        out.push_str(&format!(
+            "\n    see also {}:{}:{}",
+            related.file, related.line, related.column
+        ));
+    }
+    if let Some(page) = pipesim::docs::page(d.code) {
+        out.push_str(&format!("\n    GitLab docs: {page}"));
+    }
     out
 }
 

@@ -341,6 +341,7 @@ fn diagnostic_text(d: &Diagnostic, file: &Path, entry: &str) -> String {
         out.push_str("\n    ");
         out.push_str(explanation);
     }
+    out.push_str(&crate::diagnostic_pointers(d));
     out
 }
 

@@ -432,3 +432,23 @@ fn closed_output_pipe_is_not_a_panic() {
         assert_eq!(out.status.code(), Some(0), "{format}: {stderr}");
     }
 }
+
+/// A data-flow finding in the text output: its position, the second place it is about, the
+/// GitLab docs page, and the checked fix as a diff of the user's own file.
+#[test]
+fn scenario_text_shows_where_a_break_is_and_its_fix_as_a_diff() {
+    let scenario = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures/dataflow/dotenv-across-pipelines-dotenv.scenario.yml");
+    let out = pipesim().arg("scenario").arg(&scenario).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    for wanted in [
+        ".gitlab-ci.yml:31:7: warning: `dependencies: [building]`",
+        "see also .gitlab-ci.yml:12:7",
+        "GitLab docs: https://docs.gitlab.com/ci/jobs/job_artifacts/",
+        "fix (checked by simulation)",
+        "--- a/.gitlab-ci.yml",
+        "+    - if: $CI_COMMIT_BRANCH == \"staging\"",
+    ] {
+        assert!(text.contains(wanted), "no {wanted:?} in:\n{text}");
+    }
+}

@@ -8,6 +8,7 @@ pub mod casing;
 pub mod config;
 pub mod dataflow;
 pub mod diagnostic;
+pub mod docs;
 pub mod edit;
 pub mod event;
 pub mod expand;

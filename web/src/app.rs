@@ -598,6 +598,9 @@ pub fn app(props: &AppProps) -> Html {
         View::Matrix => html! {
             <crate::matrix::MatrixView files={(*files).clone()} project={workspace.project.clone()} />
         },
+        View::Full => html! {
+            <crate::full_config::FullConfigView files={(*files).clone()} />
+        },
         View::Timeline => html! {
             <TimelineView simulation={simulation.clone()} events={(*events).clone()}
                 selected={selected.clone()} on_select={on_select.clone()} />
@@ -613,13 +616,20 @@ pub fn app(props: &AppProps) -> Html {
                 on_select={on_select.clone()} on_locate={on_locate.clone()} />
         }
     });
-    const VIEWS: [View; 4] = [View::Pipelines, View::Needs, View::Timeline, View::Matrix];
+    const VIEWS: [View; 5] = [
+        View::Pipelines,
+        View::Needs,
+        View::Timeline,
+        View::Matrix,
+        View::Full,
+    ];
     let view_tabs = VIEWS.iter().enumerate().map(|(i, &v)| {
         let label = match v {
             View::Pipelines => "Pipelines",
             View::Needs => "Needs",
             View::Timeline => "Timeline",
             View::Matrix => "Matrix",
+            View::Full => "Full configuration",
         };
         let onclick = on_view.reform(move |_: MouseEvent| v);
         // Arrow keys move between the tabs and show that view (ARIA tabs pattern).

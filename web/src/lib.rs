@@ -9,6 +9,7 @@ mod app;
 pub mod diagnostics;
 pub mod editor;
 pub mod forms;
+pub mod full_config;
 pub mod job;
 pub mod matrix;
 mod panic;

@@ -314,7 +314,7 @@ fn base_url() -> String {
 }
 
 /// Copies `text`; `false` when the clipboard API is missing (insecure origin, old browser).
-fn copy_text(text: &str) -> bool {
+pub(crate) fn copy_text(text: &str) -> bool {
     let Some(window) = web_sys::window() else {
         return false;
     };

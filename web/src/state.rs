@@ -212,6 +212,8 @@ pub enum View {
     Needs,
     Timeline,
     Matrix,
+    /// The configuration with includes, `extends` and `!reference` resolved.
+    Full,
 }
 
 impl View {
@@ -221,13 +223,20 @@ impl View {
             View::Needs => "needs",
             View::Timeline => "timeline",
             View::Matrix => "matrix",
+            View::Full => "full",
         }
     }
 
     pub fn parse(key: &str) -> Option<View> {
-        [View::Pipelines, View::Needs, View::Timeline, View::Matrix]
-            .into_iter()
-            .find(|v| v.key() == key)
+        [
+            View::Pipelines,
+            View::Needs,
+            View::Timeline,
+            View::Matrix,
+            View::Full,
+        ]
+        .into_iter()
+        .find(|v| v.key() == key)
     }
 }
 

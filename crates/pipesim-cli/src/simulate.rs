@@ -345,6 +345,17 @@ fn diagnostic_text(d: &Diagnostic, file: &Path, entry: &str) -> String {
     out
 }
 
+/// `d` with its files named `project:path`: in a scenario of several projects, each has its own
+/// `.gitlab-ci.yml`.
+fn of_project(d: &Diagnostic, project: &str) -> Diagnostic {
+    let mut d = d.clone();
+    d.file = d.file.map(|f| format!("{project}:{f}"));
+    if let Some(related) = &mut d.related {
+        related.file = format!("{project}:{}", related.file);
+    }
+    d
+}
+
 fn indent(text: &str, prefix: &str) -> String {
     text.lines().map(|l| format!("{prefix}{l}\n")).collect()
 }
@@ -356,8 +367,13 @@ fn pipeline_text(p: &PipelineReport, by_job: &ByJob, file: &Path, entry: &str) -
         Status::Failed => "failed",
         Status::NotCreated => "not created",
     };
+    // With several projects, which one the pipeline (and each file it names) belongs to.
+    let project = p.project.as_deref();
+    let in_project = project
+        .map(|path| format!(" in {path}"))
+        .unwrap_or_default();
     let mut out = format!(
-        "  pipeline #{} ({}, ref {}): {status}\n",
+        "  pipeline #{}{in_project} ({}, ref {}): {status}\n",
         p.id, p.source, p.ref_name
     );
     if let (Some(parent), Some(bridge)) = (p.parent, &p.trigger_job) {
@@ -365,6 +381,15 @@ fn pipeline_text(p: &PipelineReport, by_job: &ByJob, file: &Path, entry: &str) -
             "    child of pipeline #{parent}, started by {bridge}\n"
         ));
     }
+    if let (Some(upstream), Some(bridge)) = (p.upstream, &p.trigger_job) {
+        out.push_str(&format!(
+            "    downstream of pipeline #{upstream}, started by its trigger job {bridge}\n"
+        ));
+    }
+    let diagnostic_text = |d: &Diagnostic, file: &Path, entry: &str| match project {
+        Some(path) => diagnostic_text(&of_project(d, path), file, entry),
+        None => diagnostic_text(d, file, entry),
+    };
     if let Some(name) = &p.name {
         out.push_str(&format!("    name: {name}\n"));
     }

@@ -452,3 +452,26 @@ fn scenario_text_shows_where_a_break_is_and_its_fix_as_a_diff() {
         assert!(text.contains(wanted), "no {wanted:?} in:\n{text}");
     }
 }
+
+/// Issue 15's story in the terminal: an app fetching a library with `needs:project` and
+/// triggering a deploy project: every pipeline with its project, what crosses, where it breaks.
+#[test]
+fn scenario_text_shows_every_project_what_crosses_and_where_it_breaks() {
+    let scenario = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures/dataflow/multi-project-deploy.scenario.yml");
+    let out = pipesim().arg("scenario").arg(&scenario).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    for wanted in [
+        "pipeline #1 in acme/lib (push, ref main): created",
+        "pipeline #2 in acme/app (push, ref main): created",
+        "artifacts from: package (pipeline #1)",
+        "dotenv: LIB_VERSION=2.0 (from package, pipeline #1)",
+        "variable: VERSION=$APP_VERSION (the runner gets 2.0-app)",
+        "pipeline #3 in acme/deploy (pipeline, ref main): created",
+        "downstream of pipeline #2, started by its trigger job deploy",
+        "acme/deploy:.gitlab-ci.yml:2:11: error: `needs:project`: the job token of acme/deploy is not allowed in acme/app",
+        "`deploy` fails: its downstream pipeline failed (`strategy: depend`)",
+    ] {
+        assert!(text.contains(wanted), "no {wanted:?} in:\n{text}");
+    }
+}

@@ -288,6 +288,7 @@ impl Workspace {
                 key: v.key.trim().to_owned(),
                 value: v.value.clone(),
                 protected: v.protected,
+                ..ProjectVariable::default()
             })
             .collect();
         project

@@ -141,6 +141,7 @@ fn build(args: &SimulateArgs, entry: &str) -> Result<(Project, Event), String> {
             key,
             value,
             protected: false,
+            ..pipesim::event::ProjectVariable::default()
         });
     }
     let variables = pairs(&args.vars, "--var")?;

@@ -88,7 +88,19 @@ fn run_world(
             &mut simulation,
         );
     }
+    mask_simulation(&mut simulation, world.iter().map(Timeline::project));
     simulation
+}
+
+/// Masked variables' values become `[MASKED]` in everything the simulation returns
+/// (`crate::masking`); a scenario without masked variables scans nothing.
+fn mask_simulation<'a>(simulation: &mut Simulation, projects: impl Iterator<Item = &'a Project>) {
+    let masks = crate::masking::masked_values(projects);
+    crate::masking::mask_reports(
+        &mut simulation.pipelines,
+        &mut simulation.diagnostics,
+        &masks,
+    );
 }
 
 /// One event on its own, the way `pipesim simulate` states it: the branches it names are
@@ -173,6 +185,7 @@ pub fn simulate_event_with_outcomes(
         event,
         &mut simulation,
     );
+    mask_simulation(&mut simulation, std::iter::once(timeline.project()));
     simulation
 }
 

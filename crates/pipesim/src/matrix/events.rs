@@ -626,6 +626,7 @@ impl Reader {
                 key: name,
                 value,
                 protected,
+                ..ProjectVariable::default()
             });
         }
         Some(out)

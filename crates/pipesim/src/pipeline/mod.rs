@@ -566,7 +566,15 @@ fn seed_job(
         .iter()
         .find(|(k, _)| *k == "CI_ENVIRONMENT_NAME")
         .map(|(_, v)| v.clone());
-    let job_scope: Scope = scope.for_job(&configuration, &job_predefined);
+    // `environment_scope`d variables: the rules see the ones the job's environment matches.
+    let scoped_environment = if scope.has_scoped() {
+        environment.clone()
+    } else {
+        None
+    };
+    let job_scope: Scope = scope
+        .for_job(&configuration, &job_predefined)
+        .in_environment(scoped_environment.as_deref());
 
     let mut report = JobReport {
         name: job.name.clone(),

@@ -26,13 +26,35 @@ pub fn masked_values<'a>(projects: impl IntoIterator<Item = &'a Project>) -> Vec
             .chain(project.group_variables.iter().flat_map(|g| &g.variables))
             .chain(&project.variables);
         for variable in all.filter(|v| is_masked(v)) {
-            if !variable.value.is_empty() && !out.contains(&variable.value) {
-                out.push(variable.value.clone());
+            for form in written_forms(&variable.value) {
+                if !form.is_empty() && !out.contains(&form) {
+                    out.push(form);
+                }
             }
         }
     }
     crate::sort::sort_by(&mut out, |a, b| b.len().cmp(&a.len()));
     out
+}
+
+/// The ways pipesim's explanations may write a value: as it is, as Ruby's `String#inspect`
+/// writes it inside quotes (a raw masked value may hold `"` or `\\`), and cut to 77 characters
+/// and `...` (rule explanations shorten values past 80 characters).
+fn written_forms(value: &str) -> Vec<String> {
+    let mut forms = vec![value.to_owned()];
+    let inspected = crate::ruby::inspect_str(value);
+    let inner = inspected
+        .strip_prefix('"')
+        .and_then(|s| s.strip_suffix('"'))
+        .unwrap_or(&inspected);
+    if inner != value {
+        forms.push(inner.to_owned());
+    }
+    if value.chars().count() > 80 {
+        let cut: String = value.chars().take(77).collect();
+        forms.push(format!("{cut}..."));
+    }
+    forms
 }
 
 /// A masked (or masked and hidden) variable.
@@ -121,6 +143,45 @@ fn mask_diagnostic(diagnostic: &mut Diagnostic, masks: &[String]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// No masked value reaches the JSON report, whatever writes it: a long value a rule
+    /// explanation shortens, a raw value `String#inspect` escapes, a dotenv line, a finding.
+    #[test]
+    fn no_masked_value_in_the_report() {
+        let long = "L".repeat(90);
+        let text = format!(
+            r#"
+variables:
+  LONG: {{value: "{long}", masked: true}}
+  QUOTED: {{value: 'ab"cd\efgh', masked: true, raw: true}}
+files:
+  .gitlab-ci.yml: |
+    build:
+      script:
+        - echo "TOKEN=$LONG" > build.env
+        - cat "$QUOTED"
+      variables:
+        BOTH: "$LONG-$QUOTED"
+      artifacts: {{reports: {{dotenv: build.env}}}}
+      rules:
+        - if: $LONG == "{long}" && $QUOTED
+    test:
+      script: echo $TOKEN
+      needs: [build]
+events:
+  - push: {{branch: main}}
+"#
+        );
+        let mut files = crate::source::Files::new();
+        let id = files.insert("scenario.yml", text);
+        let simulation = crate::simulate::run_scenario(&files, id);
+        let json = serde_json::to_string(&simulation).expect("serialisable");
+        assert!(json.contains("[MASKED]"), "{json}");
+        assert!(!json.contains(&long[..40]), "{json}");
+        assert!(!json.contains("ab\\\"cd"), "{json}");
+        assert!(!json.contains("cd\\\\efgh"), "{json}");
+        assert!(simulation.pipelines.iter().all(|p| p.created), "{json}");
+    }
 
     #[test]
     fn longest_value_first_and_every_occurrence() {

@@ -394,6 +394,14 @@ fn withheld_user_defined(input: &Input, environment: Option<&str>, rows: &mut Ve
         let Some(reason) = withheld_reason(variable, input.request.protected, environment) else {
             continue;
         };
+        // A scope that does not match matters only when the job gets no value of that key.
+        if reason == Withheld::Environment
+            && rows
+                .iter()
+                .any(|r| r.name == variable.key && r.withheld.is_none())
+        {
+            continue;
+        }
         let why = match reason {
             Withheld::Protected => match input.request.source {
                 Source::MergeRequestEvent => format!(

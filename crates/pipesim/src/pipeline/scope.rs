@@ -230,6 +230,28 @@ impl Scope<'_> {
         best.map(|(_, _, v)| (v.value.as_str(), v.origin))
     }
 
+    /// The `environment_scope` of a variable named `name` that this scope does not see
+    /// because its environment does not match (checked only once `name` is not found).
+    pub fn out_of_scope(&self, name: &str) -> Option<&str> {
+        self.pipeline
+            .scoped
+            .iter()
+            .find(|v| {
+                v.key == name
+                    && crate::event::ci_variables::scope_relevance(
+                        v.environment_scope.as_deref(),
+                        self.environment,
+                    )
+                    .is_none()
+            })
+            .and_then(|v| v.environment_scope.as_deref())
+    }
+
+    /// The job's environment, as this scope matches scopes against it.
+    pub fn environment(&self) -> Option<&str> {
+        self.environment
+    }
+
     /// Whether `name` is a protected project variable this pipeline does not get.
     pub fn is_withheld(&self, name: &str) -> bool {
         self.pipeline.withheld.iter().any(|w| w == name)

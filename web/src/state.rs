@@ -591,6 +591,7 @@ fn to_event(form: &EventForm, default_branch: &str) -> Event {
             target: ref_target(form, default_branch),
             variables: variables.clone(),
             description: None,
+            inputs: None,
         })
     };
     match form.kind {

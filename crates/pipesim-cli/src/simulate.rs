@@ -194,6 +194,7 @@ fn build(args: &SimulateArgs, entry: &str) -> Result<(Project, Event), String> {
             target: target(),
             variables: variables.clone(),
             description: None,
+            inputs: None,
         })
     };
     let event = match args.event.as_str() {

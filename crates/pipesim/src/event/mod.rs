@@ -129,6 +129,10 @@ pub struct Project {
     pub job_token: JobTokenSettings,
     /// The role of the scenario's user (who pushes and runs pipelines) in this project.
     pub access: Role,
+    /// Inputs given to the pipeline being created (set by the simulation for an event with
+    /// `inputs:`; never a scenario key of the project).
+    #[serde(skip)]
+    pub pipeline_inputs: Option<crate::yaml::Node>,
     /// Instance CI/CD variables (Admin > Settings > CI/CD > Variables).
     pub instance_variables: Vec<ProjectVariable>,
     /// The variables of the groups above the project, the top-level group first (the nearest
@@ -226,6 +230,7 @@ impl Project {
             access: Role::Maintainer,
             instance_variables: Vec::new(),
             group_variables: Vec::new(),
+            pipeline_inputs: None,
         }
     }
 }
@@ -398,6 +403,9 @@ pub struct ManualEvent {
     pub variables: Vec<(String, String)>,
     /// Schedule description (`CI_PIPELINE_SCHEDULE_DESCRIPTION`).
     pub description: Option<String>,
+    /// Pipeline inputs (`inputs:` of the Run pipeline form, the API, a trigger or a schedule)
+    /// for the root configuration's `spec:inputs`; `None` when none are given.
+    pub inputs: Option<crate::yaml::Node>,
 }
 
 /// `CI_PIPELINE_SOURCE` values pipesim creates.

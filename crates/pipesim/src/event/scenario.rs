@@ -841,9 +841,9 @@ impl Parser {
         project: &Project,
     ) -> Option<Event> {
         let allowed: &[&str] = if source == ManualSource::Schedule {
-            &["branch", "tag", "variables", "description"]
+            &["branch", "tag", "variables", "description", "inputs"]
         } else {
-            &["branch", "tag", "variables"]
+            &["branch", "tag", "variables", "inputs"]
         };
         let map = self.map(node, context, allowed)?;
         // Like the Run pipeline form, the default is the default branch.
@@ -858,11 +858,16 @@ impl Parser {
             Some(n) => self.scalar(n, &format!("{context}:description")),
             None => None,
         };
+        let inputs = match map.get("inputs") {
+            Some(n) => self.pipeline_inputs(n, context),
+            None => None,
+        };
         Some(Event::Manual(ManualEvent {
             source,
             target,
             variables,
             description,
+            inputs,
         }))
     }
 
@@ -1431,6 +1436,28 @@ impl Parser {
                     .cmp(&b.path.matches('/').count())
             });
             project.group_variables = mine;
+        }
+    }
+}
+
+/// Pipeline inputs on a `web`, `api`, `trigger` or `schedule` event.
+impl Parser {
+    /// `inputs: {name: value}`: kept as YAML, since an input may be a string, a number, a
+    /// boolean or an array (`spec:inputs` types), and checked when the configuration is read.
+    fn pipeline_inputs(&mut self, node: &Node, context: &str) -> Option<Node> {
+        match &node.value {
+            Value::Map(_) => Some(node.clone()),
+            Value::Null => None,
+            _ => {
+                self.error(
+                    format!(
+                        "{context}:inputs must be a mapping of input names to values, not {}",
+                        article(node)
+                    ),
+                    node.span,
+                );
+                None
+            }
         }
     }
 }

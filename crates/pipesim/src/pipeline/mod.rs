@@ -230,6 +230,13 @@ fn chain_config(
         expanded_only: true,
         findings_only: false,
         projects: request.projects,
+        // A child or multi-project pipeline takes `trigger:inputs`, never the event's.
+        inputs: request.project.pipeline_inputs.as_ref().filter(|_| {
+            !matches!(
+                request.pipeline.source,
+                crate::event::Source::ParentPipeline | crate::event::Source::Pipeline
+            )
+        }),
     };
     let loaded = config::load_with(
         &request.pipeline.files,

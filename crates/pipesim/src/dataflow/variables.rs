@@ -579,3 +579,33 @@ fn withheld_rows(input: &Input, rows: &mut Vec<VariableRow>) {
         });
     }
 }
+
+/// A script reads a group or project variable whose `environment_scope` does not match the
+/// job's environment: the shell expands it to an empty string.
+pub fn out_of_scope_finding(
+    event: usize,
+    job: &str,
+    name: &str,
+    row: &VariableRow,
+) -> crate::diagnostic::Diagnostic {
+    let why = row.withheld.as_deref().unwrap_or_default();
+    let level = if row.source == "group" {
+        "group"
+    } else {
+        "project"
+    };
+    let mut diagnostic = crate::diagnostic::Diagnostic::resolve(
+        crate::diagnostic::Finding::warning(
+            "variable-not-set",
+            format!("${name} is empty in {job}: the {level} variable {name} is not for this job's environment"),
+            None,
+        )
+        .explain(format!(
+            "The {level} defines {name}, but it is {why}: GitLab gives a job only the variables whose environment scope matches its expanded `environment:name` (builder.rb `secret_{level}_variables(environment:)`, has_environment_scope.rb `on_environment`), so the shell expands ${name} to an empty string. Fix: give the job the environment the variable is scoped to, or widen the variable's environment scope (`*`, or a wildcard such as `review/*`)."
+        )),
+        &crate::source::Files::new(),
+    );
+    diagnostic.event = Some(event);
+    diagnostic.job = Some(job.to_owned());
+    diagnostic
+}

@@ -14,8 +14,8 @@
 //!   - push: {branch: B | tag: T, changes, files, deleted, message, skip_ci, variables}
 //!   - merge_request: {iid, source, target, labels, type, title, description, draft, changes}
 //!   - merge: {iid}
-//!   - schedule: {branch | tag, variables, description}
-//!   - web | api | trigger: {branch | tag, variables}
+//!   - schedule: {branch | tag, variables, description, inputs}
+//!   - web | api | trigger: {branch | tag, variables, inputs}
 //! ```
 //!
 //! Loading never panics: every problem is a [`Finding`] at the position of the offending key
@@ -235,8 +235,8 @@ impl Parser {
             (project, files)
         };
         self.distinct_paths(&project, &others, map.get("projects"));
-        let (mut project, mut others) = (project, others);
-        self.instance_and_groups(&map, &mut project, &mut others);
+        let mut project = project;
+        self.instance_and_groups(map, &mut project, &mut others);
         let timed = match map.get("events") {
             Some(node) => self.events(node, &project, &others),
             None => Vec::new(),

@@ -297,6 +297,7 @@ impl Workspace {
                 key: v.key.trim().to_owned(),
                 value: v.value.clone(),
                 protected: v.protected,
+                ..ProjectVariable::default()
             })
             .collect();
         project
@@ -599,6 +600,7 @@ fn to_event(form: &EventForm, default_branch: &str) -> Event {
             target: ref_target(form, default_branch),
             variables: variables.clone(),
             description: None,
+            inputs: None,
         })
     };
     match form.kind {

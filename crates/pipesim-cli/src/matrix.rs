@@ -202,6 +202,7 @@ fn setup(
             key,
             value,
             protected: false,
+            ..ProjectVariable::default()
         });
     }
     for (flag, name) in [

@@ -141,6 +141,7 @@ fn build(args: &SimulateArgs, entry: &str) -> Result<(Project, Event), String> {
             key,
             value,
             protected: false,
+            ..pipesim::event::ProjectVariable::default()
         });
     }
     let variables = pairs(&args.vars, "--var")?;
@@ -193,6 +194,7 @@ fn build(args: &SimulateArgs, entry: &str) -> Result<(Project, Event), String> {
             target: target(),
             variables: variables.clone(),
             description: None,
+            inputs: None,
         })
     };
     let event = match args.event.as_str() {

@@ -14,6 +14,7 @@ pub mod event;
 pub mod expand;
 pub mod expr;
 pub mod glob;
+pub mod masking;
 pub mod matrix;
 pub mod pipeline;
 pub mod ruby;

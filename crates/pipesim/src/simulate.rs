@@ -88,7 +88,32 @@ fn run_world(
             &mut simulation,
         );
     }
+    mask_simulation(&mut simulation, world.iter().map(Timeline::project));
     simulation
+}
+
+/// An event's pipeline `inputs:` (web, api, trigger, schedule) reach the root configuration's
+/// `spec:inputs` through the project the pipeline is created for (`CreatePipelineService
+/// #execute(source, inputs:)`); `None` for every other event, which pays nothing.
+fn project_with_inputs(event: &Event, project: &Project) -> Option<Project> {
+    let Event::Manual(manual) = event else {
+        return None;
+    };
+    let inputs = manual.inputs.as_ref()?;
+    let mut project = project.clone();
+    project.pipeline_inputs = Some(inputs.clone());
+    Some(project)
+}
+
+/// Masked variables' values become `[MASKED]` in everything the simulation returns
+/// (`crate::masking`); a scenario without masked variables scans nothing.
+fn mask_simulation<'a>(simulation: &mut Simulation, projects: impl Iterator<Item = &'a Project>) {
+    let masks = crate::masking::masked_values(projects);
+    crate::masking::mask_reports(
+        &mut simulation.pipelines,
+        &mut simulation.diagnostics,
+        &masks,
+    );
 }
 
 /// One event on its own, the way `pipesim simulate` states it: the branches it names are
@@ -173,6 +198,7 @@ pub fn simulate_event_with_outcomes(
         event,
         &mut simulation,
     );
+    mask_simulation(&mut simulation, std::iter::once(timeline.project()));
     simulation
 }
 
@@ -269,13 +295,14 @@ fn run_event(
         return;
     }
     let world: &[Timeline] = world;
+    let with_inputs = project_with_inputs(event, world[in_project].project());
     let mut top_level = Vec::with_capacity(requests.len());
     for request in &requests {
         top_level.push(simulation.pipelines.len());
         let at = Place {
             world,
             in_project,
-            project: world[in_project].project(),
+            project: with_inputs.as_ref().unwrap_or(world[in_project].project()),
             link: Link::Root,
             depth: 0,
             chain: vec![(in_project, request.ref_name.clone(), request.source)],

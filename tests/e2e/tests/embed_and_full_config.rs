@@ -26,7 +26,10 @@ async fn find(client: &Client, css: &str) -> fantoccini::elements::Element {
 }
 
 async fn open_app(client: &Client, origin: &str) {
-    client.goto(&format!("{origin}/")).await.expect("open the app");
+    client
+        .goto(&format!("{origin}/"))
+        .await
+        .expect("open the app");
     find(client, "#status[data-checked='true']").await;
 }
 

@@ -42,6 +42,9 @@ pub struct LoadOptions<'a> {
     pub findings_only: bool,
     /// The other projects of a scenario (`include:project`, `include:component`).
     pub projects: Option<&'a dyn include::ProjectSource>,
+    /// Pipeline inputs for the root file's `spec:inputs` (`CreatePipelineService#execute`'s
+    /// `inputs:`: the Run pipeline form, the API, a trigger, a schedule).
+    pub inputs: Option<&'a Node>,
 }
 
 pub struct Loaded {
@@ -99,12 +102,19 @@ pub fn load_with(files: &Files, entry: &str, options: &LoadOptions) -> Loaded {
     }
 
     let mut warnings = Vec::new();
-    let document = match document::load(&loaded.files, root_id, None, options.limits, &mut warnings)
-    {
+    let document = match document::load(
+        &loaded.files,
+        root_id,
+        options.inputs,
+        options.limits,
+        &mut warnings,
+    ) {
         Ok(doc) => doc,
         Err(e) => {
             loaded.findings.extend(warnings);
-            loaded.findings.push(e.finding);
+            loaded
+                .findings
+                .push(pipeline_inputs_error(e.finding, options.inputs));
             return loaded;
         }
     };
@@ -226,4 +236,21 @@ pub fn load_with(files: &Files, entry: &str, options: &LoadOptions) -> Loaded {
         loaded.merged = Some(merged);
     }
     loaded
+}
+
+/// Interpolation::Interpolator#interpolate! on the root file: pipeline inputs for a file
+/// without a `spec:` header are refused with the Interpolator's own words (the root file has no
+/// location prefix). Source: spec/services/ci/create_pipeline_service/inputs_spec.rb
+/// > when the CI config does not have spec:inputs > when passing inputs.
+fn pipeline_inputs_error(mut finding: Finding, inputs: Option<&Node>) -> Finding {
+    if inputs.is_some() && finding.code == "include-inputs-unexpected" {
+        finding.message =
+            "Given inputs not defined in the `spec` section of the included configuration file"
+                .to_owned();
+        finding.explanation = Some(
+            "The pipeline was given `inputs:`, but its configuration file has no `spec:inputs` header (a `spec:` document followed by `---`) to receive them."
+                .to_owned(),
+        );
+    }
+    finding
 }

@@ -289,21 +289,46 @@ pub fn variable_checks(
         {
             continue;
         }
-        if let Some(why) = table
+        if let Some(row) = table
+            .iter()
+            .find(|r| r.name == *name && r.withheld.is_some())
+            .filter(|r| {
+                r.withheld
+                    .as_deref()
+                    .is_some_and(|w| w.starts_with("scoped to environment"))
+            })
+        {
+            // An `environment_scope` that does not match (issue 15): not a protection matter.
+            diagnostics.push(super::variables::out_of_scope_finding(
+                report.event,
+                job,
+                name,
+                row,
+                (at(name), files),
+            ));
+            continue;
+        }
+        if let Some((why, level)) = table
             .iter()
             .find(|r| r.name == *name)
-            .and_then(|r| r.withheld.as_deref())
+            .and_then(|r| r.withheld.as_deref().map(|w| (w, r.source)))
         {
+            // An instance or group variable is named as such (issue 15).
+            let level = match level {
+                "instance" => "instance",
+                "group" => "group",
+                _ => "project",
+            };
             diagnostics.push(job_diagnostic_in(
                 report.event,
                 job,
                 Finding::warning(
                     "variable-not-set",
-                    format!("${name} is empty in {job}: the project variable {name} is withheld from this pipeline"),
+                    format!("${name} is empty in {job}: the {level} variable {name} is withheld from this pipeline"),
                     at(name),
                 )
                 .explain(format!(
-                    "The project defines {name}, but it is {why}: GitLab gives protected variables only to pipelines of protected branches and tags (builder.rb `secret_project_variables(protected_ref: protected_ref?)`), so the shell expands ${name} to an empty string. Fix: run this job on a protected ref, protect this branch (Settings > Repository > Protected branches), or clear \"Protect variable\" on {name} if it is not a secret."
+                    "The {level} defines {name}, but it is {why}: GitLab gives protected variables only to pipelines of protected branches and tags (builder.rb `secret_project_variables(protected_ref: protected_ref?)`), so the shell expands ${name} to an empty string. Fix: run this job on a protected ref, protect this branch (Settings > Repository > Protected branches), or clear \"Protect variable\" on {name} if it is not a secret."
                 )),
                 files,
             ));

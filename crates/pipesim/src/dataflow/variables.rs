@@ -30,9 +30,11 @@ fn tier(source: &str) -> u8 {
         "matrix" => 4,
         "rules" => 5,
         "dotenv" => 6,
-        "project" => 7,
-        "pipeline" | "upstream" => 8,
-        "schedule" => 9,
+        "instance" => 7,
+        "group" => 8,
+        "project" => 9,
+        "pipeline" | "upstream" => 10,
+        "schedule" => 11,
         _ => 0,
     }
 }
@@ -59,7 +61,19 @@ pub fn simple_values(
         )
         .into_iter()
         .filter(|r| r.overridden_by.is_none() && r.withheld.is_none())
-        .filter_map(|r| r.expanded.or(r.value).map(|v| (r.name.into_owned(), v))),
+        .filter_map(|r| {
+            // A file variable expands to its content on GitLab's side (`expand_file_refs`).
+            let content = r.expanded.as_deref().is_some_and(|e| {
+                matches!(r.source, "instance" | "group" | "project")
+                    && e == file_path(&input.project.path, &r.name)
+            });
+            let value = if content {
+                r.value
+            } else {
+                r.expanded.or(r.value)
+            };
+            value.map(|v| (r.name.into_owned(), v))
+        }),
     );
     values
 }
@@ -190,15 +204,20 @@ pub fn table(
     for (key, value) in dotenv {
         add(Cow::Owned(key.clone()), value.value.clone(), "dotenv");
     }
-    for variable in &input.project.variables {
-        if variable.protected && !input.request.protected {
-            continue;
+    let extended = crate::event::ci_variables::has_extended(input.project);
+    if extended {
+        user_defined_rows(input, job.environment.as_deref(), &mut add);
+    } else {
+        for variable in &input.project.variables {
+            if variable.protected && !input.request.protected {
+                continue;
+            }
+            add(
+                Cow::Owned(variable.key.clone()),
+                Some(variable.value.clone()),
+                "project",
+            );
         }
-        add(
-            Cow::Owned(variable.key.clone()),
-            Some(variable.value.clone()),
-            "project",
-        );
     }
     let pipeline_source = match input.request.source {
         Source::Schedule => "schedule",
@@ -251,9 +270,171 @@ pub fn table(
         i = j + 1;
     }
     mark_raw(input, node, &mut rows);
+    let special = extended || input.project.variables.iter().any(|v| v.raw || v.file);
+    let secrets = if special {
+        crate::event::ci_variables::secret_variables(
+            input.project,
+            input.request.protected,
+            job.environment.as_deref(),
+        )
+    } else {
+        Vec::new()
+    };
+    mark_user_defined(&secrets, &mut rows);
     expand_rows(input, pipeline_id, &mut rows);
-    withheld_rows(input, &mut rows);
+    file_paths(&secrets, &input.project.path, &mut rows);
+    if extended {
+        withheld_user_defined(input, job.environment.as_deref(), &mut rows);
+    } else {
+        withheld_rows(input, &mut rows);
+    }
     rows
+}
+
+/// builder.rb `secret_instance_variables`, `secret_group_variables(environment:)` and
+/// `secret_project_variables(environment:)`: the user-defined variables the job gets, in
+/// GitLab's order (see `crate::event::ci_variables`).
+fn user_defined_rows(
+    input: &Input,
+    environment: Option<&str>,
+    add: &mut dyn FnMut(Cow<'static, str>, Option<String>, &'static str),
+) {
+    let secrets = crate::event::ci_variables::secret_variables(
+        input.project,
+        input.request.protected,
+        environment,
+    );
+    for secret in secrets {
+        add(
+            Cow::Owned(secret.variable.key.clone()),
+            Some(secret.variable.value.clone()),
+            secret.level.source(),
+        );
+    }
+}
+
+/// The user-defined variable behind a winning row of the table, if any (`secrets` in
+/// GitLab's order: the last of a key wins).
+fn user_defined_of<'a>(
+    secrets: &[crate::event::ci_variables::Secret<'a>],
+    row: &VariableRow,
+) -> Option<&'a crate::event::ProjectVariable> {
+    if !matches!(row.source, "instance" | "group" | "project") || row.overridden_by.is_some() {
+        return None;
+    }
+    secrets
+        .iter()
+        .rev()
+        .find(|s| s.level.source() == row.source && s.variable.key == row.name)
+        .map(|s| s.variable)
+}
+
+/// `raw: true` user-defined variables are passed as written, like `expand: false`; a file
+/// variable is not expanded into the variables that reference it
+/// (`sort_and_expand_all(expand_file_refs: false)` in `runner_variables`): the runner expands
+/// `$FILE_VAR` to the file's path.
+fn mark_user_defined(secrets: &[crate::event::ci_variables::Secret], rows: &mut [VariableRow]) {
+    if secrets.iter().all(|s| !s.variable.raw && !s.variable.file) {
+        return;
+    }
+    for row in rows.iter_mut() {
+        if let Some(variable) = user_defined_of(secrets, row) {
+            if variable.raw || variable.file {
+                row.raw = true;
+            }
+        }
+    }
+}
+
+/// A file-type variable: the runner writes its value to a file and the job's `$KEY` is that
+/// file's path (`<builds dir>/<project path>.tmp/KEY`; shown with the Docker executor's
+/// default builds directory, `/builds`), given as the row's `expanded`.
+fn file_paths(
+    secrets: &[crate::event::ci_variables::Secret],
+    project_path: &str,
+    rows: &mut [VariableRow],
+) {
+    if secrets.iter().all(|s| !s.variable.file) {
+        return;
+    }
+    for row in rows.iter_mut() {
+        let Some(variable) = user_defined_of(secrets, row) else {
+            continue;
+        };
+        if variable.file {
+            row.raw = variable.raw;
+            row.expanded = Some(file_path(project_path, &variable.key));
+        }
+    }
+}
+
+/// Where the runner puts a file variable's file.
+pub fn file_path(project_path: &str, key: &str) -> String {
+    format!("/builds/{project_path}.tmp/{key}")
+}
+
+/// The instance, group and project variables the job does not get: protected ones on a ref
+/// that is not protected (as [`withheld_rows`]), and group or project variables whose
+/// `environment_scope` does not match the job's environment.
+fn withheld_user_defined(input: &Input, environment: Option<&str>, rows: &mut Vec<VariableRow>) {
+    use crate::event::ci_variables::{withheld_reason, Withheld};
+    let project = input.project;
+    let all = project
+        .instance_variables
+        .iter()
+        .map(|v| (v, "instance"))
+        .chain(
+            project
+                .group_variables
+                .iter()
+                .flat_map(|g| g.variables.iter().map(|v| (v, "group"))),
+        )
+        .chain(project.variables.iter().map(|v| (v, "project")));
+    for (variable, source) in all {
+        let Some(reason) = withheld_reason(variable, input.request.protected, environment) else {
+            continue;
+        };
+        // A scope that does not match matters only when the job gets no value of that key.
+        if reason == Withheld::Environment
+            && rows
+                .iter()
+                .any(|r| r.name == variable.key && r.withheld.is_none())
+        {
+            continue;
+        }
+        let why = match reason {
+            Withheld::Protected => match input.request.source {
+                Source::MergeRequestEvent => format!(
+                    "a protected variable, and merge request pipelines run on `{}`, which is never a protected ref",
+                    input.request.ref_name
+                ),
+                _ => format!(
+                    "a protected variable, and `{}` is not a protected branch or tag",
+                    input.request.ref_name
+                ),
+            },
+            Withheld::Environment => {
+                let scope = variable.environment_scope.as_deref().unwrap_or("*");
+                match environment {
+                    Some(name) => format!(
+                        "scoped to environment `{scope}`, which does not match this job's environment `{name}`"
+                    ),
+                    None => format!(
+                        "scoped to environment `{scope}`, and this job has no `environment:`"
+                    ),
+                }
+            }
+        };
+        rows.push(VariableRow {
+            name: Cow::Owned(variable.key.clone()),
+            value: None,
+            source,
+            overridden_by: None,
+            expanded: None,
+            raw: false,
+            withheld: Some(why),
+        });
+    }
 }
 
 /// builder.rb `predefined_variables` for a job with an environment. The tier is
@@ -397,4 +578,35 @@ fn withheld_rows(input: &Input, rows: &mut Vec<VariableRow>) {
             withheld: Some(why),
         });
     }
+}
+
+/// A script reads a group or project variable whose `environment_scope` does not match the
+/// job's environment: the shell expands it to an empty string.
+pub fn out_of_scope_finding(
+    event: usize,
+    job: &str,
+    name: &str,
+    row: &VariableRow,
+    (at, files): (Option<crate::Span>, &crate::source::Files),
+) -> crate::diagnostic::Diagnostic {
+    let why = row.withheld.as_deref().unwrap_or_default();
+    let level = if row.source == "group" {
+        "group"
+    } else {
+        "project"
+    };
+    let mut diagnostic = crate::diagnostic::Diagnostic::resolve(
+        crate::diagnostic::Finding::warning(
+            "variable-not-set",
+            format!("${name} is empty in {job}: the {level} variable {name} is not for this job's environment"),
+            at,
+        )
+        .explain(format!(
+            "The {level} defines {name}, but it is {why}: GitLab gives a job only the variables whose environment scope matches its expanded `environment:name` (builder.rb `secret_{level}_variables(environment:)`, has_environment_scope.rb `on_environment`), so the shell expands ${name} to an empty string. Fix: give the job the environment the variable is scoped to, or widen the variable's environment scope (`*`, or a wildcard such as `review/*`)."
+        )),
+        files,
+    );
+    diagnostic.event = Some(event);
+    diagnostic.job = Some(job.to_owned());
+    diagnostic
 }

@@ -11,6 +11,7 @@
 //! lib/gitlab/ci/variables/builder/pipeline.rb, app/models/merge_request.rb,
 //! app/services/git/process_ref_changes_service.rb (see ../shared/gitlab-semantics.md §1).
 
+pub mod ci_variables;
 pub mod scenario;
 pub mod timeline;
 pub mod variables;
@@ -77,13 +78,39 @@ pub struct ProjectSettings {
     pub catalog_resource: bool,
 }
 
-/// A project CI/CD variable (Settings > CI/CD > Variables).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// A CI/CD variable of the project, of one of its groups or of the instance (Settings >
+/// CI/CD > Variables): app/models/ci/variable.rb, ci/group_variable.rb, ci/instance_variable.rb.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ProjectVariable {
     pub key: String,
     pub value: String,
     /// Only given to pipelines on protected branches and tags.
     pub protected: bool,
+    /// `environment_scope` (HasEnvironmentScope); `None` is `*`, every environment. Instance
+    /// variables have none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub environment_scope: Option<String>,
+    /// Ci::Maskable: the value is shown as `[MASKED]` in every output.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub masked: bool,
+    /// "Masked and hidden" (`hidden`): masked, and never shown again in the settings.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub hidden: bool,
+    /// `raw` ("Expand variable reference" off): passed as written.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub raw: bool,
+    /// `variable_type: file`: the job gets the path of a file holding the value.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub file: bool,
+}
+
+/// A group above a project and its CI/CD variables (Settings > CI/CD > Variables of the
+/// group), for lib/gitlab/ci/variables/builder/group.rb.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct GroupVariables {
+    /// The group's full path (`group/sub`).
+    pub path: String,
+    pub variables: Vec<ProjectVariable>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -102,6 +129,15 @@ pub struct Project {
     pub job_token: JobTokenSettings,
     /// The role of the scenario's user (who pushes and runs pipelines) in this project.
     pub access: Role,
+    /// Inputs given to the pipeline being created (set by the simulation for an event with
+    /// `inputs:`; never a scenario key of the project).
+    #[serde(skip)]
+    pub pipeline_inputs: Option<crate::yaml::Node>,
+    /// Instance CI/CD variables (Admin > Settings > CI/CD > Variables).
+    pub instance_variables: Vec<ProjectVariable>,
+    /// The variables of the groups above the project, the top-level group first (the nearest
+    /// group's win).
+    pub group_variables: Vec<GroupVariables>,
 }
 
 /// Settings > CI/CD > Job token permissions (the inbound scope: app/models/ci/job_token/scope.rb
@@ -192,6 +228,9 @@ impl Project {
                 allowlist: Vec::new(),
             },
             access: Role::Maintainer,
+            instance_variables: Vec::new(),
+            group_variables: Vec::new(),
+            pipeline_inputs: None,
         }
     }
 }
@@ -364,6 +403,9 @@ pub struct ManualEvent {
     pub variables: Vec<(String, String)>,
     /// Schedule description (`CI_PIPELINE_SCHEDULE_DESCRIPTION`).
     pub description: Option<String>,
+    /// Pipeline inputs (`inputs:` of the Run pipeline form, the API, a trigger or a schedule)
+    /// for the root configuration's `spec:inputs`; `None` when none are given.
+    pub inputs: Option<crate::yaml::Node>,
 }
 
 /// `CI_PIPELINE_SOURCE` values pipesim creates.

@@ -4,14 +4,18 @@
 //! project: {path, default_branch, tier: free|premium|ultimate, server_url,
 //!           settings: {merged_results_pipelines, merge_trains, protected_branches: [..],
 //!                      protected_tags: [..]}}
-//! variables: {KEY: value | {value: v, protected: bool}}   # project CI/CD variables
+//! variables: {KEY: value | {value: v, protected: bool, masked, hidden, raw,
+//!             variable_type: env_var|file, environment_scope}}   # project CI/CD variables
+//!            (or a list of `{key: KEY, value: v, ...}`, for one key in several scopes)
+//! instance: {variables: ...}                               # instance CI/CD variables
+//! groups: [{path: group/sub, variables: ...}]              # variables of the groups above
 //! files: {path: content}                                   # .gitlab-ci.yml is required
 //! events:
 //!   - push: {branch: B | tag: T, changes, files, deleted, message, skip_ci, variables}
 //!   - merge_request: {iid, source, target, labels, type, title, description, draft, changes}
 //!   - merge: {iid}
-//!   - schedule: {branch | tag, variables, description}
-//!   - web | api | trigger: {branch | tag, variables}
+//!   - schedule: {branch | tag, variables, description, inputs}
+//!   - web | api | trigger: {branch | tag, variables, inputs}
 //! ```
 //!
 //! Loading never panics: every problem is a [`Finding`] at the position of the offending key
@@ -182,7 +186,15 @@ impl Parser {
         let map = self.map(
             root,
             "the scenario",
-            &["project", "variables", "files", "events", "projects"],
+            &[
+                "project",
+                "variables",
+                "files",
+                "events",
+                "projects",
+                "instance",
+                "groups",
+            ],
         )?;
         if root.is_null() {
             self.error(
@@ -223,6 +235,8 @@ impl Parser {
             (project, files)
         };
         self.distinct_paths(&project, &others, map.get("projects"));
+        let mut project = project;
+        self.instance_and_groups(map, &mut project, &mut others);
         let timed = match map.get("events") {
             Some(node) => self.events(node, &project, &others),
             None => Vec::new(),
@@ -438,51 +452,7 @@ impl Parser {
     }
 
     fn project_variables(&mut self, node: &Node) -> Vec<ProjectVariable> {
-        let Some(map) = self.map_any_keys(node, "variables") else {
-            return Vec::new();
-        };
-        let mut out = Vec::new();
-        for (key, value) in &map.entries {
-            let Some(name) = self.variable_name(key, "variables") else {
-                continue;
-            };
-            let (value, protected) = match &value.value {
-                Value::Map(_) => {
-                    let Some(fields) =
-                        self.map(value, &format!("variables:{name}"), &["value", "protected"])
-                    else {
-                        continue;
-                    };
-                    let text = match fields.get("value") {
-                        Some(v) => match self.scalar(v, &format!("variables:{name}:value")) {
-                            Some(t) => t,
-                            None => continue,
-                        },
-                        None => {
-                            self.error(format!("variables:{name} needs a `value:`"), value.span);
-                            continue;
-                        }
-                    };
-                    let protected = match fields.get("protected") {
-                        Some(p) => self
-                            .boolean(p, &format!("variables:{name}:protected"))
-                            .unwrap_or(false),
-                        None => false,
-                    };
-                    (text, protected)
-                }
-                _ => match self.scalar(value, &format!("variables:{name}")) {
-                    Some(t) => (t, false),
-                    None => continue,
-                },
-            };
-            out.push(ProjectVariable {
-                key: name,
-                value,
-                protected,
-            });
-        }
-        out
+        self.ci_variables(node, "variables", super::ci_variables::Level::Project)
     }
 
     fn files(&mut self, key: &Node, node: &Node, needs_ci_file: bool) -> Files {
@@ -871,9 +841,9 @@ impl Parser {
         project: &Project,
     ) -> Option<Event> {
         let allowed: &[&str] = if source == ManualSource::Schedule {
-            &["branch", "tag", "variables", "description"]
+            &["branch", "tag", "variables", "description", "inputs"]
         } else {
-            &["branch", "tag", "variables"]
+            &["branch", "tag", "variables", "inputs"]
         };
         let map = self.map(node, context, allowed)?;
         // Like the Run pipeline form, the default is the default branch.
@@ -888,11 +858,16 @@ impl Parser {
             Some(n) => self.scalar(n, &format!("{context}:description")),
             None => None,
         };
+        let inputs = match map.get("inputs") {
+            Some(n) => self.pipeline_inputs(n, context),
+            None => None,
+        };
         Some(Event::Manual(ManualEvent {
             source,
             target,
             variables,
             description,
+            inputs,
         }))
     }
 
@@ -1142,4 +1117,347 @@ pub fn ref_name_problem(name: &str) -> Option<String> {
         return None;
     };
     Some(format!("`{name}` is not a valid Git ref name ({reason})"))
+}
+
+/// The keys of a CI/CD variable written as a mapping (the API's attribute names).
+const VARIABLE_KEYS: &[&str] = &[
+    "value",
+    "protected",
+    "masked",
+    "hidden",
+    "raw",
+    "variable_type",
+    "environment_scope",
+    "description",
+];
+
+/// Instance and group variables, and the CI/CD variables of a project, a group or the
+/// instance (app/models/ci/variable.rb, ci/group_variable.rb, ci/instance_variable.rb).
+impl Parser {
+    /// `variables:` of a project, group or the instance: a mapping `KEY: value | {...}`, or a
+    /// list of `{key: KEY, ...}` (one key may then have several environment scopes).
+    fn ci_variables(
+        &mut self,
+        node: &Node,
+        context: &str,
+        level: super::ci_variables::Level,
+    ) -> Vec<ProjectVariable> {
+        let mut out: Vec<ProjectVariable> = Vec::new();
+        match &node.value {
+            Value::Seq(items) => {
+                for item in items {
+                    if item.as_map().is_none() {
+                        self.error(
+                            format!(
+                                "{context} item must be a mapping (`- key: TOKEN`), not {}",
+                                article(item)
+                            ),
+                            item.span,
+                        );
+                        continue;
+                    }
+                    let Some(key_node) = item.get("key") else {
+                        self.error(
+                            format!("{context} item needs a `key:` (e.g. `key: TOKEN`)"),
+                            item.span,
+                        );
+                        continue;
+                    };
+                    let Some(name) = self.variable_name(key_node, context) else {
+                        continue;
+                    };
+                    if let Some(variable) = self.ci_variable(name, item, context, level) {
+                        self.unique_variable(&out, &variable, key_node.span);
+                        out.push(variable);
+                    }
+                }
+            }
+            _ => {
+                let Some(map) = self.map_any_keys(node, context) else {
+                    return out;
+                };
+                for (key, value) in &map.entries {
+                    let Some(name) = self.variable_name(key, context) else {
+                        continue;
+                    };
+                    if let Some(variable) = self.ci_variable(name, value, context, level) {
+                        out.push(variable);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// One variable: a scalar value, or its attributes.
+    fn ci_variable(
+        &mut self,
+        name: String,
+        value: &Node,
+        context: &str,
+        level: super::ci_variables::Level,
+    ) -> Option<ProjectVariable> {
+        let context = format!("{context}:{name}");
+        let mut variable = ProjectVariable {
+            key: name,
+            ..ProjectVariable::default()
+        };
+        let Value::Map(_) = &value.value else {
+            variable.value = self.scalar(value, &context)?;
+            return Some(variable);
+        };
+        let keys: &[&str] = if value.get("key").is_some() {
+            &[
+                "key",
+                "value",
+                "protected",
+                "masked",
+                "hidden",
+                "raw",
+                "variable_type",
+                "environment_scope",
+                "description",
+            ]
+        } else {
+            VARIABLE_KEYS
+        };
+        let fields = self.map(value, &context, keys)?;
+        variable.value = match fields.get("value") {
+            Some(v) => self.scalar(v, &format!("{context}:value"))?,
+            None => {
+                self.error(format!("{context} needs a `value:`"), value.span);
+                return None;
+            }
+        };
+        let flag = |parser: &mut Parser, key: &str| match fields.get(key) {
+            Some(n) => parser
+                .boolean(n, &format!("{context}:{key}"))
+                .unwrap_or(false),
+            None => false,
+        };
+        variable.protected = flag(self, "protected");
+        variable.masked = flag(self, "masked");
+        variable.hidden = flag(self, "hidden");
+        variable.raw = flag(self, "raw");
+        if let Some(n) = fields.get("variable_type") {
+            match self
+                .string(n, &format!("{context}:variable_type"))?
+                .as_str()
+            {
+                "env_var" => {}
+                "file" => variable.file = true,
+                other => {
+                    self.error(
+                        format!("{context}:variable_type `{other}` is not one of env_var, file"),
+                        n.span,
+                    );
+                    return None;
+                }
+            }
+        }
+        if let Some(n) = fields.get("environment_scope") {
+            let scope = self.string(n, &format!("{context}:environment_scope"))?;
+            // HasEnvironmentScope#environment_scope= strips the value.
+            let scope = scope.trim().to_owned();
+            if level == super::ci_variables::Level::Instance {
+                self.error(
+                    format!(
+                        "{context}:environment_scope: instance variables have no environment scope (only group and project variables do)"
+                    ),
+                    n.span,
+                );
+                return None;
+            }
+            if !super::ci_variables::valid_scope(&scope) {
+                self.error(
+                    format!(
+                        "{context}:environment_scope `{scope}` may hold only letters, digits, `-`, `_`, `/`, `$`, `{{`, `}}`, `.`, `*` and spaces"
+                    ),
+                    n.span,
+                );
+                return None;
+            }
+            variable.environment_scope = Some(scope);
+        }
+        if variable.hidden && !variable.masked {
+            // The API's `masked_and_hidden: true` makes a variable masked and hidden.
+            variable.masked = true;
+        }
+        if variable.masked {
+            self.maskable(
+                &variable,
+                &context,
+                fields.get("value").map_or(value.span, |n| n.span),
+            );
+        }
+        Some(variable)
+    }
+
+    /// Ci::Maskable: a masked value must match `REGEX` (or, raw, `MASK_AND_RAW_REGEX`), else
+    /// the variable is not saved: "Value is invalid".
+    fn maskable(&mut self, variable: &ProjectVariable, context: &str, span: Span) {
+        use super::ci_variables::{maskable, maskable_raw};
+        let ok = if variable.raw {
+            maskable_raw(&variable.value)
+        } else {
+            maskable(&variable.value)
+        };
+        if ok {
+            return;
+        }
+        let rule = if variable.raw {
+            "a masked raw value must be one line of at least 8 characters without spaces (Ci::Maskable::MASK_AND_RAW_REGEX)"
+        } else {
+            "a masked value must be one line of at least 8 characters, only letters, digits and `_ + = / @ : . ~ -` (Ci::Maskable::REGEX); with `raw: true` any character but whitespace is allowed"
+        };
+        self.findings.push(
+            Finding::error(INVALID, format!("{context}: Value is invalid"), Some(span)).explain(
+                format!(
+                    "GitLab refuses to save this variable: {rule}. GitLab's own words are \"Value is invalid\" (the model's format validation)."
+                ),
+            ),
+        );
+    }
+
+    /// `validates :key, uniqueness: {scope: [.., :environment_scope]}`: one key per scope.
+    fn unique_variable(
+        &mut self,
+        earlier: &[ProjectVariable],
+        variable: &ProjectVariable,
+        span: Span,
+    ) {
+        let scope = |v: &ProjectVariable| v.environment_scope.clone().unwrap_or_else(|| "*".into());
+        if earlier
+            .iter()
+            .any(|v| v.key == variable.key && scope(v) == scope(variable))
+        {
+            self.error(
+                format!("Key ({}) has already been taken", variable.key),
+                span,
+            );
+        }
+    }
+
+    /// `instance: {variables}` and `groups: [{path, variables}]`: each project gets the
+    /// instance variables and those of every group its path lies under, the top-level group
+    /// first (builder/group.rb: the nearest group's win).
+    fn instance_and_groups(
+        &mut self,
+        root: &Map,
+        main: &mut Project,
+        others: &mut [(Project, Files)],
+    ) {
+        use super::ci_variables::Level;
+        let mut instance = Vec::new();
+        if let Some(node) = root.get("instance") {
+            if let Some(fields) = self.map(node, "instance", &["variables"]) {
+                if let Some(v) = fields.get("variables") {
+                    instance = self.ci_variables(v, "instance:variables", Level::Instance);
+                }
+            }
+        }
+        let mut groups: Vec<super::GroupVariables> = Vec::new();
+        if let Some(node) = root.get("groups") {
+            let items = match &node.value {
+                Value::Seq(items) => items.as_slice(),
+                Value::Null => &[],
+                _ => {
+                    self.error(
+                        format!(
+                            "groups must be a list (`- path: group/sub`), not {}",
+                            article(node)
+                        ),
+                        node.span,
+                    );
+                    &[]
+                }
+            };
+            for item in items {
+                let Some(fields) = self.map(item, "groups item", &["path", "variables"]) else {
+                    continue;
+                };
+                let Some(path_node) = fields.get("path") else {
+                    self.error(
+                        "groups item needs a `path:` (e.g. `path: group/sub`)",
+                        item.span,
+                    );
+                    continue;
+                };
+                let Some(path) = self.string(path_node, "groups item:path") else {
+                    continue;
+                };
+                let path = path.trim_matches('/').to_owned();
+                if groups.iter().any(|g| g.path == path) {
+                    self.error(format!("groups: `{path}` is listed twice"), path_node.span);
+                    continue;
+                }
+                let under = |p: &Project| {
+                    p.path
+                        .strip_prefix(path.as_str())
+                        .is_some_and(|rest| rest.starts_with('/'))
+                };
+                if !under(main) && !others.iter().any(|(p, _)| under(p)) {
+                    self.warning(
+                        format!(
+                            "groups: no project of the scenario is in `{path}` (a project `{path}/app` would be)"
+                        ),
+                        path_node.span,
+                    );
+                }
+                let variables = match fields.get("variables") {
+                    Some(v) => {
+                        self.ci_variables(v, &format!("groups:{path}:variables"), Level::Group)
+                    }
+                    None => Vec::new(),
+                };
+                groups.push(super::GroupVariables { path, variables });
+            }
+        }
+        if instance.is_empty() && groups.is_empty() {
+            return;
+        }
+        for project in std::iter::once(main).chain(others.iter_mut().map(|(p, _)| p)) {
+            project.instance_variables = instance.clone();
+            let mut mine: Vec<super::GroupVariables> = groups
+                .iter()
+                .filter(|g| {
+                    project
+                        .path
+                        .strip_prefix(g.path.as_str())
+                        .is_some_and(|rest| rest.starts_with('/'))
+                })
+                .cloned()
+                .collect();
+            // The top-level group first: fewer path segments.
+            crate::sort::sort_by(&mut mine, |a, b| {
+                a.path
+                    .matches('/')
+                    .count()
+                    .cmp(&b.path.matches('/').count())
+            });
+            project.group_variables = mine;
+        }
+    }
+}
+
+/// Pipeline inputs on a `web`, `api`, `trigger` or `schedule` event.
+impl Parser {
+    /// `inputs: {name: value}`: kept as YAML, since an input may be a string, a number, a
+    /// boolean or an array (`spec:inputs` types), and checked when the configuration is read.
+    fn pipeline_inputs(&mut self, node: &Node, context: &str) -> Option<Node> {
+        match &node.value {
+            Value::Map(_) => Some(node.clone()),
+            Value::Null => None,
+            _ => {
+                self.error(
+                    format!(
+                        "{context}:inputs must be a mapping of input names to values, not {}",
+                        article(node)
+                    ),
+                    node.span,
+                );
+                None
+            }
+        }
+    }
 }

@@ -64,6 +64,7 @@ fn manual(source: ManualSource, target: RefTarget) -> Event {
         target,
         variables: vec![("DEPLOY".into(), "yes".into())],
         description: None,
+        inputs: None,
     })
 }
 
@@ -798,6 +799,7 @@ fn schedule_on_a_tag() {
                 target: RefTarget::Tag("v1".into()),
                 variables: vec![],
                 description: Some("nightly".into()),
+                inputs: None,
             }),
         ],
     );

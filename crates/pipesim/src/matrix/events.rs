@@ -288,6 +288,7 @@ fn custom_event(
             target: target.clone(),
             variables: custom.variables.clone(),
             description: (source == ManualSource::Schedule).then(|| id.clone()),
+            inputs: None,
         }))
     };
     if custom.new_branch
@@ -626,6 +627,7 @@ impl Reader {
                 key: name,
                 value,
                 protected,
+                ..ProjectVariable::default()
             });
         }
         Some(out)

@@ -123,6 +123,7 @@ pub fn standard_events(project: &Project, options: &StandardOptions) -> Vec<Matr
             target: RefTarget::Branch(default.clone()),
             variables: options.variables.clone(),
             description: (source == ManualSource::Schedule).then(|| "nightly".to_owned()),
+            inputs: None,
         }),
         new_branch: false,
     };

@@ -230,6 +230,13 @@ fn chain_config(
         expanded_only: true,
         findings_only: false,
         projects: request.projects,
+        // A child or multi-project pipeline takes `trigger:inputs`, never the event's.
+        inputs: request.project.pipeline_inputs.as_ref().filter(|_| {
+            !matches!(
+                request.pipeline.source,
+                crate::event::Source::ParentPipeline | crate::event::Source::Pipeline
+            )
+        }),
     };
     let loaded = config::load_with(
         &request.pipeline.files,
@@ -566,7 +573,15 @@ fn seed_job(
         .iter()
         .find(|(k, _)| *k == "CI_ENVIRONMENT_NAME")
         .map(|(_, v)| v.clone());
-    let job_scope: Scope = scope.for_job(&configuration, &job_predefined);
+    // `environment_scope`d variables: the rules see the ones the job's environment matches.
+    let scoped_environment = if scope.has_scoped() {
+        environment.clone()
+    } else {
+        None
+    };
+    let job_scope: Scope = scope
+        .for_job(&configuration, &job_predefined)
+        .in_environment(scoped_environment.as_deref());
 
     let mut report = JobReport {
         name: job.name.clone(),

@@ -141,7 +141,7 @@ pub struct DotenvValue {
 
 /// Where a job's variable can come from, lowest precedence first (builder.rb
 /// `scoped_variables`): the values of [`VariableRow::source`].
-pub const VARIABLE_SOURCES: [&str; 11] = [
+pub const VARIABLE_SOURCES: [&str; 13] = [
     "predefined",
     "global",
     "workflow",
@@ -149,6 +149,8 @@ pub const VARIABLE_SOURCES: [&str; 11] = [
     "matrix",
     "rules",
     "dotenv",
+    "instance",
+    "group",
     "project",
     "pipeline",
     "upstream",
@@ -162,8 +164,8 @@ pub struct VariableRow {
     pub name: std::borrow::Cow<'static, str>,
     /// `None` when only known at run time.
     pub value: Option<String>,
-    /// predefined, global, workflow, job, matrix, rules, dotenv, project, pipeline, schedule,
-    /// upstream (one of [`VARIABLE_SOURCES`]).
+    /// predefined, global, workflow, job, matrix, rules, dotenv, instance, group, project,
+    /// pipeline, schedule, upstream (one of [`VARIABLE_SOURCES`]).
     pub source: &'static str,
     /// The source of the definition that wins, when this one loses.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -208,6 +208,17 @@ fn collect_reads(
                 "${name} is not set: it is a protected project variable, and `{}` is not a protected ref, so GitLab leaves it out of this pipeline",
                 request.ref_name
             ),
+            None if scope.out_of_scope(name).is_some() => {
+                let scope_name = scope.out_of_scope(name).unwrap_or("*");
+                match scope.environment() {
+                    Some(environment) => format!(
+                        "${name} is not set: its CI/CD variable is scoped to environment `{scope_name}`, which does not match this job's environment `{environment}`"
+                    ),
+                    None => format!(
+                        "${name} is not set: its CI/CD variable is scoped to environment `{scope_name}`, and only variables of scope `*` are seen without an environment (workflow and include rules, jobs without `environment:`)"
+                    ),
+                }
+            }
             None => match absence_reason(name, request) {
                 Some(reason) => format!("${name} is not set: {reason}"),
                 None => format!(

@@ -23,6 +23,10 @@ pub enum Origin {
     Predefined,
     /// `variables:` in the configuration (global, `workflow:rules`, job, matrix, rule).
     Configuration,
+    /// An instance CI/CD variable.
+    Instance,
+    /// A CI/CD variable of a group above the project.
+    Group,
     /// A project CI/CD variable (Settings > CI/CD > Variables).
     Project,
     /// A pipeline variable (Run pipeline form, API, trigger, push option).
@@ -37,6 +41,8 @@ impl Origin {
             Origin::JobPredefined => "a predefined job variable",
             Origin::Predefined => "a predefined variable",
             Origin::Configuration => "set in the configuration's variables",
+            Origin::Instance => "an instance CI/CD variable",
+            Origin::Group => "a group CI/CD variable",
             Origin::Project => "a project CI/CD variable",
             Origin::Pipeline => "a pipeline variable",
             Origin::Schedule => "a schedule variable",
@@ -54,6 +60,21 @@ pub struct PipelineScope {
     /// Protected project variables this pipeline does not get: its ref is not protected
     /// (builder.rb `secret_project_variables(protected_ref: protected_ref?)`).
     pub withheld: Vec<String>,
+    /// Instance, group and project variables with their `environment_scope`, when some scope
+    /// is not `*`: a job's rules see the ones its environment matches
+    /// (`scoped_variables_for_pipeline_seed(environment:)`). Empty otherwise.
+    pub scoped: Vec<ScopedVariable>,
+}
+
+/// A user-defined variable whose winner depends on the job's environment.
+pub struct ScopedVariable {
+    pub key: String,
+    pub value: String,
+    pub origin: Origin,
+    pub environment_scope: Option<String>,
+    /// The block GitLab appends it in: instance, then each group top-level first, then the
+    /// project; a later block wins whatever the relevance.
+    pub block: usize,
 }
 
 impl PipelineScope {
@@ -64,15 +85,20 @@ impl PipelineScope {
     ) -> Self {
         let mut settings = HashMap::new();
         let mut withheld = Vec::new();
-        for variable in &project.variables {
-            if variable.protected && !request.protected {
-                withheld.push(variable.key.clone());
-                continue;
+        let mut scoped = Vec::new();
+        if crate::event::ci_variables::has_extended(project) {
+            user_defined(project, request, &mut settings, &mut withheld, &mut scoped);
+        } else {
+            for variable in &project.variables {
+                if variable.protected && !request.protected {
+                    withheld.push(variable.key.clone());
+                    continue;
+                }
+                settings.insert(
+                    variable.key.clone(),
+                    (variable.value.clone(), Origin::Project),
+                );
             }
-            settings.insert(
-                variable.key.clone(),
-                (variable.value.clone(), Origin::Project),
-            );
         }
         let origin = if request.source == crate::event::Source::Schedule {
             Origin::Schedule
@@ -86,7 +112,13 @@ impl PipelineScope {
             predefined: predefined.into_iter().collect(),
             settings,
             withheld,
+            scoped,
         }
+    }
+
+    /// Whether some user-defined variable depends on the job's environment.
+    pub fn has_scoped(&self) -> bool {
+        !self.scoped.is_empty()
     }
 
     /// What `include:rules` sees (`Builder#config_variables`): no configuration variables yet.
@@ -96,6 +128,7 @@ impl PipelineScope {
             configuration: &[],
             job: &[],
             global: false,
+            environment: None,
         }
     }
 
@@ -107,6 +140,7 @@ impl PipelineScope {
             configuration,
             job: &[],
             global: true,
+            environment: None,
         }
     }
 
@@ -120,6 +154,7 @@ impl PipelineScope {
             configuration,
             job,
             global: false,
+            environment: None,
         }
     }
 }
@@ -133,6 +168,18 @@ pub struct Scope<'a> {
     job: &'a [(&'static str, String)],
     /// The global context hides `CI_JOB_*` and `CI_BUILD_*` (context/global.rb).
     global: bool,
+    /// The job's expanded environment name, for `environment_scope`d variables.
+    environment: Option<&'a str>,
+}
+
+impl<'a> Scope<'a> {
+    /// This scope for a job in `environment` (its expanded `environment:name`).
+    pub fn in_environment(self, environment: Option<&'a str>) -> Scope<'a> {
+        Scope {
+            environment,
+            ..self
+        }
+    }
 }
 
 impl Scope<'_> {
@@ -140,7 +187,11 @@ impl Scope<'_> {
         if self.global && (name.starts_with("CI_JOB") || name.starts_with("CI_BUILD")) {
             return None;
         }
-        if let Some((value, origin)) = self.pipeline.settings.get(name) {
+        if !self.pipeline.scoped.is_empty() {
+            if let Some(found) = self.scoped_lookup(name) {
+                return Some(found);
+            }
+        } else if let Some((value, origin)) = self.pipeline.settings.get(name) {
             return Some((value, *origin));
         }
         if let Some((_, value)) = self.configuration.iter().rev().find(|(k, _)| *k == name) {
@@ -153,6 +204,52 @@ impl Scope<'_> {
             return Some((value, Origin::JobPredefined));
         }
         None
+    }
+
+    /// A user-defined or pipeline variable when some variable has an environment scope:
+    /// pipeline and schedule variables win; else the latest block with a definition matching
+    /// the environment, its most relevant scope (`on_environment` order).
+    fn scoped_lookup(&self, name: &str) -> Option<(&str, Origin)> {
+        if let Some((value, origin)) = self.pipeline.settings.get(name) {
+            if matches!(origin, Origin::Pipeline | Origin::Schedule) {
+                return Some((value, *origin));
+            }
+        }
+        let mut best: Option<(usize, u8, &ScopedVariable)> = None;
+        for variable in self.pipeline.scoped.iter().filter(|v| v.key == name) {
+            let Some(relevance) = crate::event::ci_variables::scope_relevance(
+                variable.environment_scope.as_deref(),
+                self.environment,
+            ) else {
+                continue;
+            };
+            if best.is_none_or(|(block, rank, _)| (variable.block, relevance) >= (block, rank)) {
+                best = Some((variable.block, relevance, variable));
+            }
+        }
+        best.map(|(_, _, v)| (v.value.as_str(), v.origin))
+    }
+
+    /// The `environment_scope` of a variable named `name` that this scope does not see
+    /// because its environment does not match (checked only once `name` is not found).
+    pub fn out_of_scope(&self, name: &str) -> Option<&str> {
+        self.pipeline
+            .scoped
+            .iter()
+            .find(|v| {
+                v.key == name
+                    && crate::event::ci_variables::scope_relevance(
+                        v.environment_scope.as_deref(),
+                        self.environment,
+                    )
+                    .is_none()
+            })
+            .and_then(|v| v.environment_scope.as_deref())
+    }
+
+    /// The job's environment, as this scope matches scopes against it.
+    pub fn environment(&self) -> Option<&str> {
+        self.environment
     }
 
     /// Whether `name` is a protected project variable this pipeline does not get.
@@ -298,5 +395,71 @@ pub fn inherited_variables<'a>(
             global.iter().filter(|(k, _)| names.contains(k)).collect()
         }
         _ => global.iter().collect(),
+    }
+}
+
+/// Instance, group and project variables in GitLab's order (builder.rb
+/// `secret_instance_variables`, `secret_group_variables`, `secret_project_variables`):
+/// the `*`-scoped ones into `settings` (what `include:rules` and `workflow:rules` see:
+/// `environment: nil`), every one into `scoped` when some scope is not `*`, and the protected
+/// ones of an unprotected ref into `withheld`.
+fn user_defined(
+    project: &Project,
+    request: &PipelineRequest,
+    settings: &mut HashMap<String, (String, Origin)>,
+    withheld: &mut Vec<String>,
+    scoped: &mut Vec<ScopedVariable>,
+) {
+    use crate::event::ci_variables::{is_scoped, secret_variables, Level};
+    let origin = |level: Level| match level {
+        Level::Instance => Origin::Instance,
+        Level::Group => Origin::Group,
+        Level::Project => Origin::Project,
+    };
+    for secret in secret_variables(project, request.protected, None) {
+        settings.insert(
+            secret.variable.key.clone(),
+            (secret.variable.value.clone(), origin(secret.level)),
+        );
+    }
+    let all = project
+        .instance_variables
+        .iter()
+        .map(|v| (v, Level::Instance, 0))
+        .chain(
+            project
+                .group_variables
+                .iter()
+                .enumerate()
+                .flat_map(|(i, g)| g.variables.iter().map(move |v| (v, Level::Group, i + 1))),
+        )
+        .chain(
+            project
+                .variables
+                .iter()
+                .map(|v| (v, Level::Project, project.group_variables.len() + 1)),
+        );
+    let any_scoped = project
+        .group_variables
+        .iter()
+        .flat_map(|g| &g.variables)
+        .chain(&project.variables)
+        .any(is_scoped);
+    for (variable, level, block) in all {
+        if variable.protected && !request.protected {
+            if !withheld.contains(&variable.key) {
+                withheld.push(variable.key.clone());
+            }
+            continue;
+        }
+        if any_scoped {
+            scoped.push(ScopedVariable {
+                key: variable.key.clone(),
+                value: variable.value.clone(),
+                origin: origin(level),
+                environment_scope: variable.environment_scope.clone(),
+                block,
+            });
+        }
     }
 }

@@ -42,6 +42,9 @@ pub struct LoadOptions<'a> {
     pub findings_only: bool,
     /// The other projects of a scenario (`include:project`, `include:component`).
     pub projects: Option<&'a dyn include::ProjectSource>,
+    /// Records each variable expansion of an include string (string, result): what the
+    /// composition read of `variables` (`pipeline::shared`).
+    pub expansions: Option<&'a std::cell::RefCell<Vec<(String, String)>>>,
 }
 
 pub struct Loaded {
@@ -126,6 +129,7 @@ pub fn load_with(files: &Files, entry: &str, options: &LoadOptions) -> Loaded {
         unresolved: Vec::new(),
         projects: options.projects,
         within: None,
+        expansions: options.expansions,
     };
     let merged = include::resolve(document.content, &mut ctx);
     loaded.files = ctx.files;

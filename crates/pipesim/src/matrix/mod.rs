@@ -1,5 +1,7 @@
 //! pipesim's own (GitLab has no such view): the job × event matrix, built only on the public
-//! simulate API (`simulate::simulate`, `simulate::simulate_event`) and its report types.
+//! simulate API (`simulate::simulate`, `simulate::simulate_event`) and its report types, with
+//! the composed configuration shared between columns where it is provably the same
+//! (`pipeline::shared::sharing`).
 //!
 //! Each column is one event of a project (a push to a feature branch, a merge request, a
 //! schedule...), simulated on its own from the same repository; each row is a job, and a job of
@@ -343,13 +345,28 @@ pub struct Cell {
     pub pipeline: Option<u64>,
 }
 
-/// Simulates every event (at most [`MAX_EVENTS`]) and builds the matrix.
+/// Simulates every event (at most [`MAX_EVENTS`]) and builds the matrix. The columns share
+/// each composed configuration that is provably the same for their pipelines
+/// (`pipeline::shared`): same files, same include strings and `include:rules` decisions.
 pub fn build(project: &Project, files: &Files, events: &[MatrixEvent]) -> Matrix {
-    let columns: Vec<Column> = events
-        .iter()
-        .take(MAX_EVENTS)
-        .map(|event| column(project, files, event))
-        .collect();
+    build_with(project, files, events, true)
+}
+
+/// [`build`], sharing compositions between columns or composing each pipeline's on its own
+/// (`share: false`, for tests that compare the two).
+pub fn build_with(project: &Project, files: &Files, events: &[MatrixEvent], share: bool) -> Matrix {
+    let simulate_all = || -> Vec<Column> {
+        events
+            .iter()
+            .take(MAX_EVENTS)
+            .map(|event| column(project, files, event))
+            .collect()
+    };
+    let columns = if share {
+        crate::pipeline::shared::sharing(simulate_all)
+    } else {
+        simulate_all()
+    };
     let rows = rows(&columns);
     Matrix {
         gitlab_version: crate::GITLAB_VERSION,

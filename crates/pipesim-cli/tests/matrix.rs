@@ -739,3 +739,84 @@ fn matrix_of_an_invalid_configuration_prints_its_error_once_and_exits_one() {
     let line = "! .gitlab-ci.yml:3:9: error: jobs:build when should be one of: on_success, on_failure, always, manual, delayed (push-feature, push-default, mr, merge, tag, schedule, web, api, trigger)\n";
     assert_eq!(text.matches(line).count(), 1, "{text}");
 }
+
+/// The events file's `project:` is a scenario's (settings under `settings:`); the older
+/// format, with the settings beside `path:`, gives the same matrix and a deprecation warning
+/// per key, at its line.
+#[test]
+fn matrix_events_file_reads_project_as_a_scenario_does() {
+    let events = fixtures().join("events");
+    let new = run(&[
+        "matrix",
+        &config(),
+        "--events",
+        events.join("premium.yml").to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        new.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&new.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&new.stderr), "");
+    let json: serde_json::Value = serde_json::from_slice(&new.stdout).expect("JSON");
+    let ids: Vec<&str> = json["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        ["push-default", "mr", "merged-result", "merge-train", "tag"]
+    );
+    assert_eq!(
+        json["columns"][2]["pipelines"][0]["ref"],
+        "refs/merge-requests/1/merge"
+    );
+    let old = run(&[
+        "matrix",
+        &config(),
+        "--events",
+        events.join("premium-old-keys.yml").to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(old.status.code(), Some(0));
+    assert_eq!(old.stdout, new.stdout);
+    let stderr = String::from_utf8_lossy(&old.stderr);
+    for (line, key) in [
+        (6, "merged_results_pipelines"),
+        (7, "merge_trains"),
+        (8, "protected_branches"),
+    ] {
+        assert!(
+            stderr.contains(&format!(
+                "premium-old-keys.yml:{line}:3: warning: project:{key} is deprecated: write it under `project:settings:`"
+            )),
+            "{stderr}"
+        );
+    }
+    // The scenario's own checks apply.
+    let dir = scratch("events-project");
+    let bad = dir.join("bad.yml");
+    std::fs::write(
+        &bad,
+        "project:\n  path: nogroup\n  settings: {merge_train: true}\n",
+    )
+    .unwrap();
+    let out = run(&["matrix", &config(), "--events", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr
+            .contains("bad.yml:2:9: error: project:path `nogroup` must be a namespace and a name"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("bad.yml:3:14: error: project:settings: unknown key `merge_train`"),
+        "{stderr}"
+    );
+}

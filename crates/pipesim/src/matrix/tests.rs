@@ -382,3 +382,48 @@ fn sharing_gives_the_same_matrix_as_composing_per_event() {
         );
     }
 }
+
+/// `project:` is read by the scenario's parser; the old project-level settings move under
+/// `settings:` with a warning each, and `settings:` wins where both are given.
+#[test]
+fn project_is_read_as_a_scenario_reads_it() {
+    let mut files = Files::new();
+    let new = files.insert(
+        "new.yml",
+        "project:\n  path: g/p\n  tier: premium\n  settings: {merge_trains: true, protected_tags: [v*]}\n  variables: {A: '1'}\n",
+    );
+    let old = files.insert(
+        "old.yml",
+        "project:\n  path: g/p\n  tier: premium\n  merge_trains: false\n  protected_tags: [v*]\n  settings: {merge_trains: true}\n  variables: {A: '1'}\n",
+    );
+    let project = |id| {
+        let (spec, findings) = load_spec(&files, id);
+        let mut project = Project::new("group/project");
+        project.ci_config_path = "ci/root.yml".to_owned();
+        spec.expect("loads").project.apply(&mut project);
+        (project, findings)
+    };
+    let (from_new, findings) = project(new);
+    assert!(findings.is_empty(), "{findings:?}");
+    assert_eq!(from_new.path, "g/p");
+    assert!(from_new.settings.merge_trains);
+    assert_eq!(from_new.settings.protected_tags, ["v*"]);
+    assert_eq!(from_new.variables[0].key, "A");
+    assert_eq!(from_new.ci_config_path, "ci/root.yml");
+    let (from_old, findings) = project(old);
+    assert_eq!(from_old, from_new);
+    let warnings: Vec<_> = findings
+        .iter()
+        .map(|f| (f.code, f.severity, f.span.map(|s| s.line)))
+        .collect();
+    assert_eq!(
+        warnings,
+        [
+            (events::DEPRECATED, Severity::Warning, Some(4)),
+            (events::DEPRECATED, Severity::Warning, Some(5)),
+        ]
+    );
+    assert!(findings[0]
+        .message
+        .contains("`project:settings` also sets it"));
+}

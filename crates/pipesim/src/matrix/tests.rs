@@ -257,11 +257,17 @@ fn full_json(m: &Matrix) -> String {
 fn shared_and_alone(project: &Project, files: &Files) -> (Matrix, Matrix, usize) {
     let events = standard_events(project, &StandardOptions::default());
     let (shared, kept) = crate::pipeline::shared::sharing(|| {
-        let m = build(project, files, &events);
+        let m = build_with(project, files, &events, true, 1);
         let kept = crate::pipeline::shared::kept();
         (m, kept.iter().filter(|e| *e == ".gitlab-ci.yml").count())
     });
-    let alone = build_with(project, files, &events, false);
+    let alone = build_with(project, files, &events, false, 1);
+    // On several threads (each sharing among its own columns), the same answer again.
+    let parallel = build_with(project, files, &events, true, 3);
+    assert!(
+        full_json(&parallel) == full_json(&alone),
+        "threads changed the matrix"
+    );
     (shared, alone, kept)
 }
 

@@ -820,3 +820,68 @@ fn matrix_events_file_reads_project_as_a_scenario_does() {
         "{stderr}"
     );
 }
+
+/// `pipesim test --format json`: every test with its verdict, checks, failures (the same
+/// sentences as the text) and error, and the totals; the exit code is the text's.
+#[test]
+fn test_json_is_machine_readable() {
+    let tests = monorepo().join(".pipesim/tests.yml");
+    let out = run(&["test", tests.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(json["gitlab_version"], "19.5");
+    assert_eq!(json["passed"], true);
+    assert!(json["file"].as_str().unwrap().ends_with("tests.yml"));
+    let count = json["tests"].as_array().unwrap().len();
+    assert!(count > 3);
+    assert_eq!(json["summary"]["tests"], count);
+    assert_eq!(json["summary"]["passed"], count);
+    for test in json["tests"].as_array().unwrap() {
+        assert_eq!(test["passed"], true);
+        assert!(test["checks"].as_u64().unwrap() > 0, "{test}");
+        assert_eq!(test["failures"], serde_json::json!([]));
+        assert!(test["line"].as_u64().unwrap() > 0);
+        assert!(test.get("error").is_none());
+    }
+
+    let out = run(&[
+        "test",
+        fixtures().join("failing/tests.yml").to_str().unwrap(),
+        "--root",
+        monorepo().to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(json["passed"], false);
+    let by_name = |name: &str| {
+        json["tests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["name"] == name)
+            .unwrap_or_else(|| panic!("{name}"))
+            .clone()
+    };
+    let deploy = by_name("deploy targets staging");
+    assert_eq!(deploy["passed"], false);
+    assert_eq!(deploy["event"], "push-default");
+    assert!(deploy["failures"]
+        .as_array()
+        .unwrap()
+        .contains(&serde_json::json!(
+            "deploy: variable TARGET: expected `staging`, got `production`"
+        )));
+    let missing = by_name("an event that is not in the matrix");
+    assert_eq!(missing["passed"], false);
+    assert!(missing["error"].as_str().unwrap().contains("release"));
+    let summary = &json["summary"];
+    assert_eq!(
+        summary["passed"].as_u64().unwrap()
+            + summary["failed"].as_u64().unwrap()
+            + summary["errors"].as_u64().unwrap(),
+        summary["tests"].as_u64().unwrap()
+    );
+    assert_eq!(summary["errors"], 1);
+}

@@ -20,6 +20,14 @@ pub enum MatrixFormat {
     Markdown,
 }
 
+#[derive(Clone, Copy, clap::ValueEnum, PartialEq, Eq, Default)]
+pub enum TestFormat {
+    #[default]
+    Text,
+    /// The results as JSON (docs/TESTING.md, "Machine-readable results").
+    Json,
+}
+
 #[derive(Clone, Copy, clap::ValueEnum, PartialEq, Eq)]
 pub enum DiffFormat {
     Text,
@@ -94,6 +102,9 @@ pub struct TestArgs {
     /// Write the current matrix as the file's tests (a snapshot), keeping its other keys.
     #[arg(long)]
     pub update: bool,
+    /// How the results are printed (not with --update).
+    #[arg(long, value_enum, default_value_t = TestFormat::Text)]
+    pub format: TestFormat,
     #[command(flatten)]
     pub flags: EventFlags,
 }
@@ -362,7 +373,16 @@ pub fn test(args: TestArgs) -> ExitCode {
         return update(&file, exists, &spec, &matrix);
     }
     let results = matrix::expectations::check(&matrix, &spec.tests);
-    out!("{}", crate::matrix_format::test_text(&results, &file));
+    match args.format {
+        TestFormat::Text => out!("{}", crate::matrix_format::test_text(&results, &file)),
+        TestFormat::Json => {
+            let report = matrix::expectations::report(&file.display().to_string(), &results);
+            out!(
+                "{}",
+                serde_json::to_string_pretty(&report).expect("test report serialises")
+            );
+        }
+    }
     if let Some(junit) = &args.junit {
         let xml = crate::matrix_format::junit(&results, &file);
         if let Err(e) = std::fs::write(junit, xml) {

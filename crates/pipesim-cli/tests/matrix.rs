@@ -739,3 +739,149 @@ fn matrix_of_an_invalid_configuration_prints_its_error_once_and_exits_one() {
     let line = "! .gitlab-ci.yml:3:9: error: jobs:build when should be one of: on_success, on_failure, always, manual, delayed (push-feature, push-default, mr, merge, tag, schedule, web, api, trigger)\n";
     assert_eq!(text.matches(line).count(), 1, "{text}");
 }
+
+/// The events file's `project:` is a scenario's (settings under `settings:`); the older
+/// format, with the settings beside `path:`, gives the same matrix and a deprecation warning
+/// per key, at its line.
+#[test]
+fn matrix_events_file_reads_project_as_a_scenario_does() {
+    let events = fixtures().join("events");
+    let new = run(&[
+        "matrix",
+        &config(),
+        "--events",
+        events.join("premium.yml").to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        new.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&new.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&new.stderr), "");
+    let json: serde_json::Value = serde_json::from_slice(&new.stdout).expect("JSON");
+    let ids: Vec<&str> = json["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        ["push-default", "mr", "merged-result", "merge-train", "tag"]
+    );
+    assert_eq!(
+        json["columns"][2]["pipelines"][0]["ref"],
+        "refs/merge-requests/1/merge"
+    );
+    let old = run(&[
+        "matrix",
+        &config(),
+        "--events",
+        events.join("premium-old-keys.yml").to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(old.status.code(), Some(0));
+    assert_eq!(old.stdout, new.stdout);
+    let stderr = String::from_utf8_lossy(&old.stderr);
+    for (line, key) in [
+        (6, "merged_results_pipelines"),
+        (7, "merge_trains"),
+        (8, "protected_branches"),
+    ] {
+        assert!(
+            stderr.contains(&format!(
+                "premium-old-keys.yml:{line}:3: warning: project:{key} is deprecated: write it under `project:settings:`"
+            )),
+            "{stderr}"
+        );
+    }
+    // The scenario's own checks apply.
+    let dir = scratch("events-project");
+    let bad = dir.join("bad.yml");
+    std::fs::write(
+        &bad,
+        "project:\n  path: nogroup\n  settings: {merge_train: true}\n",
+    )
+    .unwrap();
+    let out = run(&["matrix", &config(), "--events", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr
+            .contains("bad.yml:2:9: error: project:path `nogroup` must be a namespace and a name"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("bad.yml:3:14: error: project:settings: unknown key `merge_train`"),
+        "{stderr}"
+    );
+}
+
+/// `pipesim test --format json`: every test with its verdict, checks, failures (the same
+/// sentences as the text) and error, and the totals; the exit code is the text's.
+#[test]
+fn test_json_is_machine_readable() {
+    let tests = monorepo().join(".pipesim/tests.yml");
+    let out = run(&["test", tests.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(json["gitlab_version"], "19.5");
+    assert_eq!(json["passed"], true);
+    assert!(json["file"].as_str().unwrap().ends_with("tests.yml"));
+    let count = json["tests"].as_array().unwrap().len();
+    assert!(count > 3);
+    assert_eq!(json["summary"]["tests"], count);
+    assert_eq!(json["summary"]["passed"], count);
+    for test in json["tests"].as_array().unwrap() {
+        assert_eq!(test["passed"], true);
+        assert!(test["checks"].as_u64().unwrap() > 0, "{test}");
+        assert_eq!(test["failures"], serde_json::json!([]));
+        assert!(test["line"].as_u64().unwrap() > 0);
+        assert!(test.get("error").is_none());
+    }
+
+    let out = run(&[
+        "test",
+        fixtures().join("failing/tests.yml").to_str().unwrap(),
+        "--root",
+        monorepo().to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(json["passed"], false);
+    let by_name = |name: &str| {
+        json["tests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["name"] == name)
+            .unwrap_or_else(|| panic!("{name}"))
+            .clone()
+    };
+    let deploy = by_name("deploy targets staging");
+    assert_eq!(deploy["passed"], false);
+    assert_eq!(deploy["event"], "push-default");
+    assert!(deploy["failures"]
+        .as_array()
+        .unwrap()
+        .contains(&serde_json::json!(
+            "deploy: variable TARGET: expected `staging`, got `production`"
+        )));
+    let missing = by_name("an event that is not in the matrix");
+    assert_eq!(missing["passed"], false);
+    assert!(missing["error"].as_str().unwrap().contains("release"));
+    let summary = &json["summary"];
+    assert_eq!(
+        summary["passed"].as_u64().unwrap()
+            + summary["failed"].as_u64().unwrap()
+            + summary["errors"].as_u64().unwrap(),
+        summary["tests"].as_u64().unwrap()
+    );
+    assert_eq!(summary["errors"], 1);
+}

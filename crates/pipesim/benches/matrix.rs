@@ -4,7 +4,8 @@
 //! and to the default branch, detached, merged results and merge train merge request
 //! pipelines, a merge, a tag, schedule, web, api). Each run is cold, as one `pipesim matrix`
 //! call is: nothing parsed is remembered from the run before (`recent::forget`); within a run
-//! the configuration layer's `recent` cache lets the ten simulations share one parse.
+//! the columns share one composed configuration (`pipeline::shared`) and `matrix::build` runs
+//! them on up to `matrix::MAX_THREADS` threads; the `1 thread` case is the same work on one.
 //!
 //! Budget: under 200 ms for the 1,000-job configuration (docs/BENCHMARKS.md). Same plain
 //! harness as `benches/simulate.rs`: each case runs until ~2 s or 200 iterations;
@@ -56,6 +57,12 @@ fn main() {
         time(&format!("synthetic {jobs} jobs: matrix, 10 events"), || {
             black_box(matrix::build(&project, &files, &events));
         });
+        time(
+            &format!("synthetic {jobs} jobs: matrix, 10 events, 1 thread"),
+            || {
+                black_box(matrix::build_with(&project, &files, &events, true, 1));
+            },
+        );
         time(
             &format!("synthetic {jobs} jobs: matrix, 1 event (push)"),
             || {

@@ -47,6 +47,20 @@ pub struct IncludeContext<'a> {
     /// While a file of another project is read: that project and ref, which its own `local`
     /// includes read from (file/local.rb reads from the including file's project and sha).
     pub within: Option<(String, Option<String>)>,
+    /// When set, every variable expansion of an include string is recorded here (string,
+    /// result), so that a caller can tell whether the composition read the variables.
+    pub expansions: Option<&'a std::cell::RefCell<Vec<(String, String)>>>,
+}
+
+impl IncludeContext<'_> {
+    /// [`expand_variables`] with the context's variables, recorded when asked.
+    fn expand(&self, s: &str) -> String {
+        let out = expand_variables(s, self.variables);
+        if let Some(record) = self.expansions {
+            record.borrow_mut().push((s.to_owned(), out.clone()));
+        }
+        out
+    }
 }
 
 /// The projects a simulation holds besides the pipeline's own (a scenario's `projects:`).
@@ -125,7 +139,7 @@ fn normalize(include: &Node, ctx: &IncludeContext) -> Result<Vec<Node>, Finding>
     for item in items {
         match &item.value {
             Value::Str(s) => {
-                let expanded = expand_variables(s, ctx.variables);
+                let expanded = ctx.expand(s);
                 let key = if is_url(&expanded) { "remote" } else { "local" };
                 let mut map = Map::default();
                 map.entries.push((
@@ -215,7 +229,7 @@ fn read_location(location: &Node, ctx: &mut IncludeContext) -> Result<Vec<Node>,
                     Some(value.span),
                 ));
             };
-            let path = expand_variables(raw, ctx.variables);
+            let path = ctx.expand(raw);
             let path = path.trim_start_matches('/').to_owned();
             if let Some((project, reference)) = ctx.within.clone() {
                 check_extension(&path, value.span)?;
@@ -375,9 +389,7 @@ fn project_name(map: &Map, ctx: &IncludeContext) -> String {
         _ => map.get("project"),
     };
     let name = node.and_then(Node::scalar_to_s).unwrap_or_default();
-    expand_variables(&name, ctx.variables)
-        .trim_matches('/')
-        .to_lowercase()
+    ctx.expand(&name).trim_matches('/').to_lowercase()
 }
 
 /// `include:project` from a project of the scenario (file/project.rb): each `file` at `ref`
@@ -392,7 +404,7 @@ fn include_project(
     let reference = map
         .get("ref")
         .and_then(Node::scalar_to_s)
-        .map(|r| expand_variables(&r, ctx.variables));
+        .map(|r| ctx.expand(&r));
     let files: Vec<(String, Span)> = match map.get("file") {
         Some(Node {
             value: Value::Seq(items),
@@ -410,7 +422,7 @@ fn include_project(
     };
     let mut out = Vec::with_capacity(files.len());
     for (file, file_span) in files {
-        let file = expand_variables(&file, ctx.variables);
+        let file = ctx.expand(&file);
         let location = file.trim_start_matches('/').to_owned();
         check_extension(&location, file_span)?;
         out.push(project_file(
@@ -494,7 +506,7 @@ fn component_in_scenario(value: &Node, ctx: &IncludeContext) -> bool {
     let Some(source) = ctx.projects else {
         return false;
     };
-    let address = expand_variables(&value.scalar_to_s().unwrap_or_default(), ctx.variables);
+    let address = ctx.expand(&value.scalar_to_s().unwrap_or_default());
     let prefix = format!("{}/", source.server_fqdn());
     let Some((path, _)) = address
         .strip_prefix(&prefix)
@@ -518,7 +530,7 @@ fn include_component(
     ctx: &mut IncludeContext,
 ) -> Result<Vec<Node>, Finding> {
     let source = ctx.projects.expect("a project source");
-    let address = expand_variables(&value.scalar_to_s().unwrap_or_default(), ctx.variables);
+    let address = ctx.expand(&value.scalar_to_s().unwrap_or_default());
     let prefix = format!("{}/", source.server_fqdn());
     let (path, reference) = address
         .strip_prefix(&prefix)
@@ -642,7 +654,7 @@ fn offline_address(kind: &str, map: &Map, ctx: &IncludeContext) -> (String, Opti
     let text = |key: &str| {
         map.get(key)
             .and_then(Node::scalar_to_s)
-            .map(|s| expand_variables(&s, ctx.variables))
+            .map(|s| ctx.expand(&s))
     };
     match kind {
         "remote" => {

@@ -45,6 +45,9 @@ pub struct LoadOptions<'a> {
     /// Pipeline inputs for the root file's `spec:inputs` (`CreatePipelineService#execute`'s
     /// `inputs:`: the Run pipeline form, the API, a trigger, a schedule).
     pub inputs: Option<&'a Node>,
+    /// Records each variable expansion of an include string (string, result): what the
+    /// composition read of `variables` (`pipeline::shared`).
+    pub expansions: Option<&'a std::cell::RefCell<Vec<(String, String)>>>,
 }
 
 pub struct Loaded {
@@ -136,6 +139,7 @@ pub fn load_with(files: &Files, entry: &str, options: &LoadOptions) -> Loaded {
         unresolved: Vec::new(),
         projects: options.projects,
         within: None,
+        expansions: options.expansions,
     };
     let merged = include::resolve(document.content, &mut ctx);
     loaded.files = ctx.files;

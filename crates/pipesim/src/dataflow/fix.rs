@@ -73,7 +73,7 @@ pub fn propose(
     let producer_base = base_of(producer)?;
     let consumer_base = base_of(consumer)?;
     let producer_left_out = report.jobs.iter().any(|j| j.name == producer && !j.created);
-    let mut root = composed.expanded.clone();
+    let mut root = Node::clone(&composed.expanded);
     let condition = condition_for(input.request);
     let mut snippet = Map::default();
     let text = TextEdits {

@@ -250,16 +250,31 @@ impl ScriptRead {
 /// instances of a `parallel` job share their configuration node, and jobs that inherit one
 /// large `default: before_script` carry equal copies of it. Reading each distinct script once
 /// keeps the work in proportion to the configuration's text, not to its copies.
+///
+/// One `ScriptReads` lives with each composed configuration (`pipeline::Composed`), so the
+/// pipelines of a matrix that share a composition (`pipeline::shared`) read each script once;
+/// the node keys stay valid because the reads are dropped with the tree they point into.
 #[derive(Default)]
-struct ScriptReads {
+pub(crate) struct ScriptReads {
     by_node: HashMap<*const Node, Rc<ScriptRead>>,
     by_lines: HashMap<u64, Vec<Rc<ScriptRead>>>,
+    /// Remember every script by its node, short ones too (a shared composition: other
+    /// pipelines read the same nodes again).
+    keep_all: bool,
 }
 
 /// Scripts shorter than this are read on their own: reading them costs less than comparing.
 const SHARED_FROM_LINES: usize = 64;
 
 impl ScriptReads {
+    /// Empty; `keep_all` for a composition other pipelines share.
+    pub(crate) fn new(keep_all: bool) -> Self {
+        ScriptReads {
+            keep_all,
+            ..ScriptReads::default()
+        }
+    }
+
     fn read(&mut self, node: &Node) -> Rc<ScriptRead> {
         if !self.by_node.is_empty() {
             if let Some(read) = self.by_node.get(&(node as *const Node)) {
@@ -268,7 +283,11 @@ impl ScriptReads {
         }
         let lines = script_lines(node);
         if lines.len() < SHARED_FROM_LINES {
-            return Rc::new(ScriptRead::of(lines));
+            let read = Rc::new(ScriptRead::of(lines));
+            if self.keep_all {
+                self.by_node.insert(node as *const Node, read.clone());
+            }
+            return read;
         }
         let hash = {
             use std::hash::{Hash, Hasher};
@@ -398,7 +417,7 @@ fn read_jobs<'a>(
         .as_map()
         .map(crate::yaml::Map::by_key)
         .unwrap_or_default();
-    let mut reads = ScriptReads::default();
+    let mut reads = input.composed.script_reads.borrow_mut();
     report
         .jobs
         .iter()

@@ -1461,3 +1461,31 @@ impl Parser {
         }
     }
 }
+
+/// The keys of a `project:` read on its own ([`parse_project`]): a scenario's `project:` with
+/// the project CI/CD variables beside it.
+const PROJECT_ALONE_KEYS: &[&str] = &[
+    "path",
+    "default_branch",
+    "tier",
+    "server_url",
+    "settings",
+    "job_token",
+    "access",
+    "variables",
+];
+
+/// A `project:` mapping read with the scenario's parser, for the other files that describe a
+/// project (the matrix's events and tests files): the same keys as a scenario's `project:`,
+/// with `variables:` (project CI/CD variables) inside it. `None` when the mapping cannot be
+/// read; the findings carry the scenario's codes.
+pub(crate) fn parse_project(node: &Node) -> (Option<Project>, Vec<Finding>) {
+    let mut parser = Parser {
+        findings: Vec::new(),
+    };
+    let mut project = parser.project_with(node, "project", PROJECT_ALONE_KEYS);
+    if let (Some(project), Some(variables)) = (project.as_mut(), node.get("variables")) {
+        project.variables = parser.project_variables(variables);
+    }
+    (project, parser.findings)
+}

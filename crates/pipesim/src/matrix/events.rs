@@ -3,15 +3,18 @@
 //!
 //! ```yaml
 //! config: .gitlab-ci.yml           # tests file only: the root file, from the repository root
-//! project:
+//! project:                          # a scenario's `project:` (event/scenario.rs), plus variables
 //!   path: group/project
 //!   default_branch: main
 //!   tier: free | premium | ultimate
-//!   merged_results_pipelines: false
-//!   merge_trains: false
-//!   protected_branches: [main]      # default: the default branch
-//!   protected_tags: []
+//!   settings:
+//!     merged_results_pipelines: false
+//!     merge_trains: false
+//!     protected_branches: [main]    # default: the default branch
+//!     protected_tags: []
 //!   variables: {KEY: value, SECRET: {value: v, protected: true}}   # project CI/CD variables
+//!   # (server_url, job_token, access and the other settings as in a scenario; the four
+//!   # settings above were once written beside `path:`, which still works with a warning)
 //! standard:                         # what the standard events are made of
 //!   feature_branch: feature/change
 //!   tag: v1.0.0
@@ -39,8 +42,9 @@
 
 use crate::diagnostic::{Finding, Severity};
 use crate::event::{
-    scenario::ref_name_problem, Event, ManualEvent, ManualSource, MergeRequestEvent,
-    MergeRequestPipelineKind, Project, ProjectVariable, Push, RefTarget, Tier,
+    scenario::{self, ref_name_problem},
+    Event, ManualEvent, ManualSource, MergeRequestEvent, MergeRequestPipelineKind, Project, Push,
+    RefTarget,
 };
 use crate::source::{FileId, Files, Span};
 use crate::yaml::{self, Limits, Map, Node, Value};
@@ -49,6 +53,17 @@ use super::expectations::{self, Test};
 use super::{standard_events, EventRun, MatrixEvent, StandardOptions, MAX_EVENTS};
 
 pub(crate) const INVALID: &str = "matrix-file-invalid";
+/// A key the file still reads in an older place.
+pub(crate) const DEPRECATED: &str = "matrix-file-deprecated";
+
+/// The project settings the events file once had beside `path:`; a scenario (and now this
+/// file) has them under `project:settings:`.
+const OLD_PROJECT_KEYS: &[&str] = &[
+    "merged_results_pipelines",
+    "merge_trains",
+    "protected_branches",
+    "protected_tags",
+];
 
 /// An events file or tests file, as read.
 #[derive(Clone, Debug, Default)]
@@ -66,45 +81,20 @@ pub struct Spec {
     pub tests_lines: (u32, u32),
 }
 
-/// Project settings a file states; unset fields keep the caller's.
+/// The project a file states (`project:`, read as a scenario's), or nothing.
 #[derive(Clone, Debug, Default)]
 pub struct ProjectPatch {
-    pub path: Option<String>,
-    pub default_branch: Option<String>,
-    pub tier: Option<Tier>,
-    pub merged_results_pipelines: Option<bool>,
-    pub merge_trains: Option<bool>,
-    pub protected_branches: Option<Vec<String>>,
-    pub protected_tags: Option<Vec<String>>,
-    pub variables: Option<Vec<ProjectVariable>>,
+    pub project: Option<Project>,
 }
 
 impl ProjectPatch {
+    /// The file's project in place of `project`, keeping its configuration path (which comes
+    /// from the command line or the tests file's `config:`).
     pub fn apply(&self, project: &mut Project) {
-        if let Some(path) = &self.path {
-            project.path = path.clone();
-        }
-        if let Some(branch) = &self.default_branch {
-            project.default_branch = branch.clone();
-            project.settings.protected_branches = vec![branch.clone()];
-        }
-        if let Some(tier) = self.tier {
-            project.tier = tier;
-        }
-        if let Some(b) = self.merged_results_pipelines {
-            project.settings.merged_results_pipelines = b;
-        }
-        if let Some(b) = self.merge_trains {
-            project.settings.merge_trains = b;
-        }
-        if let Some(list) = &self.protected_branches {
-            project.settings.protected_branches = list.clone();
-        }
-        if let Some(list) = &self.protected_tags {
-            project.settings.protected_tags = list.clone();
-        }
-        if let Some(variables) = &self.variables {
-            project.variables = variables.clone();
+        if let Some(stated) = &self.project {
+            let ci_config_path = std::mem::take(&mut project.ci_config_path);
+            *project = stated.clone();
+            project.ci_config_path = ci_config_path;
         }
     }
 }
@@ -551,86 +541,78 @@ impl Reader {
         Some(spec)
     }
 
+    /// `project:`, read by the scenario's parser (`event::scenario::parse_project`): the same
+    /// keys as a scenario's `project:`, with `variables:` inside it. The keys this file once
+    /// had beside `settings:` are still read, with a warning, as if under `settings:`.
     fn project(&mut self, node: &Node) -> Option<ProjectPatch> {
-        let allowed = [
-            "path",
-            "default_branch",
-            "tier",
-            "merged_results_pipelines",
-            "merge_trains",
-            "protected_branches",
-            "protected_tags",
-            "variables",
-        ];
-        let map = self.map(node, "project", &allowed)?;
-        let mut patch = ProjectPatch::default();
-        for (key, value) in map.iter() {
-            let key = key.scalar_to_s().unwrap_or_default();
-            let context = format!("project:{key}");
-            match key.as_str() {
-                "path" => patch.path = Some(self.string(value, &context)?),
-                "default_branch" => {
-                    let branch = self.string(value, &context)?;
-                    if let Some(problem) = ref_name_problem(&branch) {
-                        self.error(format!("{context} {problem}"), value.span);
-                    }
-                    patch.default_branch = Some(branch);
-                }
-                "tier" => {
-                    let text = self.string(value, &context)?;
-                    match Tier::parse(&text) {
-                        Some(tier) => patch.tier = Some(tier),
-                        None => self.error(
-                            format!("{context} `{text}` is not one of free, premium, ultimate"),
-                            value.span,
-                        ),
-                    }
-                }
-                "merged_results_pipelines" => {
-                    patch.merged_results_pipelines = Some(self.boolean(value, &context)?)
-                }
-                "merge_trains" => patch.merge_trains = Some(self.boolean(value, &context)?),
-                "protected_branches" => {
-                    patch.protected_branches = Some(self.strings(value, &context)?)
-                }
-                "protected_tags" => patch.protected_tags = Some(self.strings(value, &context)?),
-                "variables" => patch.variables = Some(self.project_variables(value)?),
-                _ => {}
+        let node = self.old_settings_moved(node);
+        let (project, findings) = scenario::parse_project(&node);
+        for mut finding in findings {
+            if finding.code.starts_with("scenario-") {
+                finding.code = INVALID;
+            }
+            self.findings.push(finding);
+        }
+        if let Some(value) = node.get("default_branch") {
+            if let Some(problem) = value.scalar_to_s().as_deref().and_then(ref_name_problem) {
+                self.error(format!("project:default_branch {problem}"), value.span);
             }
         }
-        Some(patch)
+        Some(ProjectPatch {
+            project: Some(project?),
+        })
     }
 
-    fn project_variables(&mut self, node: &Node) -> Option<Vec<ProjectVariable>> {
-        let map = self.map(node, "project:variables", &[])?;
-        let mut out = Vec::with_capacity(map.len());
-        for (key, value) in map.iter() {
-            let name = self.string(key, "project:variables")?;
-            let context = format!("project:variables:{name}");
-            let (value, protected) = match &value.value {
-                Value::Map(_) => {
-                    let entry = self.map(value, &context, &["value", "protected"])?;
-                    let text = match entry.get("value") {
-                        Some(v) => self.string(v, &context)?,
-                        None => String::new(),
-                    };
-                    let protected = match entry.get("protected") {
-                        Some(v) => self.boolean(v, &context)?,
-                        None => false,
-                    };
-                    (text, protected)
-                }
-                Value::Null => (String::new(), false),
-                _ => (self.string(value, &context)?, false),
-            };
-            out.push(ProjectVariable {
-                key: name,
-                value,
-                protected,
-                ..ProjectVariable::default()
-            });
+    /// `project:` with the keys of the old format (`merged_results_pipelines`, `merge_trains`,
+    /// `protected_branches`, `protected_tags` beside `path:`) moved under `settings:`, each with
+    /// a deprecation warning; a key also given under `settings:` keeps the `settings:` value.
+    fn old_settings_moved(&mut self, node: &Node) -> Node {
+        let Some(map) = node.as_map() else {
+            return node.clone();
+        };
+        let is_old = |key: &Node| {
+            key.scalar_to_s()
+                .is_some_and(|k| OLD_PROJECT_KEYS.contains(&k.as_str()))
+        };
+        if !map.iter().any(|(key, _)| is_old(key)) {
+            return node.clone();
         }
-        Some(out)
+        let mut settings = match map.get("settings") {
+            None => Map::default(),
+            Some(n) => match n.as_map() {
+                Some(m) => m.clone(),
+                // Not a mapping: the scenario's parser says so; the old keys stay where they
+                // are (and are unknown there).
+                None => return node.clone(),
+            },
+        };
+        let mut out = Map::default();
+        for (key, value) in map.iter() {
+            let name = key.scalar_to_s().unwrap_or_default();
+            if is_old(key) {
+                let kept = if settings.get(&name).is_some() {
+                    "; `project:settings` also sets it, and that value is used"
+                } else {
+                    settings.insert(key.clone(), value.clone());
+                    ""
+                };
+                self.findings.push(
+                    Finding::warning(
+                        DEPRECATED,
+                        format!("project:{name} is deprecated: write it under `project:settings:`, as a scenario does{kept}"),
+                        Some(key.span),
+                    )
+                    .explain(format!(
+                        "The events and tests files read `project:` with the scenario's parser, where `{name}` is a project setting: `project: {{settings: {{{name}: ...}}}}`. The old place still works for now."
+                    )),
+                );
+            } else if name != "settings" {
+                out.insert(key.clone(), value.clone());
+            }
+        }
+        let key = Node::new(Value::Str("settings".to_owned()), node.span);
+        out.insert(key, Node::new(Value::Map(settings), node.span));
+        Node::new(Value::Map(out), node.span)
     }
 
     fn standard(&mut self, node: &Node) -> Option<StandardPatch> {

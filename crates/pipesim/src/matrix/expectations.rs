@@ -204,6 +204,61 @@ fn read_test(reader: &mut Reader, node: &Node) -> Option<Test> {
     Some(test)
 }
 
+/// The JSON contract of `pipesim test --format json`: every test's result, and the totals.
+#[derive(Clone, Debug, Serialize)]
+pub struct TestReport {
+    /// [`crate::GITLAB_VERSION`].
+    pub gitlab_version: &'static str,
+    /// The tests file, as the caller names it.
+    pub file: String,
+    /// Every test passed.
+    pub passed: bool,
+    pub summary: TestSummary,
+    /// In the file's order.
+    pub tests: Vec<TestEntry>,
+}
+
+/// How many tests passed, failed (an expectation does not hold) or could not run.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct TestSummary {
+    pub tests: usize,
+    pub passed: usize,
+    pub failed: usize,
+    pub errors: usize,
+}
+
+/// One test's result with its verdict.
+#[derive(Clone, Debug, Serialize)]
+pub struct TestEntry {
+    pub passed: bool,
+    #[serde(flatten)]
+    pub result: TestResult,
+}
+
+/// The report of `results` from the tests file `file`.
+pub fn report(file: &str, results: &[TestResult]) -> TestReport {
+    let errors = results.iter().filter(|r| r.error.is_some()).count();
+    let passed = results.iter().filter(|r| r.passed()).count();
+    TestReport {
+        gitlab_version: crate::GITLAB_VERSION,
+        file: file.to_owned(),
+        passed: passed == results.len(),
+        summary: TestSummary {
+            tests: results.len(),
+            passed,
+            failed: results.len() - passed - errors,
+            errors,
+        },
+        tests: results
+            .iter()
+            .map(|r| TestEntry {
+                passed: r.passed(),
+                result: r.clone(),
+            })
+            .collect(),
+    }
+}
+
 /// Checks every test against the matrix.
 pub fn check(matrix: &Matrix, tests: &[Test]) -> Vec<TestResult> {
     tests.iter().map(|t| check_one(matrix, t)).collect()

@@ -1,5 +1,7 @@
 //! pipesim's own (GitLab has no such view): the job × event matrix, built only on the public
-//! simulate API (`simulate::simulate`, `simulate::simulate_event`) and its report types.
+//! simulate API (`simulate::simulate`, `simulate::simulate_event`) and its report types, with
+//! the composed configuration shared between columns where it is provably the same
+//! (`pipeline::shared::sharing`).
 //!
 //! Each column is one event of a project (a push to a feature branch, a merge request, a
 //! schedule...), simulated on its own from the same repository; each row is a job, and a job of
@@ -344,19 +346,111 @@ pub struct Cell {
     pub pipeline: Option<u64>,
 }
 
-/// Simulates every event (at most [`MAX_EVENTS`]) and builds the matrix.
+/// Simulates every event (at most [`MAX_EVENTS`]) and builds the matrix. The columns share
+/// each composed configuration that is provably the same for their pipelines
+/// (`pipeline::shared`: same files, same include strings and `include:rules` decisions), and
+/// natively the columns are simulated on up to [`MAX_THREADS`] threads (each column is
+/// independent of the others; the answer does not depend on the number of threads).
 pub fn build(project: &Project, files: &Files, events: &[MatrixEvent]) -> Matrix {
-    let columns: Vec<Column> = events
-        .iter()
-        .take(MAX_EVENTS)
-        .map(|event| column(project, files, event))
-        .collect();
+    build_with(project, files, events, true, default_threads())
+}
+
+/// The most threads [`build`] uses.
+pub const MAX_THREADS: usize = 4;
+
+/// The threads [`build`] uses: the machine's parallelism up to [`MAX_THREADS`], one in the
+/// browser (wasm has no threads).
+pub fn default_threads() -> usize {
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        std::thread::available_parallelism()
+            .map_or(1, usize::from)
+            .min(MAX_THREADS)
+    }
+    #[cfg(target_arch = "wasm32")]
+    {
+        1
+    }
+}
+
+/// [`build`], sharing compositions between columns or composing each pipeline's on its own
+/// (`share: false`), on `threads` threads (natively; 1 runs on the caller's thread). Each
+/// thread shares compositions among the columns it simulates.
+pub fn build_with(
+    project: &Project,
+    files: &Files,
+    events: &[MatrixEvent],
+    share: bool,
+    threads: usize,
+) -> Matrix {
+    let events = &events[..events.len().min(MAX_EVENTS)];
+    let columns = simulate_columns(project, files, events, share, threads);
     let rows = rows(&columns);
     Matrix {
         gitlab_version: crate::GITLAB_VERSION,
         columns,
         rows,
     }
+}
+
+/// Every column, in the order of `events`.
+fn simulate_columns(
+    project: &Project,
+    files: &Files,
+    events: &[MatrixEvent],
+    share: bool,
+    threads: usize,
+) -> Vec<Column> {
+    let in_scope = |f: &mut dyn FnMut() -> Vec<(usize, Column)>| {
+        if share {
+            crate::pipeline::shared::sharing(f)
+        } else {
+            f()
+        }
+    };
+    #[cfg(target_arch = "wasm32")]
+    let _ = threads;
+    #[cfg(not(target_arch = "wasm32"))]
+    if threads.clamp(1, MAX_THREADS).min(events.len()) > 1 {
+        let threads = threads.clamp(1, MAX_THREADS).min(events.len());
+        // A queue of column indexes: a thread takes the next column when it is done with one
+        // (columns differ in cost: `merge` is three events).
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let work = || {
+            in_scope(&mut || {
+                let mut done = Vec::new();
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(event) = events.get(i) else {
+                        return done;
+                    };
+                    done.push((i, column(project, files, event)));
+                }
+            })
+        };
+        let mut all: Vec<(usize, Column)> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..threads).map(|_| scope.spawn(work)).collect();
+            handles
+                .into_iter()
+                .flat_map(|h| match h.join() {
+                    Ok(done) => done,
+                    Err(panic) => std::panic::resume_unwind(panic),
+                })
+                .collect()
+        });
+        crate::sort::sort_by_key(&mut all, |(i, _)| *i);
+        return all.into_iter().map(|(_, c)| c).collect();
+    }
+    in_scope(&mut || {
+        events
+            .iter()
+            .enumerate()
+            .map(|(i, event)| (i, column(project, files, event)))
+            .collect()
+    })
+    .into_iter()
+    .map(|(_, c)| c)
+    .collect()
 }
 
 /// One column: one simulation, and the pipelines of the event the column is about.

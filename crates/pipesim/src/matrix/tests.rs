@@ -242,3 +242,194 @@ fn the_number_of_columns_is_bounded() {
     assert_eq!(findings.len(), 1);
     assert_eq!(findings[0].severity, Severity::Warning);
 }
+
+/// The whole answer of a matrix: its JSON and every column's simulation.
+fn full_json(m: &Matrix) -> String {
+    let mut out = serde_json::to_string(m).expect("matrix JSON");
+    for column in &m.columns {
+        out.push_str(&serde_json::to_string(&column.simulation).expect("simulation JSON"));
+    }
+    out
+}
+
+/// The matrix shared and composed per event, and how many compositions of the root
+/// configuration the shared build kept.
+fn shared_and_alone(project: &Project, files: &Files) -> (Matrix, Matrix, usize) {
+    let events = standard_events(project, &StandardOptions::default());
+    let (shared, kept) = crate::pipeline::shared::sharing(|| {
+        let m = build_with(project, files, &events, true, 1);
+        let kept = crate::pipeline::shared::kept();
+        (m, kept.iter().filter(|e| *e == ".gitlab-ci.yml").count())
+    });
+    let alone = build_with(project, files, &events, false, 1);
+    // On several threads (each sharing among its own columns), the same answer again.
+    let parallel = build_with(project, files, &events, true, 3);
+    assert!(
+        full_json(&parallel) == full_json(&alone),
+        "threads changed the matrix"
+    );
+    (shared, alone, kept)
+}
+
+/// `include:rules` and include paths that read the event: the composition differs by event,
+/// so each event with its own decisions is composed on its own, and the matrix is the one
+/// composing per event gives.
+#[test]
+fn sharing_is_refused_where_includes_read_the_event() {
+    let config = r#"
+include:
+  - local: ci/mr.yml
+    rules:
+      - if: $CI_PIPELINE_SOURCE == "merge_request_event"
+  - local: ci/tag.yml
+    rules:
+      - if: $CI_COMMIT_TAG
+  - local: ci/$CI_PIPELINE_SOURCE.yml
+    rules:
+      - exists: [ci/$CI_PIPELINE_SOURCE.yml]
+  - local: ci/changed.yml
+    rules:
+      - changes: [docs/**/*]
+always:
+  script: [make]
+"#;
+    let mut project = Project::new("group/project");
+    project.tier = crate::event::Tier::Premium;
+    project.settings.merged_results_pipelines = true;
+    let files = files(
+        config,
+        &[
+            (
+                "ci/mr.yml",
+                "mr-only:\n  script: [review]\n  rules: [{when: on_success}]\n",
+            ),
+            (
+                "ci/tag.yml",
+                "release:\n  script: [release]\n  rules: [{when: on_success}]\n",
+            ),
+            (
+                "ci/schedule.yml",
+                "nightly:\n  script: [nightly]\n  rules: [{when: on_success}]\n",
+            ),
+            (
+                "ci/web.yml",
+                "by-hand:\n  script: [x]\n  rules: [{when: manual}]\n",
+            ),
+            (
+                "ci/changed.yml",
+                "docs:\n  script: [docs]\n  rules: [{when: on_success}]\n",
+            ),
+        ],
+    );
+    let (shared, alone, kept) = shared_and_alone(&project, &files);
+    assert!(
+        full_json(&shared) == full_json(&alone),
+        "sharing changed the matrix"
+    );
+    // Each job is where its include's rules put it.
+    assert_eq!(cell(&shared, "mr-only", "mr").state, CellState::In);
+    assert_eq!(
+        cell(&shared, "mr-only", "push-feature").state,
+        CellState::Never
+    );
+    assert_eq!(cell(&shared, "release", "tag").state, CellState::In);
+    assert_eq!(
+        cell(&shared, "release", "push-default").state,
+        CellState::Never
+    );
+    assert_eq!(cell(&shared, "nightly", "schedule").state, CellState::In);
+    assert_eq!(cell(&shared, "nightly", "web").state, CellState::Never);
+    assert_eq!(cell(&shared, "by-hand", "web").state, CellState::Manual);
+    // Pushes (and the merge's push) agree on every include, the merge requests on theirs, and
+    // tag, schedule, web, api and trigger each differ: more than one composition, fewer than
+    // one per pipeline.
+    assert!(
+        kept > 1 && kept < shared.columns.len(),
+        "{kept} compositions"
+    );
+}
+
+/// Where nothing composing reads depends on the event, one composition of the root
+/// configuration serves every column, with the same answer. (A child pipeline's generated root
+/// file is named after its parent pipeline, so children of different columns differ.)
+#[test]
+fn sharing_gives_the_same_matrix_as_composing_per_event() {
+    let mut project = Project::new("group/project");
+    project.tier = crate::event::Tier::Premium;
+    project.settings.merged_results_pipelines = true;
+    let with_child = files(CONFIG, &[("child.yml", CHILD)]);
+    let (shared, alone, kept) = shared_and_alone(&project, &with_child);
+    assert!(
+        full_json(&shared) == full_json(&alone),
+        "sharing changed the matrix"
+    );
+    assert_eq!(kept, 1);
+
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/matrix");
+    for repository in ["monorepo", "monorepo-before"] {
+        let mut files = Files::new();
+        let dir = root.join(repository);
+        let mut stack = vec![dir.clone()];
+        while let Some(at) = stack.pop() {
+            for entry in std::fs::read_dir(&at).expect("fixture directory") {
+                let path = entry.expect("entry").path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else {
+                    let relative = path.strip_prefix(&dir).expect("inside").to_string_lossy();
+                    files.insert(&relative, std::fs::read_to_string(&path).expect("text"));
+                }
+            }
+        }
+        let (shared, alone, _) = shared_and_alone(&project, &files);
+        assert!(
+            full_json(&shared) == full_json(&alone),
+            "sharing changed {repository}"
+        );
+    }
+}
+
+/// `project:` is read by the scenario's parser; the old project-level settings move under
+/// `settings:` with a warning each, and `settings:` wins where both are given.
+#[test]
+fn project_is_read_as_a_scenario_reads_it() {
+    let mut files = Files::new();
+    let new = files.insert(
+        "new.yml",
+        "project:\n  path: g/p\n  tier: premium\n  settings: {merge_trains: true, protected_tags: [v*]}\n  variables: {A: '1'}\n",
+    );
+    let old = files.insert(
+        "old.yml",
+        "project:\n  path: g/p\n  tier: premium\n  merge_trains: false\n  protected_tags: [v*]\n  settings: {merge_trains: true}\n  variables: {A: '1'}\n",
+    );
+    let project = |id| {
+        let (spec, findings) = load_spec(&files, id);
+        let mut project = Project::new("group/project");
+        project.ci_config_path = "ci/root.yml".to_owned();
+        spec.expect("loads").project.apply(&mut project);
+        (project, findings)
+    };
+    let (from_new, findings) = project(new);
+    assert!(findings.is_empty(), "{findings:?}");
+    assert_eq!(from_new.path, "g/p");
+    assert!(from_new.settings.merge_trains);
+    assert_eq!(from_new.settings.protected_tags, ["v*"]);
+    assert_eq!(from_new.variables[0].key, "A");
+    assert_eq!(from_new.ci_config_path, "ci/root.yml");
+    let (from_old, findings) = project(old);
+    assert_eq!(from_old, from_new);
+    let warnings: Vec<_> = findings
+        .iter()
+        .map(|f| (f.code, f.severity, f.span.map(|s| s.line)))
+        .collect();
+    assert_eq!(
+        warnings,
+        [
+            (events::DEPRECATED, Severity::Warning, Some(4)),
+            (events::DEPRECATED, Severity::Warning, Some(5)),
+        ]
+    );
+    assert!(findings[0]
+        .message
+        .contains("`project:settings` also sets it"));
+}

@@ -11,11 +11,12 @@ pub mod policy;
 pub mod report;
 pub mod rules;
 pub mod scope;
+pub mod shared;
 
-use std::cell::RefCell;
 use std::collections::HashMap;
+use std::rc::Rc;
 
-use crate::config::{self, LoadOptions, NormalizedJob};
+use crate::config::{self, NormalizedJob};
 use crate::diagnostic::{Diagnostic, Finding};
 use crate::event::{variables as predefined, PipelineRequest, Project};
 use crate::sorted::SortedMap;
@@ -55,9 +56,10 @@ pub struct Request<'a> {
 
 /// What a created pipeline was made from, for the data-flow layer.
 pub struct Composed {
-    /// The configuration with `default:` applied to jobs.
-    pub expanded: Node,
-    pub normalized: config::Normalized,
+    /// The configuration with `default:` applied to jobs (shared with the other pipelines of a
+    /// matrix that compose the same configuration, `shared.rs`).
+    pub expanded: Rc<Node>,
+    pub normalized: Rc<config::Normalized>,
     /// Top-level `variables:` as written.
     pub global_variables: Vec<(String, String)>,
     /// Top-level `variables:` after `workflow:rules:variables`.
@@ -65,7 +67,9 @@ pub struct Composed {
     /// Project and pipeline predefined variables.
     pub predefined: Vec<(String, String)>,
     /// The files the configuration was read from, bundled templates included.
-    pub files: Files,
+    pub files: Rc<Files>,
+    /// The data flow's readings of `expanded`'s scripts (kept with the tree they point into).
+    pub(crate) script_reads: Rc<std::cell::RefCell<crate::dataflow::ScriptReads>>,
 }
 
 /// Creates one pipeline the way GitLab's `CreatePipelineService` chain does.
@@ -124,8 +128,8 @@ fn create_into(request: &Request, composed: &mut Option<Composed>) -> PipelineRe
     ) {
         return build.report;
     }
-    // Chain::Create. Handed over, not copied: a large configuration's tree is most of the
-    // memory here.
+    // Chain::Create. Handed over (or shared), not copied: a large configuration's tree is most
+    // of the memory here.
     if let (Some(expanded), Some(normalized)) = (loaded.expanded.take(), loaded.normalized.take()) {
         *composed = Some(Composed {
             expanded,
@@ -134,6 +138,7 @@ fn create_into(request: &Request, composed: &mut Option<Composed>) -> PipelineRe
             root_variables: workflow.root_variables,
             predefined: build.predefined,
             files: loaded.files,
+            script_reads: loaded.script_reads,
         });
     }
     build.report
@@ -206,42 +211,29 @@ fn chain_config(
     scope: &PipelineScope,
     clause_context: &ClauseContext,
     report: &mut PipelineReport,
-) -> Option<config::Loaded> {
-    let include_checks = RefCell::new(Vec::new());
-    // (includes decided by `include:rules`, of which included)
-    let include_decisions = std::cell::Cell::new((0usize, 0usize));
+) -> Option<shared::Composition> {
     let include_scope = scope.for_includes();
     let decide_include = |rules_node: &Node| -> bool {
         let rules_list = flat_rules(rules_node);
         let result = rules::evaluate(&rules_list, "include:rules", &include_scope, clause_context);
-        let included = result.error.is_none()
+        result.error.is_none()
             && result
                 .matched
-                .is_some_and(|i| rule_when(&rules_list[i]).as_deref() != Some("never"));
-        include_checks.borrow_mut().extend(result.checks);
-        let (decided, kept) = include_decisions.get();
-        include_decisions.set((decided + 1, kept + usize::from(included)));
-        included
+                .is_some_and(|i| rule_when(&rules_list[i]).as_deref() != Some("never"))
     };
-    let options = LoadOptions {
-        variables: include_variables(scope),
-        include_rules: Some(&decide_include),
-        limits: Default::default(),
-        expanded_only: true,
-        findings_only: false,
-        projects: request.projects,
-        // A child or multi-project pipeline takes `trigger:inputs`, never the event's.
-        inputs: request.project.pipeline_inputs.as_ref().filter(|_| {
-            !matches!(
-                request.pipeline.source,
-                crate::event::Source::ParentPipeline | crate::event::Source::Pipeline
-            )
-        }),
-    };
-    let loaded = config::load_with(
+    // A child or multi-project pipeline takes `trigger:inputs`, never the event's.
+    let inputs = request.project.pipeline_inputs.as_ref().filter(|_| {
+        !matches!(
+            request.pipeline.source,
+            crate::event::Source::ParentPipeline | crate::event::Source::Pipeline
+        )
+    });
+    let loaded = shared::compose(
         &request.pipeline.files,
         &request.project.ci_config_path,
-        &options,
+        include_variables(scope),
+        &decide_include,
+        (request.projects, inputs),
     );
     let (errors, warnings): (Vec<Finding>, Vec<Finding>) = loaded
         .findings
@@ -254,7 +246,7 @@ fn chain_config(
     report.warnings = resolve(warnings, &loaded.files);
     // `expanded` keeps every top-level key but `default:` and the global defaults, so it
     // answers for `variables` and `workflow` as the merged configuration would.
-    if all_includes_filtered(&errors, include_decisions.get()) {
+    if all_includes_filtered(&errors, loaded.include_decisions) {
         report.errors.push(not_created(EMPTY_PIPELINE_MESSAGE));
         report.reason = explain::includes_filtered();
         return None;

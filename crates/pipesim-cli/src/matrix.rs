@@ -293,7 +293,7 @@ pub fn matrix(args: MatrixArgs) -> ExitCode {
     for d in &notes {
         eprintln!("{}", format_diagnostic(d, &args.file, &entry));
     }
-    let matrix = matrix::build(&project, &files, &events);
+    let matrix = matrix::build_with(&project, &files, &events, true, threads());
     let out = match args.format {
         MatrixFormat::Json => {
             serde_json::to_string_pretty(&matrix).expect("matrix serialises") + "\n"
@@ -368,7 +368,7 @@ pub fn test(args: TestArgs) -> ExitCode {
     for d in &event_notes {
         eprintln!("{}", format_diagnostic(d, &file, ""));
     }
-    let matrix = matrix::build(&project, &files, &events);
+    let matrix = matrix::build_with(&project, &files, &events, true, threads());
     if args.update {
         return update(&file, exists, &spec, &matrix);
     }
@@ -447,8 +447,8 @@ pub fn diff(args: DiffArgs) -> ExitCode {
     };
     let mut old_project = project.clone();
     old_project.ci_config_path = old.1.clone();
-    let old_matrix = matrix::build(&old_project, &old.0, &events);
-    let new_matrix = matrix::build(&project, &new.0, &events);
+    let old_matrix = matrix::build_with(&old_project, &old.0, &events, true, threads());
+    let new_matrix = matrix::build_with(&project, &new.0, &events, true, threads());
     let diff = matrix::diff::compare(&old_matrix, &new_matrix);
     let out = match args.format {
         DiffFormat::Json => serde_json::to_string_pretty(&diff).expect("diff serialises") + "\n",
@@ -510,4 +510,11 @@ pub fn cell_word(state: CellState) -> &'static str {
         CellState::Never => "never",
         CellState::NoPipeline => "-",
     }
+}
+
+/// The threads a matrix is built on: the machine's cores, up to the most a matrix uses.
+fn threads() -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(matrix::MAX_THREADS)
 }

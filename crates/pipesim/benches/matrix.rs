@@ -54,8 +54,12 @@ fn main() {
             built.rows.len(),
             built.columns.len()
         );
+        // As `pipesim matrix` builds it: on the machine's cores (up to MAX_THREADS).
+        let threads = std::thread::available_parallelism()
+            .map_or(1, usize::from)
+            .min(matrix::MAX_THREADS);
         time(&format!("synthetic {jobs} jobs: matrix, 10 events"), || {
-            black_box(matrix::build(&project, &files, &events));
+            black_box(matrix::build_with(&project, &files, &events, true, threads));
         });
         time(
             &format!("synthetic {jobs} jobs: matrix, 10 events, 1 thread"),

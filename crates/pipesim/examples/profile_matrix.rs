@@ -5,7 +5,7 @@
 //! `cargo build --release -p pipesim --example profile_matrix`, then
 //! `valgrind --tool=callgrind target/release/examples/profile_matrix matrix` (or `push`).
 //! `matrix` builds on one thread, so that counts compare with earlier commits; `threads` is
-//! `matrix::build` as the CLI runs it (several threads natively, each composing once).
+//! the matrix as the CLI builds it (`build_with` on `MAX_THREADS` threads, each composing once).
 
 #[path = "../benches/synthetic/mod.rs"]
 #[allow(dead_code)] // the sizes list is the benchmark's
@@ -44,7 +44,13 @@ fn main() {
     let mut events = matrix::standard_events(&project, &options);
     events.retain(|e| e.id != "trigger");
     if mode == "threads" {
-        std::hint::black_box(matrix::build(&project, &files, &events));
+        std::hint::black_box(matrix::build_with(
+            &project,
+            &files,
+            &events,
+            true,
+            matrix::MAX_THREADS,
+        ));
     } else {
         std::hint::black_box(matrix::build_with(&project, &files, &events, true, 1));
     }

@@ -348,30 +348,15 @@ pub struct Cell {
 
 /// Simulates every event (at most [`MAX_EVENTS`]) and builds the matrix. The columns share
 /// each composed configuration that is provably the same for their pipelines
-/// (`pipeline::shared`: same files, same include strings and `include:rules` decisions), and
-/// natively the columns are simulated on up to [`MAX_THREADS`] threads (each column is
-/// independent of the others; the answer does not depend on the number of threads).
+/// (`pipeline::shared`: same files, same include strings and `include:rules` decisions), on
+/// the caller's thread. [`build_with`] spreads the columns over threads: the shell chooses how
+/// many (the core reads nothing of the machine it runs on), and the answer is the same.
 pub fn build(project: &Project, files: &Files, events: &[MatrixEvent]) -> Matrix {
-    build_with(project, files, events, true, default_threads())
+    build_with(project, files, events, true, 1)
 }
 
-/// The most threads [`build`] uses.
+/// The most threads [`build_with`] is worth giving: a matrix has about ten columns.
 pub const MAX_THREADS: usize = 4;
-
-/// The threads [`build`] uses: the machine's parallelism up to [`MAX_THREADS`], one in the
-/// browser (wasm has no threads).
-pub fn default_threads() -> usize {
-    #[cfg(not(target_arch = "wasm32"))]
-    {
-        std::thread::available_parallelism()
-            .map_or(1, usize::from)
-            .min(MAX_THREADS)
-    }
-    #[cfg(target_arch = "wasm32")]
-    {
-        1
-    }
-}
 
 /// [`build`], sharing compositions between columns or composing each pipeline's on its own
 /// (`share: false`), on `threads` threads (natively; 1 runs on the caller's thread). Each

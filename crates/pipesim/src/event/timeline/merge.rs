@@ -1,0 +1,226 @@
+//! Merge methods and squashing, as MergeRequests::MergeStrategies::FromSourceBranch merges
+//! (gitlabhq/gitlabhq app/services/merge_requests/merge_strategies/from_source_branch.rb):
+//! a merge commit (`merge_commit!`, the message of `MergeRequest#default_merge_commit_message`),
+//! a fast-forward (`fast_forward!`: no new commit, the target moves to the source's head), the
+//! squash commit first when the merge request squashes (`squash_sha!`, MergeRequests::SquashService
+//! with `MergeRequest#default_squash_commit_message`). The branch update reaches GitLab as a push
+//! to the target branch (Git::ProcessRefChangesService), which asks for a branch pipeline.
+
+use super::{
+    merge_commit_message, merge_history, overlay, MergeRequest, MergeRequestState, Timeline,
+};
+use crate::event::variables::{branch_protected, fake_sha, short_sha, skips_ci};
+use crate::event::{
+    MergeMethod, MergeRequestPipelineKind, PipelineRequest, RefKind, Source, SquashOption,
+};
+
+/// `validate!` when the source branch is behind the target and the project only allows
+/// fast-forward merges or semi-linear history (`should_be_rebased?`).
+pub const SHOULD_BE_REBASED: &str =
+    "Only fast-forward merge is allowed for your project. Please update your source branch";
+
+/// `fast_forward!` when the target branch would not move.
+pub const FF_DID_NOT_ADVANCE: &str = "Fast-forward merge did not advance the target branch";
+
+/// How one merge writes the target branch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Plan {
+    method: MergeMethod,
+    squash: bool,
+}
+
+impl Timeline {
+    /// The plan of a merge that is not the plain merge commit the timeline always made
+    /// (`None`: merge method `merge`, no squash).
+    pub(super) fn non_default_merge(&self, mr: &MergeRequest) -> Option<Plan> {
+        let squash = match self.project.settings.squash_option {
+            SquashOption::Always => true,
+            SquashOption::Never => false,
+            SquashOption::DefaultOn | SquashOption::DefaultOff => mr.squash,
+        };
+        let method = self.project.settings.merge_method;
+        (method != MergeMethod::Merge || squash).then_some(Plan { method, squash })
+    }
+
+    /// Merges `mr` with `plan`: the train pipeline first when trains are on, then the push to
+    /// the target branch. A merge GitLab refuses leaves the merge request open and asks for no
+    /// pipeline; its message is recorded as a failure of the event.
+    pub(super) fn merge_with_method(
+        &mut self,
+        event: usize,
+        mr: &MergeRequest,
+        plan: Plan,
+    ) -> Result<Vec<PipelineRequest>, String> {
+        let iid = mr.iid;
+        let Some(source) = self.branches.get(&mr.source_branch).cloned() else {
+            return Err(format!(
+                "merge: the source branch {} of !{iid} does not exist",
+                mr.source_branch
+            ));
+        };
+        self.ensure_target(event, iid, &mr.target_branch);
+        let target = &self.branches[&mr.target_branch];
+        let up_to_date = source.history.contains(&target.head.sha);
+        if plan.method != MergeMethod::Merge && !up_to_date {
+            self.failures.push((
+                event,
+                SHOULD_BE_REBASED.to_owned(),
+                format!(
+                    "The project's merge method ({}) needs {} to contain the head of {}, which moved since the branch was created. GitLab leaves merge request !{iid} open and creates no pipeline. Rebase the source branch (push it again from the target) first; GitLab's \"automatic rebase\" project setting is not simulated.",
+                    method_name(plan.method),
+                    mr.source_branch,
+                    mr.target_branch
+                ),
+            ));
+            return Ok(Vec::new());
+        }
+        let own_commits = commits_not_in(&source.history, &target.history);
+        if plan.method == MergeMethod::FastForward && own_commits == 0 {
+            self.failures.push((
+                event,
+                FF_DID_NOT_ADVANCE.to_owned(),
+                format!(
+                    "{} has no commit that {} lacks, so a fast-forward would not move {}; GitLab refuses the merge and merge request !{iid} stays open.",
+                    mr.source_branch, mr.target_branch, mr.target_branch
+                ),
+            ));
+            return Ok(Vec::new());
+        }
+
+        let mut requests = Vec::new();
+        if self.project.tier.is_paid()
+            && self.project.settings.merged_results_pipelines
+            && self.project.settings.merge_trains
+        {
+            requests.push(self.merge_request_pipeline(
+                event,
+                iid,
+                MergeRequestPipelineKind::MergeTrain,
+                false,
+            ));
+        }
+
+        // SquashService: one commit and no squash message given is no squash at all.
+        let squashes = plan.squash && own_commits >= 2;
+        if plan.squash && !squashes {
+            self.notes.push((
+                event,
+                format!(
+                    "merge request !{iid} squashes, but {} has a single commit of its own and no squash commit message was given, so GitLab keeps that commit as it is (MergeRequests::SquashService); the merge widget sends its pre-filled message and would make a squash commit",
+                    mr.source_branch
+                ),
+            ));
+        }
+        let squash_sha = fake_sha(&format!("{event}:squash!{iid}"));
+        // MergeRequest#default_squash_commit_message: the squash template, else the title.
+        let squash_message = mr.title.clone();
+        let changes = self.merge_request_changes(mr);
+        let target_name = mr.target_branch.clone();
+        let merge_message = merge_commit_message(&self.project, mr);
+        let merge_sha = fake_sha(&format!("{event}:{target_name}:merge!{iid}"));
+        let target = self
+            .branches
+            .get_mut(&target_name)
+            .expect("ensure_target created it");
+        let before_sha = target.head.sha.clone();
+        let (sha, message, what) = match (plan.method, squashes) {
+            (MergeMethod::FastForward, false) => {
+                // `fast_forward!` of the source's head: the target is now the source.
+                target.head = source.head.clone();
+                target.history = source.history.clone();
+                (
+                    source.head.sha.clone(),
+                    source.head.message.clone(),
+                    format!(
+                        "the fast-forward of {target_name} to the head of {}",
+                        mr.source_branch
+                    ),
+                )
+            }
+            (MergeMethod::FastForward, true) => {
+                target.head.files = source.head.files.clone();
+                target.head.sha = squash_sha.clone();
+                target.head.message = squash_message.clone();
+                target.history.push(squash_sha.clone());
+                (
+                    squash_sha,
+                    squash_message,
+                    format!("the fast-forward of {target_name} to the squash commit of !{iid}"),
+                )
+            }
+            (_, squashed) => {
+                overlay(&mut target.head.files, &source, &changes);
+                target.head.sha = merge_sha.clone();
+                target.head.message = merge_message.clone();
+                if squashed {
+                    target.history.push(squash_sha);
+                } else {
+                    merge_history(&mut target.history, &source.history);
+                }
+                target.history.push(merge_sha.clone());
+                let what = if squashed {
+                    format!("the merge commit of !{iid} (its squash commit merged)")
+                } else {
+                    format!("the merge commit of !{iid}")
+                };
+                (merge_sha, merge_message, what)
+            }
+        };
+        for path in &changes {
+            target.changed.insert(path.clone());
+            if source.deleted.contains(path) {
+                target.deleted.insert(path.clone());
+            } else {
+                target.deleted.remove(path);
+            }
+        }
+        let files = target.head.files.clone();
+        if let Some(mr) = self.merge_requests.get_mut(&iid) {
+            mr.state = MergeRequestState::Merged;
+        }
+        requests.push(PipelineRequest {
+            event,
+            source: Source::Push,
+            ref_kind: RefKind::Branch,
+            ref_name: target_name.clone(),
+            ref_short: target_name.clone(),
+            sha: sha.clone(),
+            before_sha: before_sha.clone(),
+            merge_request: None,
+            changed_paths: Some(changes),
+            changes_note: format!(
+                "the paths {what} changes on {target_name} ({}..{})",
+                short_sha(&before_sha),
+                short_sha(&sha)
+            ),
+            files,
+            pipeline_variables: Vec::new(),
+            open_merge_requests: self.open_merge_request_refs(&target_name),
+            skip_ci: skips_ci(&message),
+            commit_message: message,
+            protected: branch_protected(&self.project, &target_name),
+            schedule_description: None,
+            time: self.clock,
+        });
+        requests.extend(self.refresh_merge_requests(event, &target_name, false));
+        Ok(requests)
+    }
+}
+
+fn method_name(method: MergeMethod) -> &'static str {
+    match method {
+        MergeMethod::Merge => "merge commit",
+        MergeMethod::RebaseMerge => "merge commit with semi-linear history",
+        MergeMethod::FastForward => "fast-forward merge",
+    }
+}
+
+/// How many commits of `source` the target does not have (`MergeRequest#commits_count`).
+fn commits_not_in(source: &[String], target: &[String]) -> usize {
+    let mut known: Vec<&str> = target.iter().map(String::as_str).collect();
+    crate::sort::sort_dedup(&mut known);
+    source
+        .iter()
+        .filter(|sha| known.binary_search(&sha.as_str()).is_err())
+        .count()
+}

@@ -323,7 +323,16 @@ fn job_action(
         action.kind,
         crate::event::JobActionKind::Cancel | crate::event::JobActionKind::CancelPipeline
     ) {
-        cancel::cancel(index, action, simulation);
+        let path = simulation
+            .pipelines
+            .iter()
+            .find(|p| p.id == action.pipeline)
+            .and_then(|p| p.project.clone());
+        let role = world
+            .iter()
+            .find(|t| path.as_ref().is_none_or(|p| *p == t.project().path))
+            .map_or(Role::Maintainer, |t| t.project().access);
+        cancel::cancel(index, action, role, simulation);
         return;
     }
     let verb = action.kind.as_str();

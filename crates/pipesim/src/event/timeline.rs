@@ -523,10 +523,11 @@ impl Timeline {
                         stated_changes: ev.changes.clone(),
                         state: MergeRequestState::Open,
                         // A new merge request's checkbox starts as the project's squash option
-                        // says ("Encourage" checks it).
-                        squash: ev.squash.unwrap_or(
-                            self.project.settings.squash_option == super::SquashOption::DefaultOn,
-                        ),
+                        // says ("Encourage" checks it, "Require" checks it for good).
+                        squash: ev.squash.unwrap_or(matches!(
+                            self.project.settings.squash_option,
+                            super::SquashOption::DefaultOn | super::SquashOption::Always
+                        )),
                     },
                 );
             }

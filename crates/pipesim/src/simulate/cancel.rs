@@ -15,12 +15,18 @@
 
 use super::Simulation;
 use crate::diagnostic::{Diagnostic, Finding};
-use crate::event::{JobAction, JobActionKind};
+use crate::event::{JobAction, JobActionKind, Role};
 use crate::pipeline::{JobReport, PipelineReport};
 use crate::source::Files;
 
 /// `Ci::CancelPipelineService#force_execute` when no job of the pipeline can be canceled.
 pub const PIPELINE_NOT_CANCELABLE: &str = "Pipeline is not cancelable";
+
+/// `Ci::CancelPipelineService#permission_error_response` (`cancel_pipeline` needs Developer).
+pub const INSUFFICIENT_PERMISSIONS: &str = "Insufficient permissions to cancel the pipeline";
+
+/// `Ci::BuildCancelService#forbidden` (`cancel_build` needs Developer).
+pub const FORBIDDEN: &str = "Forbidden";
 
 /// A job's status as GitLab keeps it (`Ci::HasStatus`), read from a report.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -245,7 +251,7 @@ fn pipeline_status(report: &PipelineReport, statuses: &[Option<Status>]) -> &'st
 }
 
 /// Carries out a `cancel` event.
-pub(super) fn cancel(index: usize, action: &JobAction, simulation: &mut Simulation) {
+pub(super) fn cancel(index: usize, action: &JobAction, role: Role, simulation: &mut Simulation) {
     let diagnostic = |finding: Finding| {
         let mut d = Diagnostic::resolve(finding, &Files::new());
         d.event = Some(index);
@@ -268,6 +274,18 @@ pub(super) fn cancel(index: usize, action: &JobAction, simulation: &mut Simulati
         simulation.diagnostics.push(d);
         return;
     };
+    if role < Role::Developer {
+        let message = match action.kind {
+            JobActionKind::CancelPipeline => INSUFFICIENT_PERMISSIONS,
+            _ => FORBIDDEN,
+        };
+        let d = diagnostic(Finding::error("event-refused", message, None).explain(format!(
+            "Canceling needs at least the Developer role in the pipeline's project; the scenario's user is {} there (`access:`), so nothing changes.",
+            role.as_str()
+        )));
+        simulation.diagnostics.push(d);
+        return;
+    }
     let found = match action.kind {
         JobActionKind::CancelPipeline => cancel_pipeline(at, simulation),
         _ => cancel_job(at, &action.job, simulation),
@@ -353,15 +371,14 @@ fn cancel_pipeline(at: usize, simulation: &mut Simulation) -> Finding {
             multi.join(", ")
         ));
     }
-    Finding::info(
-        "pipeline-canceled",
-        format!(
-            "cancel: pipeline #{id} is {status}; canceled: {}",
-            names.join(", ")
-        ),
-        None,
-    )
-    .explain(explanation)
+    let mut message = format!(
+        "cancel: pipeline #{id} is {status}; canceled: {}",
+        names.join(", ")
+    );
+    if !children.is_empty() {
+        message.push_str(&format!("; child pipelines: {}", children.join(", ")));
+    }
+    Finding::info("pipeline-canceled", message, None).explain(explanation)
 }
 
 fn cancel_job(at: usize, name: &str, simulation: &mut Simulation) -> Finding {
@@ -437,10 +454,10 @@ fn cancel_job(at: usize, name: &str, simulation: &mut Simulation) -> Finding {
     if report.jobs[i].kind == "trigger" {
         explanation.push_str(" Whether canceling a trigger job also cancels its downstream pipeline is not simulated: pipesim could not confirm it in GitLab's source.");
     }
-    Finding::info(
-        "job-canceled",
-        format!("cancel: `{name}` of pipeline #{id} is canceled; the pipeline is {status}"),
-        None,
-    )
-    .explain(explanation)
+    let mut message =
+        format!("cancel: `{name}` of pipeline #{id} is canceled; the pipeline is {status}");
+    if !skipped.is_empty() {
+        message.push_str(&format!("; skipped: {}", skipped.join(", ")));
+    }
+    Finding::info("job-canceled", message, None).explain(explanation)
 }

@@ -19,6 +19,11 @@ use crate::event::{
 pub const SHOULD_BE_REBASED: &str =
     "Only fast-forward merge is allowed for your project. Please update your source branch";
 
+/// `validate!` when the project always squashes and the merge request does not
+/// (`MergeRequest#missing_required_squash?`).
+pub const SQUASH_REQUIRED: &str =
+    "This project requires squashing commits when merge requests are accepted.";
+
 /// `fast_forward!` when the target branch would not move.
 pub const FF_DID_NOT_ADVANCE: &str = "Fast-forward merge did not advance the target branch";
 
@@ -39,7 +44,8 @@ impl Timeline {
             SquashOption::DefaultOn | SquashOption::DefaultOff => mr.squash,
         };
         let method = self.project.settings.merge_method;
-        (method != MergeMethod::Merge || squash).then_some(Plan { method, squash })
+        let required = self.project.settings.squash_option == SquashOption::Always;
+        (method != MergeMethod::Merge || squash || required).then_some(Plan { method, squash })
     }
 
     /// Merges `mr` with `plan`: the train pipeline first when trains are on, then the push to
@@ -71,6 +77,14 @@ impl Timeline {
                     mr.source_branch,
                     mr.target_branch
                 ),
+            ));
+            return Ok(Vec::new());
+        }
+        if self.project.settings.squash_option == SquashOption::Always && !mr.squash {
+            self.failures.push((
+                event,
+                SQUASH_REQUIRED.to_owned(),
+                format!("The project's squash option is \"Require\" (squash_option: always) and merge request !{iid} says squash: false; GitLab refuses the merge and the merge request stays open."),
             ));
             return Ok(Vec::new());
         }
@@ -223,4 +237,107 @@ fn commits_not_in(source: &[String], target: &[String]) -> usize {
         .iter()
         .filter(|sha| known.binary_search(&sha.as_str()).is_err())
         .count()
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::event::variables::ZERO_SHA as ZERO_SHA_FOR_TESTS;
+    use crate::event::{Event, MergeMethod, MergeRequestEvent, Project, Push, RefTarget, Timeline};
+    use crate::source::Files;
+
+    fn push(branch: &str, path: &str) -> Event {
+        Event::Push(Push {
+            target: RefTarget::Branch(branch.to_owned()),
+            changes: Some(vec![path.to_owned()]),
+            message: Some(format!("Change {path}")),
+            ..Push::default()
+        })
+    }
+
+    fn open(iid: u64, source: &str, squash: Option<bool>) -> Event {
+        Event::MergeRequest(MergeRequestEvent {
+            iid,
+            source_branch: source.to_owned(),
+            target_branch: "main".to_owned(),
+            title: Some(format!("MR {iid}")),
+            squash,
+            ..MergeRequestEvent::default()
+        })
+    }
+
+    fn timeline(method: MergeMethod) -> Timeline {
+        let mut project = Project::new("group/app");
+        project.settings.merge_method = method;
+        let mut files = Files::new();
+        files.insert(".gitlab-ci.yml", "a: {script: x}".to_owned());
+        Timeline::new(&project, &files)
+    }
+
+    // from_source_branch.rb fast_forward!: main's pipeline runs on the source's head commit,
+    // with main's previous head as the before SHA.
+    #[test]
+    fn fast_forward_runs_main_on_the_source_head() {
+        let mut t = timeline(MergeMethod::FastForward);
+        let main_before = t.head_sha("main").unwrap().to_owned();
+        t.apply(1, &push("feature", "a.c")).unwrap();
+        let feature_head = t.head_sha("feature").unwrap().to_owned();
+        t.apply(2, &open(1, "feature", None)).unwrap();
+        let requests = t.apply(3, &Event::Merge { iid: 1 }).unwrap();
+        let main = requests.iter().find(|r| r.ref_name == "main").unwrap();
+        assert_eq!(main.sha, feature_head);
+        assert_eq!(main.before_sha, main_before);
+        assert_eq!(main.commit_message, "Change a.c");
+        assert_eq!(t.head_sha("main"), Some(feature_head.as_str()));
+    }
+
+    // A merge commit (merge method `merge`) is a new commit whose message is GitLab's.
+    #[test]
+    fn merge_commit_is_a_new_commit() {
+        let mut t = timeline(MergeMethod::RebaseMerge);
+        t.apply(1, &push("feature", "a.c")).unwrap();
+        let feature_head = t.head_sha("feature").unwrap().to_owned();
+        t.apply(2, &open(1, "feature", None)).unwrap();
+        let requests = t.apply(3, &Event::Merge { iid: 1 }).unwrap();
+        let main = requests.iter().find(|r| r.ref_name == "main").unwrap();
+        assert_ne!(main.sha, feature_head);
+        assert!(main
+            .commit_message
+            .starts_with("Merge branch 'feature' into 'main'"));
+    }
+
+    // `should_be_rebased?`: main moved since the branch was made; semi-linear history refuses.
+    #[test]
+    fn semi_linear_history_needs_an_up_to_date_branch() {
+        let mut t = timeline(MergeMethod::RebaseMerge);
+        t.apply(1, &push("feature", "a.c")).unwrap();
+        t.apply(2, &push("main", "b.c")).unwrap();
+        t.apply(3, &open(1, "feature", None)).unwrap();
+        let requests = t.apply(4, &Event::Merge { iid: 1 }).unwrap();
+        assert!(requests.is_empty());
+        assert_eq!(t.failures()[0].1, super::SHOULD_BE_REBASED);
+        assert_eq!(t.open_merge_requests().len(), 1);
+    }
+
+    // A branch made from another ref without a commit points at that ref's head; its
+    // pipeline has the blank before SHA and no computable changes.
+    #[test]
+    fn branch_from_a_ref_without_a_commit() {
+        let mut t = timeline(MergeMethod::Merge);
+        t.apply(1, &push("feature", "a.c")).unwrap();
+        let feature_head = t.head_sha("feature").unwrap().to_owned();
+        let requests = t
+            .apply(
+                2,
+                &Event::Push(Push {
+                    target: RefTarget::Branch("copy".to_owned()),
+                    from: Some("feature".to_owned()),
+                    ..Push::default()
+                }),
+            )
+            .unwrap();
+        assert_eq!(requests[0].sha, feature_head);
+        assert_eq!(requests[0].before_sha, ZERO_SHA_FOR_TESTS);
+        assert!(requests[0].changed_paths.is_none());
+        assert_eq!(t.changed_since_base("copy"), Some(vec!["a.c".to_owned()]));
+    }
 }

@@ -24,8 +24,8 @@ pub const SHOULD_BE_REBASED: &str =
 pub const SQUASH_REQUIRED: &str =
     "This project requires squashing commits when merge requests are accepted.";
 
-/// `fast_forward!` when the target branch would not move.
-pub const FF_DID_NOT_ADVANCE: &str = "Fast-forward merge did not advance the target branch";
+/// `validate!` when `mergeable?` is false.
+pub const NOT_MERGEABLE: &str = "Merge request is not mergeable";
 
 /// How one merge writes the target branch.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -89,13 +89,13 @@ impl Timeline {
             return Ok(Vec::new());
         }
         let own_commits = commits_not_in(&source.history, &target.history);
-        if plan.method == MergeMethod::FastForward && own_commits == 0 {
+        if own_commits == 0 {
             self.failures.push((
                 event,
-                FF_DID_NOT_ADVANCE.to_owned(),
+                NOT_MERGEABLE.to_owned(),
                 format!(
-                    "{} has no commit that {} lacks, so a fast-forward would not move {}; GitLab refuses the merge and merge request !{iid} stays open.",
-                    mr.source_branch, mr.target_branch, mr.target_branch
+                    "{} has no commit that {} lacks, so merge request !{iid} has no commits; pipesim takes such a merge request as not mergeable (MergeRequest#broken? counts `has_no_commits?`), which it did not check against GitLab's mergeability checks. The merge request stays open and no pipeline runs.",
+                    mr.source_branch, mr.target_branch
                 ),
             ));
             return Ok(Vec::new());

@@ -7,11 +7,13 @@
 //! variables: {KEY: value | {value: v, protected: bool}}   # project CI/CD variables
 //! files: {path: content}                                   # .gitlab-ci.yml is required
 //! events:
-//!   - push: {branch: B | tag: T, changes, files, deleted, message, skip_ci, variables}
-//!   - merge_request: {iid, source, target, labels, type, title, description, draft, changes}
+//!   - push: {branch: B | tag: T, changes, files, deleted, message, skip_ci, variables, delete, from}
+//!   - push: [{branch: B, ...}, {tag: T, from: B}]   # one push of several refs
+//!   - merge_request: {iid, source, target, labels, type, title, description, draft, changes, squash}
 //!   - merge: {iid}
 //!   - schedule: {branch | tag, variables, description}
 //!   - web | api | trigger: {branch | tag, variables}
+//!   - cancel: {pipeline, job}      # `job` left out: the whole pipeline
 //! ```
 //!
 //! Loading never panics: every problem is a [`Finding`] at the position of the offending key

@@ -366,7 +366,8 @@ impl Timeline {
         }];
         // MergeRequests::RefreshService: every open merge request whose source branch got new
         // commits runs a merge request pipeline. The push options (`ci.skip`) reach it; push
-        // option variables do not (UNCONFIRMED).
+        // option variables do not (merge_requests/create_pipeline_service.rb passes
+        // `push_options` to Ci::CreatePipelineService, no `variables_attributes`).
         requests.extend(self.refresh_merge_requests(event, name, push.skip_ci));
         Ok(requests)
     }

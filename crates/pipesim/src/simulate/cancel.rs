@@ -152,13 +152,20 @@ fn statuses(report: &PipelineReport) -> Vec<Option<Status>> {
             .position(|s| *s == job.stage)
             .unwrap_or(usize::MAX)
     };
-    let index_of = |name: &str| report.jobs.iter().position(|j| j.created && j.name == name);
+    let by_name: std::collections::HashMap<&str, usize> = report
+        .jobs
+        .iter()
+        .enumerate()
+        .filter(|(_, j)| j.created)
+        .map(|(i, j)| (j.name.as_str(), i))
+        .collect();
+    let index_of = |name: &str| by_name.get(name).copied();
     // Stage order; jobs with `needs` once what they need is decided (bounded rounds: the
     // configuration rules out cycles, a leftover is decided as waiting).
     let mut order: Vec<usize> = (0..report.jobs.len())
         .filter(|&i| report.jobs[i].created)
         .collect();
-    crate::sort::sort_by(&mut order, &|a: &usize, b: &usize| {
+    crate::sort::sort_by(&mut order, |a: &usize, b: &usize| {
         stage_of(&report.jobs[*a]).cmp(&stage_of(&report.jobs[*b]))
     });
     let mut pending = order;

@@ -84,18 +84,18 @@ impl Timeline {
         // GitLab's order: branches, then tags; by action in order of first appearance.
         let limit = self.project.settings.git_push_pipeline_limit as usize;
         let mut order: Vec<usize> = (0..refs.len()).collect();
-        let group = |i: usize| {
-            let tag = matches!(refs[i].target, RefTarget::Tag(_));
-            let first = (0..refs.len())
-                .find(|&j| {
-                    matches!(refs[j].target, RefTarget::Tag(_)) == tag && actions[j] == actions[i]
-                })
-                .unwrap_or(i);
-            (tag, first)
+        // Each ref's group: (is a tag, where its action first appears among its kind).
+        let slot = |i: usize| {
+            usize::from(matches!(refs[i].target, RefTarget::Tag(_))) * 3 + actions[i] as usize
         };
-        crate::sort::sort_by(&mut order, &|a: &usize, b: &usize| {
-            group(*a).cmp(&group(*b))
-        });
+        let mut first = [usize::MAX; 6];
+        for i in 0..refs.len() {
+            first[slot(i)] = first[slot(i)].min(i);
+        }
+        let group: Vec<(bool, usize)> = (0..refs.len())
+            .map(|i| (matches!(refs[i].target, RefTarget::Tag(_)), first[slot(i)]))
+            .collect();
+        crate::sort::sort_by(&mut order, |a: &usize, b: &usize| group[*a].cmp(&group[*b]));
         let mut omitted = Vec::new();
         let mut requests = Vec::new();
         for index in order {
@@ -152,12 +152,13 @@ impl Timeline {
 
     /// What pipesim cannot apply (the scenario's mistakes, not GitLab's refusals).
     fn check_refs(&self, _event: usize, refs: &[Push]) -> Result<(), String> {
-        for (i, one) in refs.iter().enumerate() {
+        let mut seen: SortedSet<(bool, &str)> = SortedSet::new();
+        for one in refs {
             let name = one.target.name();
             if name.is_empty() {
                 return Err("push: a ref of the push has an empty name".to_owned());
             }
-            if refs[..i].iter().any(|o| o.target == one.target) {
+            if !seen.insert((matches!(one.target, RefTarget::Tag(_)), name)) {
                 return Err(format!("push: {name} is named twice in one push"));
             }
             let (kind, exists) = match &one.target {

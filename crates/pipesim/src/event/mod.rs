@@ -82,6 +82,10 @@ pub struct ProjectSettings {
     /// Admin > Settings > CI/CD > "Maximum number of pipelines per Git push"
     /// (`git_push_pipeline_limit`, an instance setting; 4 by default, 0 is no limit).
     pub git_push_pipeline_limit: u32,
+    /// Settings > Merge requests > Merge commit message template (`merge_commit_template`).
+    pub merge_commit_template: Option<String>,
+    /// Settings > Merge requests > Squash commit message template (`squash_commit_template`).
+    pub squash_commit_template: Option<String>,
 }
 
 /// How a merge request is merged (Project#merge_method: `merge_requests_ff_only_enabled`,
@@ -244,6 +248,8 @@ impl Project {
                 merge_method: MergeMethod::Merge,
                 squash_option: SquashOption::DefaultOff,
                 git_push_pipeline_limit: 4,
+                merge_commit_template: None,
+                squash_commit_template: None,
             },
             variables: Vec::new(),
             server_url: "https://gitlab.example.com".to_owned(),

@@ -365,6 +365,8 @@ impl Parser {
                 "merge_method",
                 "squash_option",
                 "git_push_pipeline_limit",
+                "merge_commit_template",
+                "squash_commit_template",
             ];
             if let Some(settings) = self.map(n, "project:settings", &allowed) {
                 if let Some(v) = settings.get("pipeline_variables_minimum_role") {
@@ -935,7 +937,8 @@ impl Parser {
         }))
     }
 
-    /// `settings: {merge_method, squash_option, git_push_pipeline_limit}`.
+    /// `settings: {merge_method, squash_option, git_push_pipeline_limit, merge_commit_template,
+    /// squash_commit_template}`.
     fn merge_settings(&mut self, settings: &Map, project: &mut Project) {
         if let Some(v) = settings.get("merge_method") {
             if let Some(text) = self.string(v, "project:settings:merge_method") {
@@ -958,6 +961,14 @@ impl Parser {
                     ),
                 }
             }
+        }
+        if let Some(v) = settings.get("merge_commit_template") {
+            project.settings.merge_commit_template =
+                self.scalar(v, "project:settings:merge_commit_template");
+        }
+        if let Some(v) = settings.get("squash_commit_template") {
+            project.settings.squash_commit_template =
+                self.scalar(v, "project:settings:squash_commit_template");
         }
         if let Some(v) = settings.get("git_push_pipeline_limit") {
             match &v.value {

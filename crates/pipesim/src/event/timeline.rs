@@ -15,6 +15,7 @@
 
 mod merge;
 mod push;
+mod template;
 
 use crate::sorted::{SortedMap, SortedSet};
 
@@ -1006,9 +1007,18 @@ fn default_message(ref_name: &str, touched: &[String]) -> String {
     }
 }
 
-/// `MergeRequest#default_merge_commit_message`: "Merge branch 'S' into 'T'", the title, and
-/// "See merge request <path>!<iid>", separated by blank lines.
+/// `MergeRequest#default_merge_commit_message`: the project's merge commit template filled
+/// (`template.rs`), else "Merge branch 'S' into 'T'", the title, and "See merge request
+/// <path>!<iid>", separated by blank lines.
 fn merge_commit_message(project: &Project, mr: &MergeRequest) -> String {
+    if let Some(template) = project
+        .settings
+        .merge_commit_template
+        .as_deref()
+        .filter(|t| !t.trim().is_empty())
+    {
+        return template::fill(template, project, mr).0;
+    }
     format!(
         "Merge branch '{}' into '{}'\n\n{}\n\nSee merge request {}!{}",
         mr.source_branch, mr.target_branch, mr.title, project.path, mr.iid

@@ -45,7 +45,10 @@ impl Timeline {
         };
         let method = self.project.settings.merge_method;
         let required = self.project.settings.squash_option == SquashOption::Always;
-        (method != MergeMethod::Merge || squash || required).then_some(Plan { method, squash })
+        // A merge commit template goes this way too, for its notes.
+        let template = self.project.settings.merge_commit_template.is_some();
+        (method != MergeMethod::Merge || squash || required || template)
+            .then_some(Plan { method, squash })
     }
 
     /// Merges `mr` with `plan`: the train pipeline first when trains are on, then the push to
@@ -127,7 +130,8 @@ impl Timeline {
         }
         let squash_sha = fake_sha(&format!("{event}:squash!{iid}"));
         // MergeRequest#default_squash_commit_message: the squash template, else the title.
-        let squash_message = mr.title.clone();
+        let squash_message = self.squash_message(event, mr, squashes);
+        self.note_unfilled_merge_template(event, mr);
         let changes = self.merge_request_changes(mr);
         let target_name = mr.target_branch.clone();
         let merge_message = merge_commit_message(&self.project, mr);
@@ -219,6 +223,52 @@ impl Timeline {
         requests.extend(self.refresh_merge_requests(event, &target_name, false));
         Ok(requests)
     }
+}
+
+impl Timeline {
+    /// `default_squash_commit_message`: the squash template filled (when it fills to
+    /// something), else the title.
+    fn squash_message(&mut self, event: usize, mr: &MergeRequest, squashes: bool) -> String {
+        let template = self
+            .project
+            .settings
+            .squash_commit_template
+            .clone()
+            .filter(|t| !t.trim().is_empty());
+        let Some(template) = template else {
+            return mr.title.clone();
+        };
+        let (message, unknown) = super::template::fill(&template, &self.project, mr);
+        if squashes && !unknown.is_empty() {
+            self.notes.push((event, unfilled_note("squash", &unknown)));
+        }
+        if message.trim().is_empty() {
+            mr.title.clone()
+        } else {
+            message
+        }
+    }
+
+    fn note_unfilled_merge_template(&mut self, event: usize, mr: &MergeRequest) {
+        let Some(template) = self.project.settings.merge_commit_template.clone() else {
+            return;
+        };
+        let (_, unknown) = super::template::fill(&template, &self.project, mr);
+        if !unknown.is_empty() {
+            self.notes.push((event, unfilled_note("merge", &unknown)));
+        }
+    }
+}
+
+fn unfilled_note(which: &str, unknown: &[String]) -> String {
+    format!(
+        "the {which} commit template's placeholders {} need commits, users or URLs pipesim does not have; they are left empty (and their lines removed, as GitLab removes a line whose placeholder is blank)",
+        unknown
+            .iter()
+            .map(|n| format!("%{{{n}}}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
 }
 
 fn method_name(method: MergeMethod) -> &'static str {

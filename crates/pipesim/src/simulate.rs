@@ -14,6 +14,8 @@ use crate::pipeline::{self, PipelineReport};
 use crate::source::{FileId, Files};
 use crate::yaml::{Node, Value};
 
+mod cancel;
+
 /// The JSON contract of `pipesim simulate` and `pipesim scenario`.
 #[derive(Clone, Debug, Serialize)]
 pub struct Simulation {
@@ -257,6 +259,7 @@ fn run_event(
 ) {
     let timeline = &mut world[in_project];
     let notes_before = timeline.notes().len();
+    let failures_before = timeline.failures().len();
     let applied = timeline.apply(index, event);
     for (_, note) in &timeline.notes()[notes_before..] {
         let mut diagnostic = Diagnostic::resolve(
@@ -268,6 +271,7 @@ fn run_event(
         diagnostic.event = Some(index);
         simulation.diagnostics.push(diagnostic);
     }
+    report_refusals(index, timeline, failures_before, simulation);
     // One clock for every project of the scenario.
     let clock = timeline.clock();
     if world.len() > 1 {
@@ -316,6 +320,19 @@ fn run_event(
     flag_duplicates(index, &requests, &outcomes, &mut simulation.diagnostics);
 }
 
+/// What GitLab refused at this event (a merge it cannot make, a push its pre-receive checks
+/// reject): GitLab's message, our explanation beside it; no pipeline.
+fn report_refusals(index: usize, timeline: &Timeline, before: usize, simulation: &mut Simulation) {
+    for (_, message, why) in &timeline.failures()[before..] {
+        let mut diagnostic = Diagnostic::resolve(
+            Finding::error("event-refused", message.clone(), None).explain(why.clone()),
+            &Files::new(),
+        );
+        diagnostic.event = Some(index);
+        simulation.diagnostics.push(diagnostic);
+    }
+}
+
 /// Plays or retries a job of an earlier pipeline (Ci::PlayBuildService, Ci::RetryJobService).
 /// The job is queued again, and the runner's request checks its dependencies first
 /// (Ci::BuildDependencies#valid?, Ci::Build#valid_dependency?): a dependency whose artifacts
@@ -329,6 +346,22 @@ fn job_action(
     store: &mut Store,
     simulation: &mut Simulation,
 ) {
+    if matches!(
+        action.kind,
+        crate::event::JobActionKind::Cancel | crate::event::JobActionKind::CancelPipeline
+    ) {
+        let path = simulation
+            .pipelines
+            .iter()
+            .find(|p| p.id == action.pipeline)
+            .and_then(|p| p.project.clone());
+        let role = world
+            .iter()
+            .find(|t| path.as_ref().is_none_or(|p| *p == t.project().path))
+            .map_or(Role::Maintainer, |t| t.project().access);
+        cancel::cancel(index, action, role, simulation);
+        return;
+    }
     let verb = action.kind.as_str();
     let finding = |diagnostic: Finding| {
         let mut diagnostic = Diagnostic::resolve(diagnostic, &Files::new());
@@ -354,7 +387,8 @@ fn job_action(
     let outcome = job.outcome.as_deref().unwrap_or("not_run");
     let allowed = match action.kind {
         crate::event::JobActionKind::Play => job.when == "manual" && outcome == "not_run",
-        crate::event::JobActionKind::Retry => matches!(outcome, "success" | "failed"),
+        crate::event::JobActionKind::Retry => matches!(outcome, "success" | "failed" | "canceled"),
+        crate::event::JobActionKind::Cancel | crate::event::JobActionKind::CancelPipeline => false,
     };
     if !allowed {
         let why = match action.kind {
@@ -362,7 +396,10 @@ fn job_action(
                 "only a manual job nobody played yet can be played"
             }
             crate::event::JobActionKind::Retry => {
-                "only a job that ran (succeeded or failed) can be retried"
+                "only a job that ran (succeeded or failed) or was canceled can be retried"
+            }
+            crate::event::JobActionKind::Cancel | crate::event::JobActionKind::CancelPipeline => {
+                "it cannot be canceled"
             }
         };
         let diagnostic = finding(Finding::error(

@@ -76,6 +76,68 @@ pub struct ProjectSettings {
     /// The project is a CI/CD catalog resource (its version tags are released versions:
     /// `include:component` accepts `~latest` and `1.2`).
     pub catalog_resource: bool,
+    /// Settings > Merge requests > Merge method (`merge_method`: `merge`, `rebase_merge`, `ff`).
+    pub merge_method: MergeMethod,
+    /// Settings > Merge requests > Squash commits when merging (`squash_option`).
+    pub squash_option: SquashOption,
+    /// Admin > Settings > CI/CD > "Maximum number of pipelines per Git push"
+    /// (`git_push_pipeline_limit`, an instance setting; 4 by default, 0 is no limit).
+    pub git_push_pipeline_limit: u32,
+    /// Settings > Merge requests > Merge commit message template (`merge_commit_template`).
+    pub merge_commit_template: Option<String>,
+    /// Settings > Merge requests > Squash commit message template (`squash_commit_template`).
+    pub squash_commit_template: Option<String>,
+}
+
+/// How a merge request is merged (Project#merge_method: `merge_requests_ff_only_enabled`,
+/// `merge_requests_rebase_enabled`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MergeMethod {
+    /// "Merge commit": a merge commit for every merge.
+    #[default]
+    Merge,
+    /// "Merge commit with semi-linear history": a merge commit, only when the source branch is
+    /// up to date with the target.
+    RebaseMerge,
+    /// "Fast-forward merge": no merge commit; the target branch moves to the source's head.
+    FastForward,
+}
+
+impl MergeMethod {
+    pub fn parse(text: &str) -> Option<MergeMethod> {
+        match text {
+            "merge" => Some(MergeMethod::Merge),
+            "rebase_merge" => Some(MergeMethod::RebaseMerge),
+            "ff" | "fast_forward" => Some(MergeMethod::FastForward),
+            _ => None,
+        }
+    }
+}
+
+/// The project's squash option (ProjectSetting `squash_option`): whether the merge request's own
+/// "Squash commits" choice counts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SquashOption {
+    Never,
+    Always,
+    DefaultOn,
+    /// "Allow" (GitLab's default): squash only when the merge request asks for it.
+    #[default]
+    DefaultOff,
+}
+
+impl SquashOption {
+    pub fn parse(text: &str) -> Option<SquashOption> {
+        match text {
+            "never" => Some(SquashOption::Never),
+            "always" => Some(SquashOption::Always),
+            "default_on" => Some(SquashOption::DefaultOn),
+            "default_off" => Some(SquashOption::DefaultOff),
+            _ => None,
+        }
+    }
 }
 
 /// A CI/CD variable of the project, of one of its groups or of the instance (Settings >
@@ -219,6 +281,11 @@ impl Project {
                 keep_latest_artifacts: true,
                 pipeline_variables_minimum_role: Some(Role::Developer),
                 catalog_resource: false,
+                merge_method: MergeMethod::Merge,
+                squash_option: SquashOption::DefaultOff,
+                git_push_pipeline_limit: 4,
+                merge_commit_template: None,
+                squash_commit_template: None,
             },
             variables: Vec::new(),
             server_url: "https://gitlab.example.com".to_owned(),
@@ -268,6 +335,11 @@ pub enum JobActionKind {
     Play,
     /// Run a finished job again.
     Retry,
+    /// Cancel one job that has not finished (Ci::BuildCancelService).
+    Cancel,
+    /// Cancel a pipeline: every job of it that has not finished (Ci::CancelPipelineService);
+    /// `job` is empty.
+    CancelPipeline,
 }
 
 impl JobActionKind {
@@ -275,6 +347,7 @@ impl JobActionKind {
         match self {
             JobActionKind::Play => "play",
             JobActionKind::Retry => "retry",
+            JobActionKind::Cancel | JobActionKind::CancelPipeline => "cancel",
         }
     }
 }
@@ -319,6 +392,14 @@ pub struct Push {
     pub skip_ci: bool,
     /// `git push -o ci.variable="K=V"`: pipeline variables.
     pub variables: Vec<(String, String)>,
+    /// The push deletes the branch or tag (its new revision is the blank SHA).
+    pub delete: bool,
+    /// For a new branch: the branch or tag it is created from (the default branch when `None`).
+    /// For a tag: the branch or tag whose head commit it points at.
+    pub from: Option<String>,
+    /// The other refs of the same `git push` (one push of several refs), after this one; they
+    /// share this push's options (`skip_ci`, `variables`).
+    pub other_refs: Vec<Push>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -384,6 +465,9 @@ pub struct MergeRequestEvent {
     /// Paths the merge request changes, when the scenario states them instead of deriving them
     /// from the pushes to the source branch.
     pub changes: Option<Vec<String>>,
+    /// The merge request's "Squash commits when merge request is accepted" (`squash`);
+    /// `None` keeps it (new merge requests take the project's squash option).
+    pub squash: Option<bool>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

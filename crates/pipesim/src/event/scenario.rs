@@ -11,11 +11,13 @@
 //! groups: [{path: group/sub, variables: ...}]              # variables of the groups above
 //! files: {path: content}                                   # .gitlab-ci.yml is required
 //! events:
-//!   - push: {branch: B | tag: T, changes, files, deleted, message, skip_ci, variables}
-//!   - merge_request: {iid, source, target, labels, type, title, description, draft, changes}
+//!   - push: {branch: B | tag: T, changes, files, deleted, message, skip_ci, variables, delete, from}
+//!   - push: [{branch: B, ...}, {tag: T, from: B}]   # one push of several refs
+//!   - merge_request: {iid, source, target, labels, type, title, description, draft, changes, squash}
 //!   - merge: {iid}
 //!   - schedule: {branch | tag, variables, description, inputs}
 //!   - web | api | trigger: {branch | tag, variables, inputs}
+//!   - cancel: {pipeline, job}      # `job` left out: the whole pipeline
 //! ```
 //!
 //! Loading never panics: every problem is a [`Finding`] at the position of the offending key
@@ -26,8 +28,9 @@ use crate::source::{FileId, Files, Span};
 use crate::yaml::{self, Limits, Map, Node, Value};
 
 use super::{
-    Event, JobAction, JobActionKind, JobOutcome, ManualEvent, ManualSource, MergeRequestEvent,
-    MergeRequestPipelineKind, Project, ProjectVariable, Push, RefTarget, Role, Tier,
+    Event, JobAction, JobActionKind, JobOutcome, ManualEvent, ManualSource, MergeMethod,
+    MergeRequestEvent, MergeRequestPipelineKind, Project, ProjectVariable, Push, RefTarget, Role,
+    SquashOption, Tier,
 };
 
 const INVALID: &str = "scenario-invalid";
@@ -373,6 +376,11 @@ impl Parser {
                 "keep_latest_artifacts",
                 "pipeline_variables_minimum_role",
                 "catalog_resource",
+                "merge_method",
+                "squash_option",
+                "git_push_pipeline_limit",
+                "merge_commit_template",
+                "squash_commit_template",
             ];
             if let Some(settings) = self.map(n, "project:settings", &allowed) {
                 if let Some(v) = settings.get("pipeline_variables_minimum_role") {
@@ -389,6 +397,7 @@ impl Parser {
                         ),
                     }
                 }
+                self.merge_settings(settings, &mut project);
                 if let Some(v) = settings.get("merged_results_pipelines") {
                     if let Some(b) = self.boolean(v, "project:settings:merged_results_pipelines") {
                         project.settings.merged_results_pipelines = b;
@@ -512,6 +521,7 @@ impl Parser {
             "wait",
             "play",
             "retry",
+            "cancel",
         ];
         let mut events = Vec::new();
         for (index, item) in items.iter().enumerate() {
@@ -543,7 +553,7 @@ impl Parser {
                 self.error(
                     format!(
                         "event {number} must have exactly one key (push, merge_request, merge, \
-                         schedule, web, api, trigger, wait, play or retry), and optionally \
+                         schedule, web, api, trigger, wait, play, retry or cancel), and optionally \
                          `outcomes` and `project`; it has {}",
                         event_entries.len()
                     ),
@@ -583,6 +593,7 @@ impl Parser {
                 "wait" => self.wait(body, &context),
                 "play" => self.job_action(body, &context, JobActionKind::Play),
                 "retry" => self.job_action(body, &context, JobActionKind::Retry),
+                "cancel" => self.cancel(body, &context),
                 _ => {
                     self.findings.push(
                         Finding::error(
@@ -631,6 +642,14 @@ impl Parser {
     }
 
     fn push(&mut self, node: &Node, context: &str) -> Option<Event> {
+        if let Value::Seq(items) = &node.value {
+            return self.push_refs(node, items, context);
+        }
+        let push = self.one_push(node, context)?;
+        Some(Event::Push(push))
+    }
+
+    fn one_push(&mut self, node: &Node, context: &str) -> Option<Push> {
         let allowed = [
             "branch",
             "tag",
@@ -640,6 +659,8 @@ impl Parser {
             "message",
             "skip_ci",
             "variables",
+            "delete",
+            "from",
         ];
         let map = self.map(node, context, &allowed)?;
         let target = match self.ref_target(map, context) {
@@ -688,7 +709,15 @@ impl Parser {
         if let Some(n) = map.get("variables") {
             push.variables = self.key_values(n, &format!("{context}:variables"));
         }
-        Some(Event::Push(push))
+        if let Some(n) = map.get("delete") {
+            push.delete = self
+                .boolean(n, &format!("{context}:delete"))
+                .unwrap_or(false);
+        }
+        if let Some(n) = map.get("from") {
+            push.from = Some(self.ref_name(n, &format!("{context}:from"))?);
+        }
+        Some(push)
     }
 
     fn merge_request(&mut self, node: &Node, context: &str, project: &Project) -> Option<Event> {
@@ -702,6 +731,7 @@ impl Parser {
             "description",
             "draft",
             "changes",
+            "squash",
         ];
         let map = self.map(node, context, &allowed)?;
         let iid = self.iid(map, node, context)?;
@@ -754,6 +784,9 @@ impl Parser {
         }
         if let Some(n) = map.get("changes") {
             event.changes = Some(self.paths(n, &format!("{context}:changes")));
+        }
+        if let Some(n) = map.get("squash") {
+            event.squash = self.boolean(n, &format!("{context}:squash"));
         }
         Some(Event::MergeRequest(event))
     }
@@ -810,6 +843,114 @@ impl Parser {
             pipeline,
             job,
         }))
+    }
+
+    /// `push: [{branch: main}, {tag: v1.0.0, from: main}]`: one `git push` of several refs; the
+    /// push options (`skip_ci`, `variables`) are the push's, given on its first ref.
+    fn push_refs(&mut self, node: &Node, items: &[Node], context: &str) -> Option<Event> {
+        if items.is_empty() {
+            self.error(
+                format!("{context}: a push of several refs needs at least one ref (`- {{branch: main}}`)"),
+                node.span,
+            );
+            return None;
+        }
+        let mut refs = Vec::with_capacity(items.len());
+        for (k, item) in items.iter().enumerate() {
+            let item_context = format!("{context} ref {}", k + 1);
+            let one = self.one_push(item, &item_context)?;
+            if k > 0 && (one.skip_ci || !one.variables.is_empty()) {
+                let span = item
+                    .get("skip_ci")
+                    .or_else(|| item.get("variables"))
+                    .map_or(item.span, |n| n.span);
+                self.error(
+                    format!("{item_context}: push options (`skip_ci`, `variables`) belong to the whole push; give them on its first ref"),
+                    span,
+                );
+                return None;
+            }
+            refs.push(one);
+        }
+        let mut first = refs.remove(0);
+        first.other_refs = refs;
+        Some(Event::Push(first))
+    }
+
+    /// `cancel: {pipeline: 3}` (the pipeline) or `cancel: {pipeline: 3, job: deploy}` (one job).
+    fn cancel(&mut self, node: &Node, context: &str) -> Option<Event> {
+        let map = self.map(node, context, &["pipeline", "job"])?;
+        if map.get("job").is_some() {
+            return self.job_action(node, context, JobActionKind::Cancel);
+        }
+        let pipeline = match map.get("pipeline").map(|n| (&n.value, n.span)) {
+            Some((Value::Int(i), _)) if *i > 0 => *i as u64,
+            Some((_, span)) => {
+                self.error(
+                    format!("{context}:pipeline must be a pipeline id (a positive whole number, as the report numbers pipelines)"),
+                    span,
+                );
+                return None;
+            }
+            None => {
+                self.error(
+                    format!("{context} needs `pipeline:` (its id), and `job:` to cancel one job"),
+                    node.span,
+                );
+                return None;
+            }
+        };
+        Some(Event::JobAction(JobAction {
+            kind: JobActionKind::CancelPipeline,
+            pipeline,
+            job: String::new(),
+        }))
+    }
+
+    /// `settings: {merge_method, squash_option, git_push_pipeline_limit, merge_commit_template,
+    /// squash_commit_template}`.
+    fn merge_settings(&mut self, settings: &Map, project: &mut Project) {
+        if let Some(v) = settings.get("merge_method") {
+            if let Some(text) = self.string(v, "project:settings:merge_method") {
+                match MergeMethod::parse(&text) {
+                    Some(method) => project.settings.merge_method = method,
+                    None => self.error(
+                        format!("project:settings:merge_method `{text}` is not one of merge, rebase_merge, ff"),
+                        v.span,
+                    ),
+                }
+            }
+        }
+        if let Some(v) = settings.get("squash_option") {
+            if let Some(text) = self.string(v, "project:settings:squash_option") {
+                match SquashOption::parse(&text) {
+                    Some(option) => project.settings.squash_option = option,
+                    None => self.error(
+                        format!("project:settings:squash_option `{text}` is not one of never, always, default_on, default_off"),
+                        v.span,
+                    ),
+                }
+            }
+        }
+        if let Some(v) = settings.get("merge_commit_template") {
+            project.settings.merge_commit_template =
+                self.scalar(v, "project:settings:merge_commit_template");
+        }
+        if let Some(v) = settings.get("squash_commit_template") {
+            project.settings.squash_commit_template =
+                self.scalar(v, "project:settings:squash_commit_template");
+        }
+        if let Some(v) = settings.get("git_push_pipeline_limit") {
+            match &v.value {
+                Value::Int(i) if (0..=i64::from(u32::MAX)).contains(i) => {
+                    project.settings.git_push_pipeline_limit = *i as u32;
+                }
+                _ => self.error(
+                    "project:settings:git_push_pipeline_limit must be a whole number (0 is no limit)",
+                    v.span,
+                ),
+            }
+        }
     }
 
     /// `outcomes: {job: failed | success | played | skipped}`.

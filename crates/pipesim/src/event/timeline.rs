@@ -13,6 +13,10 @@
 //! - lib/gitlab/ci/pipeline/chain/skip.rb: `[ci skip]` / `ci.skip`; web, api, schedule and
 //!   trigger pipelines are created with `ignore_skip_ci: true`.
 
+mod merge;
+mod push;
+mod template;
+
 use crate::sorted::{SortedMap, SortedSet};
 
 use super::variables::{branch_protected, fake_sha, short_sha, skips_ci, tag_protected, ZERO_SHA};
@@ -41,12 +45,18 @@ struct Branch {
     changed: SortedSet<String>,
     /// The subset of `changed` the branch deleted.
     deleted: SortedSet<String>,
+    /// The SHAs of the commits reachable from the head (its ancestry, in no particular order):
+    /// whether the branch contains another branch's head (a fast-forward merge is possible).
+    history: Vec<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MergeRequestState {
     Open,
     Merged,
+    /// Closed because its source branch was deleted (MergeRequests::RefreshService
+    /// `close_upon_missing_source_branch_ref`).
+    Closed,
 }
 
 /// A merge request the timeline knows about.
@@ -64,6 +74,8 @@ pub struct MergeRequest {
     /// the source branch.
     pub stated_changes: Option<Vec<String>>,
     pub state: MergeRequestState,
+    /// "Squash commits when merge request is accepted" (`MergeRequest#squash`).
+    pub squash: bool,
 }
 
 /// Repository state: branches, tags and merge requests.
@@ -74,6 +86,9 @@ pub struct Timeline {
     tags: SortedMap<String, Head>,
     merge_requests: SortedMap<u64, MergeRequest>,
     notes: Vec<(usize, String)>,
+    /// What GitLab refused at an event (a merge or a push it rejects), with its message and
+    /// our explanation: the event asks for no pipeline.
+    failures: Vec<(usize, String, String)>,
     /// Seconds since the scenario's start: each event takes a minute, `wait` more.
     clock: u64,
 }
@@ -82,16 +97,18 @@ impl Timeline {
     /// A repository whose only branch is the default branch, holding `files`.
     pub fn new(project: &Project, files: &Files) -> Timeline {
         let mut branches = SortedMap::new();
+        let initial = fake_sha(&format!("initial:{}", project.default_branch));
         branches.insert(
             project.default_branch.clone(),
             Branch {
                 head: Head {
                     files: files.clone(),
-                    sha: fake_sha(&format!("initial:{}", project.default_branch)),
+                    sha: initial.clone(),
                     message: "Initial commit".to_owned(),
                 },
                 changed: SortedSet::new(),
                 deleted: SortedSet::new(),
+                history: vec![initial],
             },
         );
         Timeline {
@@ -101,6 +118,7 @@ impl Timeline {
             tags: SortedMap::new(),
             merge_requests: SortedMap::new(),
             notes: Vec::new(),
+            failures: Vec::new(),
         }
     }
 
@@ -233,6 +251,11 @@ impl Timeline {
         &self.notes
     }
 
+    /// What GitLab refused, per event: (event, GitLab's message, our explanation).
+    pub fn failures(&self) -> &[(usize, String, String)] {
+        &self.failures
+    }
+
     /// Applies event number `event_index` (1-based) and returns the pipelines GitLab is asked
     /// to create for it, in creation order. `Err` is a plain-English problem with the event.
     pub fn apply(
@@ -246,10 +269,12 @@ impl Timeline {
             self.clock = self.clock.saturating_add(60);
         }
         match event {
-            Event::Push(push) => match &push.target {
+            Event::Push(push) if push.is_plain() => match &push.target {
                 RefTarget::Branch(name) => self.push_branch(event_index, name, push),
                 RefTarget::Tag(name) => self.push_tag(event_index, name, push),
             },
+            // Several refs, a deletion, a branch or tag from another ref: `push.rs`.
+            Event::Push(push) => self.push_refs(event_index, push),
             Event::MergeRequest(mr) => self.merge_request_event(event_index, mr),
             Event::Merge { iid } => self.merge(event_index, *iid),
             Event::Manual(manual) => self.manual(event_index, manual),
@@ -272,12 +297,11 @@ impl Timeline {
             return Err("push: the branch name is empty".to_owned());
         }
         let touched = touched_paths(push);
-        let sha = fake_sha(&format!("{event}:{name}:push"));
-        let message = push
+        let mut sha = fake_sha(&format!("{event}:{name}:push"));
+        let mut message = push
             .message
             .clone()
             .unwrap_or_else(|| default_message(name, &touched));
-        let skip_ci = push.skip_ci || skips_ci(&message);
 
         let (before_sha, changed_paths, changes_note) = match self.branches.get_mut(name) {
             Some(branch) => {
@@ -286,6 +310,7 @@ impl Timeline {
                 let before = branch.head.sha.clone();
                 apply_files(&mut branch.head.files, push);
                 branch.head.sha = sha.clone();
+                branch.history.push(sha.clone());
                 branch.head.message = message.clone();
                 record_changes(branch, push, &touched);
                 let note = format!(
@@ -299,16 +324,15 @@ impl Timeline {
                 // A new branch, created from the default branch's head: the before SHA is
                 // blank, so GitLab cannot compute the changed paths and `rules:changes` is
                 // always true (DOC ci/yaml rules:changes).
-                let base = self.default_branch().head.files.clone();
-                let mut branch = Branch {
-                    head: Head {
-                        files: base,
-                        sha: sha.clone(),
-                        message: message.clone(),
-                    },
-                    changed: SortedSet::new(),
-                    deleted: SortedSet::new(),
-                };
+                // (`from:` a branch or tag: created from that ref's head, without a new
+                // commit when the push carries nothing else.)
+                let mut branch = self.new_branch(event, name, push);
+                if branch.head.sha == sha {
+                    branch.head.message = message.clone();
+                } else {
+                    message = branch.head.message.clone();
+                    sha = branch.head.sha.clone();
+                }
                 apply_files(&mut branch.head.files, push);
                 record_changes(&mut branch, push, &touched);
                 self.branches.insert(name.to_owned(), branch);
@@ -320,6 +344,7 @@ impl Timeline {
             }
         };
 
+        let skip_ci = push.skip_ci || skips_ci(&message);
         let mut requests = vec![PipelineRequest {
             event,
             source: Source::Push,
@@ -342,7 +367,8 @@ impl Timeline {
         }];
         // MergeRequests::RefreshService: every open merge request whose source branch got new
         // commits runs a merge request pipeline. The push options (`ci.skip`) reach it; push
-        // option variables do not (UNCONFIRMED).
+        // option variables do not (merge_requests/create_pipeline_service.rb passes
+        // `push_options` to Ci::CreatePipelineService, no `variables_attributes`).
         requests.extend(self.refresh_merge_requests(event, name, push.skip_ci));
         Ok(requests)
     }
@@ -361,9 +387,12 @@ impl Timeline {
                 "push: tag {name} already exists; a tag is pushed once"
             ));
         }
-        // The tag points at the default branch's head, or at a new commit on top of it when the
-        // push sets or deletes files.
-        let base = self.default_branch().head.clone();
+        // The tag points at the default branch's head (or `from`'s: any branch or tag), or at a
+        // new commit on top of it when the push sets or deletes files.
+        let base = match push.from.as_deref().and_then(|from| self.head_of(from)) {
+            Some((head, _, _)) => head,
+            None => self.default_branch().head.clone(),
+        };
         let touched = touched_paths(push);
         let head = if push.files.is_empty() && push.deleted.is_empty() && push.message.is_none() {
             base
@@ -415,6 +444,12 @@ impl Timeline {
             return Err("merge_request: iid must be a positive number".to_owned());
         }
         match self.merge_requests.get(&iid).map(|mr| mr.state) {
+            Some(MergeRequestState::Closed) => {
+                return Err(format!(
+                    "merge request !{iid} was closed when its source branch was deleted; open a \
+                     new one with another iid"
+                ));
+            }
             Some(MergeRequestState::Merged) => {
                 return Err(format!(
                     "merge request !{iid} was already merged; open a new one with another iid"
@@ -447,6 +482,9 @@ impl Timeline {
                 }
                 if ev.changes.is_some() {
                     mr.stated_changes = ev.changes.clone();
+                }
+                if let Some(squash) = ev.squash {
+                    mr.squash = squash;
                 }
                 let target = mr.target_branch.clone();
                 self.ensure_target(event, iid, &target);
@@ -486,6 +524,12 @@ impl Timeline {
                         draft,
                         stated_changes: ev.changes.clone(),
                         state: MergeRequestState::Open,
+                        // A new merge request's checkbox starts as the project's squash option
+                        // says ("Encourage" checks it, "Require" checks it for good).
+                        squash: ev.squash.unwrap_or(matches!(
+                            self.project.settings.squash_option,
+                            super::SquashOption::DefaultOn | super::SquashOption::Always
+                        )),
                     },
                 );
             }
@@ -519,10 +563,22 @@ impl Timeline {
                  with iid {iid} first"
             ));
         };
-        if mr.state == MergeRequestState::Merged {
-            return Err(format!(
-                "merge: merge request !{iid} is not open (already merged)"
-            ));
+        match mr.state {
+            MergeRequestState::Open => {}
+            MergeRequestState::Merged => {
+                return Err(format!(
+                    "merge: merge request !{iid} is not open (already merged)"
+                ));
+            }
+            MergeRequestState::Closed => {
+                return Err(format!(
+                    "merge: merge request !{iid} is not open (closed when its source branch was \
+                     deleted)"
+                ));
+            }
+        }
+        if let Some(method) = self.non_default_merge(&mr) {
+            return self.merge_with_method(event, &mr, method);
         }
         let mut requests = Vec::new();
         // Merge trains (Premium): **Merge** adds the merge request to the train, which runs a
@@ -563,6 +619,10 @@ impl Timeline {
         }
         target.head.sha = sha.clone();
         target.head.message = message.clone();
+        if let Some(source) = &source {
+            merge_history(&mut target.history, &source.history);
+        }
+        target.history.push(sha.clone());
         let files = target.head.files.clone();
         if let Some(mr) = self.merge_requests.get_mut(&iid) {
             mr.state = MergeRequestState::Merged;
@@ -823,12 +883,14 @@ impl Timeline {
             return;
         }
         let base = self.default_branch().head.clone();
+        let history = self.default_branch().history.clone();
         self.branches.insert(
             target.to_owned(),
             Branch {
                 head: base,
                 changed: SortedSet::new(),
                 deleted: SortedSet::new(),
+                history,
             },
         );
         self.notes.push((
@@ -916,6 +978,12 @@ fn overlay(files: &mut Files, source: &Branch, changes: &[String]) {
     }
 }
 
+/// The target's ancestry after a merge commit: it now also reaches the source's commits.
+fn merge_history(target: &mut Vec<String>, source: &[String]) {
+    target.extend(source.iter().cloned());
+    crate::sort::sort_dedup(target);
+}
+
 fn sorted_unique(paths: impl Iterator<Item = String>) -> Vec<String> {
     let mut paths: Vec<String> = paths.collect();
     crate::sort::sort_dedup(&mut paths);
@@ -939,9 +1007,18 @@ fn default_message(ref_name: &str, touched: &[String]) -> String {
     }
 }
 
-/// `MergeRequest#default_merge_commit_message`: "Merge branch 'S' into 'T'", the title, and
-/// "See merge request <path>!<iid>", separated by blank lines.
+/// `MergeRequest#default_merge_commit_message`: the project's merge commit template filled
+/// (`template.rs`), else "Merge branch 'S' into 'T'", the title, and "See merge request
+/// <path>!<iid>", separated by blank lines.
 fn merge_commit_message(project: &Project, mr: &MergeRequest) -> String {
+    if let Some(template) = project
+        .settings
+        .merge_commit_template
+        .as_deref()
+        .filter(|t| !t.trim().is_empty())
+    {
+        return template::fill(template, project, mr).0;
+    }
     format!(
         "Merge branch '{}' into '{}'\n\n{}\n\nSee merge request {}!{}",
         mr.source_branch, mr.target_branch, mr.title, project.path, mr.iid

@@ -116,8 +116,7 @@ pub fn propose(
         let replaced: Vec<Node> = needs
             .into_iter()
             .map(|need| {
-                let cross = need.get("project").is_some()
-                    && need.get("job").and_then(Node::scalar_to_s).as_deref() == Some(producer);
+                let cross = is_project_need(&need, producer);
                 if cross {
                     str_node(producer, &need)
                 } else {
@@ -175,7 +174,23 @@ pub fn propose(
         ),
         FixKind::PointRef(_) => return None,
     };
-    Some(Fix {
+    Some(checked_fix(summary, yaml, verified, (edits, diff)))
+}
+
+/// Whether a `needs:` entry is a `needs:project` one for job `producer`.
+fn is_project_need(need: &Node, producer: &str) -> bool {
+    need.get("project").is_some()
+        && need.get("job").and_then(Node::scalar_to_s).as_deref() == Some(producer)
+}
+
+/// A fix with the verdict of its check at the end of its summary.
+fn checked_fix(
+    summary: String,
+    yaml: String,
+    verified: bool,
+    (edits, diff): (Vec<Edit>, String),
+) -> Fix {
+    Fix {
         summary: format!(
             "{summary}{}.",
             if verified {
@@ -188,7 +203,7 @@ pub fn propose(
         verified,
         edits,
         diff,
-    })
+    }
 }
 
 /// `needs:project` of `consumer` pointed at `reference`, where `producer` succeeded: the
@@ -208,10 +223,11 @@ fn point_ref(
         .find(|j| j.name == consumer)
         .map(|j| j.base_name.clone())?;
     let job = composed.expanded.get(&consumer_base)?;
-    let entry = job.get("needs")?.as_seq()?.iter().find(|need| {
-        need.get("project").is_some()
-            && need.get("job").and_then(Node::scalar_to_s).as_deref() == Some(producer)
-    })?;
+    let entry = job
+        .get("needs")?
+        .as_seq()?
+        .iter()
+        .find(|n| is_project_need(n, producer))?;
     let old = entry.get("ref")?;
     let text = TextEdits {
         composed: &composed.files,
@@ -229,9 +245,7 @@ fn point_ref(
         .iter()
         .map(|need| {
             let mut need = need.clone();
-            if need.get("project").is_some()
-                && need.get("job").and_then(Node::scalar_to_s).as_deref() == Some(producer)
-            {
+            if is_project_need(&need, producer) {
                 if let Some(r) = need.as_map_mut().and_then(|m| m.get_mut("ref")) {
                     *r = str_node(reference, r);
                 }
@@ -252,20 +266,10 @@ fn point_ref(
     let yaml = crate::yaml::emit::to_yaml(&Node::new(Value::Map(snippet), job.span))
         .trim_start_matches("---\n")
         .to_owned();
-    Some(Fix {
-        summary: format!(
-            "Point `ref` of `{consumer}`'s `needs:project` entry at `{reference}`: `{producer}` never succeeded on `{from}`, and its last success on `{reference}` still has its artifacts. The `ref` is read again in every later pipeline, so choose the ref you mean{}.",
-            if verified {
-                " (pipesim simulated this change: it works)"
-            } else {
-                " (pipesim could not confirm this by simulation)"
-            }
-        ),
-        yaml,
-        verified,
-        edits,
-        diff,
-    })
+    let summary = format!(
+        "Point `ref` of `{consumer}`'s `needs:project` entry at `{reference}`: `{producer}` never succeeded on `{from}`, and its last success on `{reference}` still has its artifacts. The `ref` is read again in every later pipeline, so choose the ref you mean"
+    );
+    Some(checked_fix(summary, yaml, verified, (edits, diff)))
 }
 
 /// Runs this pipeline again with the changed files and checks that
@@ -478,10 +482,11 @@ impl TextEdits<'_> {
 
     /// The consumer's `needs:project` entry for `producer` replaced by `- producer`.
     fn need_in_pipeline(&self, job: &Node, producer: &str) -> Option<Vec<Edit>> {
-        let entry = job.get("needs")?.as_seq()?.iter().find(|need| {
-            need.get("project").is_some()
-                && need.get("job").and_then(Node::scalar_to_s).as_deref() == Some(producer)
-        })?;
+        let entry = job
+            .get("needs")?
+            .as_seq()?
+            .iter()
+            .find(|n| is_project_need(n, producer))?;
         let (path, lines) = self.own_file(entry.span)?;
         let first = entry.span.line as usize - 1;
         let line = lines.get(first)?;

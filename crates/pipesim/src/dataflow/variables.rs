@@ -403,16 +403,7 @@ fn withheld_user_defined(input: &Input, environment: Option<&str>, rows: &mut Ve
             continue;
         }
         let why = match reason {
-            Withheld::Protected => match input.request.source {
-                Source::MergeRequestEvent => format!(
-                    "a protected variable, and merge request pipelines run on `{}`, which is never a protected ref",
-                    input.request.ref_name
-                ),
-                _ => format!(
-                    "a protected variable, and `{}` is not a protected branch or tag",
-                    input.request.ref_name
-                ),
-            },
+            Withheld::Protected => protected_why(input),
             Withheld::Environment => {
                 let scope = variable.environment_scope.as_deref().unwrap_or("*");
                 match environment {
@@ -552,22 +543,27 @@ fn expand_rows(input: &Input, pipeline_id: u64, rows: &mut [VariableRow]) {
 }
 
 /// Protected project variables on a ref that is not protected: builder.rb
+/// Why a protected variable does not reach this pipeline.
+fn protected_why(input: &Input) -> String {
+    match input.request.source {
+        Source::MergeRequestEvent => format!(
+            "a protected variable, and merge request pipelines run on `{}`, which is never a protected ref",
+            input.request.ref_name
+        ),
+        _ => format!(
+            "a protected variable, and `{}` is not a protected branch or tag",
+            input.request.ref_name
+        ),
+    }
+}
+
 /// `secret_project_variables(protected_ref: protected_ref?)` leaves them out.
 fn withheld_rows(input: &Input, rows: &mut Vec<VariableRow>) {
     for variable in input.project.variables.iter().filter(|v| v.protected) {
         if input.request.protected {
             continue;
         }
-        let why = match input.request.source {
-            Source::MergeRequestEvent => format!(
-                "a protected variable, and merge request pipelines run on `{}`, which is never a protected ref",
-                input.request.ref_name
-            ),
-            _ => format!(
-                "a protected variable, and `{}` is not a protected branch or tag",
-                input.request.ref_name
-            ),
-        };
+        let why = protected_why(input);
         rows.push(VariableRow {
             name: Cow::Owned(variable.key.clone()),
             value: None,

@@ -810,26 +810,32 @@ impl Parser {
         }
     }
 
-    /// `play: {pipeline: 2, job: deploy}` / `retry: {...}`: a job action on an earlier pipeline.
-    fn job_action(&mut self, node: &Node, context: &str, kind: JobActionKind) -> Option<Event> {
-        let map = self.map(node, context, &["pipeline", "job"])?;
-        let pipeline = match map.get("pipeline").map(|n| (&n.value, n.span)) {
-            Some((Value::Int(i), _)) if *i > 0 => *i as u64,
+    /// `pipeline:` of a job action: a pipeline id as the report numbers them; `then` says what
+    /// else the action takes.
+    fn pipeline_id(&mut self, map: &Map, node: &Node, context: &str, then: &str) -> Option<u64> {
+        match map.get("pipeline").map(|n| (&n.value, n.span)) {
+            Some((Value::Int(i), _)) if *i > 0 => Some(*i as u64),
             Some((_, span)) => {
                 self.error(
                     format!("{context}:pipeline must be a pipeline id (a positive whole number, as the report numbers pipelines)"),
                     span,
                 );
-                return None;
+                None
             }
             None => {
                 self.error(
-                    format!("{context} needs `pipeline:` (its id) and `job:`"),
+                    format!("{context} needs `pipeline:` (its id), {then}"),
                     node.span,
                 );
-                return None;
+                None
             }
-        };
+        }
+    }
+
+    /// `play: {pipeline: 2, job: deploy}` / `retry: {...}`: a job action on an earlier pipeline.
+    fn job_action(&mut self, node: &Node, context: &str, kind: JobActionKind) -> Option<Event> {
+        let map = self.map(node, context, &["pipeline", "job"])?;
+        let pipeline = self.pipeline_id(map, node, context, " and `job:`")?;
         let Some(job) = map.get("job") else {
             self.error(
                 format!("{context} needs `job:` (the job's name)"),
@@ -883,23 +889,7 @@ impl Parser {
         if map.get("job").is_some() {
             return self.job_action(node, context, JobActionKind::Cancel);
         }
-        let pipeline = match map.get("pipeline").map(|n| (&n.value, n.span)) {
-            Some((Value::Int(i), _)) if *i > 0 => *i as u64,
-            Some((_, span)) => {
-                self.error(
-                    format!("{context}:pipeline must be a pipeline id (a positive whole number, as the report numbers pipelines)"),
-                    span,
-                );
-                return None;
-            }
-            None => {
-                self.error(
-                    format!("{context} needs `pipeline:` (its id), and `job:` to cancel one job"),
-                    node.span,
-                );
-                return None;
-            }
-        };
+        let pipeline = self.pipeline_id(map, node, context, ", and `job:` to cancel one job")?;
         Some(Event::JobAction(JobAction {
             kind: JobActionKind::CancelPipeline,
             pipeline,

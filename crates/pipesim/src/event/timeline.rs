@@ -629,33 +629,55 @@ impl Timeline {
         }
         // The merge is a push to the target branch (source `push`); its diff is the merge
         // commit's, i.e. what the merge request changed.
-        requests.push(PipelineRequest {
+        let note = format!(
+            "the paths the merge commit of !{iid} changes on {target_name} ({}..{})",
+            short_sha(&before_sha),
+            short_sha(&sha)
+        );
+        requests.push(self.merged_push(
             event,
-            source: Source::Push,
-            ref_kind: RefKind::Branch,
-            ref_name: target_name.clone(),
-            ref_short: target_name.clone(),
-            sha: sha.clone(),
-            before_sha: before_sha.clone(),
-            merge_request: None,
-            changed_paths: Some(changes),
-            changes_note: format!(
-                "the paths the merge commit of !{iid} changes on {target_name} ({}..{})",
-                short_sha(&before_sha),
-                short_sha(&sha)
-            ),
+            &target_name,
+            (before_sha, sha),
+            (changes, note),
             files,
-            pipeline_variables: Vec::new(),
-            open_merge_requests: self.open_merge_request_refs(&target_name),
-            skip_ci: skips_ci(&message),
-            commit_message: message,
-            protected: branch_protected(&self.project, &target_name),
-            schedule_description: None,
-            time: self.clock,
-        });
+            message,
+        ));
         // Open merge requests whose source branch is the target branch got new commits too.
         requests.extend(self.refresh_merge_requests(event, &target_name, false));
         Ok(requests)
+    }
+
+    /// The push pipeline a merge asks for on its target branch: `before..sha` with `changes`
+    /// (and the note saying what they are), the branch's files and commit message after it.
+    fn merged_push(
+        &self,
+        event: usize,
+        target_name: &str,
+        (before_sha, sha): (String, String),
+        (changes, changes_note): (Vec<String>, String),
+        files: Files,
+        message: String,
+    ) -> PipelineRequest {
+        PipelineRequest {
+            event,
+            source: Source::Push,
+            ref_kind: RefKind::Branch,
+            ref_name: target_name.to_owned(),
+            ref_short: target_name.to_owned(),
+            sha,
+            before_sha,
+            merge_request: None,
+            changed_paths: Some(changes),
+            changes_note,
+            files,
+            pipeline_variables: Vec::new(),
+            open_merge_requests: self.open_merge_request_refs(target_name),
+            skip_ci: skips_ci(&message),
+            commit_message: message,
+            protected: branch_protected(&self.project, target_name),
+            schedule_description: None,
+            time: self.clock,
+        }
     }
 
     fn manual(

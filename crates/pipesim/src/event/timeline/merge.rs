@@ -9,10 +9,8 @@
 use super::{
     merge_commit_message, merge_history, overlay, MergeRequest, MergeRequestState, Timeline,
 };
-use crate::event::variables::{branch_protected, fake_sha, short_sha, skips_ci};
-use crate::event::{
-    MergeMethod, MergeRequestPipelineKind, PipelineRequest, RefKind, Source, SquashOption,
-};
+use crate::event::variables::{fake_sha, short_sha};
+use crate::event::{MergeMethod, MergeRequestPipelineKind, PipelineRequest, SquashOption};
 
 /// `validate!` when the source branch is behind the target and the project only allows
 /// fast-forward merges or semi-linear history (`should_be_rebased?`).
@@ -196,30 +194,19 @@ impl Timeline {
         if let Some(mr) = self.merge_requests.get_mut(&iid) {
             mr.state = MergeRequestState::Merged;
         }
-        requests.push(PipelineRequest {
+        let note = format!(
+            "the paths {what} changes on {target_name} ({}..{})",
+            short_sha(&before_sha),
+            short_sha(&sha)
+        );
+        requests.push(self.merged_push(
             event,
-            source: Source::Push,
-            ref_kind: RefKind::Branch,
-            ref_name: target_name.clone(),
-            ref_short: target_name.clone(),
-            sha: sha.clone(),
-            before_sha: before_sha.clone(),
-            merge_request: None,
-            changed_paths: Some(changes),
-            changes_note: format!(
-                "the paths {what} changes on {target_name} ({}..{})",
-                short_sha(&before_sha),
-                short_sha(&sha)
-            ),
+            &target_name,
+            (before_sha, sha),
+            (changes, note),
             files,
-            pipeline_variables: Vec::new(),
-            open_merge_requests: self.open_merge_request_refs(&target_name),
-            skip_ci: skips_ci(&message),
-            commit_message: message,
-            protected: branch_protected(&self.project, &target_name),
-            schedule_description: None,
-            time: self.clock,
-        });
+            message,
+        ));
         requests.extend(self.refresh_merge_requests(event, &target_name, false));
         Ok(requests)
     }

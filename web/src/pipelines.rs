@@ -202,13 +202,10 @@ pub(crate) fn downstream_of<'a>(
         .collect()
 }
 
-/// "#3", or "not created" for a pipeline GitLab does not create (it gets no number).
-pub(crate) fn pipeline_label(p: &PipelineReport) -> String {
-    if p.status == Status::NotCreated {
-        "Not created".to_owned()
-    } else {
-        format!("#{}", p.id)
-    }
+/// "#3"; none for a pipeline GitLab does not create (it gets no number: its status badge
+/// says "not created").
+pub(crate) fn pipeline_label(p: &PipelineReport) -> Option<String> {
+    (p.status != Status::NotCreated).then(|| format!("#{}", p.id))
 }
 
 /// "child of #2 via `trigger`" or "downstream of #2 (acme/app) via `deploy`".
@@ -372,7 +369,9 @@ fn pipeline_card(ctx: &Ctx, p: &PipelineReport, depth: usize, view: View) -> Htm
             aria-label={if p.status == Status::NotCreated { "Pipeline not created".to_owned() } else { format!("Pipeline #{}", p.id) }}>
             <header class="pipeline-head">
                 <h4 class="pipeline-title">
-                    <span class="pipeline-id">{ pipeline_label(p) }</span>
+                    if let Some(label) = pipeline_label(p) {
+                        <span class="pipeline-id">{ label }</span>
+                    }
                     <span class={classes!("status-badge", status_class)}>{ status_label }</span>
                 </h4>
                 if let Some(project) = &p.project {
@@ -508,7 +507,9 @@ pub(crate) fn downstream_chip(sim: &Simulation, d: &PipelineReport) -> Html {
     html! {
         <div class={classes!("downstream-chip", class)} data-downstream={d.id.to_string()}>
             <span aria-hidden="true">{ "↳ " }</span>
-            <span class="pipeline-id">{ pipeline_label(d) }</span>
+            if let Some(label) = pipeline_label(d) {
+                <span class="pipeline-id">{ label }</span>
+            }
             if let Some(project) = &d.project {
                 { " " }<span class="pipeline-project">{ project }</span>
             }

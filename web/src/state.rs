@@ -978,6 +978,48 @@ impl Workspace {
     }
 }
 
+/// The text of a block-style item of `projects:` (lines `node.span.line` to `end - 1`, 1-based)
+/// without its `files:` entry, unindented: the scenario's own words, comments kept. `None` for
+/// a flow-style item (`- {path: …}`), which is not cut apart.
+fn item_settings(lines: &[&str], node: &pipesim::yaml::Node, end: usize) -> Option<String> {
+    let map = node.as_map()?;
+    let (start, column) = (node.span.line as usize, node.span.column as usize);
+    let first = lines.get(start.checked_sub(1)?)?;
+    if first.get(column.saturating_sub(1)..)?.starts_with('{') {
+        return None;
+    }
+    // The lines of `files:`: from its key to the next key of the item.
+    let mut skip = 0..0;
+    if let Some(i) = map
+        .entries
+        .iter()
+        .position(|(k, _)| k.as_str() == Some("files"))
+    {
+        let from = map.entries[i].0.span.line as usize;
+        let to = map
+            .entries
+            .get(i + 1)
+            .map_or(end, |(k, _)| k.span.line as usize);
+        skip = from..to;
+    }
+    let mut out = String::new();
+    for n in start..end.min(lines.len() + 1) {
+        if skip.contains(&n) {
+            continue;
+        }
+        let line = lines[n - 1];
+        let cut = if n == start {
+            column - 1
+        } else {
+            line.len() - line.trim_start_matches(' ').len()
+        };
+        out.push_str(line.get(cut.min(column - 1)..).unwrap_or("").trim_end());
+        out.push('\n');
+    }
+    let trimmed = out.trim_end().to_owned() + "\n";
+    Some(trimmed)
+}
+
 /// Fills in the other projects of a loaded scenario: their settings (the scenario's own YAML
 /// for each item of `projects:`, `files:` left out), their files as tabs, and the project each
 /// event happens in.
@@ -986,27 +1028,35 @@ fn add_other_projects(workspace: &mut Workspace, scenario: &Scenario, text: &str
         return;
     }
     let loaded = pipesim::yaml::load(text, pipesim::FileId(0), pipesim::yaml::Limits::default());
-    let items = loaded
-        .documents
-        .first()
+    let root = loaded.documents.first();
+    let items = root
         .and_then(|d| d.get("projects"))
         .and_then(|p| p.as_seq())
         .unwrap_or(&[]);
+    // The line after the last of `projects:` (the next top-level key, or the end).
+    let lines: Vec<&str> = text.lines().collect();
+    let block_end = root
+        .and_then(|d| d.as_map())
+        .and_then(|m| {
+            let at = m
+                .entries
+                .iter()
+                .position(|(k, _)| k.as_str() == Some("projects"))?;
+            m.entries.get(at + 1).map(|(k, _)| k.span.line as usize)
+        })
+        .unwrap_or(lines.len() + 1);
     for (project, files) in &scenario.others {
-        let node = items
-            .iter()
-            .find(|item| item.get("path").and_then(|p| p.as_str()) == Some(project.path.as_str()));
-        let settings = match node {
-            Some(node) => {
-                let mut node = node.clone();
-                if let Some(map) = node.as_map_mut() {
-                    map.remove("files");
-                }
-                let yaml = pipesim::yaml::emit::to_yaml(&node);
-                yaml.strip_prefix("---\n").unwrap_or(&yaml).to_owned()
-            }
-            None => format!("path: {}\n", quote(&project.path)),
-        };
+        let at = items.iter().position(|item| {
+            item.get("path").and_then(|p| p.as_str()) == Some(project.path.as_str())
+        });
+        let settings = at
+            .and_then(|k| {
+                let end = items
+                    .get(k + 1)
+                    .map_or(block_end, |next| next.span.line as usize);
+                item_settings(&lines, &items[k], end)
+            })
+            .unwrap_or_else(|| format!("path: {}\n", quote(&project.path)));
         workspace.projects.push(OtherProject {
             path: project.path.clone(),
             settings,
@@ -1132,13 +1182,13 @@ mod projects_tests {
         // The fix the lesson gives, in the settings text of `acme/lib`.
         let mut fixed = w.clone();
         assert!(
-            fixed.projects[0].settings.contains("- acme/app"),
+            fixed.projects[0].settings.contains("[acme/app]"),
             "{}",
             fixed.projects[0].settings
         );
         fixed.projects[0].settings = fixed.projects[0]
             .settings
-            .replace("- acme/app", "- acme/app\n    - acme/deploy");
+            .replace("[acme/app]", "[acme/app, acme/deploy]");
         assert!(
             !rollout(&fixed.simulate()),
             "{}",

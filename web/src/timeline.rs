@@ -9,6 +9,7 @@ use pipesim::simulate::Simulation;
 use pipesim::Diagnostic;
 use yew::prelude::*;
 
+use crate::diagnostics::{inline_code, is_unsure};
 use crate::pipelines::{
     arrow_marker, edge_path, empty_state, event_count, event_pipelines, event_title, job_card_with,
     job_diagnostics, pipeline_label, pipeline_status_in, select, started_by, Ctx, Look,
@@ -297,7 +298,9 @@ pub fn timeline_view(props: &TimelineViewProps) -> Html {
         let head = html! {
             <div class={classes!("tl-head", status_class)} style={head_style} data-pipeline={p.id.to_string()}>
                 <span class="tl-title">
-                    <span class="pipeline-id">{ pipeline_label(p) }</span>
+                    if let Some(label) = pipeline_label(p) {
+                        <span class="pipeline-id">{ label }</span>
+                    }
                     <span class={classes!("status-badge", status_class)}>{ status_label }</span>
                 </span>
                 <span class="tl-ref" title={where_.clone()}>{ where_ }</span>
@@ -352,6 +355,11 @@ pub fn timeline_view(props: &TimelineViewProps) -> Html {
         .map_or(0, |(x, _)| x);
     *focus_at.borrow_mut() = focus;
 
+    let warnings_only = broken.iter().all(|(_, _, problems)| {
+        problems
+            .iter()
+            .all(|d| d.severity != pipesim::Severity::Error || is_unsure(d))
+    });
     let break_list = broken.iter().map(|(p, job, problems)| {
         let onclick = select(&props.on_select, p.id, &job.name);
         html! {
@@ -359,7 +367,7 @@ pub fn timeline_view(props: &TimelineViewProps) -> Html {
                 <button type="button" class="job-link" {onclick}>{ &job.name }</button>
                 { format!(" (event {}, pipeline #{}{}): ", p.event, p.id, project_in(sim, p.id)) }
                 { for problems.iter().map(|d| html! {
-                    <span class="tl-break-message"><code>{ d.code }</code>{ " " }{ &d.message }</span>
+                    <span class="tl-break-message"><code>{ d.code }</code>{ " " }{ inline_code(&d.message) }</span>
                 }) }
             </li>
         }
@@ -397,7 +405,7 @@ pub fn timeline_view(props: &TimelineViewProps) -> Html {
             if broken.is_empty() {
                 <p class="tl-ok">{ if flows.is_empty() { "No artifacts or dotenv variables pass between jobs." } else { "Every artifact and dotenv variable reaches the jobs that expect it." } }</p>
             } else {
-                <section class="tl-breaks" aria-label="Where passing breaks">
+                <section class={classes!("tl-breaks", warnings_only.then_some("warnings-only"))} aria-label="Where passing breaks">
                     <h4>{ "Where passing breaks" }</h4>
                     <ul>{ for break_list }</ul>
                 </section>

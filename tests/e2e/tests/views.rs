@@ -243,8 +243,13 @@ async fn calm_results() {
             // A pipeline GitLab does not create has no number; jobs left out are one line each.
             load_preset(client, "workflow-no-duplicates").await;
             tab(client, "Pipelines").await;
-            let not_created = wait_for_css(client, ".pipeline.not-created .pipeline-id").await;
-            assert_eq!(not_created.text().await.unwrap(), "Not created");
+            let not_created = wait_for_css(client, ".pipeline.not-created").await;
+            assert!(
+                not_created.find(Locator::Css(".pipeline-id")).await.is_err(),
+                "no number on a pipeline GitLab does not create"
+            );
+            let badge = not_created.find(Locator::Css(".status-badge")).await.unwrap();
+            assert_eq!(badge.text().await.unwrap(), "not created");
             load_preset(client, "rules-changes-mr").await;
             tab(client, "Pipelines").await;
             let item = wait_for_css(client, ".left-out[open] li").await;
@@ -329,13 +334,13 @@ async fn several_projects_every_pipeline_what_crosses_and_where_it_breaks() {
             client.find(Locator::Css(".other-projects-panel summary")).await.unwrap().click().await.unwrap();
             let settings = client.find(Locator::Css("#other-project-0")).await.expect("acme/lib's settings");
             let text = settings.prop("value").await.unwrap().unwrap_or_default();
-            assert!(text.contains("- acme/app"), "{text}");
+            assert!(text.contains("allowlist: [acme/app]"), "{text}");
             // The lesson's fix: allow acme/deploy's job token in acme/lib.
             client
                 .execute(
                     "const t = document.getElementById('other-project-0');
                      const set = Object.getOwnPropertyDescriptor(HTMLTextAreaElement.prototype, 'value').set;
-                     set.call(t, t.value.replace('- acme/app', '- acme/app\\n    - acme/deploy'));
+                     set.call(t, t.value.replace('[acme/app]', '[acme/app, acme/deploy]'));
                      t.dispatchEvent(new Event('input', { bubbles: true }));",
                     vec![],
                 )

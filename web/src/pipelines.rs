@@ -435,14 +435,20 @@ fn not_created_list(ctx: &Ctx, p: &PipelineReport, jobs: &[&JobReport]) -> Html 
     }
 }
 
-/// The reason's first clause without its backticks, for a one-line summary.
+/// The reason's first clause without its backticks (and without the "Not in this pipeline"
+/// every reason starts with), for a one-line summary.
 fn first_clause(why: &str) -> String {
     let plain = why.replace('`', "");
-    let end = plain
-        .find(['.', ':', ';', '('])
+    let rest = plain
+        .strip_prefix("Not in this pipeline")
+        .map(|r| r.trim_start_matches([':', '.', ' ']))
+        .filter(|r| !r.is_empty())
+        .unwrap_or(&plain);
+    let end = rest
+        .find(['.', ';', '('])
         .filter(|&i| i > 0)
-        .unwrap_or(plain.len());
-    plain[..end].trim().to_owned()
+        .unwrap_or(rest.len());
+    rest[..end].trim().to_owned()
 }
 
 pub(crate) fn select(
@@ -759,5 +765,23 @@ pub(crate) fn job_card_with(
                     title={problem_text.clone()}>{ if error { "✕" } else { "▲" } }</span>
             }
         </button>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::first_clause;
+
+    #[test]
+    fn a_left_out_job_is_summed_up_by_its_first_clause() {
+        let why = "Not in this pipeline: no rule matches, and a job with `rules` is only added when one does. rules[0] does not match";
+        assert_eq!(
+            first_clause(why),
+            "no rule matches, and a job with rules is only added when one does"
+        );
+        assert_eq!(
+            first_clause("Excluded by `except: [tags]`."),
+            "Excluded by except: [tags]"
+        );
     }
 }

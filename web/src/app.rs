@@ -733,8 +733,7 @@ pub fn app(props: &AppProps) -> Html {
                 </div>
                 <div class="column column-output">
                     <ProjectPanel project={workspace.project.clone()} on_change={on_project} />
-                    <crate::forms::OtherProjectsPanel projects={workspace.projects.clone()}
-                        on_change={send(&dispatcher, Action::Projects)} />
+                    { crate::forms::other_projects_panel(&workspace.projects, &send(&dispatcher, Action::Projects)) }
                     <EventsPanel events={(*events).clone()} on_change={on_events} simulation={simulation.clone()}
                         projects={Rc::new(workspace.project_paths())}
                         default_branch={AttrValue::from(workspace.project.default_branch.clone())} />

@@ -505,20 +505,17 @@ fn open_merge_request(events: &[EventForm], from: &str, into: &str) -> Vec<Event
 }
 
 /// The other projects of a scenario: each one's settings as the scenario's YAML for its item
-/// of `projects:` (its files are the editor's tabs named `<project>:<file>`).
-#[derive(Properties, PartialEq)]
-pub struct OtherProjectsPanelProps {
-    pub projects: Vec<OtherProject>,
-    pub on_change: Callback<Vec<OtherProject>>,
-}
-
-#[function_component(OtherProjectsPanel)]
-pub fn other_projects_panel(props: &OtherProjectsPanelProps) -> Html {
-    if props.projects.is_empty() {
+/// of `projects:` (its files are the editor's tabs named `<project>:<file>`). A plain function,
+/// not a component: nothing to remember between renders.
+pub fn other_projects_panel(
+    projects: &[OtherProject],
+    on_change: &Callback<Vec<OtherProject>>,
+) -> Html {
+    if projects.is_empty() {
         return html! {};
     }
-    let items = props.projects.iter().enumerate().map(|(i, project)| {
-        let (projects, on_change) = (props.projects.clone(), props.on_change.clone());
+    let items = projects.iter().enumerate().map(|(i, project)| {
+        let (projects, on_change) = (projects.to_vec(), on_change.clone());
         let oninput = Callback::from(move |e: InputEvent| {
             let mut next = projects.clone();
             if let Some(p) = next.get_mut(i) {
@@ -541,7 +538,7 @@ pub fn other_projects_panel(props: &OtherProjectsPanelProps) -> Html {
         <details class="panel form-panel other-projects-panel">
             <summary class="panel-head">
                 <h2>{ "Other projects" }</h2>
-                <span class="summary">{ props.projects.iter().map(|p| p.path.as_str()).collect::<Vec<_>>().join(", ") }</span>
+                <span class="summary">{ projects.iter().map(|p| p.path.as_str()).collect::<Vec<_>>().join(", ") }</span>
             </summary>
             <div class="form-grid">{ for items }</div>
         </details>

@@ -93,6 +93,8 @@ pub enum Action {
     CloseJob,
     View(View),
     Load(Workspace),
+    /// The settings of the scenario's other projects.
+    Projects(Vec<crate::state::OtherProject>),
 }
 
 impl Reducible for Workspace {
@@ -147,6 +149,7 @@ impl Reducible for Workspace {
             Action::CloseJob => next.selected = None,
             Action::View(view) => next.view = view,
             Action::Load(workspace) => next = workspace,
+            Action::Projects(projects) => next.projects = projects,
         }
         Rc::new(next)
     }
@@ -674,7 +677,7 @@ pub fn app(props: &AppProps) -> Html {
         html! {
             <aside class="lesson" aria-label="About this example">
                 <strong>{ preset.title }</strong>
-                <p>{ preset.lesson }</p>
+                <p>{ crate::diagnostics::inline_code(preset.lesson) }</p>
                 <button type="button" class="link" {onclick} aria-label="Hide this explanation">{ "×" }</button>
             </aside>
         }
@@ -740,7 +743,10 @@ pub fn app(props: &AppProps) -> Html {
                 </div>
                 <div class="column column-output">
                     <ProjectPanel project={workspace.project.clone()} on_change={on_project} />
-                    <EventsPanel events={(*events).clone()} on_change={on_events} simulation={simulation.clone()} />
+                    { crate::forms::other_projects_panel(&workspace.projects, &send(&dispatcher, Action::Projects)) }
+                    <EventsPanel events={(*events).clone()} on_change={on_events} simulation={simulation.clone()}
+                        projects={Rc::new(workspace.project_paths())}
+                        default_branch={AttrValue::from(workspace.project.default_branch.clone())} />
                     { results_panel }
                 </div>
             </main>

@@ -80,26 +80,60 @@ pub fn diagnostics_view(props: &DiagnosticsViewProps) -> Html {
             .filter(|d| d.severity == severity)
             .count()
     };
-    let (errors, warnings) = (count(Severity::Error), count(Severity::Warning));
+    let (errors, warnings, notes) = (
+        count(Severity::Error),
+        count(Severity::Warning),
+        count(Severity::Info),
+    );
+    // Lint (the file on its own, GitLab's CI Lint) and pipeline creation (the file run for
+    // each event) are two verdicts: the file can be valid and a pipeline still fail.
+    let lint_errors = report.errors.len();
+    let creation_errors = errors.saturating_sub(lint_errors);
     let (status_class, status) = if let Some(text) = &props.unchecked {
         ("status unchecked", text.to_string())
     } else if report.valid {
-        ("status valid", "Configuration is valid".to_owned())
+        ("status valid", "Lint: Configuration is valid".to_owned())
     } else {
         (
             "status invalid",
             format!(
-                "Configuration is invalid: {}",
-                plural(report.errors.len(), "error")
+                "Lint: Configuration is invalid: {}",
+                plural(lint_errors, "error")
             ),
         )
     };
-    let summary = match (errors, warnings) {
-        (0, 0) => String::new(),
-        (e, 0) => plural(e, "error"),
-        (0, w) => plural(w, "warning"),
-        (e, w) => format!("{} · {}", plural(e, "error"), plural(w, "warning")),
-    };
+    let creation = props.unchecked.is_none().then(|| {
+        let (class, icon, text) = if creation_errors == 0 {
+            ("creation valid", "✓", "Pipeline creation: no errors".to_owned())
+        } else {
+            (
+                "creation invalid",
+                "✕",
+                format!("Pipeline creation: {}", plural(creation_errors, "error")),
+            )
+        };
+        html! {
+            <>
+                <p id="creation-status" class={classes!("status", class)}>
+                    <span class="status-icon" aria-hidden="true">{ icon }</span>{ text }
+                </p>
+                if creation_errors > 0 || !report.valid {
+                    <p class="verdicts-note">{ "Lint checks the configuration file on its own, as GitLab's CI Lint does. Pipeline creation runs it for each event, where rules, variables, other pipelines and other projects can still fail." }</p>
+                }
+            </>
+        }
+    });
+    let mut parts = Vec::new();
+    if errors > 0 {
+        parts.push(plural(errors, "error"));
+    }
+    if warnings > 0 {
+        parts.push(plural(warnings, "warning"));
+    }
+    if notes > 0 {
+        parts.push(plural(notes, "note"));
+    }
+    let summary = parts.join(" · ");
     let several = groups.len() > 1 || groups.first().is_some_and(|(g, _)| g.is_some());
     let items = groups.iter().map(|(group, list)| {
         let heading = several.then(|| {
@@ -131,6 +165,7 @@ pub fn diagnostics_view(props: &DiagnosticsViewProps) -> Html {
                 { status }
                 { for props.stale.then(|| html! { <span class="checking">{ " · checking…" }</span> }) }
             </p>
+            { for creation }
             <ul id="diagnostics" class={classes!("diagnostics", props.stale.then_some("stale"))}>
                 { for items }
             </ul>
@@ -139,7 +174,8 @@ pub fn diagnostics_view(props: &DiagnosticsViewProps) -> Html {
 }
 
 fn diagnostic_item(d: &Diagnostic, props: &DiagnosticsViewProps) -> Html {
-    let severity = d.severity.as_str();
+    let unsure = is_unsure(d);
+    let severity = if unsure { "info" } else { d.severity.as_str() };
     let position = match (&d.file, d.line) {
         (Some(file), line) if line > 0 => {
             let label = format!("{file}:{line}:{}", d.column);
@@ -176,7 +212,7 @@ fn diagnostic_item(d: &Diagnostic, props: &DiagnosticsViewProps) -> Html {
             data-code={d.code}>
             // The spaces keep the text readable for screen readers and copy-paste.
             <div class="diagnostic-head">
-                <span class={classes!("badge", severity)}>{ severity_label(d.severity) }</span>
+                { severity_badge(d.severity, unsure) }
                 { " " }
                 { position }
                 { " " }
@@ -187,7 +223,7 @@ fn diagnostic_item(d: &Diagnostic, props: &DiagnosticsViewProps) -> Html {
                 <code class="code">{ d.code }</code>
                 { show_job }
             </div>
-            <p class="message">{ &d.message }</p>
+            <p class="message">{ inline_code(&d.message) }</p>
             if let Some(explanation) = &d.explanation {
                 <p class="explanation">{ inline_code(explanation) }</p>
             }
@@ -210,8 +246,33 @@ fn diagnostic_item(d: &Diagnostic, props: &DiagnosticsViewProps) -> Html {
     }
 }
 
+/// Whether a finding says pipesim could not tell (a part it does not simulate, a file it
+/// cannot read offline, an assumption about the event): information, never an error mark.
+pub fn is_unsure(d: &Diagnostic) -> bool {
+    d.severity == Severity::Info
+        || d.code.ends_with("-not-simulated")
+        || d.code.ends_with("-offline")
+        || d.code == "event-assumption"
+}
+
+/// The mark of a finding: a distinct shape and colour per severity (✕ error, ▲ warning,
+/// i information), so colour is never the only difference.
+pub fn severity_badge(severity: Severity, unsure: bool) -> Html {
+    let (class, icon, label) = match severity {
+        _ if unsure => ("info", "i", "Info"),
+        Severity::Error => ("error", "✕", "Error"),
+        Severity::Warning => ("warning", "▲", "Warning"),
+        Severity::Info => ("info", "i", "Info"),
+    };
+    html! {
+        <span class={classes!("badge", class)} title={unsure.then_some("pipesim is not sure of this: information only")}>
+            <span class="badge-icon" aria-hidden="true">{ icon }</span>{ " " }{ label }
+        </span>
+    }
+}
+
 /// Explanations mark keywords and values with backticks, as in Markdown: show them as code.
-fn inline_code(text: &str) -> Html {
+pub fn inline_code(text: &str) -> Html {
     text.split('`')
         .enumerate()
         .map(|(i, part)| {
@@ -222,14 +283,6 @@ fn inline_code(text: &str) -> Html {
             }
         })
         .collect()
-}
-
-fn severity_label(severity: Severity) -> &'static str {
-    match severity {
-        Severity::Error => "Error",
-        Severity::Warning => "Warning",
-        Severity::Info => "Note",
-    }
 }
 
 fn plural(n: usize, word: &str) -> String {

@@ -9,7 +9,8 @@ use pipesim::Severity;
 use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
-use crate::state::{EventForm, EventKind, ProjectForm, Shared, VariableForm};
+use crate::pipelines::event_summary;
+use crate::state::{EventForm, EventKind, OtherProject, ProjectForm, Shared, VariableForm};
 
 fn text_field(id: String, label: &str, value: &str, on: Callback<String>) -> Html {
     let oninput = on.reform(|e: InputEvent| e.target_unchecked_into::<HtmlInputElement>().value());
@@ -199,6 +200,12 @@ pub struct EventsPanelProps {
     pub on_change: Callback<Vec<EventForm>>,
     /// For per-event badges (pipelines created, problems).
     pub simulation: Shared<Simulation>,
+    /// The scenario's projects, the main one first (one project: no project field).
+    #[prop_or_default]
+    pub projects: Rc<Vec<String>>,
+    /// The main project's default branch, for "Push to main".
+    #[prop_or_default]
+    pub default_branch: AttrValue,
 }
 
 /// Pipelines created by event `n` (1-based), and whether a problem belongs to it.
@@ -218,7 +225,14 @@ fn event_badge(simulation: &Simulation, n: usize) -> (usize, bool) {
 #[function_component(EventsPanel)]
 pub fn events_panel(props: &EventsPanelProps) -> Html {
     let kind = use_state(|| EventKind::Push);
+    let mr_from = use_state(|| "feature".to_owned());
+    let mr_into = use_state(|| String::new());
     let events = &props.events;
+    let default_branch = if props.default_branch.trim().is_empty() {
+        "main".to_owned()
+    } else {
+        props.default_branch.trim().to_owned()
+    };
     // A callback that changes one field of event `index`.
     let field = |index: usize, change: fn(&mut EventForm, String)| {
         let (events, on_change) = (events.clone(), props.on_change.clone());
@@ -274,6 +288,27 @@ pub fn events_panel(props: &EventsPanelProps) -> Html {
         if matches!(e.kind, EventKind::Push | EventKind::MergeRequest) {
             fields.push(lines_field(id("changes"), "Changed files (one per line)", "src/main.c", &e.changes, field(i, |e, v| e.changes = v)));
         }
+        if props.projects.len() > 1 {
+            let options: Vec<(String, String)> = props
+                .projects
+                .iter()
+                .enumerate()
+                .map(|(k, path)| (if k == 0 { String::new() } else { path.clone() }, path.clone()))
+                .collect();
+            let value = e.project.clone();
+            let on = field(i, |e, v| e.project = v);
+            let select_id = id("project");
+            fields.push(html! {
+                <div class="field">
+                    <label for={select_id.clone()}>{ "Project" }</label>
+                    <select id={select_id} onchange={Callback::from(move |ev: Event| on.emit(ev.target_unchecked_into::<HtmlSelectElement>().value()))}>
+                        { for options.iter().map(|(v, text)| html! {
+                            <option value={v.clone()} selected={*v == value}>{ text.clone() }</option>
+                        }) }
+                    </select>
+                </div>
+            });
+        }
         if e.kind != EventKind::Wait {
             fields.push(lines_field(id("outcomes"), "Outcomes (job=failed|played|skipped per line)", "build=failed", &e.outcomes, field(i, |e, v| e.outcomes = v)));
         }
@@ -292,9 +327,9 @@ pub fn events_panel(props: &EventsPanelProps) -> Html {
         let remove = reorder(i, |v, i| {
             v.remove(i);
         });
-        let summary = e.summary();
+        let summary = event_summary(events, i);
         html! {
-            <li class="event-card" key={i}>
+            <li class={classes!("event-card", e.kind.key())} key={i}>
                 <details>
                     <summary>
                         <span class="event-number">{ n }</span>
@@ -333,6 +368,87 @@ pub fn events_panel(props: &EventsPanelProps) -> Html {
             on_change.emit(next);
         })
     };
+    // One click for the common events, each following on from the timeline.
+    let quick = |label: String, make: Rc<dyn Fn(&[EventForm]) -> Vec<EventForm>>| {
+        let (events, on_change) = (events.clone(), props.on_change.clone());
+        let onclick = Callback::from(move |_: MouseEvent| {
+            let mut next = (*events).clone();
+            next.extend(make(&events));
+            on_change.emit(next);
+        });
+        html! { <button type="button" class="quick-event" {onclick}>{ label }</button> }
+    };
+    let last_mr = events
+        .iter()
+        .rev()
+        .find(|e| e.kind == EventKind::MergeRequest)
+        .cloned();
+    let branch = default_branch.clone();
+    let push_default = quick(
+        format!("Push to {default_branch}"),
+        Rc::new(move |_| {
+            let mut e = EventForm::new(EventKind::Push);
+            e.branch = branch.clone();
+            vec![e]
+        }),
+    );
+    let merge = last_mr.as_ref().map(|mr| {
+        let iid = mr.iid;
+        quick(
+            format!("Merge !{iid} into {}", mr.target.trim()),
+            Rc::new(move |_| {
+                let mut e = EventForm::new(EventKind::Merge);
+                e.iid = iid;
+                vec![e]
+            }),
+        )
+    });
+    let tag = quick(
+        "Push a tag".to_owned(),
+        Rc::new(|events| vec![new_event(events, EventKind::Tag)]),
+    );
+    let branch = default_branch.clone();
+    let schedule = quick(
+        "Scheduled pipeline".to_owned(),
+        Rc::new(move |_| {
+            let mut e = EventForm::new(EventKind::Schedule);
+            e.branch = branch.clone();
+            vec![e]
+        }),
+    );
+    let into = if mr_into.trim().is_empty() {
+        default_branch.clone()
+    } else {
+        mr_into.trim().to_owned()
+    };
+    let open_mr = {
+        let (events, on_change) = (events.clone(), props.on_change.clone());
+        let (from, into) = (mr_from.trim().to_owned(), into.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            if from.is_empty() {
+                return;
+            }
+            let mut next = (*events).clone();
+            next.extend(open_merge_request(&events, &from, &into));
+            on_change.emit(next);
+        })
+    };
+    let on_from = {
+        let mr_from = mr_from.clone();
+        Callback::from(move |e: InputEvent| {
+            mr_from.set(e.target_unchecked_into::<HtmlInputElement>().value())
+        })
+    };
+    let on_into = {
+        let mr_into = mr_into.clone();
+        Callback::from(move |e: InputEvent| {
+            mr_into.set(e.target_unchecked_into::<HtmlInputElement>().value())
+        })
+    };
+    let pushed = events
+        .iter()
+        .any(|e| e.kind == EventKind::Push && e.branch.trim() == mr_from.trim());
     html! {
         <details class="panel form-panel events-panel" open=true>
             <summary class="panel-head">
@@ -340,6 +456,21 @@ pub fn events_panel(props: &EventsPanelProps) -> Html {
                 <span class="summary">{ if count == 1 { "1 event".to_owned() } else { format!("{count} events") } }</span>
             </summary>
             <ol class="event-list">{ for cards }</ol>
+            <form class="open-mr" onsubmit={open_mr} aria-label="Open a merge request">
+                <span class="open-mr-words">{ "Open a merge request from" }</span>
+                <label class="visually-hidden" for="mr-from">{ "Source branch" }</label>
+                <input id="mr-from" type="text" value={(*mr_from).clone()} oninput={on_from} size="10" />
+                <span class="open-mr-words">{ "into" }</span>
+                <label class="visually-hidden" for="mr-into">{ "Target branch" }</label>
+                <input id="mr-into" type="text" value={(*mr_into).clone()} placeholder={default_branch.clone()} oninput={on_into} size="10" />
+                <button type="submit" id="open-mr">{ "Open" }</button>
+                if !pushed && mr_from.trim() != default_branch {
+                    <span class="open-mr-note">{ format!("adds a push to {} first", mr_from.trim()) }</span>
+                }
+            </form>
+            <div class="quick-events" role="group" aria-label="Add a common event">
+                { push_default }{ for merge }{ tag }{ schedule }
+            </div>
             <div class="event-add">
                 <label for="event-kind">{ "Add an event" }</label>
                 <select id="event-kind" onchange={on_kind}>
@@ -349,6 +480,67 @@ pub fn events_panel(props: &EventsPanelProps) -> Html {
                 </select>
                 <button type="button" onclick={add}>{ "Add" }</button>
             </div>
+        </details>
+    }
+}
+
+/// The events that open a merge request from `from` into `into`: a push of `from` first when
+/// the timeline has none (GitLab opens merge requests of existing branches), then the
+/// merge request with the next free number.
+fn open_merge_request(events: &[EventForm], from: &str, into: &str) -> Vec<EventForm> {
+    let mut out = Vec::new();
+    let pushed = events
+        .iter()
+        .any(|e| e.kind == EventKind::Push && e.branch.trim() == from);
+    if !pushed && from != into {
+        let mut push = EventForm::new(EventKind::Push);
+        push.branch = from.to_owned();
+        out.push(push);
+    }
+    let mut mr = new_event(events, EventKind::MergeRequest);
+    mr.source = from.to_owned();
+    mr.target = into.to_owned();
+    out.push(mr);
+    out
+}
+
+/// The other projects of a scenario: each one's settings as the scenario's YAML for its item
+/// of `projects:` (its files are the editor's tabs named `<project>:<file>`). A plain function,
+/// not a component: nothing to remember between renders.
+pub fn other_projects_panel(
+    projects: &[OtherProject],
+    on_change: &Callback<Vec<OtherProject>>,
+) -> Html {
+    if projects.is_empty() {
+        return html! {};
+    }
+    let items = projects.iter().enumerate().map(|(i, project)| {
+        let (projects, on_change) = (projects.to_vec(), on_change.clone());
+        let oninput = Callback::from(move |e: InputEvent| {
+            let mut next = projects.clone();
+            if let Some(p) = next.get_mut(i) {
+                p.settings = e.target_unchecked_into::<HtmlTextAreaElement>().value();
+            }
+            on_change.emit(next);
+        });
+        let id = format!("other-project-{i}");
+        let rows = project.settings.lines().count().clamp(2, 12).to_string();
+        html! {
+            <div class="field wide other-project">
+                <label for={id.clone()}>{ format!("{} (settings, YAML as in the scenario file)", project.path) }</label>
+                <textarea {id} class="settings-yaml" spellcheck="false" {rows}
+                    value={project.settings.clone()} {oninput} />
+                <p class="hint">{ format!("Its files are the editor tabs that start with {}:", project.path) }</p>
+            </div>
+        }
+    });
+    html! {
+        <details class="panel form-panel other-projects-panel">
+            <summary class="panel-head">
+                <h2>{ "Other projects" }</h2>
+                <span class="summary">{ projects.iter().map(|p| p.path.as_str()).collect::<Vec<_>>().join(", ") }</span>
+            </summary>
+            <div class="form-grid">{ for items }</div>
         </details>
     }
 }
@@ -397,6 +589,24 @@ mod tests {
         let events = vec![events[0].clone(), mr];
         assert_eq!(new_event(&events, EventKind::MergeRequest).iid, 2);
         assert_eq!(new_event(&events, EventKind::Merge).iid, 1);
+    }
+
+    #[test]
+    fn opening_a_merge_request_pushes_its_branch_once() {
+        let events = open_merge_request(&[], "feature", "staging");
+        assert_eq!(events.len(), 2);
+        assert_eq!(
+            (events[0].kind, events[0].branch.as_str()),
+            (EventKind::Push, "feature")
+        );
+        let mr = &events[1];
+        assert_eq!(
+            (mr.iid, mr.source.as_str(), mr.target.as_str()),
+            (1, "feature", "staging")
+        );
+        let again = open_merge_request(&events, "feature", "main");
+        assert_eq!(again.len(), 1);
+        assert_eq!(again[0].iid, 2);
     }
 
     #[test]

@@ -10,6 +10,7 @@ use pipesim::simulate::Simulation;
 use pipesim::{Diagnostic, Severity};
 use yew::prelude::*;
 
+use crate::diagnostics::{inline_code, is_unsure, severity_badge};
 use crate::job::{checks_list, rich};
 use crate::state::{EventForm, EventKind, Selection, Shared, View};
 
@@ -48,7 +49,9 @@ pub fn pipelines_view(props: &PipelinesViewProps) -> Html {
                 <h3 class="event-head" id={heading}>{ title }</h3>
                 <ul class="event-notes">
                     { for notes.map(|d| html! {
-                        <li class={classes!("result-note", d.severity.as_str())}>{ &d.message }</li>
+                        <li class={classes!("result-note", if is_unsure(d) { "info" } else { d.severity.as_str() })}>
+                            { severity_badge(d.severity, is_unsure(d)) }{ " " }{ inline_code(&d.message) }
+                        </li>
                     }) }
                 </ul>
                 if pipelines.is_empty() {
@@ -107,10 +110,37 @@ pub(crate) fn event_count(sim: &Simulation, events: &[EventForm]) -> usize {
 
 /// "Event 2: merge request !1 feature → main".
 pub(crate) fn event_title(events: &[EventForm], n: usize) -> String {
-    match n.checked_sub(1).and_then(|i| events.get(i)) {
-        Some(e) => format!("Event {n}: {}", e.summary()),
+    match n.checked_sub(1).filter(|&i| i < events.len()) {
+        Some(i) => format!("Event {n}: {}", event_summary(events, i)),
         None => format!("Event {n}"),
     }
+}
+
+/// The one-line summary of event `i`; a merge names the branches of its merge request
+/// ("merge !1 feature → staging"), and an event in another project names that project.
+pub(crate) fn event_summary(events: &[EventForm], i: usize) -> String {
+    let Some(e) = events.get(i) else {
+        return String::new();
+    };
+    let mut text = e.summary();
+    if e.kind == EventKind::Merge {
+        let opened = events[..i]
+            .iter()
+            .rev()
+            .find(|m| m.kind == EventKind::MergeRequest && m.iid == e.iid);
+        if let Some(mr) = opened {
+            text = format!(
+                "merge !{} {} → {}",
+                e.iid,
+                mr.source.trim(),
+                mr.target.trim()
+            );
+        }
+    }
+    if !e.project.trim().is_empty() {
+        text = format!("{text} in {}", e.project.trim());
+    }
+    text
 }
 
 /// The pipelines of event `n`, each parent followed by its child pipelines (with their depth).
@@ -118,7 +148,8 @@ pub(crate) fn event_pipelines(sim: &Simulation, n: usize) -> Vec<(&PipelineRepor
     let list: Vec<&PipelineReport> = sim.pipelines.iter().filter(|p| p.event == n).collect();
     let mut done = vec![false; list.len()];
     let mut out = Vec::with_capacity(list.len());
-    let is_root = |p: &PipelineReport| p.parent.is_none_or(|id| !list.iter().any(|q| q.id == id));
+    let is_root =
+        |p: &PipelineReport| started_by(p).is_none_or(|id| !list.iter().any(|q| q.id == id));
     for i in 0..list.len() {
         if is_root(list[i]) {
             visit(&list, i, 0, &mut done, &mut out);
@@ -147,10 +178,60 @@ fn visit<'a>(
     out.push((list[i], depth));
     let id = list[i].id;
     for j in 0..list.len() {
-        if list[j].parent == Some(id) {
+        if started_by(list[j]) == Some(id) {
             visit(list, j, depth + 1, done, out);
         }
     }
+}
+
+/// The pipeline whose trigger job started `p`: its parent (a child pipeline) or its upstream
+/// pipeline in another project (a multi-project pipeline).
+pub(crate) fn started_by(p: &PipelineReport) -> Option<u64> {
+    p.parent.or(p.upstream)
+}
+
+/// The pipelines that trigger job `job` of `p` started (child and downstream pipelines).
+pub(crate) fn downstream_of<'a>(
+    sim: &'a Simulation,
+    p: &PipelineReport,
+    job: &str,
+) -> Vec<&'a PipelineReport> {
+    sim.pipelines
+        .iter()
+        .filter(|d| started_by(d) == Some(p.id) && d.trigger_job.as_deref() == Some(job))
+        .collect()
+}
+
+/// "#3"; none for a pipeline GitLab does not create (it gets no number: its status badge
+/// says "not created").
+pub(crate) fn pipeline_label(p: &PipelineReport) -> Option<String> {
+    (p.status != Status::NotCreated).then(|| format!("#{}", p.id))
+}
+
+/// "child of #2 via `trigger`" or "downstream of #2 (acme/app) via `deploy`".
+pub(crate) fn started_by_text(sim: &Simulation, p: &PipelineReport) -> Option<Html> {
+    let (word, id) = match (p.parent, p.upstream) {
+        (Some(id), _) => ("child of", id),
+        (None, Some(id)) => ("downstream of", id),
+        _ => return None,
+    };
+    let project = sim
+        .pipelines
+        .iter()
+        .find(|q| q.id == id)
+        .and_then(|q| q.project.clone())
+        .filter(|path| p.project.as_ref() != Some(path));
+    Some(html! {
+        <>
+            { format!("{word} #{id}") }
+            if let Some(path) = project {
+                { format!(" in {path}") }
+            }
+            if let Some(job) = &p.trigger_job {
+                { " via " }<code>{ job }</code>
+            }
+        </>
+    })
 }
 
 /// Every diagnostic about `job` of pipeline `p`, in the pipeline or across the simulation.
@@ -182,10 +263,7 @@ pub(crate) fn job_diagnostics<'a>(
 
 /// Errors and warnings: what the break marker ✕ is for.
 pub(crate) fn breaks(diagnostics: Vec<&Diagnostic>) -> Vec<&Diagnostic> {
-    diagnostics
-        .into_iter()
-        .filter(|d| d.severity != Severity::Info)
-        .collect()
+    diagnostics.into_iter().filter(|d| !is_unsure(d)).collect()
 }
 
 /// (class, label) of a pipeline's status badge; a created pipeline shows how it would end.
@@ -212,20 +290,57 @@ pub(crate) fn pipeline_status(p: &PipelineReport) -> (&'static str, &'static str
     }
 }
 
+/// [`pipeline_status`], said so that "passed" never stands beside a break: GitLab shows the
+/// pipeline as passed, but a job in it does not get what it expects.
+pub(crate) fn pipeline_status_in(
+    sim: &Simulation,
+    p: &PipelineReport,
+) -> (&'static str, &'static str) {
+    let status = pipeline_status(p);
+    let breaks_here = || {
+        p.jobs.iter().filter(|j| j.created).any(|j| {
+            job_diagnostics(sim, p, &j.name)
+                .iter()
+                .any(|d| d.severity == Severity::Error && !crate::diagnostics::is_unsure(d))
+        })
+    };
+    if status.0 == "passed" && breaks_here() {
+        ("passed-broken", "passed, but a job breaks")
+    } else {
+        status
+    }
+}
+
 fn pipeline_card(ctx: &Ctx, p: &PipelineReport, depth: usize, view: View) -> Html {
-    let (status_class, status_label) = pipeline_status(p);
-    let notes = p.warnings.iter().filter(|d| d.job.is_none()).chain(
+    let (status_class, status_label) = pipeline_status_in(ctx.sim, p);
+    // One message once: a note the pipeline and the simulation both give is shown once.
+    let mut notes: Vec<&Diagnostic> = Vec::new();
+    for d in p.warnings.iter().filter(|d| d.job.is_none()).chain(
         ctx.sim
             .diagnostics
             .iter()
             .filter(|d| d.pipeline == Some(p.id) && d.job.is_none()),
-    );
+    ) {
+        if !notes
+            .iter()
+            .any(|n| n.code == d.code && n.message == d.message)
+        {
+            notes.push(d);
+        }
+    }
     let not_created: Vec<&JobReport> = p.jobs.iter().filter(|j| !j.created).collect();
     let body = if !p.created {
+        let mut shown: Vec<&str> = Vec::new();
         let errors = p
             .errors
             .iter()
-            .map(|d| html! { <p class="gitlab-message">{ &d.message }</p> });
+            .filter(|d| {
+                let new = !shown.contains(&d.message.as_str());
+                shown.push(&d.message);
+                new
+            })
+            .map(|d| html! { <p class="gitlab-message">{ inline_code(&d.message) }</p> })
+            .collect::<Vec<_>>();
         html! {
             <div class={classes!("pipeline-message", status_class)} role="note">
                 { for errors }
@@ -251,24 +366,24 @@ fn pipeline_card(ctx: &Ctx, p: &PipelineReport, depth: usize, view: View) -> Htm
     html! {
         <article class={classes!("pipeline", status_class, (depth > 0).then_some("child"))}
             style={depth_style} data-pipeline={p.id.to_string()}
-            aria-label={format!("Pipeline #{}", p.id)}>
+            aria-label={if p.status == Status::NotCreated { "Pipeline not created".to_owned() } else { format!("Pipeline #{}", p.id) }}>
             <header class="pipeline-head">
                 <h4 class="pipeline-title">
-                    <span class="pipeline-id">{ format!("#{}", p.id) }</span>
+                    if let Some(label) = pipeline_label(p) {
+                        <span class="pipeline-id">{ label }</span>
+                    }
                     <span class={classes!("status-badge", status_class)}>{ status_label }</span>
                 </h4>
+                if let Some(project) = &p.project {
+                    <span class="pipeline-project" title="project">{ project }</span>
+                }
                 <span class="pipeline-source">{ &p.source }</span>
                 <code class="pipeline-ref" title="ref">{ &p.ref_name }</code>
                 if let Some(name) = &p.name {
                     <span class="pipeline-name">{ name }</span>
                 }
-                if let Some(parent) = p.parent {
-                    <span class="child-of">
-                        { format!("child of #{parent}") }
-                        if let Some(job) = &p.trigger_job {
-                            { " via " }<code>{ job }</code>
-                        }
-                    </span>
+                if let Some(text) = started_by_text(ctx.sim, p) {
+                    <span class="child-of">{ text }</span>
                 }
             </header>
             { body }
@@ -279,10 +394,10 @@ fn pipeline_card(ctx: &Ctx, p: &PipelineReport, depth: usize, view: View) -> Htm
                 </details>
             }
             <ul class="pipeline-notes">
-                { for notes.map(|d| html! {
-                    <li class={classes!("result-note", d.severity.as_str())}>
-                        <span class={classes!("badge", d.severity.as_str())}>{ d.severity.as_str() }</span>
-                        { " " }{ &d.message }
+                { for notes.iter().map(|d| html! {
+                    <li class={classes!("result-note", if is_unsure(d) { "info" } else { d.severity.as_str() })}>
+                        { severity_badge(d.severity, is_unsure(d)) }
+                        { " " }{ inline_code(&d.message) }
                     </li>
                 }) }
             </ul>
@@ -293,6 +408,8 @@ fn pipeline_card(ctx: &Ctx, p: &PipelineReport, depth: usize, view: View) -> Htm
     }
 }
 
+/// The jobs left out: one line each (the name and the first words of the reason); the whole
+/// reason opens under its line.
 fn not_created_list(ctx: &Ctx, p: &PipelineReport, jobs: &[&JobReport]) -> Html {
     let items = jobs.iter().map(|job| {
         let selected = ctx.is_selected(p, job);
@@ -303,7 +420,10 @@ fn not_created_list(ctx: &Ctx, p: &PipelineReport, jobs: &[&JobReport]) -> Html 
                     aria-pressed={selected.to_string()} data-job={job.name.clone()} {onclick}>
                     { &job.name }
                 </button>
-                <span class="why">{ rich(&job.why) }</span>
+                <details class="why-more">
+                    <summary class="why-short" title="Show why">{ first_clause(&job.why) }</summary>
+                    <span class="why">{ rich(&job.why) }</span>
+                </details>
             </li>
         }
     });
@@ -313,6 +433,22 @@ fn not_created_list(ctx: &Ctx, p: &PipelineReport, jobs: &[&JobReport]) -> Html 
             <ul>{ for items }</ul>
         </details>
     }
+}
+
+/// The reason's first clause without its backticks (and without the "Not in this pipeline"
+/// every reason starts with), for a one-line summary.
+fn first_clause(why: &str) -> String {
+    let plain = why.replace('`', "");
+    let rest = plain
+        .strip_prefix("Not in this pipeline")
+        .map(|r| r.trim_start_matches([':', '.', ' ']))
+        .filter(|r| !r.is_empty())
+        .unwrap_or(&plain);
+    let end = rest
+        .find(['.', ';', '('])
+        .filter(|&i| i > 0)
+        .unwrap_or(rest.len());
+    rest[..end].trim().to_owned()
 }
 
 pub(crate) fn select(
@@ -347,10 +483,19 @@ fn stage_columns(ctx: &Ctx, p: &PipelineReport) -> Html {
     let jobs: Vec<&JobReport> = p.jobs.iter().filter(|j| j.created).collect();
     let stages = stages_of(p, &jobs);
     let columns = stages.iter().map(|stage| {
-        let cards = jobs
-            .iter()
-            .filter(|j| j.stage == *stage)
-            .map(|j| job_card(ctx, p, j, Look::default()));
+        let cards = jobs.iter().filter(|j| j.stage == *stage).map(|j| {
+            let card = job_card(ctx, p, j, Look::default());
+            let below = downstream_of(ctx.sim, p, &j.name);
+            if below.is_empty() {
+                return card;
+            }
+            html! {
+                <div class="with-downstream">
+                    { card }
+                    { for below.iter().map(|d| downstream_chip(ctx.sim, d)) }
+                </div>
+            }
+        });
         html! {
             <section class="stage" aria-label={format!("Stage {stage}")}>
                 <h5 class="stage-name">{ *stage }</h5>
@@ -359,6 +504,24 @@ fn stage_columns(ctx: &Ctx, p: &PipelineReport) -> Html {
         }
     });
     html! { <div class="stages">{ for columns }</div> }
+}
+
+/// The downstream pipeline under its trigger job, as GitLab's pipeline graph shows it: its
+/// project, number and status (the pipeline's own card follows, indented).
+pub(crate) fn downstream_chip(sim: &Simulation, d: &PipelineReport) -> Html {
+    let (class, label) = pipeline_status_in(sim, d);
+    html! {
+        <div class={classes!("downstream-chip", class)} data-downstream={d.id.to_string()}>
+            <span aria-hidden="true">{ "↳ " }</span>
+            if let Some(label) = pipeline_label(d) {
+                <span class="pipeline-id">{ label }</span>
+            }
+            if let Some(project) = &d.project {
+                { " " }<span class="pipeline-project">{ project }</span>
+            }
+            { " " }<span class={classes!("status-badge", class)}>{ label }</span>
+        </div>
+    }
 }
 
 const NODE_W: i32 = 184;
@@ -571,6 +734,9 @@ pub(crate) fn job_card_with(
         }
     });
     let broken = !problems.is_empty();
+    let error = problems
+        .iter()
+        .any(|d| d.severity == Severity::Error && !is_unsure(d));
     let problem_text = problems
         .iter()
         .map(|d| d.message.trim())
@@ -580,7 +746,8 @@ pub(crate) fn job_card_with(
     html! {
         <button type="button"
             class={classes!("job-card", status_class, compact.then_some("compact"),
-                selected.then_some("selected"), broken.then_some("broken"), class)}
+                selected.then_some("selected"), broken.then_some("broken"),
+                (broken && !error).then_some("broken-warning"), class)}
             aria-pressed={selected.to_string()}
             data-job={job.name.clone()} data-pipeline={p.id.to_string()}
             title={compact.then(|| job.name.clone())}
@@ -593,9 +760,28 @@ pub(crate) fn job_card_with(
                 { for extra }
             </span>
             if broken {
-                <span class="break" role="img" aria-label={format!("Problem: {problem_text}")}
-                    title={problem_text.clone()}>{ "✕" }</span>
+                <span class={classes!("break", (!error).then_some("warning"))} role="img"
+                    aria-label={format!("{}: {problem_text}", if error { "Problem" } else { "Warning" })}
+                    title={problem_text.clone()}>{ if error { "✕" } else { "▲" } }</span>
             }
         </button>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::first_clause;
+
+    #[test]
+    fn a_left_out_job_is_summed_up_by_its_first_clause() {
+        let why = "Not in this pipeline: no rule matches, and a job with `rules` is only added when one does. rules[0] does not match";
+        assert_eq!(
+            first_clause(why),
+            "no rule matches, and a job with rules is only added when one does"
+        );
+        assert_eq!(
+            first_clause("Excluded by `except: [tags]`."),
+            "Excluded by except: [tags]"
+        );
     }
 }

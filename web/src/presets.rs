@@ -70,6 +70,18 @@ pub const PRESETS: &[Preset] = &[
         lesson: "`rules:changes` compares against the merge request's whole diff in a merge request pipeline, but against the pushed commits in a branch pipeline. Event 4 pushes only `src/main.c`, yet `docs-mr` still runs in the merge request pipeline because the merge request also changes `docs/usage.md`.",
         scenario: include_str!("../presets/rules-changes-mr.scenario.yml"),
     },
+    Preset {
+        id: "multi-project-deploy",
+        title: "Several projects: app, library and deploy",
+        lesson: "Three projects, each named over its pipelines; the files of `acme/lib` and `acme/deploy` are the editor tabs that start with their path. `build` in `acme/app` fetches `lib.tar` from `acme/lib` with `needs:project`, which works because the job token allowlist of `acme/lib` names `acme/app`. `deploy` triggers a pipeline in `acme/deploy`, drawn under its trigger job, and there `rollout` fetches the same package and breaks: the allowlist does not name `acme/deploy`, and `strategy: depend` fails `deploy` with it. Add `acme/deploy` to the allowlist in the settings of `acme/lib` (Other projects) to fix it.",
+        scenario: include_str!("../presets/multi-project-deploy.scenario.yml"),
+    },
+    Preset {
+        id: "shared-templates",
+        title: "Shared templates and a CI/CD component",
+        lesson: "`acme/web` keeps almost no CI of its own: `include:project` reads `jobs/test.yml` from `acme/ci-templates` at the tag `v2`, and `include:component` reads `templates/lint.yml` from the catalog project `acme/components` at its newest release (`~latest` is the tag `1.0.0`, so the job is `lint-1.0.0`). The included files come from the other projects at the ref named, not from `acme/web`: edit the templates' tab and push a new tag to see the change arrive.",
+        scenario: include_str!("../presets/shared-templates.scenario.yml"),
+    },
 ];
 
 #[derive(Properties, PartialEq)]
@@ -87,7 +99,10 @@ pub fn preset_menu(props: &PresetMenuProps) -> Html {
         // Back to the prompt, so that picking the same example again reloads it.
         select.set_value("");
         if let Some((index, preset)) = index.and_then(|i| Some((i, PRESETS.get(i)?))) {
-            if let Ok(workspace) = load_scenario_text(preset.id, preset.scenario) {
+            if let Ok(mut workspace) = load_scenario_text(preset.id, preset.scenario) {
+                // An example opens on the timeline: every pipeline of its events, and what
+                // passes between them.
+                workspace.view = crate::state::View::Timeline;
                 on_load.emit((workspace, index));
             }
         }

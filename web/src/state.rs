@@ -159,6 +159,10 @@ pub struct EventForm {
     pub wait: String,
     /// `job=failed` per line: how named jobs end.
     pub outcomes: String,
+    /// The project the event happens in, in a scenario of several projects ("" is the main
+    /// project).
+    #[serde(default)]
+    pub project: String,
 }
 
 impl EventForm {
@@ -180,6 +184,7 @@ impl EventForm {
             message: String::new(),
             wait: "1 day".into(),
             outcomes: String::new(),
+            project: String::new(),
         }
     }
 
@@ -256,6 +261,9 @@ pub struct Workspace {
     pub events: Vec<EventForm>,
     pub selected: Option<Selection>,
     pub view: View,
+    /// The scenario's other projects (`projects:`); their files are tabs named
+    /// `<project path>:<file path>` (see [`project_of_tab`]).
+    pub projects: Vec<OtherProject>,
 }
 
 impl Workspace {
@@ -270,12 +278,15 @@ impl Workspace {
             events: vec![EventForm::new(EventKind::Push)],
             selected: None,
             view: View::Pipelines,
+            projects: Vec::new(),
         }
     }
 
+    /// The main project's files (the tabs of other projects left out).
     pub fn files(&self) -> Files {
         self.files
             .iter()
+            .filter(|f| project_of_tab(&self.projects, &f.path).is_none())
             .map(|f| (f.path.as_str(), f.text.as_str()))
             .collect()
     }
@@ -331,6 +342,9 @@ impl Workspace {
         let project = self.project();
         let files = self.files();
         let (events, outcomes) = self.events();
+        if !self.projects.is_empty() {
+            return self.simulate_projects(project, files, &events, &outcomes);
+        }
         match (events.as_slice(), outcomes.first()) {
             ([event], Some(outcome)) => pipesim::simulate::simulate_event_with_outcomes(
                 &project, &files, event, false, outcome,
@@ -395,6 +409,7 @@ impl Workspace {
             events,
             selected: None,
             view: View::Pipelines,
+            projects: Vec::new(),
         }
     }
 
@@ -430,12 +445,24 @@ impl Workspace {
             out.push_str(&format!("variables: {{{}}}\n", variables.join(", ")));
         }
         out.push_str("files:\n");
-        for file in &self.files {
+        for file in self
+            .files
+            .iter()
+            .filter(|f| project_of_tab(&self.projects, &f.path).is_none())
+        {
             out.push_str(&format!("  {}: {}\n", quote(&file.path), quote(&file.text)));
+        }
+        if !self.projects.is_empty() {
+            out.push_str(&self.projects_text());
         }
         out.push_str("events:\n");
         for form in &self.events {
-            out.push_str(&format!("  - {}\n", event_text(form)));
+            let mut text = event_text(form);
+            if !form.project.trim().is_empty() {
+                text.pop();
+                text.push_str(&format!(", project: {}}}", quote(form.project.trim())));
+            }
+            out.push_str(&format!("  - {text}\n"));
         }
         out
     }
@@ -811,12 +838,252 @@ pub fn load_scenario_text(name: &str, text: &str) -> Result<Workspace, String> {
     let id = files.insert(name, text);
     let (scenario, findings) = pipesim::event::load_scenario(&files, id);
     match scenario {
-        Some(scenario) => Ok(Workspace::from_scenario(&scenario)),
+        Some(scenario) => {
+            let mut workspace = Workspace::from_scenario(&scenario);
+            add_other_projects(&mut workspace, &scenario, text);
+            Ok(workspace)
+        }
         None => Err(findings
             .iter()
             .map(|f| f.message.clone())
             .collect::<Vec<_>>()
             .join("; ")),
+    }
+}
+
+// ---- Several projects (`projects:` of a scenario) ----------------------------------------
+
+/// One of the scenario's other projects: its path and its settings as the scenario's YAML for
+/// that item of `projects:` without `files:` (the core reads it; the page edits it as text).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OtherProject {
+    pub path: String,
+    pub settings: String,
+}
+
+/// The other project and the file path a tab `<project path>:<file path>` stands for.
+pub fn project_of_tab<'a>(projects: &[OtherProject], tab: &'a str) -> Option<(usize, &'a str)> {
+    let (prefix, path) = tab.split_once(':')?;
+    let index = projects.iter().position(|p| p.path == prefix)?;
+    Some((index, path))
+}
+
+/// The name of the tab that holds `path` of the other project `project`.
+pub fn tab_name(project: &str, path: &str) -> String {
+    format!("{project}:{path}")
+}
+
+fn indented(text: &str, by: usize) -> String {
+    let pad = " ".repeat(by);
+    text.lines()
+        .map(|line| {
+            if line.is_empty() {
+                "\n".to_owned()
+            } else {
+                format!("{pad}{line}\n")
+            }
+        })
+        .collect()
+}
+
+impl Workspace {
+    /// Every path of the scenario's projects, the main project first.
+    pub fn project_paths(&self) -> Vec<String> {
+        let mut paths = vec![self.project.path.trim().to_owned()];
+        paths.extend(self.projects.iter().map(|p| p.path.clone()));
+        paths
+    }
+
+    /// The files of other project `index`.
+    fn project_files(&self, index: usize) -> Files {
+        self.files
+            .iter()
+            .filter_map(|f| {
+                let (i, path) = project_of_tab(&self.projects, &f.path)?;
+                (i == index).then_some((path, f.text.as_str()))
+            })
+            .collect()
+    }
+
+    /// The other projects read by the core's scenario loader from their settings text; the
+    /// loader's findings (with the line in the settings) when one does not load.
+    fn other_projects(&self) -> Result<Vec<Project>, Vec<pipesim::Diagnostic>> {
+        let mut text = String::from("projects:\n");
+        for project in &self.projects {
+            text.push_str("  -\n");
+            text.push_str(&indented(&project.settings, 4));
+        }
+        text.push_str("events: []\n");
+        let mut files = Files::new();
+        let id = files.insert("projects (settings)", text);
+        let (scenario, findings) = pipesim::event::load_scenario(&files, id);
+        match scenario {
+            Some(s) if findings.is_empty() => {
+                Ok(s.projects().into_iter().map(|(p, _)| p).collect())
+            }
+            _ => Err(findings
+                .into_iter()
+                .map(|f| pipesim::Diagnostic::resolve(f, &files))
+                .collect()),
+        }
+    }
+
+    /// [`Workspace::simulate`] with the other projects: the core's multi-project run.
+    fn simulate_projects(
+        &self,
+        project: Project,
+        files: Files,
+        events: &[Event],
+        outcomes: &[Vec<(String, JobOutcome)>],
+    ) -> Simulation {
+        let others = match self.other_projects() {
+            Ok(others) => others,
+            Err(diagnostics) => {
+                return Simulation {
+                    gitlab_version: pipesim::GITLAB_VERSION,
+                    pipelines: Vec::new(),
+                    diagnostics,
+                }
+            }
+        };
+        let mut all = vec![(project, files)];
+        for (i, other) in others.into_iter().enumerate() {
+            all.push((other, self.project_files(i)));
+        }
+        let paths = self.project_paths();
+        let event_projects: Vec<usize> = self
+            .events
+            .iter()
+            .map(|e| {
+                let name = e.project.trim();
+                paths
+                    .iter()
+                    .position(|p| p == name)
+                    .filter(|_| !name.is_empty())
+                    .unwrap_or(0)
+            })
+            .collect();
+        pipesim::simulate::simulate_projects(&all, events, &event_projects, outcomes)
+    }
+
+    /// The `projects:` key of the scenario text.
+    fn projects_text(&self) -> String {
+        let mut out = String::from("projects:\n");
+        for (i, project) in self.projects.iter().enumerate() {
+            out.push_str("  -\n");
+            out.push_str(&indented(&project.settings, 4));
+            let files = self.project_files(i);
+            if files.is_empty() {
+                continue;
+            }
+            out.push_str("    files:\n");
+            for file in self.files.iter() {
+                if let Some((k, path)) = project_of_tab(&self.projects, &file.path) {
+                    if k == i {
+                        out.push_str(&format!("      {}: {}\n", quote(path), quote(&file.text)));
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The text of a block-style item of `projects:` (lines `node.span.line` to `end - 1`, 1-based)
+/// without its `files:` entry, unindented: the scenario's own words, comments kept. `None` for
+/// a flow-style item (`- {path: …}`), which is not cut apart.
+fn item_settings(lines: &[&str], node: &pipesim::yaml::Node, end: usize) -> Option<String> {
+    let map = node.as_map()?;
+    let (start, column) = (node.span.line as usize, node.span.column as usize);
+    let first = lines.get(start.checked_sub(1)?)?;
+    if first.get(column.saturating_sub(1)..)?.starts_with('{') {
+        return None;
+    }
+    // The lines of `files:`: from its key to the next key of the item.
+    let mut skip = 0..0;
+    if let Some(i) = map
+        .entries
+        .iter()
+        .position(|(k, _)| k.as_str() == Some("files"))
+    {
+        let from = map.entries[i].0.span.line as usize;
+        let to = map
+            .entries
+            .get(i + 1)
+            .map_or(end, |(k, _)| k.span.line as usize);
+        skip = from..to;
+    }
+    let mut out = String::new();
+    for n in start..end.min(lines.len() + 1) {
+        if skip.contains(&n) {
+            continue;
+        }
+        let line = lines[n - 1];
+        let cut = if n == start {
+            column - 1
+        } else {
+            line.len() - line.trim_start_matches(' ').len()
+        };
+        out.push_str(line.get(cut.min(column - 1)..).unwrap_or("").trim_end());
+        out.push('\n');
+    }
+    let trimmed = out.trim_end().to_owned() + "\n";
+    Some(trimmed)
+}
+
+/// Fills in the other projects of a loaded scenario: their settings (the scenario's own YAML
+/// for each item of `projects:`, `files:` left out), their files as tabs, and the project each
+/// event happens in.
+fn add_other_projects(workspace: &mut Workspace, scenario: &Scenario, text: &str) {
+    if scenario.others.is_empty() {
+        return;
+    }
+    let loaded = pipesim::yaml::load(text, pipesim::FileId(0), pipesim::yaml::Limits::default());
+    let root = loaded.documents.first();
+    let items = root
+        .and_then(|d| d.get("projects"))
+        .and_then(|p| p.as_seq())
+        .unwrap_or(&[]);
+    // The line after the last of `projects:` (the next top-level key, or the end).
+    let lines: Vec<&str> = text.lines().collect();
+    let block_end = root
+        .and_then(|d| d.as_map())
+        .and_then(|m| {
+            let at = m
+                .entries
+                .iter()
+                .position(|(k, _)| k.as_str() == Some("projects"))?;
+            m.entries.get(at + 1).map(|(k, _)| k.span.line as usize)
+        })
+        .unwrap_or(lines.len() + 1);
+    for (project, files) in &scenario.others {
+        let at = items.iter().position(|item| {
+            item.get("path").and_then(|p| p.as_str()) == Some(project.path.as_str())
+        });
+        let settings = at
+            .and_then(|k| {
+                let end = items
+                    .get(k + 1)
+                    .map_or(block_end, |next| next.span.line as usize);
+                item_settings(&lines, &items[k], end)
+            })
+            .unwrap_or_else(|| format!("path: {}\n", quote(&project.path)));
+        workspace.projects.push(OtherProject {
+            path: project.path.clone(),
+            settings,
+        });
+        for (_, file) in files.iter() {
+            workspace.files.push(FileTab {
+                path: tab_name(&project.path, &file.path),
+                text: file.text.clone(),
+            });
+        }
+    }
+    let paths = workspace.project_paths();
+    for (form, &k) in workspace.events.iter_mut().zip(&scenario.event_projects) {
+        if k > 0 {
+            form.project = paths.get(k).cloned().unwrap_or_default();
+        }
     }
 }
 
@@ -871,5 +1138,102 @@ mod tests {
         assert_eq!(back.events[2].wait, "2 days");
         assert_eq!(back.events[3].kind, EventKind::Tag);
         assert_eq!(back.to_scenario_text(), text);
+    }
+}
+
+#[cfg(test)]
+mod projects_tests {
+    use super::*;
+
+    fn preset(id: &str) -> Workspace {
+        let p = crate::presets::PRESETS.iter().find(|p| p.id == id).unwrap();
+        load_scenario_text(p.id, p.scenario).unwrap()
+    }
+
+    #[test]
+    fn a_scenario_of_several_projects_loads_runs_and_round_trips() {
+        let w = preset("multi-project-deploy");
+        assert_eq!(w.project_paths(), ["acme/app", "acme/lib", "acme/deploy"]);
+        assert!(w
+            .files
+            .iter()
+            .any(|f| f.path == "acme/deploy:.gitlab-ci.yml"));
+        assert_eq!(w.events[0].project, "acme/lib");
+        let sim = w.simulate();
+        for p in &sim.pipelines {
+            eprintln!(
+                "#{} {:?} {} up={:?} trig={:?} {:?}",
+                p.id, p.project, p.source, p.upstream, p.trigger_job, p.status
+            );
+            for j in &p.jobs {
+                eprintln!("   {} {:?} {:?}", j.name, j.outcome, j.artifacts_from);
+            }
+            for d in p.errors.iter().chain(&p.warnings) {
+                eprintln!("   ! {} {}", d.code, d.message);
+            }
+        }
+        for d in &sim.diagnostics {
+            eprintln!(
+                "D {:?} {:?} {:?} {} {:?} {}",
+                d.event, d.pipeline, d.job, d.code, d.severity, d.message
+            );
+        }
+        let projects: Vec<_> = sim
+            .pipelines
+            .iter()
+            .filter_map(|p| p.project.clone())
+            .collect();
+        assert!(projects.contains(&"acme/deploy".to_owned()), "{projects:?}");
+        let rollout = |sim: &Simulation| {
+            sim.diagnostics
+                .iter()
+                .any(|d| d.code == "needs-project-job-token" && d.job.as_deref() == Some("rollout"))
+        };
+        assert!(rollout(&sim));
+        // The fix the lesson gives, in the settings text of `acme/lib`.
+        let mut fixed = w.clone();
+        assert!(
+            fixed.projects[0].settings.contains("[acme/app]"),
+            "{}",
+            fixed.projects[0].settings
+        );
+        fixed.projects[0].settings = fixed.projects[0]
+            .settings
+            .replace("[acme/app]", "[acme/app, acme/deploy]");
+        assert!(
+            !rollout(&fixed.simulate()),
+            "{}",
+            fixed.projects[0].settings
+        );
+        let back = load_scenario_text("back.yml", &w.to_scenario_text()).unwrap();
+        assert_eq!(back.projects, w.projects);
+        assert_eq!(back.files, w.files);
+        assert_eq!(back.events, w.events);
+    }
+
+    #[test]
+    fn shared_templates_preset_reads_the_other_projects() {
+        let w = preset("shared-templates");
+        let sim = w.simulate();
+        for p in &sim.pipelines {
+            eprintln!("#{} {:?} {} {:?}", p.id, p.project, p.ref_name, p.status);
+            for j in &p.jobs {
+                eprintln!("   {} {}", j.name, j.created);
+            }
+            for d in p.errors.iter().chain(&p.warnings) {
+                eprintln!("   ! {} {}", d.code, d.message);
+            }
+        }
+        let last = sim.pipelines.last().unwrap();
+        let jobs: Vec<&str> = last
+            .jobs
+            .iter()
+            .filter(|j| j.created)
+            .map(|j| j.name.as_str())
+            .collect();
+        assert!(
+            jobs.contains(&"lint-1.0.0") && jobs.contains(&"unit-tests"),
+            "{jobs:?}"
+        );
     }
 }

@@ -9,9 +9,10 @@ use pipesim::simulate::Simulation;
 use pipesim::Diagnostic;
 use yew::prelude::*;
 
+use crate::diagnostics::{inline_code, is_unsure};
 use crate::pipelines::{
     arrow_marker, edge_path, empty_state, event_count, event_pipelines, event_title, job_card_with,
-    job_diagnostics, pipeline_status, select, Ctx, Look,
+    job_diagnostics, pipeline_label, pipeline_status_in, select, started_by, Ctx, Look,
 };
 use crate::state::{EventForm, Selection, Shared};
 
@@ -24,8 +25,9 @@ pub struct TimelineViewProps {
 }
 
 /// Diagnostics that say data did not get where a job expects it.
-const BREAK_CODES: [&str; 8] = [
+const BREAK_CODES: [&str; 9] = [
     "dependency-not-in-pipeline",
+    "needs-project-job-token",
     "variable-not-set",
     "file-not-provided",
     "needs-project-not-found",
@@ -215,14 +217,48 @@ pub fn timeline_view(props: &TimelineViewProps) -> Html {
             "dotenv"
         };
         let text = format!(
-            "{} of #{} → {} of #{}: {}",
+            "{} of #{}{} → {} of #{}{}: {}",
             f.from.1,
             f.from.0,
+            project_in(sim, f.from.0),
             f.to.1,
             f.to.0,
+            project_in(sim, f.to.0),
             what.join(" and ")
         );
         draw(f, class, text)
+    });
+    // Trigger jobs to the pipelines they start (child and multi-project pipelines).
+    let trigger_lines = columns.iter().filter_map(|c| {
+        let d = c.pipeline?;
+        let from = place(started_by(d)?, d.trigger_job.as_deref()?)?;
+        let to = (c.x, EVENT_H);
+        let path = format!(
+            "M{},{} C{},{} {},{} {},{}",
+            from.0 + COL_W,
+            from.1 + ROW_H / 2,
+            from.0 + COL_W + GAP / 2,
+            from.1 + ROW_H / 2,
+            to.0 - GAP / 2,
+            to.1 + HEAD_H / 2,
+            to.0 - 2,
+            to.1 + HEAD_H / 2
+        );
+        let what = format!(
+            "{} of #{} starts pipeline #{}{}",
+            d.trigger_job.as_deref().unwrap_or_default(),
+            started_by(d)?,
+            d.id,
+            d.project
+                .as_ref()
+                .map(|p| format!(" in {p}"))
+                .unwrap_or_default()
+        );
+        Some(html! {
+            <path class="flow trigger" d={path} marker-end="url(#tl-arrow-trigger)">
+                <title>{ what }</title>
+            </path>
+        })
     });
     let missing_lines = missing.iter().map(|f| {
         let text = format!(
@@ -254,18 +290,25 @@ pub fn timeline_view(props: &TimelineViewProps) -> Html {
                 <div class="tl-head tl-none" style={head_style}>{ "no pipeline" }</div>
             };
         };
-        let (status_class, status_label) = pipeline_status(p);
+        let (status_class, status_label) = pipeline_status_in(sim, p);
+        let where_ = match &p.project {
+            Some(project) => format!("{project} · {} · {}", p.source, p.ref_name),
+            None => format!("{} · {}", p.source, p.ref_name),
+        };
         let head = html! {
             <div class={classes!("tl-head", status_class)} style={head_style} data-pipeline={p.id.to_string()}>
                 <span class="tl-title">
-                    <span class="pipeline-id">{ format!("#{}", p.id) }</span>
+                    if let Some(label) = pipeline_label(p) {
+                        <span class="pipeline-id">{ label }</span>
+                    }
                     <span class={classes!("status-badge", status_class)}>{ status_label }</span>
                 </span>
-                <span class="tl-ref" title={format!("{} · {}", p.source, p.ref_name)}>
-                    { format!("{} · {}", p.source, p.ref_name) }
-                </span>
-                if let Some(parent) = p.parent {
-                    <span class="tl-child">{ format!("child of #{parent}") }{ for p.trigger_job.as_ref().map(|j| format!(" via {j}")) }</span>
+                <span class="tl-ref" title={where_.clone()}>{ where_ }</span>
+                if let Some(by) = started_by(p) {
+                    <span class="tl-child">
+                        { format!("{} #{by}", if p.parent.is_some() { "child of" } else { "downstream of" }) }
+                        { for p.trigger_job.as_ref().map(|j| format!(" via {j}")) }
+                    </span>
                 }
             </div>
         };
@@ -312,14 +355,19 @@ pub fn timeline_view(props: &TimelineViewProps) -> Html {
         .map_or(0, |(x, _)| x);
     *focus_at.borrow_mut() = focus;
 
+    let warnings_only = broken.iter().all(|(_, _, problems)| {
+        problems
+            .iter()
+            .all(|d| d.severity != pipesim::Severity::Error || is_unsure(d))
+    });
     let break_list = broken.iter().map(|(p, job, problems)| {
         let onclick = select(&props.on_select, p.id, &job.name);
         html! {
             <li>
                 <button type="button" class="job-link" {onclick}>{ &job.name }</button>
-                { format!(" (event {}, pipeline #{}): ", p.event, p.id) }
+                { format!(" (event {}, pipeline #{}{}): ", p.event, p.id, project_in(sim, p.id)) }
                 { for problems.iter().map(|d| html! {
-                    <span class="tl-break-message"><code>{ d.code }</code>{ " " }{ &d.message }</span>
+                    <span class="tl-break-message"><code>{ d.code }</code>{ " " }{ inline_code(&d.message) }</span>
                 }) }
             </li>
         }
@@ -335,7 +383,9 @@ pub fn timeline_view(props: &TimelineViewProps) -> Html {
                             { arrow_marker("tl-arrow-dotenv", "arrow-head dotenv") }
                             { arrow_marker("tl-arrow-missing", "arrow-head missing") }
                             { arrow_marker("tl-arrow-on", "arrow-head on") }
+                            { arrow_marker("tl-arrow-trigger", "arrow-head trigger") }
                         </defs>
+                        { for trigger_lines }
                         { for lines }
                         { for missing_lines }
                     </svg>
@@ -347,18 +397,31 @@ pub fn timeline_view(props: &TimelineViewProps) -> Html {
                 <span class="legend-line artifacts" />{ " artifacts" }
                 <span class="legend-line dotenv" />{ " dotenv variables" }
                 <span class="legend-line missing" />{ " where the data is, but does not reach" }
+                if sim.pipelines.iter().any(|p| started_by(p).is_some()) {
+                    <span class="legend-line trigger" />{ " starts a pipeline (trigger)" }
+                }
                 <span class="legend-break" aria-hidden="true">{ "✕" }</span>{ " passing breaks" }
             </p>
             if broken.is_empty() {
                 <p class="tl-ok">{ if flows.is_empty() { "No artifacts or dotenv variables pass between jobs." } else { "Every artifact and dotenv variable reaches the jobs that expect it." } }</p>
             } else {
-                <section class="tl-breaks" aria-label="Where passing breaks">
+                <section class={classes!("tl-breaks", warnings_only.then_some("warnings-only"))} aria-label="Where passing breaks">
                     <h4>{ "Where passing breaks" }</h4>
                     <ul>{ for break_list }</ul>
                 </section>
             }
         </div>
     }
+}
+
+/// " in acme/app" for a pipeline of a scenario with several projects, "" otherwise.
+fn project_in(sim: &Simulation, id: u64) -> String {
+    sim.pipelines
+        .iter()
+        .find(|p| p.id == id)
+        .and_then(|p| p.project.as_ref())
+        .map(|p| format!(" in {p}"))
+        .unwrap_or_default()
 }
 
 fn add_flow(

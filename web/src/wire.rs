@@ -18,7 +18,9 @@ use pipesim::{Diagnostic, LintReport, Severity};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::state::{EventForm, FileTab, ProjectForm, Results, Run, Shared, Workspace};
+use crate::state::{
+    EventForm, FileTab, OtherProject, ProjectForm, Results, Run, Shared, Workspace,
+};
 
 /// What the page asks the worker to run: everything the results depend on (not the view or
 /// the selected job).
@@ -27,6 +29,8 @@ pub struct Request {
     pub files: Vec<FileTab>,
     pub project: ProjectForm,
     pub events: Vec<EventForm>,
+    #[serde(default)]
+    pub projects: Vec<OtherProject>,
 }
 
 impl Request {
@@ -35,6 +39,7 @@ impl Request {
             files: workspace.files.clone(),
             project: workspace.project.clone(),
             events: workspace.events.clone(),
+            projects: workspace.projects.clone(),
         }
     }
 
@@ -43,6 +48,7 @@ impl Request {
         workspace.files = self.files;
         workspace.project = self.project;
         workspace.events = self.events;
+        workspace.projects = self.projects;
         workspace
     }
 }

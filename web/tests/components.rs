@@ -358,6 +358,8 @@ async fn events_panel_adds_moves_and_edits_events() {
         events: Rc::new(events.clone()),
         on_change,
         simulation: no_simulation(),
+        projects: Default::default(),
+        default_branch: Default::default(),
     };
     yew::Renderer::<EventsPanel>::with_root_and_props(root.clone(), props).render();
     yew::scheduler::flush().await;

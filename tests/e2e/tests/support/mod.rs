@@ -499,3 +499,100 @@ where
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+// ---- Helpers of tests/e2e/tests/views.rs (the results views, quicker scenarios, several
+// projects), shaped like their namesakes in web.rs. ----------------------------------------
+
+/// Runs `script` in the page and returns its value.
+#[allow(dead_code)]
+pub async fn run_js(client: &Client, script: &str) -> Value {
+    client
+        .execute(script, vec![])
+        .await
+        .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
+}
+
+/// Waits until the verdict is for what is on screen (the simulation worker has answered).
+#[allow(dead_code)]
+pub async fn wait_until_checked(client: &Client) {
+    client
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(fantoccini::Locator::Css("#status[data-checked='true']"))
+        .await
+        .expect("the app did not show a checked #status within 30 s");
+}
+
+/// Waits up to 15 s for an element matching `css`.
+#[allow(dead_code)]
+pub async fn wait_for_css(client: &Client, css: &str) -> fantoccini::elements::Element {
+    let css = css.to_owned();
+    eventually(Duration::from_secs(15), &css.clone(), || {
+        let css = css.clone();
+        async move { client.find(fantoccini::Locator::Css(&css)).await.ok() }
+    })
+    .await
+}
+
+/// The text of every element matching `css`, joined by newlines.
+#[allow(dead_code)]
+pub async fn texts_of(client: &Client, css: &str) -> String {
+    let script = format!(
+        "return [...document.querySelectorAll({})].map(e => e.innerText).join('\\n')",
+        serde_json::to_string(css).unwrap()
+    );
+    run_js(client, &script)
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Screenshots of the page as it is at 1440x900, 1024x768 and 390x844, light and dark
+/// (`<name>-<width>-<light|dark>.png`); `before` runs after each resize (e.g. to scroll
+/// something into view). The window is left at 1440x900, light.
+#[allow(dead_code)]
+pub async fn screenshots_at_three_sizes(client: &Client, name: &str, scroll_to: &str) {
+    for scheme in ["light", "dark"] {
+        cdp(
+            client,
+            "Emulation.setEmulatedMedia",
+            serde_json::json!({ "features": [{ "name": "prefers-color-scheme", "value": scheme }] }),
+        )
+        .await;
+        for (width, height, mobile) in [(1440, 900, false), (1024, 768, false), (390, 844, true)] {
+            cdp(
+                client,
+                "Emulation.setDeviceMetricsOverride",
+                serde_json::json!({ "width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile }),
+            )
+            .await;
+            tokio::time::sleep(Duration::from_millis(250)).await;
+            if !scroll_to.is_empty() {
+                let script = format!(
+                    "const e = document.querySelector({}); if (e) e.scrollIntoView({{block: 'start'}});",
+                    serde_json::to_string(scroll_to).unwrap()
+                );
+                run_js(client, &script).await;
+            }
+            let wide = run_js(client, "return document.documentElement.scrollWidth").await;
+            assert!(
+                wide.as_u64().is_some_and(|w| w <= width),
+                "{name}: no horizontal scrolling at {width} px (page is {wide} px wide)"
+            );
+            save_screenshot(client, &format!("{name}-{width}-{scheme}")).await;
+        }
+    }
+    cdp(
+        client,
+        "Emulation.setEmulatedMedia",
+        serde_json::json!({ "features": [{ "name": "prefers-color-scheme", "value": "light" }] }),
+    )
+    .await;
+    cdp(
+        client,
+        "Emulation.setDeviceMetricsOverride",
+        serde_json::json!({ "width": 1440, "height": 900, "deviceScaleFactor": 1, "mobile": false }),
+    )
+    .await;
+}

@@ -499,3 +499,49 @@ where
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// For tests/e2e/tests/job_drawer.rs (the job drawer): the page's own little helpers.
+
+/// Opens the app and waits until the verdict is for what is on screen.
+pub async fn open_app(client: &Client, origin: &str) {
+    client
+        .goto(&format!("{origin}/"))
+        .await
+        .expect("open the app");
+    client
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(fantoccini::Locator::Css("#status[data-checked='true']"))
+        .await
+        .expect("the app did not show a checked #status within 30 s");
+}
+
+/// Runs `script` in the page and returns its value.
+pub async fn run_js(client: &Client, script: &str) -> Value {
+    client
+        .execute(script, vec![])
+        .await
+        .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
+}
+
+/// The first element `css` finds, waiting up to 15 s for it.
+pub async fn wait_css(client: &Client, css: &str) -> fantoccini::elements::Element {
+    let what = css.to_owned();
+    eventually(Duration::from_secs(15), &what, || async {
+        client.find(fantoccini::Locator::Css(css)).await.ok()
+    })
+    .await
+}
+
+/// Replaces the whole editor text as one paste.
+pub async fn paste_config(client: &Client, text: &str) {
+    client
+        .execute(
+            "const v = pipesimEditor.of(document.getElementById('editor')); \
+             v.dispatch({ changes: { from: 0, to: v.state.doc.length, insert: arguments[0] }, userEvent: 'input.paste' });",
+            vec![serde_json::json!(text)],
+        )
+        .await
+        .expect("paste into the editor");
+}

@@ -372,12 +372,13 @@ fn definition_section(
     }
 }
 
-/// The pipeline's variables that the job's evaluated clauses name (`$NAME` or `${NAME}`),
+/// The pipeline's variables that the job's evaluated clauses name (`$NAME` or `${NAME}`, in
+/// the clause or in the core's account of it),
 /// with their values in this pipeline: what its rules read.
 fn rules_read(job: &JobReport, pipeline: &PipelineReport) -> Html {
     let mut names: Vec<&str> = Vec::new();
     for check in &job.checks {
-        for name in referenced(&check.clause) {
+        for name in referenced(&check.clause).chain(referenced(&check.detail)) {
             if !names.contains(&name) {
                 names.push(name);
             }

@@ -96,16 +96,30 @@ pub fn encode_summary(results: &Results) -> String {
 }
 
 /// Which job the drawer asks about.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct DetailRequest {
     pub pipeline: u64,
     pub job: String,
 }
 
+impl DetailRequest {
+    pub fn encode(&self) -> String {
+        serde_json::json!({ "pipeline": self.pipeline, "job": self.job }).to_string()
+    }
+
+    pub fn decode(text: &str) -> R<DetailRequest> {
+        let value: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        Ok(DetailRequest {
+            pipeline: uint(&value, "pipeline")?,
+            job: string(&value, "job")?,
+        })
+    }
+}
+
 /// Where a job is defined and the keywords that say what it runs and produces, as the core's
 /// expanded configuration has them (`include`, `extends`, `!reference` and `default:`
 /// resolved: what the "Full configuration" shows for this job).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Definition {
     pub file: String,
     pub line: u32,
@@ -134,12 +148,6 @@ pub struct JobDetail {
     pub definition: Option<Definition>,
 }
 
-#[derive(Serialize)]
-struct DetailOut<'a> {
-    job: &'a JobReport,
-    definition: Option<Definition>,
-}
-
 /// The job `request` names, from `results` of `workspace`, in full (JSON), or `None` when the
 /// results have no such job.
 pub fn encode_job_detail(
@@ -158,7 +166,13 @@ pub fn encode_job_detail(
     } else {
         None
     };
-    serde_json::to_string(&DetailOut { job, definition }).ok()
+    let definition = definition.map_or(Value::Null, |d| {
+        serde_json::json!({ "file": d.file, "line": d.line, "column": d.column, "keys": d.keys })
+    });
+    Some(format!(
+        "{{\"job\":{},\"definition\":{definition}}}",
+        serde_json::to_string(job).ok()?
+    ))
 }
 
 /// The job's place and keywords in the core's configuration of the entry file.
@@ -173,12 +187,8 @@ fn definition_of(workspace: &Workspace, name: &str) -> Option<Definition> {
             DEFINITION_KEYS
                 .iter()
                 .filter_map(|key| {
-                    let value = node.get(key)?;
-                    let text = pipesim::yaml::emit::to_yaml(value);
-                    let text = text
-                        .strip_prefix("---\n")
-                        .or_else(|| text.strip_prefix("--- "))
-                        .unwrap_or(&text);
+                    let mut text = String::new();
+                    block(&mut text, node.get(key)?, 0);
                     Some(((*key).to_owned(), text.trim_end().to_owned()))
                 })
                 .collect()
@@ -192,17 +202,68 @@ fn definition_of(workspace: &Workspace, name: &str) -> Option<Definition> {
     })
 }
 
+/// A value of the expanded configuration in block style, for reading (scalars as Ruby's
+/// `to_s` prints them, unquoted; the editor and the Full configuration have the exact text).
+fn block(out: &mut String, node: &pipesim::yaml::Node, indent: usize) {
+    use pipesim::yaml::Value as Y;
+    let pad = " ".repeat(indent);
+    match &node.value {
+        Y::Seq(items) | Y::Reference(items) => {
+            for item in items {
+                out.push_str(&pad);
+                out.push_str("- ");
+                match item.scalar_to_s() {
+                    Some(text) => {
+                        out.push_str(&text);
+                        out.push('\n');
+                    }
+                    None => {
+                        out.push('\n');
+                        block(out, item, indent + 2);
+                    }
+                }
+            }
+        }
+        Y::Map(map) => {
+            for (key, value) in map.iter() {
+                out.push_str(&pad);
+                out.push_str(&key.scalar_to_s().unwrap_or_default());
+                out.push(':');
+                match value.scalar_to_s() {
+                    Some(text) => {
+                        out.push(' ');
+                        out.push_str(&text);
+                        out.push('\n');
+                    }
+                    None => {
+                        out.push('\n');
+                        block(out, value, indent + 2);
+                    }
+                }
+            }
+        }
+        _ => {
+            out.push_str(&pad);
+            out.push_str(&node.scalar_to_s().unwrap_or_default());
+            out.push('\n');
+        }
+    }
+}
+
 /// Reads [`encode_job_detail`]'s text back.
 pub fn decode_job_detail(text: &str) -> Result<JobDetail, String> {
     let value: Value =
         serde_json::from_str(text).map_err(|e| format!("unreadable job details: {e}"))?;
-    let definition = match optional(&value, "definition") {
-        None => None,
-        Some(d) => Some(
-            serde_json::from_value::<Definition>(d.clone())
-                .map_err(|e| format!("`definition`: {e}"))?,
-        ),
-    };
+    let definition = optional(&value, "definition")
+        .map(|d| {
+            Ok::<_, String>(Definition {
+                file: string(d, "file")?,
+                line: u32_of(d, "line")?,
+                column: u32_of(d, "column")?,
+                keys: list(d, "keys", pair)?,
+            })
+        })
+        .transpose()?;
     Ok(JobDetail {
         job: job(field(&value, "job")?)?,
         definition,

@@ -67,7 +67,7 @@ pub fn run_request(request: &str) -> Result<String, String> {
 
 /// One job of the last run in full (JSON of a [`DetailRequest`] in, of a [`JobDetail`] out).
 pub fn job_details(request: &str) -> Result<String, String> {
-    let request: DetailRequest = serde_json::from_str(request)
+    let request = DetailRequest::decode(request)
         .map_err(|e| format!("the page asked for a job the worker cannot read: {e}"))?;
     LAST.with(|last| {
         let last = last.borrow();
@@ -310,11 +310,11 @@ impl Simulator {
         selection: &Selection,
         answer: impl FnOnce(Result<JobDetail, String>) + 'static,
     ) {
-        let request = serde_json::to_string(&DetailRequest {
+        let request = DetailRequest {
             pipeline: selection.pipeline,
             job: selection.job.clone(),
-        })
-        .unwrap_or_default();
+        }
+        .encode();
         let id = {
             let mut inner = self.0.borrow_mut();
             inner.asked += 1;

@@ -124,7 +124,8 @@ async fn the_job_drawer_opens_beside_the_job_and_gives_the_focus_back() {
             assert_eq!(back[1], scroll, "scroll is where it was: {back}");
 
             // Open again; the definition's button shows the job's line in the editor.
-            card.click().await.unwrap();
+            // (The card found again: the results may have been redrawn since.)
+            wait_css(client, TEST_CARD).await.click().await.unwrap();
             wait_css(client, DRAWER).await;
             wait_css(client, ".jd-locate").await.click().await.unwrap();
             let caret = eventually(Duration::from_secs(5), "the editor at the job's line", || async {

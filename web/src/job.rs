@@ -211,7 +211,11 @@ pub fn job_details(props: &JobDetailsProps) -> Html {
                 { definition_section(detail.as_ref().and_then(|d| d.definition.as_ref()), waiting, problem.as_deref(), p, &props.on_locate) }
                 <section class="jd-section jd-why">
                     <h4>{ "Why" }</h4>
-                    <p>{ rich(&job.why) }</p>
+                    if job.why.is_empty() && waiting {
+                        <p class="jd-muted">{ "Loading…" }</p>
+                    } else {
+                        <p>{ rich(&job.why) }</p>
+                    }
                     { checks_list(&job.checks) }
                     { rules_read(job, p) }
                 </section>

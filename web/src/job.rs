@@ -208,7 +208,7 @@ pub fn job_details(props: &JobDetailsProps) -> Html {
                 <button type="button" class="jd-close" aria-label="Close job details" onclick={close}>{ "×" }</button>
             </header>
             <div class="jd-grid">
-                { definition_section(detail.as_ref().and_then(|d| d.definition.as_ref()), waiting, problem.as_deref(), p, &props.on_locate) }
+                { definition_section(detail.as_ref().and_then(|d| d.definition.as_ref()), props.simulator.is_some(), waiting, problem.as_deref(), p, &props.on_locate) }
                 <section class="jd-section jd-why">
                     <h4>{ "Why" }</h4>
                     if job.why.is_empty() && waiting {
@@ -323,6 +323,7 @@ pub fn job_details(props: &JobDetailsProps) -> Html {
 /// that say what it runs and produces, from the core's expanded configuration.
 fn definition_section(
     definition: Option<&Definition>,
+    in_worker: bool,
     waiting: bool,
     problem: Option<&str>,
     pipeline: &PipelineReport,
@@ -361,6 +362,9 @@ fn definition_section(
             }
         }
         None if waiting => html! { <p class="jd-muted" aria-live="polite">{ "Loading…" }</p> },
+        None if !in_worker => html! {
+            <p class="jd-muted">{ "The simulation worker looks up where a job is defined, and this page runs without it." }</p>
+        },
         None if pipeline.parent.is_some() || pipeline.project.is_some() => html! {
             <p class="jd-muted">{ "Defined in this pipeline's own configuration (the core gives no line for it)." }</p>
         },

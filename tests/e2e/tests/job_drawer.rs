@@ -50,8 +50,8 @@ async fn layout(client: &fantoccini::Client) -> Value {
         client,
         &format!(
             "const d = document.querySelector('.job-details'); const c = document.querySelector(\"{TEST_CARD}\"); \
-             const r = d.getBoundingClientRect(); \
-             return {{ inside: d.contains(document.activeElement), left: r.left, top: r.top, bottom: r.bottom, \
+             const r = d.getBoundingClientRect(); const k = c ? c.getBoundingClientRect() : {{ right: -1 }}; \
+             return {{ inside: d.contains(document.activeElement), left: r.left, top: r.top, bottom: r.bottom, card_right: k.right, \
                       width: r.width, viewport: innerWidth, height: innerHeight, \
                       sideways: document.documentElement.scrollWidth > innerWidth + 1 }}"
         ),
@@ -159,6 +159,11 @@ async fn the_job_drawer_opens_beside_the_job_and_gives_the_focus_back() {
                         assert!((w - viewport).abs() < 1.0, "a full-width sheet on a phone: {at}");
                     } else {
                         assert!(w < viewport * 0.7, "a drawer beside the results: {at}");
+                    }
+                    if width >= 1280 {
+                        // The page makes room: the job picked stays in view beside the drawer.
+                        let (card, left) = (at["card_right"].as_f64().unwrap(), at["left"].as_f64().unwrap());
+                        assert!(0.0 < card && card <= left + 1.0, "the card beside the drawer: {at}");
                     }
                     save_screenshot(client, &format!("drawer-{width}-{scheme}")).await;
                 }

@@ -168,6 +168,20 @@ async fn the_job_drawer_opens_beside_the_job_and_gives_the_focus_back() {
                     save_screenshot(client, &format!("drawer-{width}-{scheme}")).await;
                 }
             }
+
+            // What `build` produces: its dotenv report, under `artifacts:`.
+            wait_css(client, ".job-details .facts .job-link").await.click().await.unwrap();
+            let produces = eventually(Duration::from_secs(10), "build's artifacts", || async {
+                let v = run_js(
+                    client,
+                    "const d = document.querySelector(\".job-details[aria-busy='false'] .jd-produces\"); \
+                     return d && document.getElementById('job-details-title').innerText.includes('build') ? d.innerText : null",
+                )
+                .await;
+                v.as_str().map(str::to_owned)
+            })
+            .await;
+            assert!(produces.contains("dotenv: build.env"), "{produces}");
         })
         .await;
 }

@@ -863,10 +863,10 @@ fn write_address_off_thread(
     let Some(sent) = unwritten.borrow().clone() else {
         return;
     };
-    let unwritten = unwritten.clone();
-    simulator.pack(request, move |packed| {
-        if unwritten.borrow().as_ref() == Some(&sent) {
-            unwritten.borrow_mut().take();
+    let waiting = unwritten.clone();
+    let asked = simulator.pack(request, move |packed| {
+        if waiting.borrow().as_ref() == Some(&sent) {
+            waiting.borrow_mut().take();
             save_address(
                 &crate::share::encode_packed(&sent, embed, &packed),
                 embed,
@@ -874,6 +874,9 @@ fn write_address_off_thread(
             );
         }
     });
+    if !asked {
+        write_address(unwritten, embed);
+    }
 }
 
 fn write_address(unwritten: &RefCell<Option<Workspace>>, embed: bool) {

@@ -337,9 +337,10 @@ impl Simulator {
 
     /// Compresses the workspace of `request` (JSON of [`crate::wire::Request`]) for the
     /// address in the packer worker; `done` gets the packed text ([`crate::share::pack`]).
-    /// A newer call replaces this one; if the packer cannot run, `done` is never called and
-    /// the page writes its address itself when it next has to (a crash, a new entry).
-    pub fn pack(&self, request: String, done: impl FnOnce(String) + 'static) {
+    /// A newer call replaces this one. `false` when the packer could not be asked (`done` is
+    /// then never called, and the page compresses the workspace itself); a packer that
+    /// crashes leaves `done` uncalled, and the next call starts a fresh one.
+    pub fn pack(&self, request: String, done: impl FnOnce(String) + 'static) -> bool {
         if self.0.borrow().packer.is_none() {
             let weak = Rc::downgrade(&self.0);
             let on_message = {
@@ -355,7 +356,7 @@ impl Simulator {
             };
             match self.start(on_message, on_error) {
                 Ok(live) => self.0.borrow_mut().packer = Some(live),
-                Err(_) => return,
+                Err(_) => return false,
             }
         }
         let id = {
@@ -372,6 +373,7 @@ impl Simulator {
         if posted {
             inner.packing = Some((id, Box::new(done)));
         }
+        posted
     }
 
     fn post(&self, id: u32, request: String) {

@@ -1,8 +1,11 @@
 // The simulation worker (web/src/worker.rs): runs the page's own wasm module off the page's
 // thread. The first message hands over the module's JS glue URL and its compiled
-// WebAssembly.Module; each later message {id, request} is answered {id, results} or, when the
-// wasm traps (a Rust panic, out of memory), {id, crash} with what happened. After a crash the
-// page ends this worker: a trapped instance is not used again.
+// WebAssembly.Module; each later message {id, kind, request} (kind: "run", the default, a
+// simulation; "details", one job of the last run in full; "pack", a workspace compressed for
+// the address) is answered {id, kind, results}, {id, kind, error} when the Rust side refused
+// a question other than a run, or, when the wasm traps (a Rust panic, out of memory),
+// {id, kind, crash} with what happened. After a crash the page ends this worker: a trapped
+// instance is not used again.
 let ready = null;
 
 async function start(init) {
@@ -40,12 +43,19 @@ self.onmessage = async (event) => {
     ready.catch(() => {});
     return;
   }
+  const kind = data.kind || "run";
   let api = null;
   try {
     api = await ready;
-    const results = api.glue.pipesim_worker_run(data.request);
-    self.postMessage({ id: data.id, results });
+    const call = { run: api.glue.pipesim_worker_run, details: api.glue.pipesim_worker_details, pack: api.glue.pipesim_worker_pack }[kind];
+    const results = call(data.request);
+    self.postMessage({ id: data.id, kind, results });
   } catch (error) {
-    self.postMessage({ id: data.id, crash: describe(error, api && api.exports) });
+    // The Rust side's own refusal (Result::Err, a string) of a question is no crash.
+    if (kind !== "run" && typeof error === "string" && !self.pipesimPanic) {
+      self.postMessage({ id: data.id, kind, error });
+    } else {
+      self.postMessage({ id: data.id, kind, crash: describe(error, api && api.exports) });
+    }
   }
 };

@@ -383,15 +383,21 @@ pub fn app(props: &AppProps) -> Html {
                 let same = last_request.borrow().as_deref() == Some(request.as_str());
                 match &*simulator {
                     Some(simulator) => {
-                        // The address once typing has paused for a while: compressing the
-                        // workspace is a long task on this thread, and a keystroke would wait
-                        // for it. A crash of the simulation writes it at once (above), so a
-                        // reload still brings back exactly what was typed.
+                        // The address once typing has paused for a while, compressed by the
+                        // packer worker (a long task on this thread). A crash of the
+                        // simulation writes it at once (above), so a reload still brings back
+                        // exactly what was typed.
                         *unwritten.borrow_mut() = Some(workspace);
                         let unwritten = unwritten.clone();
+                        let (packer, packed_request) = (simulator.clone(), request.clone());
                         *address_timer.borrow_mut() =
                             Some(Timeout::new(ADDRESS_DELAY_MS, move || {
-                                write_address(&unwritten, embed);
+                                write_address_off_thread(
+                                    &unwritten,
+                                    embed,
+                                    &packer,
+                                    packed_request,
+                                );
                             }));
                         if same {
                             return;
@@ -615,7 +621,7 @@ pub fn app(props: &AppProps) -> Html {
     };
     let details = selected.clone().map(|selection| {
         html! {
-            <JobDetails simulation={simulation.clone()} {selection} on_close={on_close.clone()}
+            <JobDetails simulation={simulation.clone()} simulator={(*simulator).clone()} {selection} on_close={on_close.clone()}
                 on_select={on_select.clone()} on_locate={on_locate.clone()} />
         }
     });
@@ -861,6 +867,34 @@ fn focus_by_id(id: String) {
 const ADDRESS_DELAY_MS: u32 = 1000;
 
 /// Writes the address of the workspace not written yet, if any.
+/// [`write_address`] with the compression in the packer worker: written when the packed text
+/// comes back, if the workspace waiting for it is still the one sent (`request` is its
+/// `encode_request`).
+fn write_address_off_thread(
+    unwritten: &Rc<RefCell<Option<Workspace>>>,
+    embed: bool,
+    simulator: &Simulator,
+    request: String,
+) {
+    let Some(sent) = unwritten.borrow().clone() else {
+        return;
+    };
+    let waiting = unwritten.clone();
+    let asked = simulator.pack(request, move |packed| {
+        if waiting.borrow().as_ref() == Some(&sent) {
+            waiting.borrow_mut().take();
+            save_address(
+                &crate::share::encode_packed(&sent, embed, &packed),
+                embed,
+                false,
+            );
+        }
+    });
+    if !asked {
+        write_address(unwritten, embed);
+    }
+}
+
 fn write_address(unwritten: &RefCell<Option<Workspace>>, embed: bool) {
     if let Some(workspace) = unwritten.borrow_mut().take() {
         save_address(&encode(&workspace, embed), embed, false);

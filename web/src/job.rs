@@ -1,5 +1,9 @@
-//! The job details panel: why a job is (not) in its pipeline, how it runs, what it receives
-//! (needs, artifacts, dotenv) and from where, its variable table and its diagnostics.
+//! The job details panel: why a job is (not) in its pipeline, where it is defined and what it
+//! runs and produces (its keywords in the core's expanded configuration), what it receives
+//! (needs, artifacts, dotenv) and from where, its variable table (with the pipeline's values
+//! its rules read, and what is withheld and why) and its diagnostics. With the simulation in a
+//! worker, the results hold a summary of each job; the drawer asks the worker for the job in
+//! full when it opens (`Simulator::details`).
 
 use pipesim::pipeline::{Check, JobReport, PipelineReport};
 use pipesim::simulate::Simulation;
@@ -10,10 +14,16 @@ use yew::prelude::*;
 
 use crate::pipelines::{job_diagnostics, job_marks, job_status, select};
 use crate::state::{Selection, Shared};
+use crate::wire::{Definition, JobDetail};
+use crate::worker::Simulator;
 
 #[derive(Properties, PartialEq)]
 pub struct JobDetailsProps {
     pub simulation: Shared<Simulation>,
+    /// The worker that ran `simulation` (its jobs are summaries then, and the drawer asks it
+    /// for this one in full); `None` when the page ran it and `simulation` is complete.
+    #[prop_or_default]
+    pub simulator: Option<Simulator>,
     pub selection: Selection,
     pub on_close: Callback<()>,
     pub on_select: Callback<Selection>,
@@ -55,6 +65,23 @@ pub fn job_details(props: &JobDetailsProps) -> Html {
     let panel = use_node_ref();
     let title = use_node_ref();
     let filter = use_state(String::new);
+    // The job in full from the worker, for the selection it was asked for.
+    let fetched = use_state(|| None::<(Selection, Result<std::rc::Rc<JobDetail>, String>)>);
+    {
+        let fetched = fetched.clone();
+        let simulator = props.simulator.clone();
+        use_effect_with(
+            (props.selection.clone(), props.simulation.clone()),
+            move |(selection, _)| {
+                if let Some(simulator) = simulator {
+                    let asked = selection.clone();
+                    simulator.details(selection, move |answer| {
+                        fetched.set(Some((asked, answer.map(std::rc::Rc::new))));
+                    });
+                }
+            },
+        );
+    }
     {
         let title = title.clone();
         let opened = props.selection.clone();
@@ -115,6 +142,18 @@ pub fn job_details(props: &JobDetailsProps) -> Html {
         .iter()
         .find(|p| p.id == sel.pipeline)
         .and_then(|p| p.jobs.iter().find(|j| j.name == sel.job).map(|j| (p, j)));
+    // This job in full, once the worker has answered (the summary's job until then).
+    let detail = match &*fetched {
+        Some((asked, Ok(detail))) if asked == sel => Some(detail.clone()),
+        _ => None,
+    };
+    let waiting =
+        props.simulator.is_some() && !matches!(&*fetched, Some((asked, _)) if asked == sel);
+    let problem = match &*fetched {
+        Some((asked, Err(problem))) if asked == sel => Some(problem.clone()),
+        _ => None,
+    };
+    let found = found.map(|(p, job)| (p, detail.as_ref().map_or(job, |d| &d.job)));
     let Some((p, job)) = found else {
         return html! {
             <section class="job-details drawer" role="region" aria-labelledby="job-details-title" ref={panel} {onkeydown}>
@@ -150,7 +189,8 @@ pub fn job_details(props: &JobDetailsProps) -> Html {
     };
 
     html! {
-        <section class={classes!("job-details", "drawer", status_class)} role="region" aria-labelledby="job-details-title" ref={panel} {onkeydown}>
+        <section class={classes!("job-details", "drawer", status_class)} role="region" aria-labelledby="job-details-title"
+            aria-busy={if waiting { "true" } else { "false" }} ref={panel} {onkeydown}>
             <header class="jd-head">
                 <div class="jd-title">
                     <h3 id="job-details-title" tabindex="-1" ref={title}>
@@ -168,10 +208,16 @@ pub fn job_details(props: &JobDetailsProps) -> Html {
                 <button type="button" class="jd-close" aria-label="Close job details" onclick={close}>{ "×" }</button>
             </header>
             <div class="jd-grid">
+                { definition_section(detail.as_ref().and_then(|d| d.definition.as_ref()), props.simulator.is_some(), waiting, problem.as_deref(), p, &props.on_locate) }
                 <section class="jd-section jd-why">
                     <h4>{ "Why" }</h4>
-                    <p>{ rich(&job.why) }</p>
+                    if job.why.is_empty() && waiting {
+                        <p class="jd-muted">{ "Loading…" }</p>
+                    } else {
+                        <p>{ rich(&job.why) }</p>
+                    }
                     { checks_list(&job.checks) }
+                    { rules_read(job, p) }
                 </section>
                 <section class="jd-section">
                     <h4>{ "How it runs" }</h4>
@@ -252,6 +298,12 @@ pub fn job_details(props: &JobDetailsProps) -> Html {
                         </dl>
                     </section>
                 }
+                if waiting && job.created {
+                    <section class="jd-section jd-wide">
+                        <h4>{ "Variables" }</h4>
+                        <p class="jd-muted" aria-live="polite">{ "Loading the variable table…" }</p>
+                    </section>
+                }
                 if !job.variables.is_empty() {
                     <section class="jd-section jd-wide">
                         <h4>{ format!("Variables ({})", job.variables.iter().filter(|v| v.overridden_by.is_none() && v.withheld.is_none()).count()) }</h4>
@@ -265,6 +317,114 @@ pub fn job_details(props: &JobDetailsProps) -> Html {
             </div>
         </section>
     }
+}
+
+/// Where the job is defined (a button that shows that line in the editor) and the keywords
+/// that say what it runs and produces, from the core's expanded configuration.
+fn definition_section(
+    definition: Option<&Definition>,
+    in_worker: bool,
+    waiting: bool,
+    problem: Option<&str>,
+    pipeline: &PipelineReport,
+    on_locate: &Callback<(String, u32, u32)>,
+) -> Html {
+    let body = match definition {
+        Some(d) => {
+            let target = (d.file.clone(), d.line, d.column);
+            let onclick = on_locate.reform(move |_: MouseEvent| target.clone());
+            let keys = d.keys.iter().map(|(key, yaml)| {
+                let produces = matches!(key.as_str(), "artifacts");
+                html! {
+                    <div class={classes!("jd-key", produces.then_some("jd-produces"))} data-key={key.clone()}>
+                        <h5><code>{ format!("{key}:") }</code>{ if produces { " (what it produces)" } else { "" } }</h5>
+                        <pre class="jd-yaml">{ yaml }</pre>
+                    </div>
+                }
+            });
+            html! {
+                <>
+                    <p class="jd-where">
+                        { "Defined at " }
+                        <button type="button" class="locate-link jd-locate" {onclick}
+                            aria-label={format!("Show {} line {} in the editor", d.file, d.line)}>
+                            { format!("{}:{}", d.file, d.line) }
+                        </button>
+                    </p>
+                    if d.keys.is_empty() {
+                        <p class="jd-muted">{ "No image, script or artifacts of its own." }</p>
+                    }
+                    { for keys }
+                    if !d.keys.iter().any(|(k, _)| k == "artifacts") {
+                        <p class="jd-muted">{ "Produces no artifacts (no " }<code>{ "artifacts:" }</code>{ ")." }</p>
+                    }
+                </>
+            }
+        }
+        None if waiting => html! { <p class="jd-muted" aria-live="polite">{ "Loading…" }</p> },
+        None if !in_worker => html! {
+            <p class="jd-muted">{ "The simulation worker looks up where a job is defined, and this page runs without it." }</p>
+        },
+        None if pipeline.parent.is_some() || pipeline.project.is_some() => html! {
+            <p class="jd-muted">{ "Defined in this pipeline's own configuration (the core gives no line for it)." }</p>
+        },
+        None => html! {
+            <p class="jd-muted">{ problem.unwrap_or("The core gives no definition for this job.") }</p>
+        },
+    };
+    html! {
+        <section class="jd-section jd-wide jd-definition">
+            <h4>{ "Definition" }</h4>
+            { body }
+        </section>
+    }
+}
+
+/// The pipeline's variables that the job's evaluated clauses name (`$NAME` or `${NAME}`, in
+/// the clause or in the core's account of it),
+/// with their values in this pipeline: what its rules read.
+fn rules_read(job: &JobReport, pipeline: &PipelineReport) -> Html {
+    let mut names: Vec<&str> = Vec::new();
+    for check in &job.checks {
+        for name in referenced(&check.clause).chain(referenced(&check.detail)) {
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+    }
+    if names.is_empty() {
+        return Html::default();
+    }
+    html! {
+        <div class="jd-reads">
+            <h5>{ "Values its rules read" }</h5>
+            <dl class="facts">
+                { for names.iter().map(|name| html! {
+                    <>
+                        <dt><code>{ format!("${name}") }</code></dt>
+                        <dd>
+                            { match pipeline.variables.get(*name) {
+                                Some(value) => html! { <code class="value">{ value }</code> },
+                                None => html! { <em class="jd-muted">{ "not set in this pipeline" }</em> },
+                            } }
+                        </dd>
+                    </>
+                }) }
+            </dl>
+        </div>
+    }
+}
+
+/// The variable names `$NAME` and `${NAME}` in a clause's text.
+fn referenced(text: &str) -> impl Iterator<Item = &str> {
+    text.match_indices('$').filter_map(move |(i, _)| {
+        let rest = &text[i + 1..];
+        let rest = rest.strip_prefix('{').unwrap_or(rest);
+        let end = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(rest.len());
+        (end > 0 && !rest.as_bytes()[0].is_ascii_digit()).then(|| &rest[..end])
+    })
 }
 
 /// Links to other jobs of the simulation.

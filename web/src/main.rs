@@ -19,3 +19,15 @@ pub fn pipesim_worker_start() {
 pub fn pipesim_worker_run(request: &str) -> Result<String, String> {
     pipesim_web::worker::run_request(request)
 }
+
+/// Called by web/worker.js when the job drawer asks for one job of the last run in full.
+#[wasm_bindgen]
+pub fn pipesim_worker_details(request: &str) -> Result<String, String> {
+    pipesim_web::worker::job_details(request)
+}
+
+/// Called by web/worker.js (in the packer worker) to compress a workspace for the address.
+#[wasm_bindgen]
+pub fn pipesim_worker_pack(request: &str) -> Result<String, String> {
+    pipesim_web::worker::pack_request(request)
+}

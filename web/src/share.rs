@@ -62,11 +62,20 @@ fn shorten(message: String) -> String {
 
 /// The URL fragment (without `#`) that restores `workspace`; `embed` adds the embed flag.
 pub fn encode(workspace: &Workspace, embed: bool) -> String {
+    encode_packed(workspace, embed, &pack(&workspace.to_scenario_text()))
+}
+
+/// The scenario text compressed and in base64url: the long part of an address, which the
+/// simulation worker makes off the page's thread (`worker.rs`).
+pub fn pack(scenario: &str) -> String {
+    base64url(&compress(scenario.as_bytes()))
+}
+
+/// [`encode`] with the scenario already [`pack`]ed.
+pub fn encode_packed(workspace: &Workspace, embed: bool, packed: &str) -> String {
     let mut out = String::from(VERSION);
     out.push('.');
-    out.push_str(&base64url(&compress(
-        workspace.to_scenario_text().as_bytes(),
-    )));
+    out.push_str(packed);
     if embed {
         out.push_str("&embed");
     }

@@ -82,6 +82,204 @@ pub fn encode_results(results: &Results) -> String {
     serde_json::to_string(&out).unwrap_or_default()
 }
 
+/// What the results views draw, in the same contract: every job without its variable table
+/// and its evaluated clauses, and the jobs in the pipeline without their `why` (the views show
+/// the reason of the jobs left out only; the job drawer shows the rest, and fetches it with
+/// [`encode_job_detail`] when it opens). For 1,000 jobs this is a fifth of the text, and far
+/// fewer objects for the page to read back.
+pub fn encode_summary(results: &Results) -> String {
+    let mut simulation = (*results.simulation).clone();
+    for job in simulation.pipelines.iter_mut().flat_map(|p| &mut p.jobs) {
+        job.variables = Vec::new();
+        job.checks = Vec::new();
+        if job.created {
+            job.why = String::new();
+        }
+    }
+    let out = ResultsOut {
+        lint: &results.lint,
+        simulation: &simulation,
+        ms: results.run.ms,
+        lint_ms: results.run.lint_ms,
+    };
+    serde_json::to_string(&out).unwrap_or_default()
+}
+
+/// Which job the drawer asks about.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DetailRequest {
+    pub pipeline: u64,
+    pub job: String,
+}
+
+impl DetailRequest {
+    pub fn encode(&self) -> String {
+        serde_json::json!({ "pipeline": self.pipeline, "job": self.job }).to_string()
+    }
+
+    pub fn decode(text: &str) -> R<DetailRequest> {
+        let value: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        Ok(DetailRequest {
+            pipeline: uint(&value, "pipeline")?,
+            job: string(&value, "job")?,
+        })
+    }
+}
+
+/// Where a job is defined and the keywords that say what it runs and produces, as the core's
+/// expanded configuration has them (`include`, `extends`, `!reference` and `default:`
+/// resolved: what the "Full configuration" shows for this job).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Definition {
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
+    /// (keyword, its value as YAML), in [`DEFINITION_KEYS`] order, for the keys the job has.
+    pub keys: Vec<(String, String)>,
+}
+
+/// The keywords the drawer shows from a job's definition.
+pub const DEFINITION_KEYS: [&str; 7] = [
+    "image",
+    "services",
+    "before_script",
+    "script",
+    "after_script",
+    "artifacts",
+    "trigger",
+];
+
+/// One job in full, for the drawer.
+#[derive(Clone, Debug)]
+pub struct JobDetail {
+    pub job: JobReport,
+    /// `None` where the core's configuration of the entry file does not hold the job (child
+    /// and other projects' pipelines) or the configuration does not load.
+    pub definition: Option<Definition>,
+}
+
+/// The job `request` names, from `results` of `workspace`, in full (JSON), or `None` when the
+/// results have no such job.
+pub fn encode_job_detail(
+    workspace: &Workspace,
+    results: &Results,
+    request: &DetailRequest,
+) -> Option<String> {
+    let pipeline = results
+        .simulation
+        .pipelines
+        .iter()
+        .find(|p| p.id == request.pipeline)?;
+    let job = pipeline.jobs.iter().find(|j| j.name == request.job)?;
+    let definition = if pipeline.parent.is_none() && pipeline.project.is_none() {
+        definition_of(workspace, &job.name)
+    } else {
+        None
+    };
+    let definition = definition.map_or(Value::Null, |d| {
+        serde_json::json!({ "file": d.file, "line": d.line, "column": d.column, "keys": d.keys })
+    });
+    Some(format!(
+        "{{\"job\":{},\"definition\":{definition}}}",
+        serde_json::to_string(job).ok()?
+    ))
+}
+
+/// The job's place and keywords in the core's configuration of the entry file.
+fn definition_of(workspace: &Workspace, name: &str) -> Option<Definition> {
+    let loaded = pipesim::config::load(&workspace.files(), crate::state::ENTRY);
+    let normalized = loaded.normalized.as_ref()?;
+    let job = normalized.jobs.iter().find(|j| j.name == name)?;
+    let file = loaded.files.try_get(job.span.file)?.path.clone();
+    let node = loaded.expanded.as_ref()?.get(&job.base_name);
+    let keys = node
+        .map(|node| {
+            DEFINITION_KEYS
+                .iter()
+                .filter_map(|key| {
+                    let mut text = String::new();
+                    block(&mut text, node.get(key)?, 0);
+                    Some(((*key).to_owned(), text.trim_end().to_owned()))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Some(Definition {
+        file,
+        line: job.span.line,
+        column: job.span.column,
+        keys,
+    })
+}
+
+/// A value of the expanded configuration in block style, for reading (scalars as Ruby's
+/// `to_s` prints them, unquoted; the editor and the Full configuration have the exact text).
+fn block(out: &mut String, node: &pipesim::yaml::Node, indent: usize) {
+    use pipesim::yaml::Value as Y;
+    let pad = " ".repeat(indent);
+    match &node.value {
+        Y::Seq(items) | Y::Reference(items) => {
+            for item in items {
+                out.push_str(&pad);
+                out.push_str("- ");
+                match item.scalar_to_s() {
+                    Some(text) => {
+                        out.push_str(&text);
+                        out.push('\n');
+                    }
+                    None => {
+                        out.push('\n');
+                        block(out, item, indent + 2);
+                    }
+                }
+            }
+        }
+        Y::Map(map) => {
+            for (key, value) in map.iter() {
+                out.push_str(&pad);
+                out.push_str(&key.scalar_to_s().unwrap_or_default());
+                out.push(':');
+                match value.scalar_to_s() {
+                    Some(text) => {
+                        out.push(' ');
+                        out.push_str(&text);
+                        out.push('\n');
+                    }
+                    None => {
+                        out.push('\n');
+                        block(out, value, indent + 2);
+                    }
+                }
+            }
+        }
+        _ => {
+            out.push_str(&pad);
+            out.push_str(&node.scalar_to_s().unwrap_or_default());
+            out.push('\n');
+        }
+    }
+}
+
+/// Reads [`encode_job_detail`]'s text back.
+pub fn decode_job_detail(text: &str) -> Result<JobDetail, String> {
+    let value: Value =
+        serde_json::from_str(text).map_err(|e| format!("unreadable job details: {e}"))?;
+    let definition = optional(&value, "definition")
+        .map(|d| {
+            Ok::<_, String>(Definition {
+                file: string(d, "file")?,
+                line: u32_of(d, "line")?,
+                column: u32_of(d, "column")?,
+                keys: list(d, "keys", pair)?,
+            })
+        })
+        .transpose()?;
+    Ok(JobDetail {
+        job: job(field(&value, "job")?)?,
+        definition,
+    })
+}
+
 /// Reads [`encode_results`]' text back; `number` numbers the run on the page.
 pub fn decode_results(text: &str, number: u32) -> Result<Results, String> {
     let value: Value =
@@ -463,6 +661,78 @@ mod tests {
             assert!((decoded.run.ms - results.run.ms).abs() < 1e-3);
             assert_eq!(shown(&decoded), shown(&results));
         }
+    }
+
+    #[test]
+    fn the_summary_is_the_results_without_variable_tables_and_clauses() {
+        for preset in PRESETS {
+            let workspace =
+                crate::state::load_scenario_text("preset.yml", preset.scenario).unwrap();
+            let results = Results::of(&workspace);
+            let summary = decode_results(&encode_summary(&results), 1).unwrap();
+            let mut expected = (*results.simulation).clone();
+            for job in expected.pipelines.iter_mut().flat_map(|p| &mut p.jobs) {
+                job.variables.clear();
+                job.checks.clear();
+                if job.created {
+                    job.why.clear();
+                }
+                job.need_artifacts.clear();
+                job.predefined.clear();
+            }
+            assert_eq!(
+                format!("{:?}", *summary.simulation),
+                format!("{expected:?}"),
+                "{}",
+                preset.id
+            );
+            assert_eq!(
+                format!("{:?}", *summary.lint),
+                format!("{:?}", *results.lint)
+            );
+        }
+    }
+
+    #[test]
+    fn a_job_comes_in_full_with_where_it_is_defined() {
+        let text = "stages: [build, test]\n\ndefault:\n  image: ruby:3.3\n\n.base:\n  artifacts:\n    reports:\n      dotenv: build.env\n\nbuild:\n  extends: .base\n  stage: build\n  script:\n    - make\n\ntest:\n  stage: test\n  image: alpine\n  rules:\n    - if: $CI_COMMIT_BRANCH == \"main\"\n  script: [make test]\n";
+        let mut workspace = Workspace::with_config(text);
+        workspace.events[0].branch = "main".into();
+        let results = Results::of(&workspace);
+        let pipeline = results.simulation.pipelines[0].id;
+        let ask = |job: &str| DetailRequest {
+            pipeline,
+            job: job.into(),
+        };
+        let detail =
+            decode_job_detail(&encode_job_detail(&workspace, &results, &ask("build")).unwrap())
+                .unwrap();
+        let full = results.simulation.pipelines[0]
+            .jobs
+            .iter()
+            .find(|j| j.name == "build")
+            .unwrap();
+        assert_eq!(detail.job.variables, full.variables);
+        assert_eq!(detail.job.checks, full.checks);
+        let definition = detail.definition.unwrap();
+        assert_eq!(
+            (definition.file.as_str(), definition.line),
+            (".gitlab-ci.yml", 11)
+        );
+        let keys: Vec<&str> = definition.keys.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(keys, ["image", "script", "artifacts"]);
+        assert_eq!(definition.keys[0].1, "ruby:3.3");
+        assert_eq!(definition.keys[1].1, "- make");
+        assert!(
+            definition.keys[2].1.contains("dotenv: build.env"),
+            "{definition:?}"
+        );
+        let test =
+            decode_job_detail(&encode_job_detail(&workspace, &results, &ask("test")).unwrap())
+                .unwrap();
+        assert_eq!(test.definition.unwrap().line, 17);
+        assert!(encode_job_detail(&workspace, &results, &ask("deploy")).is_none());
+        assert!(decode_job_detail("{}").is_err());
     }
 
     #[test]

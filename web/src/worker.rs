@@ -8,6 +8,12 @@
 //! request (a simulation cannot be interrupted otherwise). Only the newest request's answer
 //! reaches the page. A trap in the worker (a Rust panic, out of memory, any `RuntimeError`)
 //! ends that worker; the page hears what happened and the next request starts a fresh one.
+//!
+//! The answer to a run is a summary ([`encode_summary`]: what the results views draw); the
+//! worker keeps the run's full results, and the job drawer asks it for one job in full
+//! ([`Simulator::details`]) when it opens. A second worker of the same module, the packer,
+//! compresses the workspace for the page's address ([`Simulator::pack`]), so that neither the
+//! page's thread nor the next simulation waits for it.
 
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
@@ -16,8 +22,11 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{ErrorEvent, MessageEvent, Worker, WorkerOptions, WorkerType};
 
-use crate::state::Results;
-use crate::wire::{decode_request, decode_results, encode_results};
+use crate::state::{Results, Selection, Workspace};
+use crate::wire::{
+    decode_job_detail, decode_request, decode_results, encode_job_detail, encode_summary,
+    DetailRequest, JobDetail,
+};
 
 /// A running simulation older than this is ended when a newer request arrives.
 pub const RESTART_AFTER_MS: f64 = 250.0;
@@ -41,10 +50,42 @@ pub fn install_worker_hook() {
     }));
 }
 
-/// Runs one request (JSON of [`crate::wire::Request`]) and returns the results as JSON.
+thread_local! {
+    /// The worker's last run, kept for the drawer's questions about one job.
+    static LAST: RefCell<Option<(Workspace, Results)>> = const { RefCell::new(None) };
+}
+
+/// Runs one request (JSON of [`crate::wire::Request`]) and returns the summary of its results
+/// as JSON; the full results stay here for [`job_details`].
 pub fn run_request(request: &str) -> Result<String, String> {
     let workspace = decode_request(request)?;
-    Ok(encode_results(&Results::of(&workspace)))
+    let results = Results::of(&workspace);
+    let summary = encode_summary(&results);
+    LAST.with(|last| *last.borrow_mut() = Some((workspace, results)));
+    Ok(summary)
+}
+
+/// One job of the last run in full (JSON of a [`DetailRequest`] in, of a [`JobDetail`] out).
+pub fn job_details(request: &str) -> Result<String, String> {
+    let request = DetailRequest::decode(request)
+        .map_err(|e| format!("the page asked for a job the worker cannot read: {e}"))?;
+    LAST.with(|last| {
+        let last = last.borrow();
+        let (workspace, results) = last.as_ref().ok_or("the simulation has not run yet")?;
+        encode_job_detail(workspace, results, &request).ok_or_else(|| {
+            format!(
+                "pipeline #{} has no job {} in the current results",
+                request.pipeline, request.job
+            )
+        })
+    })
+}
+
+/// The address part of a workspace (JSON of a [`crate::wire::Request`]): its scenario text
+/// compressed ([`crate::share::pack`]).
+pub fn pack_request(request: &str) -> Result<String, String> {
+    let workspace = decode_request(request)?;
+    Ok(crate::share::pack(&workspace.to_scenario_text()))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -54,7 +95,16 @@ pub fn run_request(request: &str) -> Result<String, String> {
 #[derive(Clone)]
 pub struct Simulator(Rc<RefCell<Inner>>);
 
+/// One simulator is one simulator (props compare it by identity).
+impl PartialEq for Simulator {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
 type OnOutcome = Rc<dyn Fn(u32, Outcome)>;
+type OnDetail = Box<dyn FnOnce(Result<JobDetail, String>)>;
+type OnPacked = Box<dyn FnOnce(String)>;
 
 struct Inner {
     /// The URL of the wasm-bindgen JS glue worker.js imports.
@@ -69,6 +119,12 @@ struct Inner {
     /// Answers numbered for the page (the run number the views show).
     answers: u32,
     on_outcome: OnOutcome,
+    /// Numbers the drawer's and the packer's questions (only the newest is answered).
+    asked: u32,
+    /// The drawer's question to the simulation worker.
+    detail: Option<(u32, OnDetail)>,
+    packer: Option<Live>,
+    packing: Option<(u32, OnPacked)>,
 }
 
 /// A worker with its event handlers (dropping the closures would leave dangling callbacks).
@@ -134,6 +190,10 @@ impl Simulator {
             waiting: None,
             answers: 0,
             on_outcome: Rc::new(on_outcome),
+            asked: 0,
+            detail: None,
+            packer: None,
+            packing: None,
         })));
         // Started now, so that the first request finds the module loaded.
         simulator.ensure_worker().then_some(simulator)
@@ -193,6 +253,21 @@ impl Simulator {
     }
 
     fn spawn(&self) -> Result<Live, JsValue> {
+        let weak = Rc::downgrade(&self.0);
+        let on_message = {
+            let weak = weak.clone();
+            move |data: JsValue| answered(&weak, &data)
+        };
+        let on_error = move |message: String| failed(&weak, None, message);
+        self.start(on_message, on_error)
+    }
+
+    /// A new worker of this module, with its handlers.
+    fn start(
+        &self,
+        mut on_message: impl FnMut(JsValue) + 'static,
+        mut on_error: impl FnMut(String) + 'static,
+    ) -> Result<Live, JsValue> {
         let (glue, url) = {
             let inner = self.0.borrow();
             (inner.glue.clone(), inner.worker_url.clone())
@@ -200,20 +275,17 @@ impl Simulator {
         let options = WorkerOptions::new();
         options.set_type(WorkerType::Module);
         let worker = Worker::new_with_options(&url, &options)?;
-        let weak = Rc::downgrade(&self.0);
-        let on_message = Closure::<dyn FnMut(MessageEvent)>::new({
-            let weak = weak.clone();
-            move |event: MessageEvent| answered(&weak, &event.data())
+        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+            on_message(event.data())
         });
         let on_error = Closure::<dyn FnMut(ErrorEvent)>::new(move |event: ErrorEvent| {
             event.prevent_default();
             let message = event.message();
-            let message = if message.is_empty() {
+            on_error(if message.is_empty() {
                 "the simulation worker could not start".to_owned()
             } else {
                 message
-            };
-            failed(&weak, None, message);
+            });
         });
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
@@ -229,6 +301,81 @@ impl Simulator {
         })
     }
 
+    /// Asks the simulation worker for one job of its last run in full; `answer` gets it, or
+    /// why not. A newer question replaces this one; a worker ended meanwhile (a crash, a
+    /// restart for a newer request) leaves it unanswered, and the drawer asks again when the
+    /// next results arrive.
+    pub fn details(
+        &self,
+        selection: &Selection,
+        answer: impl FnOnce(Result<JobDetail, String>) + 'static,
+    ) {
+        let request = DetailRequest {
+            pipeline: selection.pipeline,
+            job: selection.job.clone(),
+        }
+        .encode();
+        let id = {
+            let mut inner = self.0.borrow_mut();
+            inner.asked += 1;
+            inner.asked
+        };
+        let message = question(id, "details", request);
+        let posted = {
+            let inner = self.0.borrow();
+            inner
+                .worker
+                .as_ref()
+                .map(|live| live.worker.post_message(&message).is_ok())
+        };
+        if posted == Some(true) {
+            self.0.borrow_mut().detail = Some((id, Box::new(answer)));
+        } else {
+            answer(Err("the simulation is not running".into()));
+        }
+    }
+
+    /// Compresses the workspace of `request` (JSON of [`crate::wire::Request`]) for the
+    /// address in the packer worker; `done` gets the packed text ([`crate::share::pack`]).
+    /// A newer call replaces this one. `false` when the packer could not be asked (`done` is
+    /// then never called, and the page compresses the workspace itself); a packer that
+    /// crashes leaves `done` uncalled, and the next call starts a fresh one.
+    pub fn pack(&self, request: String, done: impl FnOnce(String) + 'static) -> bool {
+        if self.0.borrow().packer.is_none() {
+            let weak = Rc::downgrade(&self.0);
+            let on_message = {
+                let weak = weak.clone();
+                move |data: JsValue| packed(&weak, &data)
+            };
+            let on_error = move |_: String| {
+                if let Some(rc) = weak.upgrade() {
+                    let mut inner = rc.borrow_mut();
+                    retire(inner.packer.take());
+                    inner.packing = None;
+                }
+            };
+            match self.start(on_message, on_error) {
+                Ok(live) => self.0.borrow_mut().packer = Some(live),
+                Err(_) => return false,
+            }
+        }
+        let id = {
+            let mut inner = self.0.borrow_mut();
+            inner.asked += 1;
+            inner.asked
+        };
+        let message = question(id, "pack", request);
+        let mut inner = self.0.borrow_mut();
+        let posted = inner
+            .packer
+            .as_ref()
+            .is_some_and(|live| live.worker.post_message(&message).is_ok());
+        if posted {
+            inner.packing = Some((id, Box::new(done)));
+        }
+        posted
+    }
+
     fn post(&self, id: u32, request: String) {
         if !self.ensure_worker() {
             let on_outcome = self.0.borrow().on_outcome.clone();
@@ -238,9 +385,7 @@ impl Simulator {
             );
             return;
         }
-        let message = js_sys::Object::new();
-        let _ = js_sys::Reflect::set(&message, &"id".into(), &id.into());
-        let _ = js_sys::Reflect::set(&message, &"request".into(), &request.into());
+        let message = question(id, "run", request);
         let posted = {
             let mut inner = self.0.borrow_mut();
             inner.running = Some((id, now_ms()));
@@ -258,12 +403,51 @@ impl Simulator {
     }
 }
 
-/// The worker answered `{id, results}` or `{id, crash}`.
+/// `{id, kind, request}`: a message to a worker (`kind`: `run`, `details` or `pack`).
+fn question(id: u32, kind: &str, request: String) -> js_sys::Object {
+    let message = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&message, &"id".into(), &id.into());
+    let _ = js_sys::Reflect::set(&message, &"kind".into(), &kind.into());
+    let _ = js_sys::Reflect::set(&message, &"request".into(), &request.into());
+    message
+}
+
+fn get(data: &JsValue, key: &str) -> JsValue {
+    js_sys::Reflect::get(data, &key.into()).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// The worker answered `{id, results}` (`{id, kind: "details", results | error}` for the
+/// drawer) or `{id, crash}`.
 fn answered(weak: &Weak<RefCell<Inner>>, data: &JsValue) {
-    let get = |key: &str| js_sys::Reflect::get(data, &key.into()).unwrap_or(JsValue::UNDEFINED);
+    let get = |key: &str| get(data, key);
     let id = get("id").as_f64().map(|n| n as u32);
+    let details = get("kind").as_string().as_deref() == Some("details");
     if let Some(crash) = get("crash").as_string() {
-        failed(weak, id, crash);
+        // A drawer's question is numbered apart from the runs: the run under way, if any,
+        // is what the crash took.
+        failed(weak, if details { None } else { id }, crash);
+        return;
+    }
+    if details {
+        let Some(rc) = weak.upgrade() else { return };
+        let waiting = {
+            let mut inner = rc.borrow_mut();
+            match inner.detail.take() {
+                Some((asked, answer)) if Some(asked) == id => Some(answer),
+                other => {
+                    inner.detail = other;
+                    None
+                }
+            }
+        };
+        if let Some(answer) = waiting {
+            answer(match get("results").as_string() {
+                Some(text) => decode_job_detail(&text),
+                None => Err(get("error")
+                    .as_string()
+                    .unwrap_or_else(|| "the worker did not answer".into())),
+            });
+        }
         return;
     }
     let Some(results) = get("results").as_string() else {
@@ -300,6 +484,31 @@ fn answered(weak: &Weak<RefCell<Inner>>, data: &JsValue) {
     };
     let on_outcome = simulator.0.borrow().on_outcome.clone();
     on_outcome(id.unwrap_or_default(), outcome);
+}
+
+/// The packer answered `{id, results}` (or `{id, error}`, `{id, crash}`: the address waits).
+fn packed(weak: &Weak<RefCell<Inner>>, data: &JsValue) {
+    let Some(rc) = weak.upgrade() else { return };
+    let id = get(data, "id").as_f64().map(|n| n as u32);
+    if get(data, "crash").is_string() {
+        let mut inner = rc.borrow_mut();
+        retire(inner.packer.take());
+        inner.packing = None;
+        return;
+    }
+    let done = {
+        let mut inner = rc.borrow_mut();
+        match inner.packing.take() {
+            Some((asked, done)) if Some(asked) == id => Some(done),
+            other => {
+                inner.packing = other;
+                None
+            }
+        }
+    };
+    if let (Some(done), Some(text)) = (done, get(data, "results").as_string()) {
+        done(text);
+    }
 }
 
 /// The worker stopped (`id`: the request it ran, when known). The dead worker is dropped; a

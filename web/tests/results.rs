@@ -278,6 +278,7 @@ async fn details(text: &str, selection: Selection) -> Details {
     let root = mount_point();
     let props = JobDetailsProps {
         simulation,
+        simulator: None,
         selection,
         on_close,
         on_select,

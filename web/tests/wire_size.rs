@@ -29,5 +29,16 @@ fn answer_sizes() {
             text.len() / 1000,
             t.elapsed()
         );
+        // What the worker sends since the job drawer fetches its job in full: the summary.
+        let t = std::time::Instant::now();
+        let summary = pipesim_web::wire::encode_summary(&results);
+        let encoded = t.elapsed();
+        let t = std::time::Instant::now();
+        pipesim_web::wire::decode_results(&summary, 1).unwrap();
+        eprintln!(
+            "{jobs} jobs, summary: {} KB, encode {encoded:?}, decode {:?}",
+            summary.len() / 1000,
+            t.elapsed()
+        );
     }
 }

@@ -5,33 +5,11 @@ mod support;
 
 use std::time::Duration;
 
-use fantoccini::{Client, Locator};
+use fantoccini::Locator;
 use serde_json::Value;
-use support::{eventually, save_screenshot, setup, Session};
-
-async fn js(client: &Client, script: &str) -> Value {
-    client
-        .execute(script, vec![])
-        .await
-        .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
-}
-
-async fn find(client: &Client, css: &str) -> fantoccini::elements::Element {
-    let css = css.to_owned();
-    eventually(Duration::from_secs(20), &css.clone(), || {
-        let css = css.clone();
-        async move { client.find(Locator::Css(&css)).await.ok() }
-    })
-    .await
-}
-
-async fn open_app(client: &Client, origin: &str) {
-    client
-        .goto(&format!("{origin}/"))
-        .await
-        .expect("open the app");
-    find(client, "#status[data-checked='true']").await;
-}
+use support::{
+    eventually, open_app, run_js as js, save_screenshot, setup, wait_for_css as find, Session,
+};
 
 /// A frame made from the Embed snippet posts its content's height; sized to it, the frame
 /// shows everything without a scrollbar.

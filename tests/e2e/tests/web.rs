@@ -922,7 +922,7 @@ async fn a_job_shows_its_reason_and_variable_table() {
                 .click()
                 .await
                 .unwrap();
-            let details = wait_for(client, ".job-details[role='region']").await;
+            let details = wait_for(client, ".job-details[role='region'][aria-busy='false']").await;
             let text = details.text().await.unwrap();
             assert!(text.contains("deploying"), "{text}");
             assert!(text.contains("rules[0]"), "the deciding rule: {text}");
@@ -1021,7 +1021,7 @@ async fn a_shared_link_reopens_the_same_view_and_embeds() {
             client.goto("about:blank").await.unwrap();
             client.goto(&url).await.unwrap();
             wait_checked(client).await;
-            let details = wait_for(client, ".job-details[role='region']").await;
+            let details = wait_for(client, ".job-details[role='region'][aria-busy='false']").await;
             let text = details.text().await.unwrap();
             assert!(text.contains("deploying"), "{text}");
             // The break comes with a fix pipesim checked by simulating it.

@@ -596,3 +596,28 @@ pub async fn screenshots_at_three_sizes(client: &Client, name: &str, scroll_to: 
     )
     .await;
 }
+
+// ---- Helpers of tests/e2e/tests/job_drawer.rs and embed_and_full_config.rs. -----------------
+
+/// Opens the app and waits until the verdict is for what is on screen.
+#[allow(dead_code)]
+pub async fn open_app(client: &Client, origin: &str) {
+    client
+        .goto(&format!("{origin}/"))
+        .await
+        .expect("open the app");
+    wait_until_checked(client).await;
+}
+
+/// Replaces the whole editor text as one paste.
+#[allow(dead_code)]
+pub async fn paste_config(client: &Client, text: &str) {
+    client
+        .execute(
+            "const v = pipesimEditor.of(document.getElementById('editor')); \
+             v.dispatch({ changes: { from: 0, to: v.state.doc.length, insert: arguments[0] }, userEvent: 'input.paste' });",
+            vec![serde_json::json!(text)],
+        )
+        .await
+        .expect("paste into the editor");
+}

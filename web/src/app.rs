@@ -95,6 +95,9 @@ pub enum Action {
     Load(Workspace),
     /// The settings of the scenario's other projects.
     Projects(Vec<crate::state::OtherProject>),
+    /// A checked fix applied: line edits of the files (by their tab path). Nothing changes
+    /// when an edit no longer fits its file (it was edited since).
+    ApplyEdits(Vec<pipesim::edit::Edit>),
 }
 
 impl Reducible for Workspace {
@@ -138,6 +141,26 @@ impl Reducible for Workspace {
             Action::ShowFile(path) => {
                 if let Some(index) = next.files.iter().position(|f| f.path == path) {
                     next.active = index;
+                }
+            }
+            Action::ApplyEdits(edits) => {
+                let mut changed = Vec::new();
+                for (index, file) in next.files.iter().enumerate() {
+                    let of_file: Vec<&pipesim::edit::Edit> =
+                        edits.iter().filter(|e| e.file == file.path).collect();
+                    if of_file.is_empty() {
+                        continue;
+                    }
+                    match pipesim::edit::apply_to_text(&file.text, &of_file) {
+                        Some(text) => changed.push((index, text)),
+                        None => return self,
+                    }
+                }
+                if let Some(&(first, _)) = changed.first() {
+                    next.active = first;
+                }
+                for (index, text) in changed {
+                    next.files[index].text = text;
                 }
             }
             Action::Project(project) => next.project = project,
@@ -471,6 +494,29 @@ pub fn app(props: &AppProps) -> Html {
         on_view,
     } = (*handlers).clone();
     let d = dispatcher.clone();
+    // A fix's edits name files as their pipeline's project has them: with several projects,
+    // another project's files are the tabs `project:path`.
+    let on_apply = {
+        let d = dispatcher.clone();
+        let simulation = results.simulation.clone();
+        let main_project = workspace.project.path.trim().to_owned();
+        Callback::from(
+            move |(pipeline, mut edits): (Option<u64>, Vec<pipesim::edit::Edit>)| {
+                let project = pipeline
+                    .and_then(|id| simulation.pipelines.iter().find(|p| p.id == id))
+                    .and_then(|p| p.project.clone())
+                    .filter(|p| *p != main_project);
+                if let Some(project) = project {
+                    for edit in &mut edits {
+                        edit.file = format!("{project}:{}", edit.file);
+                    }
+                }
+                let line = edits.first().map(|e| e.line).unwrap_or(1);
+                d.dispatch(Action::ApplyEdits(edits));
+                Timeout::new(0, move || crate::editor::reveal(line, 1)).forget();
+            },
+        )
+    };
     let on_locate = use_callback((), move |(path, line, column): (String, u32, u32), _| {
         d.dispatch(Action::ShowFile(path));
         // The editor shows the file after the next render.
@@ -745,7 +791,7 @@ pub fn app(props: &AppProps) -> Html {
                         run={(results.run.number > 0).then_some(results.run)}
                     />
                     <DiagnosticsView lint={results.lint.clone()} simulation={simulation.clone()}
-                        {unchecked} {stale} on_locate={on_locate.clone()} on_select_job={on_select.clone()} />
+                        {unchecked} {stale} on_locate={on_locate.clone()} on_select_job={on_select.clone()} {on_apply} />
                 </div>
                 <div class="column column-output">
                     <ProjectPanel project={workspace.project.clone()} on_change={on_project} />

@@ -27,6 +27,10 @@ pub struct DiagnosticsViewProps {
     /// A newer simulation is under way: the findings shown are for an earlier state.
     #[prop_or_default]
     pub stale: bool,
+    /// Called with a checked fix's edits of the user's files ("Apply"), and the pipeline
+    /// the finding belongs to (with several projects, its project's files are edited).
+    #[prop_or_default]
+    pub on_apply: Callback<(Option<u64>, Vec<pipesim::edit::Edit>)>,
 }
 
 /// The findings to show, grouped: `None` is the configuration, `Some(n)` event n (1-based).
@@ -220,29 +224,101 @@ fn diagnostic_item(d: &Diagnostic, props: &DiagnosticsViewProps) -> Html {
                     <span class="job-name">{ job }</span>
                     { " " }
                 }
-                <code class="code">{ d.code }</code>
+                { code_link(d.code) }
                 { show_job }
             </div>
             <p class="message">{ inline_code(&d.message) }</p>
             if let Some(explanation) = &d.explanation {
                 <p class="explanation">{ inline_code(explanation) }</p>
             }
+            { related_place(d, props) }
             if let Some(fix) = &d.fix {
-                <div class="fix">
-                    <p>
-                        <strong>{ "Fix: " }</strong>
-                        { inline_code(&fix.summary) }
-                        if fix.verified {
-                            { " " }
-                            <span class="verified" title="pipesim simulated this change and the problem went away">
-                                { "✓ verified" }
-                            </span>
-                        }
-                    </p>
-                    <pre>{ &fix.yaml }</pre>
-                </div>
+                { fix_view(d, fix, props) }
             }
         </li>
+    }
+}
+
+/// The diagnostic's code, linked to the GitLab docs page about it when there is one.
+fn code_link(code: &'static str) -> Html {
+    match pipesim::docs::page(code) {
+        Some(page) => html! {
+            <a class="code" href={page} target="_blank" rel="noopener noreferrer"
+                title="What GitLab's documentation says about this (opens docs.gitlab.com)"><code>{ code }</code></a>
+        },
+        None => html! { <code class="code">{ code }</code> },
+    }
+}
+
+/// The second place a finding is about (the rule that leaves a producer out), as a link into
+/// the editor.
+fn related_place(d: &Diagnostic, props: &DiagnosticsViewProps) -> Html {
+    let Some(related) = &d.related else {
+        return html! {};
+    };
+    let at = (related.file.clone(), related.line, related.column);
+    let onclick = props.on_locate.reform(move |_: MouseEvent| at.clone());
+    html! {
+        <p class="related">{ "See also " }
+            <button type="button" class="position" {onclick}
+                title={format!("Go to line {} of {}", related.line, related.file)}>
+                { format!("{}:{}:{}", related.file, related.line, related.column) }
+            </button>
+        </p>
+    }
+}
+
+/// A fix: its summary and check, and, when pipesim could write it into the user's own text,
+/// the diff with "Apply" (one undo step in the editor) and "Copy"; otherwise the changed YAML.
+fn fix_view(d: &Diagnostic, fix: &pipesim::Fix, props: &DiagnosticsViewProps) -> Html {
+    let head = html! {
+        <p>
+            <strong>{ "Fix: " }</strong>
+            { inline_code(&fix.summary) }
+            if fix.verified {
+                { " " }
+                <span class="verified" title="pipesim simulated this change and the problem went away">
+                    { "✓ verified" }
+                </span>
+            }
+        </p>
+    };
+    if fix.diff.is_empty() {
+        return html! { <div class="fix">{ head }<pre>{ &fix.yaml }</pre></div> };
+    }
+    let apply = {
+        let edits = fix.edits.clone();
+        let pipeline = d.pipeline;
+        props
+            .on_apply
+            .reform(move |_: MouseEvent| (pipeline, edits.clone()))
+    };
+    let copy = {
+        let diff = fix.diff.clone();
+        Callback::from(move |_: MouseEvent| {
+            crate::share::copy_text(&diff);
+        })
+    };
+    let lines = fix.diff.lines().map(|line| {
+        let class = match line.as_bytes().first() {
+            Some(b'@') => "diff-hunk",
+            _ if line.starts_with("+++") || line.starts_with("---") => "diff-file",
+            Some(b'+') => "diff-add",
+            Some(b'-') => "diff-del",
+            _ => "diff-same",
+        };
+        html! { <span class={class}>{ line }{ "\n" }</span> }
+    });
+    html! {
+        <div class="fix">
+            { head }
+            <pre class="fix-diff" aria-label="The fix as a change of your files">{ for lines }</pre>
+            <div class="fix-actions">
+                <button type="button" class="fix-apply" onclick={apply}
+                    title="Change your files as shown (Ctrl+Z in the editor takes it back)">{ "Apply" }</button>
+                <button type="button" class="fix-copy" onclick={copy}>{ "Copy diff" }</button>
+            </div>
+        </div>
     }
 }
 

@@ -156,3 +156,97 @@ async fn the_full_configuration_view_shows_the_merged_yaml() {
         })
         .await;
 }
+
+/// `test` depends on `build`, which the rules leave out of a push to `main`: a break with a
+/// checked fix pipesim can write into the text (a first rule for `build`).
+const BROKEN: &str = "build:\n  stage: build\n  rules:\n    - if: $CI_COMMIT_BRANCH == \"release\"\n  script:\n    - echo \"BUILD_VERSION=1.2.3\" > build.env\n  artifacts:\n    reports:\n      dotenv: build.env\n\ntest:\n  stage: test\n  dependencies: [build]\n  script:\n    - echo \"$BUILD_VERSION\"\n";
+
+async fn editor_text(client: &fantoccini::Client) -> String {
+    js(
+        client,
+        "return pipesimEditor.of(document.getElementById('editor')).state.doc.toString()",
+    )
+    .await
+    .as_str()
+    .unwrap_or_default()
+    .to_owned()
+}
+
+/// Issue 14 item 4: the finding points at the `dependencies:` entry, its fix is a diff of the
+/// user's own text; Apply changes the file (the break goes), and one Ctrl+Z takes it back.
+#[tokio::test]
+async fn a_checked_fix_applies_as_one_undo_step() {
+    let Some(setup) = setup() else { return };
+    let session = Session::start(&setup, "apply-fix").await;
+    session
+        .run(|page| async move {
+            let client = &page.client;
+            open_app(client, &page.origin).await;
+            support::paste_config(client, BROKEN).await;
+            let finding = find(client, "li.diagnostic[data-code='dependency-not-in-pipeline']").await;
+            assert_eq!(finding.attr("data-line").await.unwrap().as_deref(), Some("13"));
+            let text = finding.text().await.unwrap();
+            assert!(text.contains("See also"), "the rule leaving build out: {text}");
+            let diff = find(client, "li.diagnostic[data-code='dependency-not-in-pipeline'] .fix-diff").await;
+            let diff = diff.text().await.unwrap();
+            assert!(
+                diff.contains("+    - if: $CI_COMMIT_BRANCH == \"main\""),
+                "the new rule with the file's own indentation: {diff}"
+            );
+            let code = find(client, "li.diagnostic[data-code='dependency-not-in-pipeline'] a.code").await;
+            assert_eq!(
+                code.attr("href").await.unwrap().as_deref(),
+                Some("https://docs.gitlab.com/ci/jobs/job_artifacts/")
+            );
+            for (width, height) in [(1440, 900), (390, 844)] {
+                support::cdp(
+                    client,
+                    "Emulation.setDeviceMetricsOverride",
+                    serde_json::json!({ "width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 500 }),
+                )
+                .await;
+                js(client, "document.querySelector('.fix-diff').scrollIntoView({block: 'center'})").await;
+                save_screenshot(client, &format!("fix-diff-{width}")).await;
+            }
+
+            find(client, "li.diagnostic[data-code='dependency-not-in-pipeline'] .fix-apply")
+                .await
+                .click()
+                .await
+                .unwrap();
+            let applied = eventually(Duration::from_secs(10), "the fix in the editor", || async {
+                let text = editor_text(client).await;
+                text.contains("    - if: $CI_COMMIT_BRANCH == \"main\"\n    - if: $CI_COMMIT_BRANCH == \"release\"")
+                    .then_some(text)
+            })
+            .await;
+            assert_eq!(applied.lines().count(), BROKEN.lines().count() + 1, "{applied}");
+            eventually(Duration::from_secs(20), "the break gone", || async {
+                let left = js(
+                    client,
+                    "return document.querySelectorAll(\"#status[data-checked='true']\").length === 1 && \
+                     document.querySelectorAll(\"li.diagnostic[data-code='dependency-not-in-pipeline']\").length === 0",
+                )
+                .await;
+                (left == Value::Bool(true)).then_some(())
+            })
+            .await;
+
+            // One undo step takes the whole fix back.
+            js(client, "pipesimEditor.of(document.getElementById('editor')).focus()").await;
+            client
+                .find(Locator::Css("#editor"))
+                .await
+                .unwrap()
+                .send_keys("\u{E009}z\u{E000}")
+                .await
+                .unwrap();
+            let undone = eventually(Duration::from_secs(10), "the fix undone", || async {
+                let text = editor_text(client).await;
+                (text == BROKEN).then_some(text)
+            })
+            .await;
+            assert_eq!(undone, BROKEN);
+        })
+        .await;
+}

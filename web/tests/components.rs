@@ -138,6 +138,7 @@ async fn diagnostics_view_renders_errors_and_warnings() {
         on_select_job: Callback::noop(),
         unchecked: None,
         stale: false,
+        on_apply: Callback::noop(),
     };
     yew::Renderer::<DiagnosticsView>::with_root_and_props(root.clone(), props).render();
     yew::scheduler::flush().await;
@@ -192,6 +193,7 @@ async fn diagnostics_group_by_event_dedupe_and_report_clicks() {
         on_select_job,
         unchecked: None,
         stale: false,
+        on_apply: Callback::noop(),
     };
     yew::Renderer::<DiagnosticsView>::with_root_and_props(root.clone(), props).render();
     yew::scheduler::flush().await;

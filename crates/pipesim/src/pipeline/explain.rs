@@ -204,6 +204,11 @@ pub fn created(report: &PipelineReport, workflow: bool) -> String {
 
 /// A configuration whose includes were all left out by their `include:rules`, so that no
 /// visible job remains (chain/config/process_spec.rb, `filtered_by_rules`).
+/// Why a commit without a CI configuration gets no pipeline.
+pub fn config_missing(path: &str) -> String {
+    format!("The commit has no `{path}`: GitLab creates no pipeline (chain/config/content.rb stops with `Missing CI config file`, which it shows only when a pipeline is asked for by hand: Run pipeline, the API, a trigger job). Unless Auto DevOps is on for the project: GitLab then runs its Auto DevOps template instead, which pipesim does not simulate.")
+}
+
 pub fn includes_filtered() -> String {
     "Every `include` with `rules` is left out for this pipeline, and without them the configuration has no visible job: GitLab reports the pipeline as empty (filtered by rules), not as an invalid configuration. (pipesim reads this from GitLab's spec; the code behind it is not in the source mirror, so whether an include without `rules` changes it is not known.)".to_owned()
 }

@@ -37,6 +37,10 @@ pub const EMPTY_PIPELINE_MESSAGE: &str =
 /// `Chain::Helpers#error`). Older GitLab stored `Pipeline filtered out by workflow rules.`
 pub const FILTERED_MESSAGE: &str =
     "The pipeline did not run. Review the workflow:rules configuration for the pipeline.";
+/// chain/config/content.rb: the project has no CI configuration at the pipeline's commit.
+/// `error('Missing CI config file')` gives no drop reason, so nothing is saved
+/// (chain/helpers.rb `drop_pipeline!`): no pipeline, the message only where one is asked for.
+pub const MISSING_CONFIG_MESSAGE: &str = "Missing CI config file";
 /// `ci_needs_size_limit`'s default plan limit.
 const NEEDS_LIMIT: usize = 50;
 
@@ -244,6 +248,14 @@ fn chain_config(
         .cloned()
         .partition(|f| f.severity == crate::Severity::Error);
     report.warnings = resolve(warnings, &loaded.files);
+    if errors.iter().any(|f| f.code == "config-missing") {
+        let mut missing = not_created(MISSING_CONFIG_MESSAGE);
+        missing.code = "config-missing";
+        missing.explanation = Some(explain::config_missing(&request.project.ci_config_path));
+        report.errors.push(missing);
+        report.reason = explain::config_missing(&request.project.ci_config_path);
+        return None;
+    }
     // `expanded` keeps every top-level key but `default:` and the global defaults, so it
     // answers for `variables` and `workflow` as the merged configuration would.
     if all_includes_filtered(&errors, loaded.include_decisions) {

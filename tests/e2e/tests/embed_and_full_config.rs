@@ -138,19 +138,8 @@ async fn the_full_configuration_view_shows_the_merged_yaml() {
             let build = yaml.split("\nbuild:\n").nth(1).unwrap_or_default();
             assert!(build.contains("image: alpine"), "extends resolved: {yaml}");
             for scheme in ["light", "dark"] {
-                support::cdp(
-                    client,
-                    "Emulation.setEmulatedMedia",
-                    serde_json::json!({ "features": [{ "name": "prefers-color-scheme", "value": scheme }] }),
-                )
-                .await;
                 for (width, height) in [(1440, 900), (1024, 768), (390, 844)] {
-                    support::cdp(
-                        client,
-                        "Emulation.setDeviceMetricsOverride",
-                        serde_json::json!({ "width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 500 }),
-                    )
-                    .await;
+                    support::set_viewport(client, (width, height), scheme).await;
                     js(client, "document.querySelector('.full-config').scrollIntoView({block: 'start'})").await;
                     save_screenshot(client, &format!("full-config-{width}-{scheme}")).await;
                 }
@@ -202,12 +191,7 @@ async fn a_checked_fix_applies_as_one_undo_step() {
                 Some("https://docs.gitlab.com/ci/jobs/job_artifacts/")
             );
             for (width, height) in [(1440, 900), (390, 844)] {
-                support::cdp(
-                    client,
-                    "Emulation.setDeviceMetricsOverride",
-                    serde_json::json!({ "width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 500 }),
-                )
-                .await;
+                support::set_viewport(client, (width, height), "light").await;
                 js(client, "document.querySelector('.fix-diff').scrollIntoView({block: 'center'})").await;
                 save_screenshot(client, &format!("fix-diff-{width}")).await;
             }

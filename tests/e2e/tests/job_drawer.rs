@@ -13,7 +13,7 @@ use std::time::Duration;
 use fantoccini::Locator;
 use serde_json::{json, Value};
 use support::{
-    cdp, eventually, open_app, paste_config, run_js, save_screenshot, setup, wait_for_css, Session,
+    eventually, open_app, paste_config, run_js, save_screenshot, setup, wait_for_css, Session,
 };
 
 /// Two jobs: `build` writes a dotenv report, `test` (line 14) reads it, has a rule on the
@@ -144,14 +144,7 @@ async fn the_job_drawer_opens_beside_the_job_and_gives_the_focus_back() {
             wait_for_css(client, ".jd-close").await;
             for (width, height) in [(1440, 900), (1024, 768), (390, 844)] {
                 for scheme in ["light", "dark"] {
-                    cdp(client, "Emulation.setEmulatedMedia", json!({ "features": [{ "name": "prefers-color-scheme", "value": scheme }] })).await;
-                    cdp(
-                        client,
-                        "Emulation.setDeviceMetricsOverride",
-                        json!({ "width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 500 }),
-                    )
-                    .await;
-                    tokio::time::sleep(Duration::from_millis(300)).await;
+                    support::set_viewport(client, (width, height), scheme).await;
                     let at = layout(client).await;
                     assert_eq!(at["sideways"], json!(false), "{width}x{height} {scheme}: {at}");
                     let (w, viewport) = (at["width"].as_f64().unwrap(), at["viewport"].as_f64().unwrap());

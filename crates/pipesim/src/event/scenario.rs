@@ -900,27 +900,21 @@ impl Parser {
     /// `settings: {merge_method, squash_option, git_push_pipeline_limit, merge_commit_template,
     /// squash_commit_template}`.
     fn merge_settings(&mut self, settings: &Map, project: &mut Project) {
-        if let Some(v) = settings.get("merge_method") {
-            if let Some(text) = self.string(v, "project:settings:merge_method") {
-                match MergeMethod::parse(&text) {
-                    Some(method) => project.settings.merge_method = method,
-                    None => self.error(
-                        format!("project:settings:merge_method `{text}` is not one of merge, rebase_merge, ff"),
-                        v.span,
-                    ),
-                }
-            }
+        if let Some(method) = self.choice(
+            settings,
+            "merge_method",
+            MergeMethod::parse,
+            "merge, rebase_merge, ff",
+        ) {
+            project.settings.merge_method = method;
         }
-        if let Some(v) = settings.get("squash_option") {
-            if let Some(text) = self.string(v, "project:settings:squash_option") {
-                match SquashOption::parse(&text) {
-                    Some(option) => project.settings.squash_option = option,
-                    None => self.error(
-                        format!("project:settings:squash_option `{text}` is not one of never, always, default_on, default_off"),
-                        v.span,
-                    ),
-                }
-            }
+        if let Some(option) = self.choice(
+            settings,
+            "squash_option",
+            SquashOption::parse,
+            "never, always, default_on, default_off",
+        ) {
+            project.settings.squash_option = option;
         }
         if let Some(v) = settings.get("merge_commit_template") {
             project.settings.merge_commit_template =
@@ -941,6 +935,27 @@ impl Parser {
                 ),
             }
         }
+    }
+
+    /// `settings:<key>`, one of the values `parse` reads (`allowed` names them); `None` (with an
+    /// error when it is something else) when absent.
+    fn choice<T>(
+        &mut self,
+        settings: &Map,
+        key: &str,
+        parse: fn(&str) -> Option<T>,
+        allowed: &str,
+    ) -> Option<T> {
+        let v = settings.get(key)?;
+        let text = self.string(v, &format!("project:settings:{key}"))?;
+        let parsed = parse(&text);
+        if parsed.is_none() {
+            self.error(
+                format!("project:settings:{key} `{text}` is not one of {allowed}"),
+                v.span,
+            );
+        }
+        parsed
     }
 
     /// `outcomes: {job: failed | success | played | skipped}`.

@@ -624,9 +624,6 @@ impl Timeline {
         }
         target.history.push(sha.clone());
         let files = target.head.files.clone();
-        if let Some(mr) = self.merge_requests.get_mut(&iid) {
-            mr.state = MergeRequestState::Merged;
-        }
         // The merge is a push to the target branch (source `push`); its diff is the merge
         // commit's, i.e. what the merge request changed.
         let note = format!(
@@ -634,17 +631,34 @@ impl Timeline {
             short_sha(&before_sha),
             short_sha(&sha)
         );
-        requests.push(self.merged_push(
-            event,
+        requests.extend(self.after_merge(
+            (event, iid),
             &target_name,
             (before_sha, sha),
             (changes, note),
-            files,
-            message,
+            (files, message),
         ));
-        // Open merge requests whose source branch is the target branch got new commits too.
-        requests.extend(self.refresh_merge_requests(event, &target_name, false));
         Ok(requests)
+    }
+
+    /// What a merge asks for once its commit is on the target branch: the merge request is
+    /// merged, the branch's push pipeline runs, and open merge requests whose source branch is
+    /// the target got new commits too.
+    pub(super) fn after_merge(
+        &mut self,
+        (event, iid): (usize, u64),
+        target_name: &str,
+        shas: (String, String),
+        changes: (Vec<String>, String),
+        (files, message): (Files, String),
+    ) -> Vec<PipelineRequest> {
+        if let Some(mr) = self.merge_requests.get_mut(&iid) {
+            mr.state = MergeRequestState::Merged;
+        }
+        let mut requests =
+            vec![self.merged_push(event, target_name, shas, changes, files, message)];
+        requests.extend(self.refresh_merge_requests(event, target_name, false));
+        requests
     }
 
     /// The push pipeline a merge asks for on its target branch: `before..sha` with `changes`

@@ -621,3 +621,22 @@ pub async fn paste_config(client: &Client, text: &str) {
         .await
         .expect("paste into the editor");
 }
+
+/// Emulates a `width`×`height` viewport (a phone below 500 px) in colour `scheme` (`light` or
+/// `dark`), and lets the page lay out again.
+#[allow(dead_code)]
+pub async fn set_viewport(client: &Client, (width, height): (u32, u32), scheme: &str) {
+    cdp(
+        client,
+        "Emulation.setEmulatedMedia",
+        serde_json::json!({ "features": [{ "name": "prefers-color-scheme", "value": scheme }] }),
+    )
+    .await;
+    cdp(
+        client,
+        "Emulation.setDeviceMetricsOverride",
+        serde_json::json!({ "width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 500 }),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+}

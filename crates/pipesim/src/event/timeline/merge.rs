@@ -6,9 +6,7 @@
 //! with `MergeRequest#default_squash_commit_message`). The branch update reaches GitLab as a push
 //! to the target branch (Git::ProcessRefChangesService), which asks for a branch pipeline.
 
-use super::{
-    merge_commit_message, merge_history, overlay, MergeRequest, MergeRequestState, Timeline,
-};
+use super::{merge_commit_message, merge_history, overlay, MergeRequest, Timeline};
 use crate::event::variables::{fake_sha, short_sha};
 use crate::event::{MergeMethod, MergeRequestPipelineKind, PipelineRequest, SquashOption};
 
@@ -191,23 +189,18 @@ impl Timeline {
             }
         }
         let files = target.head.files.clone();
-        if let Some(mr) = self.merge_requests.get_mut(&iid) {
-            mr.state = MergeRequestState::Merged;
-        }
         let note = format!(
             "the paths {what} changes on {target_name} ({}..{})",
             short_sha(&before_sha),
             short_sha(&sha)
         );
-        requests.push(self.merged_push(
-            event,
+        requests.extend(self.after_merge(
+            (event, iid),
             &target_name,
             (before_sha, sha),
             (changes, note),
-            files,
-            message,
+            (files, message),
         ));
-        requests.extend(self.refresh_merge_requests(event, &target_name, false));
         Ok(requests)
     }
 }

@@ -378,6 +378,10 @@ fn pipeline_text(p: &PipelineReport, by_job: &ByJob, file: &Path, entry: &str) -
         "  pipeline #{}{in_project} ({}, ref {}): {status}\n",
         p.id, p.source, p.ref_name
     );
+    // A merge request from a fork: why GitLab runs it in this project.
+    if let Some(why) = &p.project_reason {
+        out.push_str(&indent(&format!("why here: {why}"), "    "));
+    }
     if let (Some(parent), Some(bridge)) = (p.parent, &p.trigger_job) {
         out.push_str(&format!(
             "    child of pipeline #{parent}, started by {bridge}\n"

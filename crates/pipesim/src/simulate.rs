@@ -15,6 +15,7 @@ use crate::source::{FileId, Files};
 use crate::yaml::{Node, Value};
 
 mod cancel;
+pub mod fork;
 
 /// The JSON contract of `pipesim simulate` and `pipesim scenario`.
 #[derive(Clone, Debug, Serialize)]
@@ -257,6 +258,9 @@ fn run_event(
     event: &Event,
     simulation: &mut Simulation,
 ) {
+    if world.len() > 1 {
+        fork::sync_into(world, in_project, event);
+    }
     let timeline = &mut world[in_project];
     let notes_before = timeline.notes().len();
     let failures_before = timeline.failures().len();
@@ -298,21 +302,113 @@ fn run_event(
         job_action(index, action, (now, world), store, simulation);
         return;
     }
+    let mut requests: Vec<(usize, PipelineRequest)> =
+        requests.into_iter().map(|r| (in_project, r)).collect();
+    if world.len() > 1 {
+        // A push to a fork's branch refreshes its merge requests into other projects.
+        let marks: Vec<usize> = world.iter().map(|t| t.notes().len()).collect();
+        requests.extend(fork::refresh_parents(world, in_project, (index, event)));
+        for (t, mark) in world.iter().zip(marks) {
+            for (_, note) in &t.notes()[mark..] {
+                let mut diagnostic = Diagnostic::resolve(
+                    Finding::info("event-assumption", note.clone(), None).explain(
+                        "pipesim says what it assumed or changed to follow what GitLab would do at this point of the timeline.",
+                    ),
+                    &Files::new(),
+                );
+                diagnostic.event = Some(index);
+                simulation.diagnostics.push(diagnostic);
+            }
+        }
+    }
     let world: &[Timeline] = world;
     let with_inputs = project_with_inputs(event, world[in_project].project());
     let mut top_level = Vec::with_capacity(requests.len());
-    for request in &requests {
+    let mut asked = Vec::with_capacity(requests.len());
+    for (k, request) in requests {
         top_level.push(simulation.pipelines.len());
-        let at = Place {
-            world,
-            in_project,
-            project: with_inputs.as_ref().unwrap_or(world[in_project].project()),
-            link: Link::Root,
-            depth: 0,
-            chain: vec![(in_project, request.ref_name.clone(), request.source)],
+        let from_fork = request
+            .merge_request
+            .as_ref()
+            .and_then(|mr| mr.fork.as_ref())
+            .map(|f| f.source_path.clone());
+        let Some(source_path) = from_fork else {
+            let at = Place {
+                world,
+                in_project: k,
+                project: match (&with_inputs, k == in_project) {
+                    (Some(project), true) => project,
+                    _ => world[k].project(),
+                },
+                link: Link::Root,
+                depth: 0,
+                chain: vec![(k, request.ref_name.clone(), request.source)],
+            };
+            run_pipeline(&at, store, &request, outcomes, simulation);
+            asked.push(request);
+            continue;
         };
-        run_pipeline(&at, store, request, outcomes, simulation);
+        let source = world
+            .iter()
+            .find(|t| t.project().path == source_path)
+            .map_or(world[k].project(), Timeline::project);
+        let roles = fork::roles(event, world[k].project(), source);
+        match fork::place(world, k, request, roles) {
+            fork::Placed::Run {
+                k,
+                request,
+                why,
+                warning,
+            } => {
+                let at = Place {
+                    world,
+                    in_project: k,
+                    project: world[k].project(),
+                    link: Link::Root,
+                    depth: 0,
+                    chain: vec![(k, request.ref_name.clone(), request.source)],
+                };
+                let position = simulation.pipelines.len();
+                run_pipeline(&at, store, &request, outcomes, simulation);
+                let id = simulation.pipelines[position].id;
+                simulation.pipelines[position].project_reason = Some(why);
+                if let Some(mut warning) = warning {
+                    warning.event = Some(index);
+                    warning.pipeline = Some(id);
+                    simulation.diagnostics.push(warning);
+                }
+                asked.push(request);
+            }
+            fork::Placed::Refused {
+                k,
+                request,
+                error,
+                why,
+            } => {
+                let project = world[k].project();
+                let (id, iid) = next_ids(project, world.len() > 1, simulation);
+                let compare_to = |_: &str| None;
+                let mut report = pipeline::refused(
+                    &pipeline::Request {
+                        project,
+                        pipeline: &request,
+                        id,
+                        iid,
+                        compare_to: &compare_to,
+                        projects: None,
+                    },
+                    error,
+                    "GitLab does not create this pipeline: its abilities check refuses the user (see the error)."
+                        .to_owned(),
+                );
+                report.project = Some(project.path.clone());
+                report.project_reason = Some(why);
+                simulation.pipelines.push(report);
+                asked.push(request);
+            }
+        }
     }
+    let requests = asked;
     let outcomes: Vec<(bool, u64)> = top_level
         .iter()
         .map(|&i| (simulation.pipelines[i].created, simulation.pipelines[i].id))
@@ -522,19 +618,8 @@ fn run_pipeline(
     let project = at.project;
     let timeline = &at.world[at.in_project];
     let index = request.event;
-    let id = simulation.pipelines.len() as u64 + 1;
     let multi = at.world.len() > 1;
-    let iid = if multi {
-        let path = Some(&project.path);
-        simulation
-            .pipelines
-            .iter()
-            .filter(|p| p.project.as_ref() == path)
-            .count() as u64
-            + 1
-    } else {
-        id
-    };
+    let (id, iid) = next_ids(project, multi, simulation);
     let compare_to = |reference: &str| compare(timeline, reference, request);
     let source = Projects(at.world);
     let (mut report, composed) = pipeline::create_composed(&pipeline::Request {
@@ -714,6 +799,23 @@ fn run_pipeline(
         simulation.pipelines[position] = report;
     }
     Some(pipeline_end(&simulation.pipelines[position]))
+}
+
+/// The next pipeline's id (`CI_PIPELINE_ID`, counted across projects) and iid (per project).
+fn next_ids(project: &Project, multi: bool, simulation: &Simulation) -> (u64, u64) {
+    let id = simulation.pipelines.len() as u64 + 1;
+    let iid = if multi {
+        let path = Some(&project.path);
+        simulation
+            .pipelines
+            .iter()
+            .filter(|p| p.project.as_ref() == path)
+            .count() as u64
+            + 1
+    } else {
+        id
+    };
+    (id, iid)
 }
 
 /// The scenario's projects as `include:project` and `include:component` read them.

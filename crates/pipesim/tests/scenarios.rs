@@ -81,10 +81,10 @@ fn check_pipeline(label: &str, expected: &Value, actual: &Value, failures: &mut 
                 }
             }
             "known_failure" => {}
-            "reason" => {
-                let got = text(&actual["reason"]);
+            "reason" | "project_reason" => {
+                let got = text(&actual[key.as_str()]);
                 if !got.contains(&text(want)) {
-                    failures.push(format!("{label}: reason {got:?} does not contain {want}"));
+                    failures.push(format!("{label}: {key} {got:?} does not contain {want}"));
                 }
             }
             "first_error" => {

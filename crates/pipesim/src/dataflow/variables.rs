@@ -546,6 +546,11 @@ fn expand_rows(input: &Input, pipeline_id: u64, rows: &mut [VariableRow]) {
 /// Why a protected variable does not reach this pipeline.
 fn protected_why(input: &Input) -> String {
     match input.request.source {
+        // A fork's merge request pipeline runs on the fork's branch, protected or not.
+        Source::MergeRequestEvent if input.request.commit_ref_protected.is_some() => format!(
+            "a protected variable, and GitLab gives a merge request pipeline none, even in the fork on `{}` (the variables builder reads no protected ref for merge request pipelines)",
+            input.request.ref_name
+        ),
         Source::MergeRequestEvent => format!(
             "a protected variable, and merge request pipelines run on `{}`, which is never a protected ref",
             input.request.ref_name

@@ -87,6 +87,10 @@ pub struct ProjectSettings {
     pub merge_commit_template: Option<String>,
     /// Settings > Merge requests > Squash commit message template (`squash_commit_template`).
     pub squash_commit_template: Option<String>,
+    /// ProjectCiCdSetting `allow_fork_pipelines_to_run_in_parent_project` (the API's
+    /// `ci_allow_fork_pipelines_to_run_in_parent_project`, on by default): a member of this
+    /// project may run a merge request pipeline from a fork here.
+    pub fork_pipelines_in_parent: bool,
 }
 
 /// How a merge request is merged (Project#merge_method: `merge_requests_ff_only_enabled`,
@@ -200,6 +204,9 @@ pub struct Project {
     /// The variables of the groups above the project, the top-level group first (the nearest
     /// group's win).
     pub group_variables: Vec<GroupVariables>,
+    /// The project this one is a fork of (`fork_of:`, a project of the scenario).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fork_of: Option<String>,
 }
 
 /// Settings > CI/CD > Job token permissions (the inbound scope: app/models/ci/job_token/scope.rb
@@ -286,6 +293,7 @@ impl Project {
                 git_push_pipeline_limit: 4,
                 merge_commit_template: None,
                 squash_commit_template: None,
+                fork_pipelines_in_parent: true,
             },
             variables: Vec::new(),
             server_url: "https://gitlab.example.com".to_owned(),
@@ -298,6 +306,7 @@ impl Project {
             instance_variables: Vec::new(),
             group_variables: Vec::new(),
             pipeline_inputs: None,
+            fork_of: None,
         }
     }
 }
@@ -468,6 +477,14 @@ pub struct MergeRequestEvent {
     /// The merge request's "Squash commits when merge request is accepted" (`squash`);
     /// `None` keeps it (new merge requests take the project's squash option).
     pub squash: Option<bool>,
+    /// The project the source branch is in, when it is not the event's project (a fork of it:
+    /// `source_project:`); the event's project is the target.
+    pub source_project: Option<String>,
+    /// The role, in the target project, of whoever opens the merge request or selects **Run
+    /// pipeline** at this event (`access:`); `None`: the target project's `access`.
+    pub access: Option<Role>,
+    /// That user's role in the source project (`source_access:`); `None`: its `access`.
+    pub source_access: Option<Role>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -542,6 +559,25 @@ pub struct MergeRequestInfo {
     pub description: String,
     pub draft: bool,
     pub kind: MergeRequestPipelineKind,
+    /// Both projects of a merge request from a fork (`None`: source and target are the
+    /// pipeline's project).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fork: Option<ForkSides>,
+}
+
+/// The target and source projects of a merge request from a fork, as the merge request's
+/// predefined variables name them (app/models/merge_request.rb `predefined_variables`,
+/// `source_project_variables`), wherever its pipeline runs.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ForkSides {
+    pub target_path: String,
+    pub target_id: u64,
+    /// `ProtectedBranch.protected?(target_project, target_branch)`.
+    pub target_branch_protected: bool,
+    pub source_path: String,
+    pub source_id: u64,
+    /// `ProtectedBranch.protected?(source_project, source_branch)`.
+    pub source_branch_protected: bool,
 }
 
 /// One pipeline GitLab is asked to create: everything pipeline creation needs to know about
@@ -580,6 +616,11 @@ pub struct PipelineRequest {
     pub skip_ci: bool,
     /// Whether the ref is protected (protected variables and `CI_COMMIT_REF_PROTECTED`).
     pub protected: bool,
+    /// `CI_COMMIT_REF_PROTECTED` when it differs from `protected`: a fork's merge request
+    /// pipeline runs on its branch, which `Ci::Pipeline#protected_ref?` reads as
+    /// `refs/heads/<branch>`, while the variables builder reads no ref for any merge request
+    /// pipeline (`jobs_git_ref`), so protected variables stay withheld.
+    pub commit_ref_protected: Option<bool>,
     pub schedule_description: Option<String>,
     /// When the pipeline is created, in seconds since the scenario's start (2025-01-01T00:00Z).
     pub time: u64,

@@ -45,6 +45,7 @@ const PROJECT_KEYS: &[&str] = &[
     "settings",
     "job_token",
     "access",
+    "fork_of",
 ];
 
 /// The keys of an item of `projects:`: a project with its own variables and files.
@@ -58,6 +59,7 @@ const PROJECT_ITEM_KEYS: &[&str] = &[
     "access",
     "variables",
     "files",
+    "fork_of",
 ];
 
 /// A loaded scenario.
@@ -239,6 +241,7 @@ impl Parser {
         };
         self.distinct_paths(&project, &others, map.get("projects"));
         let mut project = project;
+        self.forks(map, (&project, &files), &mut others);
         self.instance_and_groups(map, &mut project, &mut others);
         let timed = match map.get("events") {
             Some(node) => self.events(node, &project, &others),
@@ -301,6 +304,49 @@ impl Parser {
             out.push((project, files));
         }
         out
+    }
+
+    /// `fork_of:` names another project of the scenario. A fork without `files:` starts with
+    /// its parent's default branch (forking copies the repository: Projects::ForkService).
+    fn forks(&mut self, map: &Map, main: (&Project, &Files), others: &mut [(Project, Files)]) {
+        let span = map
+            .get("projects")
+            .or(map.get("project"))
+            .map_or(Span::file_start(FileId(0)), |n| n.span);
+        let mut paths = vec![main.0.path.clone()];
+        paths.extend(others.iter().map(|(p, _)| p.path.clone()));
+        let parents: Vec<Option<String>> = std::iter::once(main.0.fork_of.clone())
+            .chain(others.iter().map(|(p, _)| p.fork_of.clone()))
+            .collect();
+        for (index, parent) in parents.iter().enumerate() {
+            let Some(parent) = parent else { continue };
+            if *parent == paths[index] {
+                self.error(
+                    format!("project:fork_of: `{parent}` is the project itself"),
+                    span,
+                );
+                continue;
+            }
+            let Some(k) = paths.iter().position(|p| p == parent) else {
+                self.error(
+                    format!(
+                        "project:fork_of: `{parent}` (the parent of `{}`) is not a project of \
+                         this scenario (add it under `projects:`)",
+                        paths[index]
+                    ),
+                    span,
+                );
+                continue;
+            };
+            if index > 0 && others[index - 1].1.is_empty() {
+                let files = if k == 0 {
+                    main.1.clone()
+                } else {
+                    others[k - 1].1.clone()
+                };
+                others[index - 1].1 = files;
+            }
+        }
     }
 
     /// Two projects of a scenario with the same path are one project twice: an error.
@@ -381,6 +427,7 @@ impl Parser {
                 "git_push_pipeline_limit",
                 "merge_commit_template",
                 "squash_commit_template",
+                "ci_allow_fork_pipelines_to_run_in_parent_project",
             ];
             if let Some(settings) = self.map(n, "project:settings", &allowed) {
                 if let Some(v) = settings.get("pipeline_variables_minimum_role") {
@@ -406,6 +453,14 @@ impl Parser {
                 if let Some(v) = settings.get("merge_trains") {
                     if let Some(b) = self.boolean(v, "project:settings:merge_trains") {
                         project.settings.merge_trains = b;
+                    }
+                }
+                if let Some(v) = settings.get("ci_allow_fork_pipelines_to_run_in_parent_project") {
+                    if let Some(b) = self.boolean(
+                        v,
+                        "project:settings:ci_allow_fork_pipelines_to_run_in_parent_project",
+                    ) {
+                        project.settings.fork_pipelines_in_parent = b;
                     }
                 }
                 if let Some(v) = settings.get("catalog_resource") {
@@ -444,6 +499,10 @@ impl Parser {
                         .collect();
                 }
             }
+        }
+        if let Some(n) = map.get("fork_of") {
+            let parent = self.string(n, "project:fork_of")?;
+            project.fork_of = Some(parent.trim_matches('/').to_owned());
         }
         if let Some(n) = map.get("access") {
             let text = self.string(n, "project:access")?;
@@ -606,6 +665,23 @@ impl Parser {
                     None
                 }
             };
+            if let Some(Event::MergeRequest(mr)) = &event {
+                if let Some(source) = &mr.source_project {
+                    let known =
+                        *source == main.path || others.iter().any(|(p, _)| p.path == *source);
+                    if !known {
+                        self.error(
+                            format!(
+                                "{context}:source_project `{source}` is not a project of this \
+                                 scenario (add the fork under `projects:` with `fork_of: {}`)",
+                                project.path
+                            ),
+                            body.get("source_project").map_or(body.span, |n| n.span),
+                        );
+                        continue;
+                    }
+                }
+            }
             if let Some(event) = event {
                 events.push((event, key.span, outcomes, in_project));
             }
@@ -732,6 +808,9 @@ impl Parser {
             "draft",
             "changes",
             "squash",
+            "source_project",
+            "access",
+            "source_access",
         ];
         let map = self.map(node, context, &allowed)?;
         let iid = self.iid(map, node, context)?;
@@ -787,6 +866,28 @@ impl Parser {
         }
         if let Some(n) = map.get("squash") {
             event.squash = self.boolean(n, &format!("{context}:squash"));
+        }
+        if let Some(n) = map.get("source_project") {
+            let path = self.string(n, &format!("{context}:source_project"))?;
+            event.source_project = Some(path.trim_matches('/').to_owned());
+        }
+        for (key, slot) in [
+            ("access", &mut event.access),
+            ("source_access", &mut event.source_access),
+        ] {
+            if let Some(n) = map.get(key) {
+                let text = self.string(n, &format!("{context}:{key}"))?;
+                match Role::parse(&text) {
+                    Some(role) => *slot = Some(role),
+                    None => self.error(
+                        format!(
+                            "{context}:{key} `{text}` is not one of none, guest, reporter, \
+                             developer, maintainer, owner"
+                        ),
+                        n.span,
+                    ),
+                }
+            }
         }
         Some(Event::MergeRequest(event))
     }

@@ -76,6 +76,18 @@ pub struct MergeRequest {
     pub state: MergeRequestState,
     /// "Squash commits when merge request is accepted" (`MergeRequest#squash`).
     pub squash: bool,
+    /// The source project when it is a fork of this one (`MergeRequest#for_fork?`); `None`:
+    /// the source branch is in this project.
+    pub source_project: Option<String>,
+}
+
+/// A branch of another project as a merge request from a fork reads it (its head, what it
+/// changed), with whether that project protects it and the project's (fake) id.
+#[derive(Clone, Debug)]
+pub struct ForkBranch {
+    branch: Branch,
+    protected: bool,
+    project_id: u64,
 }
 
 /// Repository state: branches, tags and merge requests.
@@ -91,6 +103,9 @@ pub struct Timeline {
     failures: Vec<(usize, String, String)>,
     /// Seconds since the scenario's start: each event takes a minute, `wait` more.
     clock: u64,
+    /// The source branches of merge requests from forks into this project, by (project,
+    /// branch), as the simulation last copied them from the fork (`sync_fork_branch`).
+    fork_branches: SortedMap<(String, String), ForkBranch>,
 }
 
 impl Timeline {
@@ -119,6 +134,108 @@ impl Timeline {
             merge_requests: SortedMap::new(),
             notes: Vec::new(),
             failures: Vec::new(),
+            fork_branches: SortedMap::new(),
+        }
+    }
+
+    /// Branch `name` of this project as a merge request from it into another project (a fork's
+    /// parent) reads it; `None` when it does not exist.
+    pub fn fork_branch(&self, name: &str) -> Option<ForkBranch> {
+        self.branches.get(name).map(|branch| ForkBranch {
+            branch: branch.clone(),
+            protected: branch_protected(&self.project, name),
+            project_id: super::variables::project_id(&self.project),
+        })
+    }
+
+    /// Keeps this project's copy of `project`'s branch `name` (the source of merge requests
+    /// from that fork) current; `None` forgets it (the branch is gone).
+    pub fn sync_fork_branch(&mut self, project: &str, name: &str, branch: Option<ForkBranch>) {
+        let key = (project.to_owned(), name.to_owned());
+        match branch {
+            Some(branch) => {
+                self.fork_branches.insert(key, branch);
+            }
+            None => {
+                self.fork_branches.remove(&key);
+            }
+        }
+    }
+
+    /// The (project, branch) of every open merge request from a fork into this project.
+    pub fn fork_sources(&self) -> Vec<(String, String)> {
+        let mut sources: Vec<(String, String)> = self
+            .merge_requests
+            .values()
+            .filter(|mr| mr.state == MergeRequestState::Open)
+            .filter_map(|mr| {
+                mr.source_project
+                    .clone()
+                    .map(|p| (p, mr.source_branch.clone()))
+            })
+            .collect();
+        crate::sort::sort_dedup(&mut sources);
+        sources
+    }
+
+    /// The merge request pipelines a push to `project`'s branch `branch` starts here: each
+    /// open merge request from that fork branch (MergeRequests::RefreshService runs in the
+    /// source project and refreshes its merge requests into other projects too).
+    pub fn refresh_fork_merge_requests(
+        &self,
+        event: usize,
+        (project, branch): (&str, &str),
+        push_skip: bool,
+    ) -> Vec<PipelineRequest> {
+        let iids: Vec<u64> = self
+            .open_merge_requests()
+            .iter()
+            .filter(|mr| {
+                mr.source_project.as_deref() == Some(project) && mr.source_branch == branch
+            })
+            .map(|mr| mr.iid)
+            .collect();
+        let kind = self.default_kind();
+        iids.into_iter()
+            .map(|iid| self.merge_request_pipeline(event, iid, kind, push_skip))
+            .collect()
+    }
+
+    /// The fork deleted `branch`: its merge requests here close, as for a branch of this
+    /// project (`close_upon_missing_source_branch_ref`).
+    pub fn close_fork_merge_requests(&mut self, event: usize, (project, branch): (&str, &str)) {
+        let mut closed = Vec::new();
+        self.merge_requests.retain(|_, mr| {
+            if mr.state == MergeRequestState::Open
+                && mr.source_project.as_deref() == Some(project)
+                && mr.source_branch == branch
+            {
+                mr.state = MergeRequestState::Closed;
+                closed.push(format!("!{}", mr.iid));
+            }
+            true
+        });
+        self.sync_fork_branch(project, branch, None);
+        if !closed.is_empty() {
+            self.notes.push((
+                event,
+                format!(
+                    "deleting branch {branch} of {project} closes merge request {} (its source \
+                     branch is gone)",
+                    closed.join(", ")
+                ),
+            ));
+        }
+    }
+
+    /// The source branch of `mr`: this project's, or the fork's copy.
+    fn source_branch_of(&self, mr: &MergeRequest) -> Option<&Branch> {
+        match &mr.source_project {
+            None => self.branches.get(&mr.source_branch),
+            Some(project) => self
+                .fork_branches
+                .get(&(project.clone(), mr.source_branch.clone()))
+                .map(|f| &f.branch),
         }
     }
 
@@ -187,6 +304,7 @@ impl Timeline {
             commit_message: head.message,
             skip_ci: false,
             protected,
+            commit_ref_protected: None,
             schedule_description: None,
             time: self.clock,
         })
@@ -362,6 +480,7 @@ impl Timeline {
             commit_message: message,
             skip_ci,
             protected: branch_protected(&self.project, name),
+            commit_ref_protected: None,
             schedule_description: None,
             time: self.clock,
         }];
@@ -429,6 +548,7 @@ impl Timeline {
             skip_ci: push.skip_ci || skips_ci(&head.message),
             commit_message: head.message,
             protected: tag_protected(&self.project, name),
+            commit_ref_protected: None,
             schedule_description: None,
             time: self.clock,
         }])
@@ -458,6 +578,14 @@ impl Timeline {
             Some(MergeRequestState::Open) => {
                 // Already open: an update and **Run pipeline**.
                 let mr = self.merge_requests.get_mut(&iid).expect("checked above");
+                if ev.source_project.is_some() && ev.source_project != mr.source_project {
+                    return Err(format!(
+                        "merge request !{iid} is open from {}, not {}; a merge request's source \
+                         project cannot change",
+                        mr.source_project.as_deref().unwrap_or(&self.project.path),
+                        ev.source_project.as_deref().unwrap_or_default()
+                    ));
+                }
                 if !ev.source_branch.is_empty() && ev.source_branch != mr.source_branch {
                     return Err(format!(
                         "merge request !{iid} is open from branch {}, not {}; a merge request's \
@@ -494,18 +622,35 @@ impl Timeline {
                 if source.is_empty() {
                     return Err(format!("merge_request: !{iid} needs a source branch"));
                 }
-                if !self.branches.contains_key(&source) {
-                    return Err(format!(
-                        "merge request !{iid}: source branch {source} does not exist; push it \
-                         first"
-                    ));
+                let fork = ev
+                    .source_project
+                    .clone()
+                    .filter(|p| *p != self.project.path);
+                match &fork {
+                    None if !self.branches.contains_key(&source) => {
+                        return Err(format!(
+                            "merge request !{iid}: source branch {source} does not exist; push \
+                             it first"
+                        ));
+                    }
+                    Some(project)
+                        if !self
+                            .fork_branches
+                            .contains_key(&(project.clone(), source.clone())) =>
+                    {
+                        return Err(format!(
+                            "merge request !{iid}: source branch {source} does not exist in \
+                             {project}; push it there first (`project: {project}` on the push)"
+                        ));
+                    }
+                    _ => {}
                 }
                 let target = if ev.target_branch.is_empty() {
                     self.project.default_branch.clone()
                 } else {
                     ev.target_branch.clone()
                 };
-                if target == source {
+                if target == source && fork.is_none() {
                     return Err(format!(
                         "merge request !{iid}: the source and target branch are both {source}"
                     ));
@@ -530,6 +675,7 @@ impl Timeline {
                             self.project.settings.squash_option,
                             super::SquashOption::DefaultOn | super::SquashOption::Always
                         )),
+                        source_project: fork,
                     },
                 );
             }
@@ -597,7 +743,7 @@ impl Timeline {
         }
         self.ensure_target(event, iid, &mr.target_branch);
         let changes = self.merge_request_changes(&mr);
-        let source = self.branches.get(&mr.source_branch).cloned();
+        let source = self.source_branch_of(&mr).cloned();
         let target_name = mr.target_branch.clone();
         let message = merge_commit_message(&self.project, &mr);
         let sha = fake_sha(&format!("{event}:{target_name}:merge!{iid}"));
@@ -689,6 +835,7 @@ impl Timeline {
             skip_ci: skips_ci(&message),
             commit_message: message,
             protected: branch_protected(&self.project, target_name),
+            commit_ref_protected: None,
             schedule_description: None,
             time: self.clock,
         }
@@ -765,6 +912,7 @@ impl Timeline {
             // `ignore_skip_ci: true`: `[ci skip]` never skips them.
             skip_ci: false,
             protected,
+            commit_ref_protected: None,
             schedule_description,
             time: self.clock,
         }])
@@ -780,7 +928,7 @@ impl Timeline {
         let iids: Vec<u64> = self
             .open_merge_requests()
             .iter()
-            .filter(|mr| mr.source_branch == branch)
+            .filter(|mr| mr.source_branch == branch && mr.source_project.is_none())
             .map(|mr| mr.iid)
             .collect();
         let kind = self.default_kind();
@@ -799,7 +947,11 @@ impl Timeline {
         }
     }
 
-    fn merge_request_pipeline(
+    /// The pipeline merge request `iid` asks for, of `kind`, in this (its target) project.
+    /// For a merge request from a fork the simulation then decides where it runs
+    /// (`simulate::fork`), and asks for the detached one when a merged results pipeline cannot
+    /// be created here.
+    pub fn merge_request_pipeline(
         &self,
         event: usize,
         iid: u64,
@@ -807,7 +959,23 @@ impl Timeline {
         push_skip: bool,
     ) -> PipelineRequest {
         let mr = &self.merge_requests[&iid];
-        let source = &self.branches[&mr.source_branch];
+        let gone;
+        let source = match self.source_branch_of(mr) {
+            Some(branch) => branch,
+            None => {
+                gone = Branch {
+                    head: Head {
+                        files: Files::new(),
+                        sha: ZERO_SHA.to_owned(),
+                        message: String::new(),
+                    },
+                    changed: SortedSet::new(),
+                    deleted: SortedSet::new(),
+                    history: Vec::new(),
+                };
+                &gone
+            }
+        };
         let changes = self.merge_request_changes(mr);
         let (suffix, sha, files, message) = match kind {
             MergeRequestPipelineKind::Detached => (
@@ -869,6 +1037,7 @@ impl Timeline {
                 description: mr.description.clone(),
                 draft: mr.draft,
                 kind,
+                fork: self.fork_sides(mr),
             }),
             changed_paths: Some(changes),
             changes_note: note,
@@ -876,11 +1045,13 @@ impl Timeline {
             pipeline_variables: Vec::new(),
             // `related_merge_requests` of an MR pipeline: the open MRs of the same source
             // branch, this one included.
-            open_merge_requests: self.open_merge_request_refs(&mr.source_branch),
+            open_merge_requests: self
+                .open_merge_request_refs_from(mr.source_project.as_deref(), &mr.source_branch),
             commit_message: message,
             skip_ci,
             // refs/merge-requests/* are never protected refs.
             protected: false,
+            commit_ref_protected: None,
             schedule_description: None,
             time: self.clock,
         }
@@ -891,21 +1062,50 @@ impl Timeline {
         match &mr.stated_changes {
             Some(changes) => sorted_unique(changes.iter().cloned()),
             None => self
-                .branches
-                .get(&mr.source_branch)
+                .source_branch_of(mr)
                 .map(|b| b.changed.iter().cloned().collect())
                 .unwrap_or_default(),
         }
+    }
+
+    /// Both projects of a merge request from a fork, for its predefined variables.
+    fn fork_sides(&self, mr: &MergeRequest) -> Option<super::ForkSides> {
+        let project = mr.source_project.as_ref()?;
+        let fork = self
+            .fork_branches
+            .get(&(project.clone(), mr.source_branch.clone()));
+        Some(super::ForkSides {
+            target_path: self.project.path.clone(),
+            target_id: super::variables::project_id(&self.project),
+            target_branch_protected: branch_protected(&self.project, &mr.target_branch),
+            source_path: project.clone(),
+            source_id: fork.map_or(super::variables::PROJECT_ID, |f| f.project_id),
+            source_branch_protected: fork.is_some_and(|f| f.protected),
+        })
     }
 
     /// `CI_OPEN_MERGE_REQUESTS` entries for a pipeline on `branch`: open merge requests whose
     /// source branch it is, newest first, at most 4 (`open_merge_requests_refs`:
     /// `.limit(4).order(id: :desc)`, `to_reference(full: true)`).
     fn open_merge_request_refs(&self, branch: &str) -> Vec<String> {
+        self.open_merge_request_refs_from(None, branch)
+    }
+
+    /// [`Self::open_merge_request_refs`] for the merge requests from `branch` of
+    /// `source_project` (`None`: this project).
+    fn open_merge_request_refs_from(
+        &self,
+        source_project: Option<&str>,
+        branch: &str,
+    ) -> Vec<String> {
         self.merge_requests
             .values()
             .rev()
-            .filter(|mr| mr.state == MergeRequestState::Open && mr.source_branch == branch)
+            .filter(|mr| {
+                mr.state == MergeRequestState::Open
+                    && mr.source_branch == branch
+                    && mr.source_project.as_deref() == source_project
+            })
             .take(MAX_OPEN_MERGE_REQUESTS_REFS)
             .map(|mr| format!("{}!{}", self.project.path, mr.iid))
             .collect()

@@ -38,6 +38,25 @@ pub fn merge_request_id(iid: u64) -> u64 {
     10_000 + iid
 }
 
+/// `CI_PROJECT_ID` (fake): [`PROJECT_ID`] for every project, except that a fork gets one of its
+/// own so that a merge request from it names two projects.
+pub fn project_id(project: &Project) -> u64 {
+    if project.fork_of.is_some() {
+        fork_project_id(&project.path)
+    } else {
+        PROJECT_ID
+    }
+}
+
+/// The (fake) id of the fork at `path`: 2000 to 2999, the same for the same path.
+pub fn fork_project_id(path: &str) -> u64 {
+    // FNV-1a: stable across runs and platforms.
+    let hash = path.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    2000 + hash % 1000
+}
+
 /// The predefined variables of the pipeline `request` asks for, in this order:
 ///
 /// 1. the project's predefined variables (app/models/project.rb `predefined_variables`:
@@ -158,7 +177,7 @@ fn project_variables(project: &Project, out: &mut Vars) {
     // GITLAB_FEATURES lists the licensed features: none on Free; pipesim does not model the
     // paid list (UNCONFIRMED which names a paid tier lists).
     out.push("GITLAB_FEATURES", "");
-    out.push("CI_PROJECT_ID", PROJECT_ID.to_string());
+    out.push("CI_PROJECT_ID", project_id(project).to_string());
     out.push("CI_PROJECT_NAME", name);
     out.push("CI_PROJECT_TITLE", name);
     out.push("CI_PROJECT_DESCRIPTION", "");
@@ -239,7 +258,13 @@ fn pipeline_variables(
     out.push("CI_COMMIT_MESSAGE_IS_TRUNCATED", "false");
     out.push("CI_COMMIT_TITLE", commit_title(message));
     out.push("CI_COMMIT_DESCRIPTION", commit_description(message));
-    out.push("CI_COMMIT_REF_PROTECTED", request.protected.to_string());
+    out.push(
+        "CI_COMMIT_REF_PROTECTED",
+        request
+            .commit_ref_protected
+            .unwrap_or(request.protected)
+            .to_string(),
+    );
     out.push("CI_COMMIT_TIMESTAMP", timestamp(request.time));
     out.push("CI_COMMIT_AUTHOR", format!("{USER_NAME} <{USER_EMAIL}>"));
 
@@ -253,7 +278,29 @@ fn pipeline_variables(
     if let Some(mr) = &request.merge_request {
         let server = Server::parse(&project.server_url);
         let path = project.path.trim_matches('/');
-        let project_url = format!("{}/{}", server.url, path);
+        // The merge request's project is its target; a fork's merge request names both
+        // projects wherever its pipeline runs.
+        let (target_path, target_id, target_protected, source_path, source_id, source_protected) =
+            match &mr.fork {
+                Some(fork) => (
+                    fork.target_path.as_str(),
+                    fork.target_id,
+                    fork.target_branch_protected,
+                    fork.source_path.as_str(),
+                    fork.source_id,
+                    fork.source_branch_protected,
+                ),
+                None => (
+                    path,
+                    PROJECT_ID,
+                    branch_protected(project, &mr.target_branch),
+                    path,
+                    PROJECT_ID,
+                    branch_protected(project, &mr.source_branch),
+                ),
+            };
+        let project_url = format!("{}/{}", server.url, target_path);
+        let source_url = format!("{}/{}", server.url, source_path);
         out.push("CI_MERGE_REQUEST_EVENT_TYPE", mr.kind.as_str());
         // `pipeline.source_sha` / `target_sha`: nil, so "", in detached pipelines.
         let (source_sha, target_sha) = match mr.kind {
@@ -276,16 +323,16 @@ fn pipeline_variables(
             "CI_MERGE_REQUEST_REF_PATH",
             format!("refs/merge-requests/{}/head", mr.iid),
         );
-        out.push("CI_MERGE_REQUEST_PROJECT_ID", PROJECT_ID.to_string());
-        out.push("CI_MERGE_REQUEST_PROJECT_PATH", path);
-        out.push("CI_MERGE_REQUEST_PROJECT_URL", project_url.clone());
+        out.push("CI_MERGE_REQUEST_PROJECT_ID", target_id.to_string());
+        out.push("CI_MERGE_REQUEST_PROJECT_PATH", target_path);
+        out.push("CI_MERGE_REQUEST_PROJECT_URL", project_url);
         out.push(
             "CI_MERGE_REQUEST_TARGET_BRANCH_NAME",
             mr.target_branch.clone(),
         );
         out.push(
             "CI_MERGE_REQUEST_TARGET_BRANCH_PROTECTED",
-            branch_protected(project, &mr.target_branch).to_string(),
+            target_protected.to_string(),
         );
         out.push("CI_MERGE_REQUEST_TITLE", mr.title.clone());
         // `work_in_progress?.to_s` (merge_request.rb at 0016ea05).
@@ -303,17 +350,17 @@ fn pipeline_variables(
             out.push("CI_MERGE_REQUEST_LABELS", labels.join(","));
         }
         out.push("CI_MERGE_REQUEST_SQUASH_ON_MERGE", "false");
-        // source_project_variables: the same project (pipesim has no forks).
-        out.push("CI_MERGE_REQUEST_SOURCE_PROJECT_ID", PROJECT_ID.to_string());
-        out.push("CI_MERGE_REQUEST_SOURCE_PROJECT_PATH", path);
-        out.push("CI_MERGE_REQUEST_SOURCE_PROJECT_URL", project_url);
+        // source_project_variables: the fork for a merge request from one.
+        out.push("CI_MERGE_REQUEST_SOURCE_PROJECT_ID", source_id.to_string());
+        out.push("CI_MERGE_REQUEST_SOURCE_PROJECT_PATH", source_path);
+        out.push("CI_MERGE_REQUEST_SOURCE_PROJECT_URL", source_url);
         out.push(
             "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME",
             mr.source_branch.clone(),
         );
         out.push(
             "CI_MERGE_REQUEST_SOURCE_BRANCH_PROTECTED",
-            branch_protected(project, &mr.source_branch).to_string(),
+            source_protected.to_string(),
         );
     }
 

@@ -148,6 +148,15 @@ fn create_into(request: &Request, composed: &mut Option<Composed>) -> PipelineRe
     build.report
 }
 
+/// A pipeline `Chain::Validate::Abilities` stops right after `Chain::Build`: GitLab saves
+/// nothing and answers `error` (with `reason`, in plain English).
+pub fn refused(request: &Request, error: Diagnostic, reason: String) -> PipelineReport {
+    let mut report = chain_build(request).report;
+    report.errors.push(error);
+    report.reason = reason;
+    report
+}
+
 /// What `Chain::Build` sets up: the predefined variables, the variable layers rules read, and
 /// the pipeline's report before any step decides.
 struct Built {
@@ -180,6 +189,7 @@ fn chain_build(request: &Request) -> Built {
         parent: None,
         trigger_job: None,
         project: None,
+        project_reason: None,
         upstream: None,
         workflow: Vec::new(),
         errors: Vec::new(),

@@ -59,6 +59,10 @@ pub struct PipelineReport {
     /// several projects.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub project: Option<String>,
+    /// Why the pipeline runs in `project` when that is a choice GitLab makes (a merge request
+    /// from a fork: the fork, or its parent).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub project_reason: Option<String>,
     /// The pipeline whose trigger job started this one in another project (multi-project
     /// pipelines, source `pipeline`).
     #[serde(skip_serializing_if = "Option::is_none")]

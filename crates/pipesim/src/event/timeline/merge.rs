@@ -57,7 +57,7 @@ impl Timeline {
         plan: Plan,
     ) -> Result<Vec<PipelineRequest>, String> {
         let iid = mr.iid;
-        let Some(source) = self.branches.get(&mr.source_branch).cloned() else {
+        let Some(source) = self.source_branch_of(mr).cloned() else {
             return Err(format!(
                 "merge: the source branch {} of !{iid} does not exist",
                 mr.source_branch

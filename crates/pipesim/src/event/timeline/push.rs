@@ -294,7 +294,7 @@ impl Timeline {
         let iids: Vec<u64> = self
             .open_merge_requests()
             .iter()
-            .filter(|mr| mr.source_branch == name)
+            .filter(|mr| mr.source_branch == name && mr.source_project.is_none())
             .map(|mr| mr.iid)
             .collect();
         for iid in iids {

@@ -17,7 +17,14 @@ fn value(name: &str, project: &Project, mr: &MergeRequest) -> Option<Option<Stri
         "description" => Some(mr.description.clone()),
         "reference" => Some(format!("{}!{}", project.path, mr.iid)),
         "local_reference" => Some(format!("!{}", mr.iid)),
-        "source_project_id" => Some(crate::event::variables::PROJECT_ID.to_string()),
+        "source_project_id" => Some(
+            mr.source_project
+                .as_deref()
+                .map_or(crate::event::variables::PROJECT_ID, |path| {
+                    crate::event::variables::fork_project_id(path)
+                })
+                .to_string(),
+        ),
         // No issue closes in a scenario: `issues` is blank.
         "issues" => Some(String::new()),
         "first_commit"
@@ -159,6 +166,7 @@ mod tests {
             stated_changes: None,
             state: MergeRequestState::Open,
             squash: false,
+            source_project: None,
         }
     }
 

@@ -259,6 +259,15 @@ fn run_event(
     simulation: &mut Simulation,
 ) {
     if world.len() > 1 {
+        if let Some((message, why)) = fork::network_refusal(world, in_project, event) {
+            let mut diagnostic = Diagnostic::resolve(
+                Finding::error("event-refused", message, None).explain(why),
+                &Files::new(),
+            );
+            diagnostic.event = Some(index);
+            simulation.diagnostics.push(diagnostic);
+            return;
+        }
         fork::sync_into(world, in_project, event);
     }
     let timeline = &mut world[in_project];

@@ -27,6 +27,49 @@ pub fn ref_permission_message(ref_name: &str) -> String {
     )
 }
 
+/// merge_request.rb `validate_fork`: the source project must be the target or in its fork
+/// network (both forks, at any depth, of the same project).
+pub const NOT_A_FORK: &str = "Source project is not a fork of the target project";
+
+/// Whether projects `a` and `b` are in one fork network: the same root after following
+/// `fork_of` (a chain longer than the scenario's projects is a loop, and stops).
+pub fn same_network(world: &[Timeline], a: &str, b: &str) -> bool {
+    let root = |path: &str| -> String {
+        let mut current = path.to_owned();
+        for _ in 0..world.len() {
+            let parent = world
+                .iter()
+                .find(|t| t.project().path == current)
+                .and_then(|t| t.project().fork_of.clone());
+            match parent {
+                Some(parent) => current = parent,
+                None => break,
+            }
+        }
+        current
+    };
+    root(a) == root(b)
+}
+
+/// The refusal of a merge request event whose source project is outside the target's fork
+/// network: GitLab's validation message, and our explanation.
+pub fn network_refusal(world: &[Timeline], k: usize, event: &Event) -> Option<(String, String)> {
+    let Event::MergeRequest(mr) = event else {
+        return None;
+    };
+    let source = mr.source_project.as_ref()?;
+    let target = &world[k].project().path;
+    if source == target || same_network(world, source, target) {
+        return None;
+    }
+    Some((
+        NOT_A_FORK.to_owned(),
+        format!(
+            "{source} is not a fork of {target} (give it `fork_of: {target}`), and GitLab opens a merge request between two projects only within one fork network (app/models/merge_request.rb `validate_fork`; pipesim did not read that validation in this GitLab version, so the wording is unconfirmed). No merge request, no pipeline."
+        ),
+    ))
+}
+
 /// Before an event of project `k`: its copies of the fork branches its open merge requests
 /// (and the merge request the event opens) come from, taken from the forks now. A scenario
 /// without forks pays one scan of no merge requests.

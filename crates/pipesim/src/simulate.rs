@@ -382,8 +382,9 @@ fn run_event(
                 let id = simulation.pipelines[position].id;
                 simulation.pipelines[position].project_reason = Some(why);
                 if let Some(mut warning) = warning {
+                    // An event's finding (shown with the event), naming its pipeline.
                     warning.event = Some(index);
-                    warning.pipeline = Some(id);
+                    warning.message = format!("pipeline #{id}: {}", warning.message);
                     simulation.diagnostics.push(warning);
                 }
                 asked.push(request);

@@ -475,3 +475,37 @@ fn scenario_text_shows_every_project_what_crosses_and_where_it_breaks() {
         assert!(text.contains(wanted), "no {wanted:?} in:\n{text}");
     }
 }
+
+/// Issue 15: a merge request from a fork, in the terminal: each pipeline names the project it
+/// runs in and says why there; the parent's run carries GitLab's warning; a refused one
+/// shows GitLab's message.
+#[test]
+fn scenario_text_says_where_a_fork_pipeline_runs_and_why() {
+    let fixtures =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/scenarios");
+    let out = pipesim()
+        .arg("scenario")
+        .arg(fixtures.join("fork-mr-run-in-parent.scenario.yml"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    for wanted in [
+        "pipeline #2 in group/app (merge_request_event, ref refs/merge-requests/1/head): created",
+        "why here: merge request !1 comes from the fork contributor/app",
+        "warning: pipeline #2: a pipeline of contributor/app's code runs in group/app",
+        "pipeline #4 in contributor/app (merge_request_event, ref feature): created",
+        "so GitLab creates it in the fork, on its branch feature",
+    ] {
+        assert!(text.contains(wanted), "no {wanted:?} in:\n{text}");
+    }
+    let out = pipesim()
+        .arg("scenario")
+        .arg(fixtures.join("fork-mr-no-permission.scenario.yml"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("warning: Insufficient permissions to create a new pipeline"),
+        "{text}"
+    );
+}

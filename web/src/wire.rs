@@ -509,6 +509,7 @@ fn pipeline(v: &Value) -> R<PipelineReport> {
         parent: opt_uint(v, "parent")?,
         trigger_job: opt_string(v, "trigger_job")?,
         project: opt_string(v, "project")?,
+        project_reason: opt_string(v, "project_reason")?,
         upstream: opt_uint(v, "upstream")?,
         workflow: list(v, "workflow", check)?,
         errors: list(v, "errors", diagnostic)?,

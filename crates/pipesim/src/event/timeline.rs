@@ -106,6 +106,10 @@ pub struct Timeline {
     /// The source branches of merge requests from forks into this project, by (project,
     /// branch), as the simulation last copied them from the fork (`sync_fork_branch`).
     fork_branches: SortedMap<(String, String), ForkBranch>,
+    /// The open merge requests from this project's branches into other projects (a fork's
+    /// into its parent), as (branch, `path!iid`), newest first: `CI_OPEN_MERGE_REQUESTS` of
+    /// its branch pipelines lists them too.
+    outgoing: Vec<(String, String)>,
 }
 
 impl Timeline {
@@ -135,7 +139,32 @@ impl Timeline {
             notes: Vec::new(),
             failures: Vec::new(),
             fork_branches: SortedMap::new(),
+            outgoing: Vec::new(),
         }
+    }
+
+    /// The open merge requests into this project from `project`'s branches (a fork of it), as
+    /// (branch, `path!iid`), newest first.
+    pub fn merge_requests_from(&self, project: &str) -> Vec<(String, String)> {
+        self.merge_requests
+            .values()
+            .rev()
+            .filter(|mr| {
+                mr.state == MergeRequestState::Open && mr.source_project.as_deref() == Some(project)
+            })
+            .map(|mr| {
+                (
+                    mr.source_branch.clone(),
+                    format!("{}!{}", self.project.path, mr.iid),
+                )
+            })
+            .collect()
+    }
+
+    /// This project's merge requests into other projects ([`Self::merge_requests_from`] of
+    /// each of them), for `CI_OPEN_MERGE_REQUESTS`.
+    pub fn set_outgoing(&mut self, outgoing: Vec<(String, String)>) {
+        self.outgoing = outgoing;
     }
 
     /// Branch `name` of this project as a merge request from it into another project (a fork's
@@ -1088,7 +1117,17 @@ impl Timeline {
     /// source branch it is, newest first, at most 4 (`open_merge_requests_refs`:
     /// `.limit(4).order(id: :desc)`, `to_reference(full: true)`).
     fn open_merge_request_refs(&self, branch: &str) -> Vec<String> {
-        self.open_merge_request_refs_from(None, branch)
+        let mut refs = self.open_merge_request_refs_from(None, branch);
+        // A fork's merge requests into its parent come from its branches too (after this
+        // project's own: pipesim does not order them by GitLab's global id).
+        refs.extend(
+            self.outgoing
+                .iter()
+                .filter(|(b, _)| b == branch)
+                .map(|(_, reference)| reference.clone()),
+        );
+        refs.truncate(MAX_OPEN_MERGE_REQUESTS_REFS);
+        refs
     }
 
     /// [`Self::open_merge_request_refs`] for the merge requests from `branch` of

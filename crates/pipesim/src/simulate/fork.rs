@@ -74,6 +74,14 @@ pub fn network_refusal(world: &[Timeline], k: usize, event: &Event) -> Option<(S
 /// (and the merge request the event opens) come from, taken from the forks now. A scenario
 /// without forks pays one scan of no merge requests.
 pub fn sync_into(world: &mut [Timeline], k: usize, event: &Event) {
+    let path = world[k].project().path.clone();
+    let outgoing: Vec<(String, String)> = world
+        .iter()
+        .enumerate()
+        .filter(|(t, _)| *t != k)
+        .flat_map(|(_, t)| t.merge_requests_from(&path))
+        .collect();
+    world[k].set_outgoing(outgoing);
     let mut sources = world[k].fork_sources();
     if let Event::MergeRequest(mr) = event {
         if let Some(project) = mr.source_project.as_ref() {

@@ -285,6 +285,7 @@ fn run_event(
         simulation.diagnostics.push(diagnostic);
     }
     report_refusals(index, timeline, failures_before, simulation);
+    let refused = timeline.failures().len() > failures_before;
     // One clock for every project of the scenario.
     let clock = timeline.clock();
     if world.len() > 1 {
@@ -313,7 +314,7 @@ fn run_event(
     }
     let mut requests: Vec<(usize, PipelineRequest)> =
         requests.into_iter().map(|r| (in_project, r)).collect();
-    if world.len() > 1 {
+    if world.len() > 1 && !refused {
         // A push to a fork's branch refreshes its merge requests into other projects.
         let marks: Vec<usize> = world.iter().map(|t| t.notes().len()).collect();
         requests.extend(fork::refresh_parents(world, in_project, (index, event)));

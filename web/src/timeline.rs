@@ -46,10 +46,10 @@ const BREAK_CODES: [&str; 9] = [
 /// A created pipeline's column: as wide as its widest card or heading, within these bounds
 /// (a longer job name is cut, with the whole name on hover).
 const MIN_W: i32 = 136;
-const MAX_W: i32 = 320;
+const MAX_W: i32 = 380;
 /// A column without jobs (a pipeline not created, an event asking for none).
 const NARROW_MIN: i32 = 112;
-const NARROW_MAX: i32 = 240;
+const NARROW_MAX: i32 = 260;
 const GAP: i32 = 54;
 const EVENT_H: i32 = 50;
 const HEAD_H: i32 = 66;
@@ -590,8 +590,10 @@ fn column_width(sim: &Simulation, p: &PipelineReport) -> i32 {
             .errors
             .first()
             .map_or(p.reason.as_str(), |d| d.message.as_str());
-        let text = measure::width(400, 12.5, message) / 3.6 + 24.0;
-        return (head.max(text).ceil() as i32).clamp(NARROW_MIN, NARROW_MAX);
+        let text = measure::width(400, 12.5, message) / 3.0 + 24.0;
+        // The heading whole (up to the widest column); the message may take more lines.
+        let text = text.min(NARROW_MAX as f64);
+        return (head.min(MAX_W as f64).max(text).ceil() as i32).max(NARROW_MIN);
     }
     let cards = p
         .jobs
@@ -602,12 +604,14 @@ fn column_width(sim: &Simulation, p: &PipelineReport) -> i32 {
                 .into_iter()
                 .filter(|d| BREAK_CODES.contains(&d.code))
                 .collect();
-            let (_, data) = data_text(job, &problems);
+            let (class, data) = data_text(job, &problems);
+            // A break's words are bold.
+            let weight = if class == Some("bad") { 600 } else { 400 };
             // Marks sit at the card's top right, beside the name (16px each).
             let marks = job_marks(job).len() as f64;
             let marks = if marks > 0.0 { marks * 16.0 + 4.0 } else { 0.0 };
             let text = (measure::width(500, 13.0, &job.name) + marks)
-                .max(measure::width(400, 11.5, &data));
+                .max(measure::width(weight, 11.5, &data));
             // Border, padding, the status icon and the gap after it.
             text + 2.0 + 6.0 + 20.0 + 8.0 + 10.0 + 2.0
         })
@@ -679,39 +683,33 @@ fn step_controls(
             on_step.emit(if current.is_some() { None } else { Some(first) })
         })
     };
-    let Some(now) = current else {
-        return html! {
-            <div class="tl-step" role="group" aria-label="Step through the events">
-                <button type="button" class="tl-step-toggle" aria-pressed="false" onclick={toggle}>
-                    { "Step through" }
-                </button>
-                <span class="tl-step-hint">{ "Show the events one at a time" }</span>
-            </div>
-        };
-    };
     let go = |by: i32| {
         let (on_step, shown) = (on_step.clone(), shown.to_vec());
         Callback::from(move |_: MouseEvent| {
-            if let Some(n) = step_to(&shown, now, by) {
+            if let Some(n) = current.and_then(|now| step_to(&shown, now, by)) {
                 on_step.emit(Some(n));
             }
         })
     };
-    let at = shown.iter().position(|&n| n == now).unwrap_or(0);
-    let (first, last) = (at == 0, at + 1 == shown.len());
+    let at = current.and_then(|now| shown.iter().position(|&n| n == now));
+    let (first, last) = (at == Some(0), at.is_some_and(|i| i + 1 == shown.len()));
+    // One structure on and off, so that the toggle keeps the focus.
     html! {
         <div class="tl-step" role="group" aria-label="Step through the events">
-            <button type="button" class="tl-step-toggle" aria-pressed="true" onclick={toggle}>
-                { "Step through" }
-            </button>
-            <button type="button" id="tl-prev" class="tl-step-button" aria-disabled={first.to_string()}
-                aria-keyshortcuts="ArrowLeft" onclick={go(-1)}>{ "← Previous event" }</button>
-            <button type="button" id="tl-next" class="tl-step-button" aria-disabled={last.to_string()}
-                aria-keyshortcuts="ArrowRight" onclick={go(1)}>{ "Next event →" }</button>
-            <span class="tl-step-where" role="status" aria-live="polite">
-                <strong>{ format!("{} of {}", at + 1, shown.len()) }</strong>
-                { format!(" · {}", event_title(events, now)) }
-            </span>
+            <button type="button" class="tl-step-toggle" aria-pressed={current.is_some().to_string()}
+                onclick={toggle}>{ "Step through" }</button>
+            if let (Some(now), Some(at)) = (current, at) {
+                <button type="button" id="tl-prev" class="tl-step-button" aria-disabled={first.to_string()}
+                    aria-keyshortcuts="ArrowLeft" onclick={go(-1)}>{ "← Previous event" }</button>
+                <button type="button" id="tl-next" class="tl-step-button" aria-disabled={last.to_string()}
+                    aria-keyshortcuts="ArrowRight" onclick={go(1)}>{ "Next event →" }</button>
+                <span class="tl-step-where" role="status" aria-live="polite">
+                    <strong>{ format!("{} of {}", at + 1, shown.len()) }</strong>
+                    { format!(" · {}", event_title(events, now)) }
+                </span>
+            } else {
+                <span class="tl-step-hint">{ "Show the events one at a time" }</span>
+            }
         </div>
     }
 }

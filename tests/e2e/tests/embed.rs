@@ -77,6 +77,10 @@ async fn host_with_frame(client: &Client, origin: &str, src: &str, width: u32) {
         &format!(
             r#"document.body.innerHTML = '';
             document.body.style.margin = '0';
+            const meta = document.createElement("meta");
+            meta.name = "viewport";
+            meta.content = "width=device-width, initial-scale=1";
+            document.head.appendChild(meta);
             window.heights = [];
             addEventListener("message", (e) => {{
               if (e.data?.type !== "pipesim:height") return;

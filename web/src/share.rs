@@ -698,6 +698,16 @@ fn embed_form(
             };
             let mut next = current.clone();
             change(&mut next, value, checked, count);
+            if next.view != current.view {
+                // A select shows what was picked, not what an `<option selected>` says later.
+                if let Some(select) = web_sys::window()
+                    .and_then(|w| w.document())
+                    .and_then(|d| d.get_element_by_id("embed-view"))
+                    .and_then(|e| e.dyn_into::<web_sys::HtmlSelectElement>().ok())
+                {
+                    select.set_value(next.view.key());
+                }
+            }
             choice.set(next);
         })
     };

@@ -219,6 +219,11 @@ async fn the_embed_snippet_follows_each_choice_and_its_frame_shows_them() {
                 parts(&snippet_src(client).await),
                 "&embed&view=timeline&job=3:deploying&events=2,3&step=2&yaml=1"
             );
+            assert_eq!(
+                js(client, "return document.getElementById('embed-view').value").await,
+                json!("timeline"),
+                "the View field says so"
+            );
             for (width, height) in [(1440, 900), (1024, 768), (390, 844)] {
                 for scheme in ["light", "dark"] {
                     set_viewport(client, (width, height), scheme).await;

@@ -92,6 +92,8 @@ pub enum Action {
     Select(Selection),
     CloseJob,
     View(View),
+    /// Step-through of the timeline: the event shown last, or off.
+    Step(Option<usize>),
     Load(Workspace),
     /// The settings of the scenario's other projects.
     Projects(Vec<crate::state::OtherProject>),
@@ -171,6 +173,7 @@ impl Reducible for Workspace {
             Action::Select(selection) => next.selected = Some(selection),
             Action::CloseJob => next.selected = None,
             Action::View(view) => next.view = view,
+            Action::Step(step) => next.shown.step = step,
             Action::Load(workspace) => next = workspace,
             Action::Projects(projects) => next.projects = projects,
         }
@@ -191,6 +194,7 @@ struct Handlers {
     on_select: Callback<Selection>,
     on_close: Callback<()>,
     on_view: Callback<View>,
+    on_step: Callback<Option<usize>>,
 }
 
 impl Handlers {
@@ -206,6 +210,7 @@ impl Handlers {
             on_select: send(d, Action::Select),
             on_close: send(d, |()| Action::CloseJob),
             on_view: send(d, Action::View),
+            on_step: send(d, Action::Step),
         }
     }
 }
@@ -492,6 +497,7 @@ pub fn app(props: &AppProps) -> Html {
         on_select,
         on_close,
         on_view,
+        on_step,
     } = (*handlers).clone();
     let d = dispatcher.clone();
     // A fix's edits name files as their pipeline's project has them: with several projects,
@@ -649,6 +655,8 @@ pub fn app(props: &AppProps) -> Html {
     let simulation = results.simulation.clone();
     let selected = workspace.selected.clone();
     let view = workspace.view;
+    // Which events the results show (an embed's choice; every event in the app).
+    let shown = use_memo(workspace.shown.clone(), |shown| Rc::new(shown.clone()));
     let results_view = match view {
         View::Matrix => html! {
             <crate::matrix::MatrixView files={(*files).clone()} project={workspace.project.clone()} />
@@ -658,11 +666,13 @@ pub fn app(props: &AppProps) -> Html {
         },
         View::Timeline => html! {
             <TimelineView simulation={simulation.clone()} events={(*events).clone()}
-                selected={selected.clone()} on_select={on_select.clone()} />
+                selected={selected.clone()} on_select={on_select.clone()}
+                shown={(*shown).clone()} {on_step} />
         },
         _ => html! {
             <PipelinesView simulation={simulation.clone()} events={(*events).clone()}
-                selected={selected.clone()} on_select={on_select.clone()} {view} />
+                selected={selected.clone()} on_select={on_select.clone()} {view}
+                shown={(*shown).clone()} />
         },
     };
     let details = selected.clone().map(|selection| {
@@ -744,7 +754,7 @@ pub fn app(props: &AppProps) -> Html {
     if embed {
         let open_href = format!("#{}", encode(&shared, false));
         return html! {
-            <div class="embed">
+            <div class={classes!("embed", workspace.shown.yaml.then_some("with-yaml"))}>
                 <header class="embed-header">
                     <span class="brand">{ "pipesim" }</span>
                     <span class="gitlab-version">{ format!("GitLab {}", pipesim::GITLAB_VERSION) }</span>
@@ -752,7 +762,14 @@ pub fn app(props: &AppProps) -> Html {
                 </header>
                 { for notice_banner }
                 { run_banner.clone() }
-                { results_panel }
+                if workspace.shown.yaml {
+                    <div class="embed-body">
+                        { crate::share::read_only_files(&workspace.files) }
+                        { results_panel }
+                    </div>
+                } else {
+                    { results_panel }
+                }
             </div>
         };
     }
@@ -769,7 +786,7 @@ pub fn app(props: &AppProps) -> Html {
                     <button type="button" class="new-workspace" onclick={on_new}
                         title="Start with an empty .gitlab-ci.yml (Back returns to this one)">{ "New" }</button>
                     <PresetMenu on_load={on_preset} />
-                    <ShareMenu workspace={(*shared).clone()} />
+                    <ShareMenu workspace={(*shared).clone()} simulation={simulation.clone()} />
                 </div>
             </header>
             { for notice_banner }

@@ -12,7 +12,7 @@ use yew::prelude::*;
 
 use crate::diagnostics::{inline_code, is_unsure, severity_badge};
 use crate::job::{checks_list, rich};
-use crate::state::{EventForm, EventKind, Selection, Shared, View};
+use crate::state::{EventForm, EventKind, Selection, Shared, Shown, View};
 
 #[derive(Properties, PartialEq)]
 pub struct PipelinesViewProps {
@@ -22,6 +22,9 @@ pub struct PipelinesViewProps {
     pub on_select: Callback<Selection>,
     /// `View::Pipelines` (stage columns) or `View::Needs` (the needs graph).
     pub view: View,
+    /// The events shown (an embed's choice; every event by default).
+    #[prop_or_default]
+    pub shown: Rc<Shown>,
 }
 
 #[function_component(PipelinesView)]
@@ -36,7 +39,7 @@ pub fn pipelines_view(props: &PipelinesViewProps) -> Html {
         selected: props.selected.as_ref(),
         on_select: &props.on_select,
     };
-    let groups = (1..=count).map(|n| {
+    let groups = props.shown.shown_of(count).into_iter().map(|n| {
         let pipelines = event_pipelines(sim, n);
         let notes = sim
             .diagnostics

@@ -4,7 +4,8 @@
 //! # Fragment format, version 1 (links made today must keep opening: never change v1)
 //!
 //! ```text
-//! v1.<payload>[&embed][&view=<pipelines|needs|timeline>][&job=<pipeline id>:<job name>]
+//! v1.<payload>[&embed][&view=<view>][&job=<pipeline id>:<job name>]
+//!     [&events=<n>[,<n>…]][&step=<n>][&yaml=1]
 //! ```
 //!
 //! - `<payload>`: [`Workspace::to_scenario_text`] (a scenario file, docs/SCENARIOS.md) as UTF-8,
@@ -13,8 +14,19 @@
 //!   number `n`: an even `n` is a run of `n / 2` literal bytes that follow; an odd `n` is a
 //!   copy of `n / 2 + 4` bytes from `d` bytes back in the output, `d` being the LEB128 number
 //!   that follows (`d ≥ 1`; a copy may overlap what it writes).
-//! - The job name after `job=<id>:` is percent-encoded (UTF-8); unknown `&key=value` parts are
-//!   ignored, so later versions of v1 can add some.
+//! - `embed`: the compact read-only page for an `<iframe>` (README "Embedding").
+//! - `view=`: `pipelines` (the default, never written), `needs`, `timeline`, `matrix` or `full`
+//!   (the Full configuration); an unknown view is the default.
+//! - `job=<id>:<name>`: the job whose details are open; the name is percent-encoded (UTF-8).
+//! - `events=`: only these events' pipelines are shown, by number (1-based, in the timeline's
+//!   order), comma-separated; numbers past the last event are left out, and a list with no
+//!   number left is every event. Read only with `embed`.
+//! - `step=<n>`: the timeline steps through the events, event `n` (1-based) shown last and
+//!   highlighted; in the app and in embeds.
+//! - `yaml=1`: the embed shows the files, read-only, beside the results. Read only with `embed`.
+//! - Unknown `&key=value` parts are ignored, so later versions of v1 can add some (readers
+//!   older than `events`, `step` and `yaml` open such links with every event, no step-through
+//!   and no YAML).
 //!
 //! A fragment with another version (`v2.…`) is refused with a message rather than misread.
 
@@ -24,7 +36,9 @@ use wasm_bindgen::JsCast;
 use web_sys::{HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
-use crate::state::{load_scenario_text, Selection, View, Workspace};
+use pipesim::simulate::Simulation;
+
+use crate::state::{load_scenario_text, FileTab, Selection, Shared, Shown, View, Workspace};
 
 const VERSION: &str = "v1";
 /// The shortest copy worth a token.
@@ -73,24 +87,69 @@ pub fn pack(scenario: &str) -> String {
 
 /// [`encode`] with the scenario already [`pack`]ed.
 pub fn encode_packed(workspace: &Workspace, embed: bool, packed: &str) -> String {
+    fragment(
+        packed,
+        embed,
+        workspace.view,
+        workspace.selected.as_ref(),
+        &workspace.shown,
+    )
+}
+
+/// The fragment for a packed scenario shown in `view`, with `job` open.
+fn fragment(
+    packed: &str,
+    embed: bool,
+    view: View,
+    job: Option<&Selection>,
+    shown: &Shown,
+) -> String {
     let mut out = String::from(VERSION);
     out.push('.');
     out.push_str(packed);
     if embed {
         out.push_str("&embed");
     }
-    if workspace.view != View::Pipelines {
+    if view != View::Pipelines {
         out.push_str("&view=");
-        out.push_str(workspace.view.key());
+        out.push_str(view.key());
     }
-    if let Some(selection) = &workspace.selected {
+    if let Some(selection) = job {
         out.push_str(&format!(
             "&job={}:{}",
             selection.pipeline,
             percent_encode(&selection.job)
         ));
     }
+    push_shown(&mut out, shown, embed);
     out
+}
+
+/// The `events`, `step` and `yaml` parts (the embed's own only in an embed's link).
+fn push_shown(out: &mut String, shown: &Shown, embed: bool) {
+    if embed && !shown.events.is_empty() {
+        let numbers: Vec<String> = shown.events.iter().map(usize::to_string).collect();
+        out.push_str("&events=");
+        out.push_str(&numbers.join(","));
+    }
+    if let Some(step) = shown.step {
+        out.push_str(&format!("&step={step}"));
+    }
+    if embed && shown.yaml {
+        out.push_str("&yaml=1");
+    }
+}
+
+/// The event numbers of an `events=` part: ascending, each once; what is not a number from 1
+/// up to `count` is left out.
+fn parse_events(value: &str, count: usize) -> Vec<usize> {
+    let mut events: Vec<usize> = value
+        .split(',')
+        .filter_map(|n| n.trim().parse().ok())
+        .filter(|&n| n >= 1 && n <= count)
+        .collect();
+    pipesim::sort::sort_dedup(&mut events);
+    events
 }
 
 /// The workspace and embed flag a fragment (without `#`) stands for. A refusal's reason is
@@ -118,6 +177,7 @@ fn decode_full(fragment: &str) -> Result<(Workspace, bool), String> {
     let text = String::from_utf8(text).map_err(|_| "the link is damaged (not text)")?;
     let mut workspace = load_scenario_text("link.scenario.yml", &text)?;
     let mut embed = false;
+    let mut shown = Shown::default();
     for part in parts {
         let (key, value) = part.split_once('=').unwrap_or((part, ""));
         match key {
@@ -131,9 +191,18 @@ fn decode_full(fragment: &str) -> Result<(Workspace, bool), String> {
                     })
                 })
             }
+            "events" => shown.events = parse_events(value, workspace.events.len()),
+            "step" => shown.step = value.parse().ok().filter(|&n| n >= 1),
+            "yaml" => shown.yaml = value != "0",
             _ => {}
         }
     }
+    if !embed {
+        // The embed's own choices: the app shows every event and has its editor.
+        shown.events.clear();
+        shown.yaml = false;
+    }
+    workspace.shown = shown;
     Ok((workspace, embed))
 }
 
@@ -341,6 +410,8 @@ pub(crate) fn copy_text(text: &str) -> bool {
 #[derive(Properties, PartialEq)]
 pub struct ShareMenuProps {
     pub workspace: Rc<Workspace>,
+    /// The results shown, for the jobs an embed may open.
+    pub simulation: Shared<Simulation>,
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -350,6 +421,62 @@ enum Open {
     Embed,
 }
 
+/// What the Embed popup's snippet shows: chosen in its form, starting from what the page shows.
+#[derive(Clone, Debug, PartialEq)]
+struct EmbedChoice {
+    view: View,
+    /// The events shown; empty: every event.
+    events: Vec<usize>,
+    job: Option<Selection>,
+    yaml: bool,
+    /// Step through the timeline from the first event shown.
+    step: bool,
+}
+
+impl EmbedChoice {
+    fn of(workspace: &Workspace) -> EmbedChoice {
+        EmbedChoice {
+            view: workspace.view,
+            events: workspace.shown.events.clone(),
+            job: workspace.selected.clone(),
+            yaml: workspace.shown.yaml,
+            step: workspace.shown.step.is_some(),
+        }
+    }
+
+    /// What the embed's link says about the events, step-through and YAML.
+    fn shown(&self, count: usize) -> Shown {
+        let events = if self.events.len() >= count {
+            Vec::new()
+        } else {
+            self.events.clone()
+        };
+        let step = self.step.then(|| events.first().copied().unwrap_or(1));
+        Shown {
+            events,
+            step,
+            yaml: self.yaml,
+        }
+    }
+}
+
+/// The `<iframe>` snippet for an embed link.
+fn snippet_for(link: &str) -> String {
+    format!(
+        "<iframe src=\"{}\" width=\"100%\" height=\"600\" title=\"pipesim\"></iframe>",
+        link.replace('&', "&amp;").replace('"', "&quot;")
+    )
+}
+
+/// The views an embed may open with, and their names in the Embed form.
+const EMBED_VIEWS: [(View, &str); 5] = [
+    (View::Pipelines, "Pipelines"),
+    (View::Needs, "Needs"),
+    (View::Timeline, "Timeline"),
+    (View::Matrix, "Matrix"),
+    (View::Full, "Full configuration"),
+];
+
 #[function_component(ShareMenu)]
 pub fn share_menu(props: &ShareMenuProps) -> Html {
     let open = use_state(|| Open::None);
@@ -357,14 +484,28 @@ pub fn share_menu(props: &ShareMenuProps) -> Html {
     let warning = use_state(|| None::<String>);
     let link_ref = use_node_ref();
     let snippet_ref = use_node_ref();
-    // Encoding compresses the whole workspace: only when asked, not on every keystroke.
+    let choice = use_state(|| EmbedChoice::of(&props.workspace));
+    // The workspace packed when the Embed popup opened (packing compresses it: not on every
+    // keystroke, nor on every change of the form).
+    let packed = use_state(|| Rc::new(String::new()));
     let link = |embed| format!("{}#{}", base_url(), encode(&props.workspace, embed));
-    let snippet = || {
-        format!(
-            "<iframe src=\"{}\" width=\"100%\" height=\"600\" title=\"pipesim\"></iframe>",
-            link(true).replace('&', "&amp;").replace('"', "&quot;")
-        )
-    };
+    let count = props.workspace.events.len();
+    let shown = choice.shown(count);
+    // A job of an event left out is not opened.
+    let job = choice.job.as_ref().filter(|s| {
+        let of = |p: &&pipesim::pipeline::PipelineReport| p.id == s.pipeline;
+        props
+            .simulation
+            .pipelines
+            .iter()
+            .find(of)
+            .is_none_or(|p| shown.shows(p.event))
+    });
+    let embed_link = format!(
+        "{}#{}",
+        base_url(),
+        fragment(&packed, true, choice.view, job, &shown)
+    );
 
     let copy_link = {
         let (open, copied, workspace, link_ref, warning) = (
@@ -402,11 +543,19 @@ pub fn share_menu(props: &ShareMenuProps) -> Html {
             warning.clone(),
             props.workspace.clone(),
         );
+        let (choice, packed) = (choice.clone(), packed.clone());
         Callback::from(move |_: MouseEvent| {
             copied.set(false);
             if *open != Open::Embed {
-                let link = format!("{}#{}", base_url(), encode(&workspace, true));
+                let scenario = pack(&workspace.to_scenario_text());
+                let link = format!(
+                    "{}#{}",
+                    base_url(),
+                    encode_packed(&workspace, true, &scenario)
+                );
                 warning.set(too_long_warning(&link));
+                packed.set(Rc::new(scenario));
+                choice.set(EmbedChoice::of(&workspace));
             }
             open.set(if *open == Open::Embed {
                 Open::None
@@ -450,9 +599,10 @@ pub fn share_menu(props: &ShareMenuProps) -> Html {
             </div>
         },
         Open::Embed => html! {
-            <div class="share-popup">
-                <label for="share-embed">{ "Paste this into a page to show these pipelines, read-only:" }</label>
-                <textarea id="share-embed" readonly=true rows="4" value={snippet()} ref={snippet_ref}
+            <div class="share-popup embed-popup" role="group" aria-label="Embed">
+                { embed_form(&choice, &props.workspace, &props.simulation) }
+                <label for="share-embed">{ "Paste this into a page to show it, read-only:" }</label>
+                <textarea id="share-embed" readonly=true rows="4" value={snippet_for(&embed_link)} ref={snippet_ref}
                     onfocus={select_all} />
                 <button type="button" onclick={copy_snippet}>{ "Copy snippet" }</button>
             </div>
@@ -522,6 +672,174 @@ pub fn share_menu(props: &ShareMenuProps) -> Html {
     }
 }
 
+/// The Embed popup's choices: the view, the events, the job open, the YAML, step-through. Each
+/// change is the snippet's at once.
+fn embed_form(
+    choice: &UseStateHandle<EmbedChoice>,
+    workspace: &Workspace,
+    simulation: &Shared<Simulation>,
+) -> Html {
+    let count = workspace.events.len();
+    let current = (**choice).clone();
+    let update = |change: fn(&mut EmbedChoice, String, bool, usize)| {
+        let (choice, current) = (choice.clone(), current.clone());
+        Callback::from(move |e: Event| {
+            let (value, checked) = match e.target() {
+                Some(t) => match t.dyn_ref::<HtmlInputElement>() {
+                    Some(input) => (input.value(), input.checked()),
+                    None => (
+                        t.dyn_ref::<web_sys::HtmlSelectElement>()
+                            .map(|s| s.value())
+                            .unwrap_or_default(),
+                        false,
+                    ),
+                },
+                None => return,
+            };
+            let mut next = current.clone();
+            change(&mut next, value, checked, count);
+            if next.view != current.view {
+                // A select shows what was picked, not what an `<option selected>` says later.
+                if let Some(select) = web_sys::window()
+                    .and_then(|w| w.document())
+                    .and_then(|d| d.get_element_by_id("embed-view"))
+                    .and_then(|e| e.dyn_into::<web_sys::HtmlSelectElement>().ok())
+                {
+                    select.set_value(next.view.key());
+                }
+            }
+            choice.set(next);
+        })
+    };
+    let on_view = update(|c, value, _, _| {
+        c.view = View::parse(&value).unwrap_or_default();
+        // Step-through is the timeline's.
+        c.step &= c.view == View::Timeline;
+    });
+    let on_event = update(|c, value, checked, count| {
+        if let Ok(n) = value.parse::<usize>() {
+            c.events = toggle_event(&c.events, n, checked, count);
+        }
+    });
+    let on_job = update(|c, value, _, _| {
+        c.job = value.split_once(':').and_then(|(id, job)| {
+            Some(Selection {
+                pipeline: id.parse().ok()?,
+                job: job.to_owned(),
+            })
+        });
+    });
+    let on_yaml = update(|c, _, checked, _| c.yaml = checked);
+    let on_step = update(|c, _, checked, _| {
+        c.step = checked;
+        if checked {
+            c.view = View::Timeline;
+        }
+    });
+    let shown = current.shown(count);
+    let views = EMBED_VIEWS.iter().map(|&(view, name)| {
+        html! { <option value={view.key()} selected={view == current.view}>{ name }</option> }
+    });
+    let events = (1..=count).map(|n| {
+        let id = format!("embed-event-{n}");
+        let on = shown.shows(n);
+        // The last event ticked stays ticked (an embed shows at least one).
+        let last = on && shown.events.len() == 1;
+        html! {
+            <li>
+                <input type="checkbox" id={id.clone()} value={n.to_string()} checked={on}
+                    aria-disabled={last.to_string()} onchange={on_event.clone()} />
+                <label for={id}>{ crate::pipelines::event_title(&workspace.events, n) }</label>
+            </li>
+        }
+    });
+    let open = current.job.as_ref();
+    let jobs = simulation
+        .pipelines
+        .iter()
+        .filter(|p| p.created && shown.shows(p.event))
+        .flat_map(|p| {
+            p.jobs.iter().filter(|j| j.created).map(move |j| {
+                let value = format!("{}:{}", p.id, j.name);
+                let on = open.is_some_and(|s| s.pipeline == p.id && s.job == j.name);
+                html! {
+                    <option {value} selected={on}>{ format!("#{} {}", p.id, j.name) }</option>
+                }
+            })
+        });
+    html! {
+        <div class="embed-form">
+            <div class="embed-field">
+                <label for="embed-view">{ "View" }</label>
+                <select id="embed-view" onchange={on_view}>{ for views }</select>
+            </div>
+            <div class="embed-field">
+                <label for="embed-job">{ "Job details open" }</label>
+                <select id="embed-job" onchange={on_job}>
+                    <option value="" selected={current.job.is_none()}>{ "None" }</option>
+                    { for jobs }
+                </select>
+            </div>
+            if count > 1 {
+                <fieldset class="embed-events">
+                    <legend>{ "Events shown" }</legend>
+                    <ul>{ for events }</ul>
+                </fieldset>
+            }
+            <div class="embed-check">
+                <input type="checkbox" id="embed-step" checked={current.step} onchange={on_step} />
+                <label for="embed-step">{ "Step through the timeline, event by event" }</label>
+            </div>
+            <div class="embed-check">
+                <input type="checkbox" id="embed-yaml" checked={current.yaml} onchange={on_yaml} />
+                <label for="embed-yaml">{ "Show the YAML beside the results (read-only)" }</label>
+            </div>
+        </div>
+    }
+}
+
+/// The events shown once event `n` is ticked (`on`) or not; empty means every event, and the
+/// last event shown stays.
+fn toggle_event(events: &[usize], n: usize, on: bool, count: usize) -> Vec<usize> {
+    let mut list: Vec<usize> = if events.is_empty() {
+        (1..=count).collect()
+    } else {
+        events.to_vec()
+    };
+    if on {
+        list.push(n);
+    } else if list.len() > 1 {
+        list.retain(|&e| e != n);
+    }
+    pipesim::sort::sort_dedup(&mut list);
+    if list.len() >= count {
+        list.clear();
+    }
+    list
+}
+
+/// The files, read-only, for an embed that shows its YAML beside the results.
+pub fn read_only_files(files: &[FileTab]) -> Html {
+    html! {
+        <section class="panel embed-yaml" aria-label="Configuration (read-only)">
+            { for files.iter().map(|f| {
+                let lines = f.text.lines().count().max(1);
+                html! {
+                    <figure class="embed-file">
+                        <figcaption>{ &f.path }</figcaption>
+                        <pre class="embed-code" tabindex="0" aria-label={format!("{} (read-only)", f.path)}
+                            style={format!("--digits:{}", lines.to_string().len())}>
+                            { for f.text.lines().enumerate().map(|(i, line)| html! {
+                                <span class="embed-line" data-line={(i + 1).to_string()}>{ line }{ "\n" }</span>
+                            }) }
+                        </pre>
+                    </figure>
+                }
+            }) }
+        </section>
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -570,6 +888,85 @@ mod tests {
     }
 
     #[test]
+    fn embed_choices_round_trip_and_stay_out_of_app_links() {
+        let mut w = sample();
+        w.view = View::Timeline;
+        w.shown = Shown {
+            events: vec![1, 3],
+            step: Some(3),
+            yaml: true,
+        };
+        let fragment = encode(&w, true);
+        assert!(
+            fragment.ends_with("&embed&view=timeline&events=1,3&step=3&yaml=1"),
+            "{fragment}"
+        );
+        let (back, embed) = decode(&fragment).unwrap();
+        assert!(embed);
+        assert_eq!(back.shown, w.shown);
+        // An app link keeps the step-through only: the app shows every event and its editor.
+        let app = encode(&w, false);
+        assert!(app.ends_with("&view=timeline&step=3"), "{app}");
+        let (back, embed) = decode(&app).unwrap();
+        assert!(!embed);
+        assert_eq!(
+            back.shown,
+            Shown {
+                events: vec![],
+                step: Some(3),
+                yaml: false
+            }
+        );
+        // Read without `embed`, the embed's parts are left out.
+        let (back, _) = decode(&format!("{app}&events=2&yaml=1")).unwrap();
+        assert_eq!(back.shown.events, Vec::<usize>::new());
+        assert!(!back.shown.yaml);
+    }
+
+    #[test]
+    fn odd_event_lists_and_steps_are_read_safely() {
+        // sample() has three events.
+        assert_eq!(parse_events("3,1,3,x,,0,4,99999999999999999999", 3), [1, 3]);
+        assert_eq!(parse_events("", 3), Vec::<usize>::new());
+        let base = encode(&sample(), true);
+        let (back, _) = decode(&format!("{base}&events=9&step=0&yaml=0")).unwrap();
+        assert_eq!(back.shown, Shown::default());
+        let (back, _) = decode(&format!("{base}&step=2&step=x")).unwrap();
+        assert_eq!(
+            back.shown.step, None,
+            "the last step part wins, and it is no number"
+        );
+    }
+
+    #[test]
+    fn the_embed_form_keeps_at_least_one_event_and_all_means_every_event() {
+        assert_eq!(toggle_event(&[], 2, false, 3), [1, 3]);
+        assert_eq!(toggle_event(&[1, 3], 2, true, 3), Vec::<usize>::new());
+        assert_eq!(toggle_event(&[3], 3, false, 3), [3], "the last one stays");
+        assert_eq!(toggle_event(&[1], 3, true, 3), [1, 3]);
+        let mut w = sample();
+        w.view = View::Needs;
+        w.shown.step = Some(2);
+        let mut choice = EmbedChoice::of(&w);
+        assert!(choice.step);
+        choice.events = vec![2, 3];
+        choice.step = true;
+        assert_eq!(
+            choice.shown(3),
+            Shown {
+                events: vec![2, 3],
+                step: Some(2),
+                yaml: false
+            },
+            "stepping starts at the first event shown"
+        );
+        choice.events = vec![1, 2, 3];
+        assert!(choice.shown(3).events.is_empty());
+        assert!(snippet_for("https://x/#v1.a&embed&view=\"")
+            .contains("#v1.a&amp;embed&amp;view=&quot;"));
+    }
+
+    #[test]
     fn compression_round_trips_and_pays() {
         for text in [
             String::new(),
@@ -601,6 +998,15 @@ mod tests {
         let frozen = encode(&w, false);
         let (back, _) = decode(&frozen).unwrap();
         assert_eq!(back.files, w.files);
+        // A link of the first v1 readers (before `events`, `step` and `yaml`) opens as it
+        // did: every event, no step-through, no YAML.
+        let (back, embed) = decode(&format!("{frozen}&embed&view=needs&job=1:job")).unwrap();
+        assert!(embed);
+        assert_eq!(
+            (back.view, back.shown.clone()),
+            (View::Needs, Shown::default())
+        );
+        assert_eq!(back.selected.map(|s| s.job), Some("job".to_owned()));
         // A hand-built v1 stream: all literals, no compression.
         let text = w.to_scenario_text();
         let mut raw = Vec::new();

@@ -245,6 +245,31 @@ impl View {
     }
 }
 
+/// What a link shows besides its view and its job (the fragment's `events`, `step` and `yaml`
+/// parts, share.rs): the Embed menu's choices, and the timeline's step-through.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Shown {
+    /// The events shown, by number (1-based, ascending, each once); empty: every event.
+    pub events: Vec<usize>,
+    /// Step-through of the timeline: the event shown last and highlighted (1-based); `None`:
+    /// every event at once.
+    pub step: Option<usize>,
+    /// An embed shows the files read-only beside the results.
+    pub yaml: bool,
+}
+
+impl Shown {
+    /// Whether event `n` (1-based) is among those shown.
+    pub fn shows(&self, n: usize) -> bool {
+        self.events.is_empty() || self.events.binary_search(&n).is_ok()
+    }
+
+    /// The events shown out of `count`, in order.
+    pub fn shown_of(&self, count: usize) -> Vec<usize> {
+        (1..=count).filter(|&n| self.shows(n)).collect()
+    }
+}
+
 /// A job of a pipeline in the results.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Selection {
@@ -261,6 +286,8 @@ pub struct Workspace {
     pub events: Vec<EventForm>,
     pub selected: Option<Selection>,
     pub view: View,
+    /// Which events the results show, step-through, the embed's YAML.
+    pub shown: Shown,
     /// The scenario's other projects (`projects:`); their files are tabs named
     /// `<project path>:<file path>` (see [`project_of_tab`]).
     pub projects: Vec<OtherProject>,
@@ -278,6 +305,7 @@ impl Workspace {
             events: vec![EventForm::new(EventKind::Push)],
             selected: None,
             view: View::Pipelines,
+            shown: Shown::default(),
             projects: Vec::new(),
         }
     }
@@ -409,6 +437,7 @@ impl Workspace {
             events,
             selected: None,
             view: View::Pipelines,
+            shown: Shown::default(),
             projects: Vec::new(),
         }
     }

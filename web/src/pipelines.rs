@@ -705,10 +705,10 @@ pub enum Grouping {
     Layers,
 }
 
-const CARD_W: i32 = 200;
+const CARD_W: i32 = 184;
 const CARD_H: i32 = 34;
 const GAP_Y: i32 = 8;
-const GAP_X: i32 = 56;
+const GAP_X: i32 = 44;
 const STEP_X: i32 = CARD_W + GAP_X;
 const CHIP_H: i32 = 30;
 const PAD: i32 = 8;
@@ -755,8 +755,8 @@ fn layout(sim: &Simulation, p: &PipelineReport, grouping: Grouping) -> Layout {
     // Cards: the jobs of one stage with one group name share a card (GitLab's `Ci::Group`).
     let mut nodes: Vec<Node> = Vec::new();
     let mut stage_nodes: Vec<Vec<usize>> = vec![Vec::new(); stages.len()];
-    let mut by_group: std::collections::HashMap<(usize, String), usize> =
-        std::collections::HashMap::new();
+    // Keyed by "stage index/group name" (a key type the core's maps already use).
+    let mut by_group: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     let mut node_of_job = vec![usize::MAX; p.jobs.len()];
     for (s, stage) in stages.iter().enumerate() {
         for (i, job) in p.jobs.iter().enumerate() {
@@ -764,7 +764,7 @@ fn layout(sim: &Simulation, p: &PipelineReport, grouping: Grouping) -> Layout {
                 continue;
             }
             let group = pipesim::event::variables::job_group_name(&job.name);
-            let n = *by_group.entry((s, group.clone())).or_insert_with(|| {
+            let n = *by_group.entry(format!("{s}/{group}")).or_insert_with(|| {
                 nodes.push(Node {
                     name: group,
                     jobs: Vec::new(),
@@ -1023,6 +1023,11 @@ pub fn job_graph(props: &JobGraphProps) -> Html {
     let focused = use_state_eq(|| None::<usize>);
     let open = use_state_eq(|| None::<usize>);
     let pending = use_mut_ref(|| None::<usize>);
+    // How many times this graph was drawn (the end-to-end tests check that typing alone does
+    // not draw it again: its props are unchanged until new results arrive).
+    let renders = use_mut_ref(|| 0u32);
+    *renders.borrow_mut() += 1;
+    let renders = *renders.borrow();
     {
         // After each drawing: the real size of the view, and the card a key moved to.
         let (scroller, window, pending) = (scroller.clone(), window.clone(), pending.clone());
@@ -1181,7 +1186,7 @@ pub fn job_graph(props: &JobGraphProps) -> Html {
             };
             job_card(&ctx, p, job, look)
         } else {
-            group_card(&ctx, p, node, *open == Some(n), open.clone(), n)
+            group_card(props.grouping == Grouping::Layers, &ctx, p, node, *open == Some(n), open.clone(), n)
         };
         let below = if node.jobs.len() == 1 {
             downstream_of(sim, p, &p.jobs[node.jobs[0]].name)
@@ -1219,7 +1224,7 @@ pub fn job_graph(props: &JobGraphProps) -> Html {
             <div class={classes!("graph-scroll", (!lay.heads.is_empty()).then_some("has-heads"))}
                 ref={scroller} {onscroll} role="group" aria-label={label}
                 data-jobs={count.to_string()} data-cards={lay.nodes.len().to_string()}
-                data-drawn={shown.len().to_string()}>
+                data-drawn={shown.len().to_string()} data-renders={renders.to_string()}>
                 if !lay.heads.is_empty() {
                     <div class="graph-heads" style={format!("width:{width}px")}>{ for heads }</div>
                 }
@@ -1296,6 +1301,7 @@ fn move_target<'a>(
 /// A group of parallel or matrix jobs as one card (GitLab's `job_group_dropdown.vue`): its
 /// name, how many jobs, the status of the worst; it opens the list of its jobs.
 fn group_card(
+    layers: bool,
     ctx: &Ctx,
     p: &PipelineReport,
     node: &Node,
@@ -1320,9 +1326,10 @@ fn group_card(
         open.set(if is_open { None } else { Some(n) });
     });
     let title = format!("{} ({} jobs)", node.name, jobs.len());
+    let stage_order = layers && !node.explicit;
     html! {
         <button type="button"
-            class={classes!("job-card", "compact", "job-group", status_class,
+            class={classes!("job-card", "compact", "job-group", status_class, stage_order.then_some("stage-order"),
                 selected.then_some("selected"), broken.then_some("broken"))}
             aria-expanded={is_open.to_string()} data-group={node.name.clone()}
             data-pipeline={p.id.to_string()} {title} {onclick}>

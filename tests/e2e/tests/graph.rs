@@ -74,12 +74,14 @@ async fn highlight(client: &fantoccini::Client) -> Value {
 async fn hover(client: &fantoccini::Client, css: &str) {
     let element = wait_for_css(client, css).await;
     client
-        .perform_actions(MouseActions::new("mouse".into()).then(PointerAction::MoveToElement {
-            element,
-            duration: Some(Duration::from_millis(50)),
-            x: 0.0,
-            y: 0.0,
-        }))
+        .perform_actions(
+            MouseActions::new("mouse".into()).then(PointerAction::MoveToElement {
+                element,
+                duration: Some(Duration::from_millis(50)),
+                x: 0.0,
+                y: 0.0,
+            }),
+        )
         .await
         .unwrap();
 }
@@ -119,7 +121,11 @@ async fn the_graph_draws_needs_and_highlights_the_chain() {
             .await;
             let dimmed = run_js(client, "return getComputedStyle(document.querySelector('.gnode.dim')).opacity").await;
             assert!(dimmed.as_str().and_then(|o| o.parse::<f64>().ok()).is_some_and(|o| o < 0.5), "{dimmed}");
-            screenshots_at_three_sizes(client, "graph-hover", ".graph-scroll").await;
+            // The screenshots show the chain of the focused card (a resize moves the pointer
+            // off the card).
+            run_js(client, "document.querySelector(\".gnode [data-job='package']\").focus()").await;
+            screenshots_at_three_sizes(client, "graph-chain", ".graph-scroll").await;
+            run_js(client, "document.activeElement.blur()").await;
 
             // Away: nothing dimmed.
             hover(client, "#results-title").await;
@@ -240,6 +246,42 @@ async fn a_thousand_jobs_draw_what_is_in_view_and_scroll() {
             })
             .await;
             assert_eq!(next, json!("job-1-with-a-name-long-enough-to-be-cut"));
+        })
+        .await;
+}
+
+/// Typing in the editor draws the editor, not the results: the graph's props (the results,
+/// the selection) do not change until the worker answers, so Yew leaves it alone.
+#[tokio::test]
+async fn typing_does_not_redraw_the_graph() {
+    let Some(setup) = setup() else { return };
+    let session = Session::start(&setup, "graph-typing").await;
+    session
+        .run(|page| async move {
+            let client = &page.client;
+            open_app(client, &page.origin).await;
+            paste_config(client, &config()).await;
+            wait_for_css(client, ".gnode [data-job='package']").await;
+            support::wait_until_checked(client).await;
+            tokio::time::sleep(Duration::from_millis(800)).await;
+            let renders = "return Number(document.querySelector('.graph-scroll').dataset.renders)";
+            let before = run_js(client, renders).await;
+            // Three keys at once at the end of the text, read back before the debounce ends.
+            run_js(
+                client,
+                "const v = pipesimEditor.of(document.getElementById('editor')); v.focus(); \
+                 v.dispatch({ selection: { anchor: v.state.doc.length } });",
+            )
+            .await;
+            client
+                .active_element()
+                .await
+                .unwrap()
+                .send_keys("#ab")
+                .await
+                .unwrap();
+            let during = run_js(client, renders).await;
+            assert_eq!(before, during, "a keystroke does not draw the graph again");
         })
         .await;
 }

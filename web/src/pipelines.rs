@@ -1235,7 +1235,7 @@ pub fn job_graph(props: &JobGraphProps) -> Html {
                     { for cards }
                 </div>
             </div>
-            if lay.any_needs {
+            if !lay.edges.is_empty() {
                 <p class="legend">
                     <span class="legend-line need" />{ " needs (hover or focus a job to see all it needs)" }
                     if props.grouping == Grouping::Layers {

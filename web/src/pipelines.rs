@@ -752,41 +752,62 @@ struct Layout {
 fn layout(sim: &Simulation, p: &PipelineReport, grouping: Grouping) -> Layout {
     let created: Vec<&JobReport> = p.jobs.iter().filter(|j| j.created).collect();
     let stages = stages_of(p, &created);
-    // Cards: the jobs of one stage with one group name share a card (GitLab's `Ci::Group`).
+    // Cards: the jobs of one stage with one group name share a card (GitLab's `Ci::Group`),
+    // in the order of their first job. Found by sorting (stage, group name, job), which is
+    // stable; the crate's one sort keeps the bundle free of another sort or hash map.
+    let mut keyed: Vec<(usize, String, usize)> = p
+        .jobs
+        .iter()
+        .enumerate()
+        .filter(|(_, j)| j.created)
+        .map(|(i, j)| {
+            let s = stages.iter().position(|s| *s == j.stage).unwrap_or(0);
+            (s, pipesim::event::variables::job_group_name(&j.name), i)
+        })
+        .collect();
+    pipesim::sort::sort_by(&mut keyed, |a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
     let mut nodes: Vec<Node> = Vec::new();
-    let mut stage_nodes: Vec<Vec<usize>> = vec![Vec::new(); stages.len()];
-    // Keyed by "stage index/group name" (a key type the core's maps already use).
-    let mut by_group: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     let mut node_of_job = vec![usize::MAX; p.jobs.len()];
-    for (s, stage) in stages.iter().enumerate() {
-        for (i, job) in p.jobs.iter().enumerate() {
-            if !job.created || job.stage != *stage {
-                continue;
-            }
-            let group = pipesim::event::variables::job_group_name(&job.name);
-            let n = *by_group.entry(format!("{s}/{group}")).or_insert_with(|| {
-                nodes.push(Node {
-                    name: group,
-                    jobs: Vec::new(),
-                    col: s,
-                    y: 0,
-                    h: CARD_H,
-                    needs: Vec::new(),
-                    explicit: false,
-                });
-                stage_nodes[s].push(nodes.len() - 1);
-                nodes.len() - 1
+    for (s, group, i) in keyed {
+        let same = nodes
+            .last()
+            .is_some_and(|n: &Node| n.col == s && n.name == group);
+        if !same {
+            nodes.push(Node {
+                name: group,
+                jobs: Vec::new(),
+                col: s,
+                y: 0,
+                h: CARD_H,
+                needs: Vec::new(),
+                explicit: false,
             });
-            nodes[n].jobs.push(i);
-            node_of_job[i] = n;
         }
+        let n = nodes.len() - 1;
+        nodes[n].jobs.push(i);
+        node_of_job[i] = n;
     }
-    let mut by_name: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
-    for (i, job) in p.jobs.iter().enumerate() {
-        if node_of_job[i] != usize::MAX {
-            by_name.insert(job.name.as_str(), node_of_job[i]);
-        }
+    // Cards in stage order, each stage's in the order of their first job.
+    let mut ordered: Vec<usize> = (0..nodes.len()).collect();
+    pipesim::sort::sort_by_key(&mut ordered, |&n| (nodes[n].col, nodes[n].jobs[0]));
+    let mut stage_nodes: Vec<Vec<usize>> = vec![Vec::new(); stages.len()];
+    for n in ordered {
+        stage_nodes[nodes[n].col].push(n);
     }
+    let mut by_name: Vec<(&str, usize)> = p
+        .jobs
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| node_of_job[i] != usize::MAX)
+        .map(|(i, j)| (j.name.as_str(), node_of_job[i]))
+        .collect();
+    pipesim::sort::sort_by(&mut by_name, |a, b| a.0.cmp(b.0));
+    let find = |name: &str| {
+        by_name
+            .binary_search_by(|(n, _)| (*n).cmp(name))
+            .ok()
+            .map(|k| by_name[k].1)
+    };
     for (n, node) in nodes.iter_mut().enumerate() {
         if node.jobs.len() == 1 {
             node.name = p.jobs[node.jobs[0]].name.clone();
@@ -795,7 +816,7 @@ fn layout(sim: &Simulation, p: &PipelineReport, grouping: Grouping) -> Layout {
             if let Some(needs) = &p.jobs[i].needs {
                 node.explicit = true;
                 for need in needs {
-                    if let Some(&m) = by_name.get(need.as_str()) {
+                    if let Some(m) = find(need) {
                         if m != n && !node.needs.contains(&m) {
                             node.needs.push(m);
                         }
@@ -897,7 +918,7 @@ fn layers(nodes: &[Node], stages: &[Vec<usize>], order: &[usize]) -> Vec<usize> 
     }
     for (s, cards) in stages.iter().enumerate() {
         let mut cards = cards.clone();
-        cards.sort_by_key(|&n| rank[n]);
+        pipesim::sort::sort_by_key(&mut cards, |&n| rank[n]);
         for n in cards {
             let node = &nodes[n];
             let l = if node.explicit {
@@ -1097,7 +1118,7 @@ pub fn job_graph(props: &JobGraphProps) -> Html {
                 cards.push(*n);
             }
         }
-        cards.sort_by_key(|&n| lay.nodes[n].y);
+        pipesim::sort::sort_by_key(&mut cards, |&n| lay.nodes[n].y);
         shown.extend(cards);
     }
     let at = |n: usize| {

@@ -1409,7 +1409,50 @@ fn group_menu(
 
 #[cfg(test)]
 mod tests {
-    use super::first_clause;
+    use super::{chain, first_clause, layers, lines, topological, Node};
+
+    fn node(col: usize, needs: Option<&[usize]>) -> Node {
+        Node {
+            name: String::new(),
+            jobs: vec![0],
+            col,
+            y: 0,
+            h: 0,
+            needs: needs.map(<[usize]>::to_vec).unwrap_or_default(),
+            explicit: needs.is_some(),
+        }
+    }
+
+    /// build (0), lint (1) | unit needs build (2), e2e waits for stage 0 (3) | package needs
+    /// unit and build (4), docs needs lint (5).
+    fn graph() -> (Vec<Node>, Vec<Vec<usize>>) {
+        let nodes = vec![
+            node(0, None),
+            node(0, None),
+            node(1, Some(&[0])),
+            node(1, None),
+            node(2, Some(&[2, 0])),
+            node(2, Some(&[1])),
+        ];
+        (nodes, vec![vec![0, 1], vec![2, 3], vec![4, 5]])
+    }
+
+    #[test]
+    fn layers_follow_needs_and_stage_order_as_gitlab_lists_them() {
+        let (nodes, stages) = graph();
+        let order = topological(&nodes, &stages);
+        assert_eq!(layers(&nodes, &stages, &order), vec![0, 0, 1, 1, 2, 1]);
+    }
+
+    #[test]
+    fn a_need_reached_through_another_draws_no_line_and_hover_takes_the_whole_chain() {
+        let (nodes, stages) = graph();
+        let order = topological(&nodes, &stages);
+        // package needs build directly and through unit: only unit's line.
+        assert_eq!(lines(&nodes, &order), vec![(0, 2), (2, 4), (1, 5)]);
+        let on = chain(&nodes, 4);
+        assert_eq!(on, vec![true, false, true, false, true, false]);
+    }
 
     #[test]
     fn a_left_out_job_is_summed_up_by_its_first_clause() {

@@ -8,6 +8,7 @@ use std::rc::Rc;
 use pipesim::pipeline::{JobReport, PipelineReport, Status};
 use pipesim::simulate::Simulation;
 use pipesim::{Diagnostic, Severity};
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use crate::diagnostics::{inline_code, is_unsure, severity_badge};
@@ -60,7 +61,7 @@ pub fn pipelines_view(props: &PipelinesViewProps) -> Html {
                 if pipelines.is_empty() {
                     <p class="no-pipeline">{ no_pipeline_text(props.events.get(n - 1)) }</p>
                 }
-                { for pipelines.iter().map(|(p, depth)| pipeline_card(&ctx, p, *depth, props.view)) }
+                { for pipelines.iter().map(|(p, depth)| pipeline_card(&ctx, &props.simulation, p, *depth, props.view)) }
             </section>
         }
     });
@@ -314,7 +315,13 @@ pub(crate) fn pipeline_status_in(
     }
 }
 
-fn pipeline_card(ctx: &Ctx, p: &PipelineReport, depth: usize, view: View) -> Html {
+fn pipeline_card(
+    ctx: &Ctx,
+    shared: &Shared<Simulation>,
+    p: &PipelineReport,
+    depth: usize,
+    view: View,
+) -> Html {
     let (status_class, status_label) = pipeline_status_in(ctx.sim, p);
     // One message once: a note the pipeline and the simulation both give is shown once.
     let mut notes: Vec<&Diagnostic> = Vec::new();
@@ -350,18 +357,21 @@ fn pipeline_card(ctx: &Ctx, p: &PipelineReport, depth: usize, view: View) -> Htm
                 <p class="reason">{ rich(&p.reason) }</p>
             </div>
         }
-    } else if view == View::Needs {
-        html! {
-            <>
-                <p class="reason">{ rich(&p.reason) }</p>
-                { needs_graph(ctx, p) }
-            </>
-        }
     } else {
+        let grouping = if view == View::Needs {
+            Grouping::Layers
+        } else {
+            Grouping::Stage
+        };
+        let selected = ctx
+            .selected
+            .filter(|s| s.pipeline == p.id)
+            .map(|s| AttrValue::from(s.job.clone()));
         html! {
             <>
                 <p class="reason">{ rich(&p.reason) }</p>
-                { stage_columns(ctx, p) }
+                <JobGraph simulation={shared.clone()} pipeline={p.id} {grouping} {selected}
+                    on_select={ctx.on_select.clone()} />
             </>
         }
     };
@@ -405,18 +415,46 @@ fn pipeline_card(ctx: &Ctx, p: &PipelineReport, depth: usize, view: View) -> Htm
                 }) }
             </ul>
             if !not_created.is_empty() {
-                { not_created_list(ctx, p, &not_created) }
+                <LeftOut simulation={shared.clone()} pipeline={p.id}
+                    selected={ctx.selected.filter(|s| s.pipeline == p.id).map(|s| AttrValue::from(s.job.clone()))}
+                    on_select={ctx.on_select.clone()} />
             }
         </article>
     }
 }
 
 /// The jobs left out: one line each (the name and the first words of the reason); the whole
-/// reason opens under its line.
-fn not_created_list(ctx: &Ctx, p: &PipelineReport, jobs: &[&JobReport]) -> Html {
-    let items = jobs.iter().map(|job| {
-        let selected = ctx.is_selected(p, job);
-        let onclick = select(ctx.on_select, p.id, &job.name);
+/// reason opens under its line. The lines are drawn only while the list is open (a pipeline
+/// that leaves out 1,000 jobs draws none of them until asked).
+#[derive(Properties, PartialEq)]
+struct LeftOutProps {
+    simulation: Shared<Simulation>,
+    pipeline: u64,
+    selected: Option<AttrValue>,
+    on_select: Callback<Selection>,
+}
+
+#[function_component(LeftOut)]
+fn left_out(props: &LeftOutProps) -> Html {
+    let sim = &*props.simulation;
+    let jobs: Vec<&JobReport> = sim
+        .pipelines
+        .iter()
+        .find(|p| p.id == props.pipeline)
+        .map(|p| p.jobs.iter().filter(|j| !j.created).collect())
+        .unwrap_or_default();
+    let open = use_state_eq(|| jobs.len() <= 6);
+    let ontoggle = {
+        let open = open.clone();
+        Callback::from(move |e: Event| {
+            if let Some(details) = e.target_dyn_into::<web_sys::Element>() {
+                open.set(details.has_attribute("open"));
+            }
+        })
+    };
+    let items = jobs.iter().filter(|_| *open).map(|job| {
+        let selected = props.selected.as_deref() == Some(job.name.as_str());
+        let onclick = select(&props.on_select, props.pipeline, &job.name);
         html! {
             <li>
                 <button type="button" class={classes!("job-link", selected.then_some("selected"))}
@@ -431,7 +469,7 @@ fn not_created_list(ctx: &Ctx, p: &PipelineReport, jobs: &[&JobReport]) -> Html 
         }
     });
     html! {
-        <details class="left-out" open={jobs.len() <= 6}>
+        <details class="left-out" open={*open} {ontoggle}>
             <summary>{ format!("Not in this pipeline ({})", jobs.len()) }</summary>
             <ul>{ for items }</ul>
         </details>
@@ -482,33 +520,6 @@ fn stages_of<'a>(p: &'a PipelineReport, jobs: &[&'a JobReport]) -> Vec<&'a str> 
     stages
 }
 
-fn stage_columns(ctx: &Ctx, p: &PipelineReport) -> Html {
-    let jobs: Vec<&JobReport> = p.jobs.iter().filter(|j| j.created).collect();
-    let stages = stages_of(p, &jobs);
-    let columns = stages.iter().map(|stage| {
-        let cards = jobs.iter().filter(|j| j.stage == *stage).map(|j| {
-            let card = job_card(ctx, p, j, Look::default());
-            let below = downstream_of(ctx.sim, p, &j.name);
-            if below.is_empty() {
-                return card;
-            }
-            html! {
-                <div class="with-downstream">
-                    { card }
-                    { for below.iter().map(|d| downstream_chip(ctx.sim, d)) }
-                </div>
-            }
-        });
-        html! {
-            <section class="stage" aria-label={format!("Stage {stage}")}>
-                <h5 class="stage-name">{ *stage }</h5>
-                <div class="stage-jobs">{ for cards }</div>
-            </section>
-        }
-    });
-    html! { <div class="stages">{ for columns }</div> }
-}
-
 /// The downstream pipeline under its trigger job, as GitLab's pipeline graph shows it: its
 /// project, number and status (the pipeline's own card follows, indented).
 pub(crate) fn downstream_chip(sim: &Simulation, d: &PipelineReport) -> Html {
@@ -524,102 +535,6 @@ pub(crate) fn downstream_chip(sim: &Simulation, d: &PipelineReport) -> Html {
             }
             { " " }<span class={classes!("status-badge", class)}>{ label }</span>
         </div>
-    }
-}
-
-const NODE_W: i32 = 184;
-const NODE_H: i32 = 36;
-const COL_GAP: i32 = 64;
-const ROW_GAP: i32 = 10;
-const HEAD_H: i32 = 30;
-
-fn needs_graph(ctx: &Ctx, p: &PipelineReport) -> Html {
-    let jobs: Vec<&JobReport> = p.jobs.iter().filter(|j| j.created).collect();
-    let stages = stages_of(p, &jobs);
-    // Position of each created job: (column, row).
-    let mut rows = vec![0i32; stages.len()];
-    let place: Vec<(i32, i32)> = jobs
-        .iter()
-        .map(|j| {
-            let col = stages.iter().position(|s| *s == j.stage).unwrap_or(0);
-            let row = rows.get(col).copied().unwrap_or(0);
-            if let Some(r) = rows.get_mut(col) {
-                *r += 1;
-            }
-            (col as i32, row)
-        })
-        .collect();
-    let max_rows = rows.iter().copied().max().unwrap_or(0).max(1);
-    let width = stages.len().max(1) as i32 * (NODE_W + COL_GAP) - COL_GAP;
-    let height = HEAD_H + max_rows * (NODE_H + ROW_GAP) - ROW_GAP;
-    let at = |(col, row): (i32, i32)| (col * (NODE_W + COL_GAP), HEAD_H + row * (NODE_H + ROW_GAP));
-    let marker = format!("dag-arrow-{}", p.id);
-    let marker_on = format!("dag-arrow-on-{}", p.id);
-
-    let mut edges = Vec::new();
-    for (i, job) in jobs.iter().enumerate() {
-        for need in job.needs.iter().flatten() {
-            let Some(k) = jobs.iter().position(|j| j.name == *need) else {
-                continue;
-            };
-            let (Some(&from), Some(&to)) = (place.get(k), place.get(i)) else {
-                continue;
-            };
-            let on = ctx.is_selected(p, job) || ctx.is_selected(p, jobs[k]);
-            let d = edge_path(at(from), at(to), NODE_W, NODE_H);
-            let end = format!("url(#{})", if on { &marker_on } else { &marker });
-            edges.push(html! {
-                <path class={classes!("edge", on.then_some("on"))} d={d} marker-end={end}>
-                    <title>{ format!("{} needs {}", job.name, need) }</title>
-                </path>
-            });
-        }
-    }
-    let any_needs = jobs.iter().any(|j| j.needs.is_some());
-    let heads = stages.iter().enumerate().map(|(c, s)| {
-        let style = format!(
-            "left:{}px;width:{}px",
-            c as i32 * (NODE_W + COL_GAP),
-            NODE_W
-        );
-        html! { <div class="dag-stage" {style}>{ *s }</div> }
-    });
-    let nodes = jobs.iter().zip(&place).map(|(j, &pos)| {
-        let (x, y) = at(pos);
-        let style = format!("left:{x}px;top:{y}px;width:{NODE_W}px;height:{NODE_H}px");
-        let look = Look {
-            compact: true,
-            style: Some(style),
-            class: j.needs.is_none().then_some("stage-order"),
-            extra: None,
-        };
-        job_card(ctx, p, j, look)
-    });
-    html! {
-        <>
-            if !any_needs {
-                <p class="dag-hint">{ "No job uses " }<code>{ "needs" }</code>{ ": every job waits for the stages before it." }</p>
-            }
-            <div class="dag-scroll">
-                <div class="dag" style={format!("width:{width}px;height:{height}px")}>
-                    <svg class="dag-lines" width={width.to_string()} height={height.to_string()} aria-hidden="true">
-                        <defs>
-                            { arrow_marker(&marker, "arrow-head") }
-                            { arrow_marker(&marker_on, "arrow-head on") }
-                        </defs>
-                        { for edges }
-                    </svg>
-                    { for heads }
-                    { for nodes }
-                </div>
-            </div>
-            if any_needs {
-                <p class="legend">
-                    <span class="legend-line need" />{ " needs" }
-                    <span class="legend-box stage-order" />{ " no needs: waits for earlier stages" }
-                </p>
-            }
-        </>
     }
 }
 
@@ -771,9 +686,776 @@ pub(crate) fn job_card_with(
     }
 }
 
+/// Used by [`edge_path`] to bend the lines between boxes of one column.
+const ROW_GAP: i32 = 10;
+
+// ---- The pipeline graph -----------------------------------------------------------------
+//
+// Mirrors GitLab's pipeline graph (app/assets/javascripts/ci/pipeline_details/graph/:
+// `graph_component.vue`, `stage_column_component.vue`, `links_inner.vue`, and
+// `utils/parsing_utils.js` for the layers): columns of job cards, by stage or by "job
+// dependencies" (layers), jobs of one group (`build 1/3`, `test: [ruby, 3]`) as one card, the
+// needs lines between groups, and hovering (or focusing) a job highlights it with everything it
+// needs, transitively, and the lines between them, and dims the rest. Only the cards and lines
+// in view are drawn, so a 1,000-job pipeline costs a screenful.
+
+/// How the graph's columns are made, as GitLab's "Group jobs by" says it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Grouping {
+    /// One column per stage (`View::Pipelines`).
+    Stage,
+    /// One column per layer of `needs` (`View::Needs`; GitLab's "Job dependencies").
+    Layers,
+}
+
+const CARD_W: i32 = 184;
+const CARD_H: i32 = 34;
+const GAP_Y: i32 = 8;
+const GAP_X: i32 = 44;
+const STEP_X: i32 = CARD_W + GAP_X;
+const CHIP_H: i32 = 30;
+const PAD: i32 = 8;
+/// What is drawn beyond the scrolled view, so that a scroll or a Tab finds cards waiting.
+const OVERSCAN_Y: i32 = 480;
+/// The scrolled position is kept in steps of this many pixels: one redraw per step.
+const SNAP: i32 = 160;
+/// Pipelines up to this many cards get their lines thinned as GitLab thins them (a need
+/// already reached through another need draws no line of its own); above, every need is drawn.
+const REDUCE_MAX: usize = 2000;
+
+/// One card: a job, or a group of parallel or matrix jobs.
+struct Node {
+    /// The job's name, or the group's (`build` for `build 1/3`…).
+    name: String,
+    /// Indices into the pipeline's `jobs`.
+    jobs: Vec<usize>,
+    col: usize,
+    /// Top edge, below the column heads.
+    y: i32,
+    /// Height: the card and its downstream pipelines.
+    h: i32,
+    /// The cards this one needs (its jobs' `needs`, by card).
+    needs: Vec<usize>,
+    /// Any job of the card has `needs` (else it waits for the earlier stages).
+    explicit: bool,
+}
+
+struct Layout {
+    heads: Vec<String>,
+    /// The cards of each column, top to bottom.
+    cols: Vec<Vec<usize>>,
+    nodes: Vec<Node>,
+    /// (needed, needing) pairs of cards: the lines.
+    edges: Vec<(usize, usize)>,
+    width: i32,
+    height: i32,
+    any_needs: bool,
+}
+
+fn layout(sim: &Simulation, p: &PipelineReport, grouping: Grouping) -> Layout {
+    let created: Vec<&JobReport> = p.jobs.iter().filter(|j| j.created).collect();
+    let stages = stages_of(p, &created);
+    // Cards: the jobs of one stage with one group name share a card (GitLab's `Ci::Group`),
+    // in the order of their first job. Found by sorting (stage, group name, job), which is
+    // stable; the crate's one sort keeps the bundle free of another sort or hash map.
+    let mut keyed: Vec<(usize, String, usize)> = p
+        .jobs
+        .iter()
+        .enumerate()
+        .filter(|(_, j)| j.created)
+        .map(|(i, j)| {
+            let s = stages.iter().position(|s| *s == j.stage).unwrap_or(0);
+            (s, pipesim::event::variables::job_group_name(&j.name), i)
+        })
+        .collect();
+    pipesim::sort::sort_by(&mut keyed, |a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+    let mut nodes: Vec<Node> = Vec::new();
+    let mut node_of_job = vec![usize::MAX; p.jobs.len()];
+    for (s, group, i) in keyed {
+        let same = nodes
+            .last()
+            .is_some_and(|n: &Node| n.col == s && n.name == group);
+        if !same {
+            nodes.push(Node {
+                name: group,
+                jobs: Vec::new(),
+                col: s,
+                y: 0,
+                h: CARD_H,
+                needs: Vec::new(),
+                explicit: false,
+            });
+        }
+        let n = nodes.len() - 1;
+        nodes[n].jobs.push(i);
+        node_of_job[i] = n;
+    }
+    // Cards in stage order, each stage's in the order of their first job.
+    let mut ordered: Vec<usize> = (0..nodes.len()).collect();
+    pipesim::sort::sort_by_key(&mut ordered, |&n| (nodes[n].col, nodes[n].jobs[0]));
+    let mut stage_nodes: Vec<Vec<usize>> = vec![Vec::new(); stages.len()];
+    for n in ordered {
+        stage_nodes[nodes[n].col].push(n);
+    }
+    let mut by_name: Vec<(&str, usize)> = p
+        .jobs
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| node_of_job[i] != usize::MAX)
+        .map(|(i, j)| (j.name.as_str(), node_of_job[i]))
+        .collect();
+    pipesim::sort::sort_by(&mut by_name, |a, b| a.0.cmp(b.0));
+    let find = |name: &str| {
+        by_name
+            .binary_search_by(|(n, _)| (*n).cmp(name))
+            .ok()
+            .map(|k| by_name[k].1)
+    };
+    for (n, node) in nodes.iter_mut().enumerate() {
+        if node.jobs.len() == 1 {
+            node.name = p.jobs[node.jobs[0]].name.clone();
+        }
+        for &i in &node.jobs {
+            if let Some(needs) = &p.jobs[i].needs {
+                node.explicit = true;
+                for need in needs {
+                    if let Some(m) = find(need) {
+                        if m != n && !node.needs.contains(&m) {
+                            node.needs.push(m);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let any_needs = nodes.iter().any(|n| n.explicit);
+    let order = topological(&nodes, &stage_nodes);
+    let cols: Vec<Vec<usize>> = match grouping {
+        Grouping::Stage => stage_nodes,
+        Grouping::Layers => {
+            let layer = layers(&nodes, &stage_nodes, &order);
+            let count = layer.iter().copied().max().map_or(0, |m| m + 1);
+            let mut cols = vec![Vec::new(); count];
+            for (n, &l) in layer.iter().enumerate() {
+                cols[l].push(n);
+            }
+            cols
+        }
+    };
+    let heads = match grouping {
+        Grouping::Stage => stages.iter().map(|s| (*s).to_owned()).collect(),
+        Grouping::Layers => Vec::new(),
+    };
+    let mut height = 0;
+    for (c, col) in cols.iter().enumerate() {
+        let mut y = PAD;
+        for &n in col {
+            let node = &mut nodes[n];
+            node.col = c;
+            node.y = y;
+            if node.jobs.len() == 1 {
+                let below = downstream_of(sim, p, &p.jobs[node.jobs[0]].name).len() as i32;
+                node.h = CARD_H + below * CHIP_H;
+            }
+            y += node.h + GAP_Y;
+        }
+        height = height.max(y - GAP_Y + PAD);
+    }
+    let edges = lines(&nodes, &order);
+    Layout {
+        heads,
+        width: (cols.len().max(1) as i32) * STEP_X - GAP_X + 2 * PAD,
+        height: height.max(CARD_H + 2 * PAD),
+        cols,
+        nodes,
+        edges,
+        any_needs,
+    }
+}
+
+/// The cards in an order where each comes after what it needs (Kahn's algorithm over the
+/// needs); cards in a cycle, which GitLab refuses, come last.
+fn topological(nodes: &[Node], _stages: &[Vec<usize>]) -> Vec<usize> {
+    let mut needed_by: Vec<Vec<usize>> = vec![Vec::new(); nodes.len()];
+    let mut waiting: Vec<usize> = nodes.iter().map(|n| n.needs.len()).collect();
+    for (n, node) in nodes.iter().enumerate() {
+        for &m in &node.needs {
+            needed_by[m].push(n);
+        }
+    }
+    let mut order: Vec<usize> = (0..nodes.len()).filter(|&n| waiting[n] == 0).collect();
+    let mut next = 0;
+    while next < order.len() {
+        let n = order[next];
+        next += 1;
+        for &m in &needed_by[n] {
+            waiting[m] -= 1;
+            if waiting[m] == 0 {
+                order.push(m);
+            }
+        }
+    }
+    if order.len() < nodes.len() {
+        let mut seen = vec![false; nodes.len()];
+        for &n in &order {
+            seen[n] = true;
+        }
+        order.extend((0..nodes.len()).filter(|&n| !seen[n]));
+    }
+    order
+}
+
+/// Each card's layer, as GitLab's `listByLayers` finds it: the longest path to it over the
+/// needs, where a card without `needs` needs every card of the stage before it
+/// (`previousStageJobsOrNeeds`).
+fn layers(nodes: &[Node], stages: &[Vec<usize>], order: &[usize]) -> Vec<usize> {
+    let mut layer = vec![0usize; nodes.len()];
+    // The deepest layer of each stage, filled stage by stage: a card in stage s without
+    // `needs` sits one past the deepest of stage s - 1.
+    let mut deepest: Vec<Option<usize>> = vec![None; stages.len()];
+    let mut done = vec![false; nodes.len()];
+    // Stages in order; inside a stage, the topological order (needs within a stage).
+    let mut rank = vec![0usize; nodes.len()];
+    for (r, &n) in order.iter().enumerate() {
+        rank[n] = r;
+    }
+    for (s, cards) in stages.iter().enumerate() {
+        let mut cards = cards.clone();
+        pipesim::sort::sort_by_key(&mut cards, |&n| rank[n]);
+        for n in cards {
+            let node = &nodes[n];
+            let l = if node.explicit {
+                node.needs
+                    .iter()
+                    .filter(|&&m| done[m])
+                    .map(|&m| layer[m] + 1)
+                    .max()
+                    .unwrap_or(0)
+            } else {
+                s.checked_sub(1)
+                    .and_then(|prev| deepest[prev])
+                    .map_or(0, |d| d + 1)
+            };
+            layer[n] = l;
+            done[n] = true;
+            deepest[s] = Some(deepest[s].map_or(l, |d| d.max(l)));
+        }
+        if s > 0 && deepest[s].is_none() {
+            deepest[s] = deepest[s - 1];
+        }
+    }
+    layer
+}
+
+/// The lines: one per need, less the needs already reached through another need of the same
+/// card (GitLab's `filterByAncestors`), for pipelines of up to [`REDUCE_MAX`] cards.
+fn lines(nodes: &[Node], order: &[usize]) -> Vec<(usize, usize)> {
+    let all = || {
+        nodes
+            .iter()
+            .enumerate()
+            .flat_map(|(n, node)| node.needs.iter().map(move |&m| (m, n)))
+    };
+    if nodes.len() > REDUCE_MAX {
+        return all().collect();
+    }
+    // Ancestors of each card as bit sets, in topological order.
+    let words = nodes.len().div_ceil(64);
+    let mut ancestors = vec![0u64; nodes.len() * words];
+    for &n in order {
+        for &m in &nodes[n].needs {
+            let (from, to) = (m * words, n * words);
+            for w in 0..words {
+                let bits = ancestors[from + w];
+                ancestors[to + w] |= bits;
+            }
+            ancestors[to + m / 64] |= 1 << (m % 64);
+        }
+    }
+    let has = |n: usize, m: usize| ancestors[n * words + m / 64] & (1 << (m % 64)) != 0;
+    all()
+        .filter(|&(m, n)| !nodes[n].needs.iter().any(|&o| o != m && has(o, m)))
+        .collect()
+}
+
+/// The card and everything it needs, transitively (GitLab's `generateJobNeedsDict`).
+fn chain(nodes: &[Node], from: usize) -> Vec<bool> {
+    let mut on = vec![false; nodes.len()];
+    let mut todo = vec![from];
+    on[from] = true;
+    while let Some(n) = todo.pop() {
+        for &m in &nodes[n].needs {
+            if !on[m] {
+                on[m] = true;
+                todo.push(m);
+            }
+        }
+    }
+    on
+}
+
+#[derive(Properties, PartialEq)]
+pub struct JobGraphProps {
+    pub simulation: Shared<Simulation>,
+    pub pipeline: u64,
+    pub grouping: Grouping,
+    /// The selected job, when it is in this pipeline.
+    pub selected: Option<AttrValue>,
+    pub on_select: Callback<Selection>,
+}
+
+/// The part of the graph in view, in pixels, snapped to [`SNAP`].
+#[derive(Clone, Copy, PartialEq)]
+struct Window {
+    top: i32,
+    left: i32,
+    height: i32,
+    width: i32,
+}
+
+fn measure(element: &web_sys::Element) -> Window {
+    let snap = |v: i32| v.max(0) / SNAP * SNAP;
+    Window {
+        top: snap(element.scroll_top()),
+        left: snap(element.scroll_left()),
+        height: element.client_height().max(SNAP) + SNAP,
+        width: element.client_width().max(SNAP) + SNAP,
+    }
+}
+
+/// The graph of one pipeline: columns of cards over one SVG of needs lines, drawn only where
+/// the scroll box shows them.
+#[function_component(JobGraph)]
+pub fn job_graph(props: &JobGraphProps) -> Html {
+    let layout = use_memo(
+        (props.simulation.clone(), props.pipeline, props.grouping),
+        |(sim, id, grouping)| {
+            sim.pipelines
+                .iter()
+                .find(|p| p.id == *id)
+                .map(|p| layout(sim, p, *grouping))
+        },
+    );
+    let scroller = use_node_ref();
+    let window = use_state_eq(|| Window {
+        top: 0,
+        left: 0,
+        height: 900,
+        width: 1600,
+    });
+    let hovered = use_state_eq(|| None::<usize>);
+    let focused = use_state_eq(|| None::<usize>);
+    let open = use_state_eq(|| None::<usize>);
+    let pending = use_mut_ref(|| None::<usize>);
+    // How many times this graph was drawn (the end-to-end tests check that typing alone does
+    // not draw it again: its props are unchanged until new results arrive).
+    let renders = use_mut_ref(|| 0u32);
+    *renders.borrow_mut() += 1;
+    let renders = *renders.borrow();
+    {
+        // After each drawing: the real size of the view, and the card a key moved to.
+        let (scroller, window, pending) = (scroller.clone(), window.clone(), pending.clone());
+        use_effect(move || {
+            if let Some(element) = scroller.cast::<web_sys::Element>() {
+                window.set(measure(&element));
+                if let Some(n) = pending.borrow_mut().take() {
+                    focus_node(&element, n);
+                }
+            }
+        });
+    }
+    let Some(lay) = layout.as_ref().as_ref() else {
+        return html! {};
+    };
+    let sim = &*props.simulation;
+    let Some(p) = sim.pipelines.iter().find(|p| p.id == props.pipeline) else {
+        return html! {};
+    };
+    let onscroll = {
+        let (scroller, window) = (scroller.clone(), window.clone());
+        Callback::from(move |_: Event| {
+            if let Some(element) = scroller.cast::<web_sys::Element>() {
+                window.set(measure(&element));
+            }
+        })
+    };
+    let selection = props.selected.as_ref().map(|job| Selection {
+        pipeline: p.id,
+        job: job.to_string(),
+    });
+    let ctx = Ctx {
+        sim,
+        selected: selection.as_ref(),
+        on_select: &props.on_select,
+    };
+    // The chain of the hovered (else focused) card; nothing dims for a card without needs.
+    let source = (*hovered).or(*focused);
+    let on = source
+        .map(|n| chain(&lay.nodes, n))
+        .filter(|on| on.iter().filter(|&&b| b).count() > 1);
+    let w = *window;
+    let (y0, y1) = (w.top - OVERSCAN_Y, w.top + w.height + OVERSCAN_Y);
+    let (x0, x1) = (w.left - STEP_X, w.left + w.width + STEP_X);
+    let selected_node = props.selected.as_ref().and_then(|job| {
+        p.jobs
+            .iter()
+            .position(|j| j.name == job.as_str())
+            .and_then(|i| lay.nodes.iter().position(|n| n.jobs.contains(&i)))
+    });
+    // Always drawn, wherever they are: the card with the focus (a focused element that is
+    // taken away leaves the focus on <body>), the open group, the selected card.
+    let keep = [*focused, *open, selected_node, *pending.borrow()];
+    let mut shown: Vec<usize> = Vec::new();
+    for (c, col) in lay.cols.iter().enumerate() {
+        let x = PAD + c as i32 * STEP_X;
+        let column_in_view = x + CARD_W >= x0 && x <= x1;
+        let from = col.partition_point(|&n| lay.nodes[n].y + lay.nodes[n].h < y0);
+        let to = col.partition_point(|&n| lay.nodes[n].y <= y1);
+        let mut cards: Vec<usize> = if column_in_view && from < to {
+            col[from..to].to_vec()
+        } else {
+            Vec::new()
+        };
+        for n in keep.iter().flatten() {
+            if lay.nodes[*n].col == c && !cards.contains(n) {
+                cards.push(*n);
+            }
+        }
+        pipesim::sort::sort_by_key(&mut cards, |&n| lay.nodes[n].y);
+        shown.extend(cards);
+    }
+    let at = |n: usize| {
+        let node = &lay.nodes[n];
+        (PAD + node.col as i32 * STEP_X, node.y)
+    };
+    let edges = lay.edges.iter().filter_map(|&(m, n)| {
+        let ((xa, ya), (xb, yb)) = (at(m), at(n));
+        let (lo, hi) = (ya.min(yb), ya.max(yb) + CARD_H);
+        let (left, right) = (xa.min(xb), xa.max(xb) + CARD_W);
+        if hi < y0 || lo > y1 || right < x0 || left > x1 {
+            return None;
+        }
+        let class = match &on {
+            Some(on) if on[m] && on[n] => Some("on"),
+            Some(_) => Some("dim"),
+            None => None,
+        };
+        let d = edge_path((xa, ya), (xb, yb), CARD_W, CARD_H);
+        Some(html! {
+            <path class={classes!("need-line", class)} {d}
+                data-from={lay.nodes[m].name.clone()} data-to={lay.nodes[n].name.clone()} />
+        })
+    });
+    let order: Vec<usize> = lay.cols.iter().flatten().copied().collect();
+    let cards = shown.iter().map(|&n| {
+        let node = &lay.nodes[n];
+        let (x, y) = at(n);
+        let look_class = match &on {
+            Some(on) if on[n] => Some("chain"),
+            Some(_) => Some("dim"),
+            None => None,
+        };
+        let style = format!("left:{x}px;top:{y}px;width:{CARD_W}px");
+        let onmouseenter = {
+            let hovered = hovered.clone();
+            Callback::from(move |_: MouseEvent| hovered.set(Some(n)))
+        };
+        let onmouseleave = {
+            let hovered = hovered.clone();
+            Callback::from(move |_: MouseEvent| hovered.set(None))
+        };
+        let onfocusin = {
+            let focused = focused.clone();
+            Callback::from(move |_: FocusEvent| focused.set(Some(n)))
+        };
+        let onfocusout = {
+            let focused = focused.clone();
+            Callback::from(move |_: FocusEvent| focused.set(None))
+        };
+        let onkeydown = {
+            let (scroller, focused, pending, open) =
+                (scroller.clone(), focused.clone(), pending.clone(), open.clone());
+            let target = move_target(lay, &order, n);
+            let is_open = *open == Some(n);
+            Callback::from(move |e: KeyboardEvent| {
+                if e.key() == "Escape" && is_open {
+                    open.set(None);
+                    return;
+                }
+                let Some(to) = target(&e.key(), e.shift_key()) else {
+                    return;
+                };
+                // Tab into an open group's list goes on as the browser does.
+                if e.key() == "Tab" && !e.shift_key() && is_open {
+                    return;
+                }
+                e.prevent_default();
+                let Some(element) = scroller.cast::<web_sys::Element>() else {
+                    return;
+                };
+                if !focus_node(&element, to) {
+                    *pending.borrow_mut() = Some(to);
+                    focused.set(Some(to));
+                }
+            })
+        };
+        let card = if node.jobs.len() == 1 {
+            let job = &p.jobs[node.jobs[0]];
+            let look = Look {
+                compact: true,
+                style: None,
+                class: (props.grouping == Grouping::Layers && job.needs.is_none())
+                    .then_some("stage-order"),
+                extra: None,
+            };
+            job_card(&ctx, p, job, look)
+        } else {
+            group_card(props.grouping == Grouping::Layers, &ctx, p, node, *open == Some(n), open.clone(), n)
+        };
+        let below = if node.jobs.len() == 1 {
+            downstream_of(sim, p, &p.jobs[node.jobs[0]].name)
+        } else {
+            Vec::new()
+        };
+        let menu = (*open == Some(n)).then(|| group_menu(&ctx, p, node, (x, y), open.clone(), &scroller, n));
+        html! {
+            <>
+                <div class={classes!("gnode", look_class, (!below.is_empty()).then_some("with-downstream"))}
+                    data-node={n.to_string()} {style}
+                    {onmouseenter} {onmouseleave} {onfocusin} {onfocusout} {onkeydown}>
+                    { card }
+                    { for below.iter().map(|d| downstream_chip(sim, d)) }
+                </div>
+                { for menu }
+            </>
+        }
+    }).collect::<Vec<Html>>();
+    let heads = lay.heads.iter().enumerate().map(|(c, s)| {
+        let style = format!("left:{}px;width:{CARD_W}px", PAD + c as i32 * STEP_X);
+        html! { <div class="graph-head" {style} title={s.clone()}>{ s }</div> }
+    });
+    let count: usize = lay.nodes.iter().map(|n| n.jobs.len()).sum();
+    let (width, height) = (lay.width, lay.height);
+    let label = match props.grouping {
+        Grouping::Stage => format!("Jobs by stage ({count})"),
+        Grouping::Layers => format!("Jobs by needs ({count})"),
+    };
+    html! {
+        <>
+            if !lay.any_needs && props.grouping == Grouping::Layers {
+                <p class="dag-hint">{ "No job uses " }<code>{ "needs" }</code>{ ": every job waits for the stages before it." }</p>
+            }
+            <div class={classes!("graph-scroll", (!lay.heads.is_empty()).then_some("has-heads"))}
+                ref={scroller} {onscroll} role="group" aria-label={label}
+                data-jobs={count.to_string()} data-cards={lay.nodes.len().to_string()}
+                data-drawn={shown.len().to_string()} data-renders={renders.to_string()}>
+                if !lay.heads.is_empty() {
+                    <div class="graph-heads" style={format!("width:{width}px")}>{ for heads }</div>
+                }
+                <div class="graph" style={format!("width:{width}px;height:{height}px")}>
+                    <svg class="graph-lines" width={width.to_string()} height={height.to_string()} aria-hidden="true">
+                        { for edges }
+                    </svg>
+                    { for cards }
+                </div>
+            </div>
+            if !lay.edges.is_empty() {
+                <p class="legend">
+                    <span class="legend-line need" />{ " needs (hover or focus a job to see all it needs)" }
+                    if props.grouping == Grouping::Layers {
+                        <span class="legend-box stage-order" />{ " no needs: waits for earlier stages" }
+                    }
+                </p>
+            }
+        </>
+    }
+}
+
+/// Focuses the card `n` if it is drawn; false if it is not (yet).
+fn focus_node(scroller: &web_sys::Element, n: usize) -> bool {
+    let found = scroller
+        .query_selector(&format!("[data-node='{n}'] > button"))
+        .ok()
+        .flatten()
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+    match found {
+        Some(button) => button.focus().is_ok(),
+        None => {
+            // Not drawn: scroll to it, so that the next drawing holds it.
+            false
+        }
+    }
+}
+
+/// Where a key moves the focus from card `n`: Tab and Shift+Tab to the next and previous
+/// card (column by column, as the cards read), the arrows within a column and across to the
+/// nearest card of the next column; `None` leaves the key to the browser (Tab past the ends).
+fn move_target<'a>(
+    lay: &'a Layout,
+    order: &'a [usize],
+    n: usize,
+) -> impl Fn(&str, bool) -> Option<usize> + 'static {
+    let pos = order.iter().position(|&m| m == n).unwrap_or(0);
+    let prev = pos.checked_sub(1).map(|i| order[i]);
+    let next = order.get(pos + 1).copied();
+    let node = &lay.nodes[n];
+    let col = &lay.cols[node.col];
+    let at = col.iter().position(|&m| m == n).unwrap_or(0);
+    let up = at.checked_sub(1).map(|i| col[i]);
+    let down = col.get(at + 1).copied();
+    let nearest = |c: Option<usize>| {
+        let col = lay.cols.get(c?)?;
+        col.iter()
+            .copied()
+            .min_by_key(|&m| (lay.nodes[m].y - node.y).abs())
+    };
+    let left = nearest(node.col.checked_sub(1));
+    let right = nearest(Some(node.col + 1));
+    move |key, shift| match key {
+        "Tab" if shift => prev,
+        "Tab" => next,
+        "ArrowUp" => up,
+        "ArrowDown" => down,
+        "ArrowLeft" => left,
+        "ArrowRight" => right,
+        _ => None,
+    }
+}
+
+/// A group of parallel or matrix jobs as one card (GitLab's `job_group_dropdown.vue`): its
+/// name, how many jobs, the status of the worst; it opens the list of its jobs.
+fn group_card(
+    layers: bool,
+    ctx: &Ctx,
+    p: &PipelineReport,
+    node: &Node,
+    is_open: bool,
+    open: UseStateHandle<Option<usize>>,
+    n: usize,
+) -> Html {
+    let jobs: Vec<&JobReport> = node.jobs.iter().map(|&i| &p.jobs[i]).collect();
+    let worst = jobs
+        .iter()
+        .find(|j| job_status(j).0 == "failed")
+        .or_else(|| jobs.iter().find(|j| job_status(j).0 == "warned"))
+        .unwrap_or(&jobs[0]);
+    let (status_class, icon, words) = job_status(worst);
+    let broken = jobs
+        .iter()
+        .any(|j| !breaks(job_diagnostics(ctx.sim, p, &j.name)).is_empty());
+    let selected = ctx
+        .selected
+        .is_some_and(|s| s.pipeline == p.id && jobs.iter().any(|j| j.name == s.job));
+    let onclick = Callback::from(move |_: MouseEvent| {
+        open.set(if is_open { None } else { Some(n) });
+    });
+    let title = format!("{} ({} jobs)", node.name, jobs.len());
+    let stage_order = layers && !node.explicit;
+    html! {
+        <button type="button"
+            class={classes!("job-card", "compact", "job-group", status_class, stage_order.then_some("stage-order"),
+                selected.then_some("selected"), broken.then_some("broken"))}
+            aria-expanded={is_open.to_string()} data-group={node.name.clone()}
+            data-pipeline={p.id.to_string()} {title} {onclick}>
+            <span class="job-status" aria-hidden="true">{ icon }</span>
+            <span class="job-main">
+                <span class="jc-name">{ &node.name }</span>
+                <span class="sr">{ format!(", {} jobs, {words}", jobs.len()) }</span>
+            </span>
+            <span class="group-size" aria-hidden="true">{ jobs.len() }</span>
+        </button>
+    }
+}
+
+/// The jobs of an open group, under its card; Escape closes it and gives the focus back.
+fn group_menu(
+    ctx: &Ctx,
+    p: &PipelineReport,
+    node: &Node,
+    (x, y): (i32, i32),
+    open: UseStateHandle<Option<usize>>,
+    scroller: &NodeRef,
+    n: usize,
+) -> Html {
+    let style = format!(
+        "left:{x}px;top:{}px;width:{}px",
+        y + CARD_H + 4,
+        CARD_W + 40
+    );
+    let onkeydown = {
+        let scroller = scroller.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            e.stop_propagation();
+            if e.key() == "Escape" {
+                open.set(None);
+                if let Some(element) = scroller.cast::<web_sys::Element>() {
+                    focus_node(&element, n);
+                }
+            }
+        })
+    };
+    let items = node.jobs.iter().map(|&i| {
+        let look = Look {
+            compact: true,
+            style: None,
+            class: Some("in-group"),
+            extra: None,
+        };
+        html! { <li>{ job_card(ctx, p, &p.jobs[i], look) }</li> }
+    });
+    html! {
+        <ul class="group-jobs" {style} aria-label={format!("Jobs of {}", node.name)} {onkeydown}>
+            { for items }
+        </ul>
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::first_clause;
+    use super::{chain, first_clause, layers, lines, topological, Node};
+
+    fn node(col: usize, needs: Option<&[usize]>) -> Node {
+        Node {
+            name: String::new(),
+            jobs: vec![0],
+            col,
+            y: 0,
+            h: 0,
+            needs: needs.map(<[usize]>::to_vec).unwrap_or_default(),
+            explicit: needs.is_some(),
+        }
+    }
+
+    /// build (0), lint (1) | unit needs build (2), e2e waits for stage 0 (3) | package needs
+    /// unit and build (4), docs needs lint (5).
+    fn graph() -> (Vec<Node>, Vec<Vec<usize>>) {
+        let nodes = vec![
+            node(0, None),
+            node(0, None),
+            node(1, Some(&[0])),
+            node(1, None),
+            node(2, Some(&[2, 0])),
+            node(2, Some(&[1])),
+        ];
+        (nodes, vec![vec![0, 1], vec![2, 3], vec![4, 5]])
+    }
+
+    #[test]
+    fn layers_follow_needs_and_stage_order_as_gitlab_lists_them() {
+        let (nodes, stages) = graph();
+        let order = topological(&nodes, &stages);
+        assert_eq!(layers(&nodes, &stages, &order), vec![0, 0, 1, 1, 2, 1]);
+    }
+
+    #[test]
+    fn a_need_reached_through_another_draws_no_line_and_hover_takes_the_whole_chain() {
+        let (nodes, stages) = graph();
+        let order = topological(&nodes, &stages);
+        // package needs build directly and through unit: only unit's line.
+        assert_eq!(lines(&nodes, &order), vec![(0, 2), (2, 4), (1, 5)]);
+        let on = chain(&nodes, 4);
+        assert_eq!(on, vec![true, false, true, false, true, false]);
+    }
 
     #[test]
     fn a_left_out_job_is_summed_up_by_its_first_clause() {

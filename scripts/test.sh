@@ -10,14 +10,14 @@ export CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
 # The web app issue's budget is 700 KB for the page with its code editor and the full regex
-# crate, and it is NOT met (docs/BENCHMARKS.md, "The code editor"): on 2026-12-02 (evening) the
-# wasm is 745 KB and CodeMirror 6 with the packages 140 KB, 904 KB in all. It grew 69 KB
-# that day with the job drawer and the worker's summary answer, the calm results and several
-# projects in the app, the fuller timeline (cancel, merge methods, several refs), group and
-# instance variables with masking, and fixes written into the user's text (678 KB of wasm the
-# morning before). This limit only catches growth beyond that until the bundle is brought back
-# under 700 (BENCHMARKS lists the options).
-SIZE_LIMIT_KB=910   # gzipped wasm + js + css, 1 KB = 1000 bytes
+# crate, and it is NOT met (docs/BENCHMARKS.md, "Where the wasm's bytes are"): on 2026-12-02
+# (afternoon) the wasm is 778 KB and CodeMirror 6 with the packages 140 KB, 938 KB in
+# all. It grew 35 KB that afternoon with the pipeline graph drawn in view (+12), the embed's
+# choices and the timeline's step-through (+10) and merge requests from forks in the core; 69 KB
+# the day before. BENCHMARKS measures what trimming could still save (about 80 KB at most, with
+# changes not taken) against the 238 KB over: the budget needs work moved out of the bundle.
+# This limit only catches growth beyond today's bundle.
+SIZE_LIMIT_KB=940   # gzipped wasm + js + css, 1 KB = 1000 bytes
 
 summary=()
 passed=0

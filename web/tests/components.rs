@@ -441,6 +441,7 @@ async fn share_menu_shows_the_embed_snippet() {
         root.clone(),
         ShareMenuProps {
             workspace: workspace.clone(),
+            simulation: pipesim_web::state::Shared::new(workspace.simulate()),
         },
     )
     .render();

@@ -91,6 +91,7 @@ async fn pipelines(
         selected,
         on_select,
         view,
+        shown: Default::default(),
     };
     yew::Renderer::<PipelinesView>::with_root_and_props(root.clone(), props).render();
     yew::scheduler::flush().await;
@@ -125,8 +126,8 @@ async fn pipelines_are_grouped_by_event_with_gitlab_messages() {
 
     // Stage columns of the created pipelines; jobs left out are listed with their reason.
     let second = query(&root, ".pipeline[data-pipeline='2']").expect("pipeline #2");
-    assert_eq!(text_of(&second, ".stage .stage-name"), "staging");
-    assert!(query(&second, ".stage .job-card[data-job='building']").is_some());
+    assert_eq!(text_of(&second, ".graph-head"), "staging");
+    assert!(query(&second, ".graph .job-card[data-job='building']").is_some());
     assert!(query(&second, ".job-card .break").is_none());
     let left_out = text_of(&second, ".left-out");
     assert!(left_out.contains("Not in this pipeline (1)"), "{left_out}");
@@ -162,6 +163,7 @@ async fn empty_results_explain_what_to_do() {
         selected: Some(sel(9, "gone")),
         on_select: Callback::noop(),
         view: View::Pipelines,
+        shown: Default::default(),
     };
     yew::Renderer::<PipelinesView>::with_root_and_props(root.clone(), props).render();
     yew::scheduler::flush().await;
@@ -191,9 +193,13 @@ async fn child_pipelines_follow_their_parent() {
 #[wasm_bindgen_test]
 async fn needs_view_draws_a_line_per_need() {
     let (root, seen) = pipelines(FIXED, View::Needs, None).await;
-    let graph = query(&root, ".pipeline[data-pipeline='3'] .dag").expect("needs graph");
-    assert_eq!(count(&graph, "path.edge"), 1, "deploying needs building");
-    assert!(query(&graph, ".job-card.compact[data-job='deploying']").is_some());
+    let graph = query(&root, ".pipeline[data-pipeline='3'] .graph").expect("needs graph");
+    assert_eq!(
+        count(&graph, "path.need-line"),
+        1,
+        "deploying needs building"
+    );
+    assert!(query(&graph, ".job-card[data-job='deploying']").is_some());
     click(&graph, ".job-card[data-job='deploying']");
     assert_eq!(*seen.borrow(), vec![sel(3, "deploying")]);
 }
@@ -207,6 +213,8 @@ async fn timeline(text: &str) -> (Element, Rc<RefCell<Vec<Selection>>>) {
         events,
         selected: None,
         on_select,
+        shown: Default::default(),
+        on_step: Callback::noop(),
     };
     yew::Renderer::<TimelineView>::with_root_and_props(root.clone(), props).render();
     yew::scheduler::flush().await;

@@ -547,15 +547,16 @@ pub(crate) fn arrow_marker(id: &str, class: &'static str) -> Html {
 }
 
 /// A curve from the right edge of the box at `from` to the left edge of the box at `to`
-/// (`w`×`h` boxes at their top-left corners); boxes in one column are joined on their right.
-pub(crate) fn edge_path(from: (i32, i32), to: (i32, i32), w: i32, h: i32) -> String {
+/// (`(x, y, width)` of each box's top-left corner, boxes `h` high); boxes in one column are
+/// joined on their right.
+pub(crate) fn edge_path(from: (i32, i32, i32), to: (i32, i32, i32), h: i32) -> String {
     let (y1, y2) = (from.1 + h / 2, to.1 + h / 2);
     if to.0 > from.0 {
-        let (x1, x2) = (from.0 + w, to.0 - 2);
+        let (x1, x2) = (from.0 + from.2, to.0 - 2);
         let c = ((x2 - x1) / 2).max(20);
         format!("M{x1},{y1} C{},{y1} {},{y2} {x2},{y2}", x1 + c, x2 - c)
     } else if to.0 == from.0 {
-        let x = from.0 + w;
+        let x = from.0 + from.2;
         let bulge = 18 + 6 * ((y2 - y1).abs() / (h + ROW_GAP)).min(5);
         format!(
             "M{x},{y1} C{},{y1} {},{y2} {},{y2}",
@@ -564,7 +565,7 @@ pub(crate) fn edge_path(from: (i32, i32), to: (i32, i32), w: i32, h: i32) -> Str
             x + 2
         )
     } else {
-        let (x1, x2) = (from.0, to.0 + w + 2);
+        let (x1, x2) = (from.0, to.0 + to.2 + 2);
         format!("M{x1},{y1} C{},{y1} {},{y2} {x2},{y2}", x1 - 40, x2 + 40)
     }
 }
@@ -1140,7 +1141,7 @@ pub fn job_graph(props: &JobGraphProps) -> Html {
             Some(_) => Some("dim"),
             None => None,
         };
-        let d = edge_path((xa, ya), (xb, yb), CARD_W, CARD_H);
+        let d = edge_path((xa, ya, CARD_W), (xb, yb, CARD_W), CARD_H);
         Some(html! {
             <path class={classes!("need-line", class)} {d}
                 data-from={lay.nodes[m].name.clone()} data-to={lay.nodes[n].name.clone()} />

@@ -11,7 +11,7 @@ use yew::prelude::*;
 
 use crate::diagnostics::{inline_code, is_unsure};
 use crate::pipelines::{
-    arrow_marker, empty_state, event_count, event_pipelines, event_title, job_card_with,
+    arrow_marker, edge_path, empty_state, event_count, event_pipelines, event_title, job_card_with,
     job_diagnostics, job_marks, pipeline_label, pipeline_status_in, select, started_by, Ctx, Look,
 };
 use crate::state::{EventForm, Selection, Shared, Shown};
@@ -255,7 +255,7 @@ pub fn timeline_view(props: &TimelineViewProps) -> Html {
         let on = is_on(&f.from) || is_on(&f.to);
         let marker = if on { "on" } else { class };
         html! {
-            <path class={classes!("flow", class, on.then_some("on"))} d={flow_path(a, b)}
+            <path class={classes!("flow", class, on.then_some("on"))} d={edge_path(a, b, ROW_H)}
                 marker-end={format!("url(#tl-arrow-{marker})")}>
                 <title>{ what }</title>
             </path>
@@ -631,29 +631,6 @@ fn band_width(title: &str) -> i32 {
     (two_lines.min(whole).ceil() as i32).min(MAX_W)
 }
 
-/// A curve from the right edge of the card at `from` to the left edge of the card at `to`
-/// (`(x, y, width)` of each); cards in one column are joined on their right.
-fn flow_path(from: (i32, i32, i32), to: (i32, i32, i32)) -> String {
-    let (y1, y2) = (from.1 + ROW_H / 2, to.1 + ROW_H / 2);
-    if to.0 > from.0 {
-        let (x1, x2) = (from.0 + from.2, to.0 - 2);
-        let c = ((x2 - x1) / 2).max(20);
-        format!("M{x1},{y1} C{},{y1} {},{y2} {x2},{y2}", x1 + c, x2 - c)
-    } else if to.0 == from.0 {
-        let x = from.0 + from.2;
-        let bulge = 18 + 6 * ((y2 - y1).abs() / (ROW_H + ROW_GAP)).min(5);
-        format!(
-            "M{x},{y1} C{},{y1} {},{y2} {},{y2}",
-            x + bulge,
-            x + bulge,
-            x + 2
-        )
-    } else {
-        let (x1, x2) = (from.0, to.0 + to.2 + 2);
-        format!("M{x1},{y1} C{},{y1} {},{y2} {x2},{y2}", x1 - 40, x2 + 40)
-    }
-}
-
 /// The event before or after the current one among those shown (`by` −1 or +1); the first or
 /// the last for `by` `i32::MIN` or `i32::MAX`.
 fn step_to(shown: &[usize], current: usize, by: i32) -> Option<usize> {
@@ -890,7 +867,7 @@ mod tests {
         let short = band_width("Event 1: push");
         let long = band_width(&format!("Event 2: {}", "merge request ".repeat(20)));
         assert!(short < long && long <= MAX_W, "{short} {long}");
-        let path = flow_path((0, TOP, 150), (204, TOP, 200));
+        let path = edge_path((0, TOP, 150), (204, TOP, 200), ROW_H);
         assert!(
             path.starts_with(&format!("M150,{}", TOP + ROW_H / 2)),
             "{path}"

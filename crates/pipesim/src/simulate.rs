@@ -274,16 +274,7 @@ fn run_event(
     let notes_before = timeline.notes().len();
     let failures_before = timeline.failures().len();
     let applied = timeline.apply(index, event);
-    for (_, note) in &timeline.notes()[notes_before..] {
-        let mut diagnostic = Diagnostic::resolve(
-            Finding::info("event-assumption", note.clone(), None).explain(
-                "pipesim says what it assumed or changed to follow what GitLab would do at this point of the timeline.",
-            ),
-            &Files::new(),
-        );
-        diagnostic.event = Some(index);
-        simulation.diagnostics.push(diagnostic);
-    }
+    report_assumptions(index, &timeline.notes()[notes_before..], simulation);
     report_refusals(index, timeline, failures_before, simulation);
     let refused = timeline.failures().len() > failures_before;
     // One clock for every project of the scenario.
@@ -319,16 +310,7 @@ fn run_event(
         let marks: Vec<usize> = world.iter().map(|t| t.notes().len()).collect();
         requests.extend(fork::refresh_parents(world, in_project, (index, event)));
         for (t, mark) in world.iter().zip(marks) {
-            for (_, note) in &t.notes()[mark..] {
-                let mut diagnostic = Diagnostic::resolve(
-                    Finding::info("event-assumption", note.clone(), None).explain(
-                        "pipesim says what it assumed or changed to follow what GitLab would do at this point of the timeline.",
-                    ),
-                    &Files::new(),
-                );
-                diagnostic.event = Some(index);
-                simulation.diagnostics.push(diagnostic);
-            }
+            report_assumptions(index, &t.notes()[mark..], simulation);
         }
     }
     let world: &[Timeline] = world;
@@ -425,6 +407,21 @@ fn run_event(
         .map(|&i| (simulation.pipelines[i].created, simulation.pipelines[i].id))
         .collect();
     flag_duplicates(index, &requests, &outcomes, &mut simulation.diagnostics);
+}
+
+/// What the timeline assumed or changed at event `index` (its new `notes`), as information
+/// findings of that event.
+fn report_assumptions(index: usize, notes: &[(usize, String)], simulation: &mut Simulation) {
+    for (_, note) in notes {
+        let mut diagnostic = Diagnostic::resolve(
+            Finding::info("event-assumption", note.clone(), None).explain(
+                "pipesim says what it assumed or changed to follow what GitLab would do at this point of the timeline.",
+            ),
+            &Files::new(),
+        );
+        diagnostic.event = Some(index);
+        simulation.diagnostics.push(diagnostic);
+    }
 }
 
 /// What GitLab refused at this event (a merge it cannot make, a push its pre-receive checks

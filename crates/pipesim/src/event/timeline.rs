@@ -216,18 +216,7 @@ impl Timeline {
         (project, branch): (&str, &str),
         push_skip: bool,
     ) -> Vec<PipelineRequest> {
-        let iids: Vec<u64> = self
-            .open_merge_requests()
-            .iter()
-            .filter(|mr| {
-                mr.source_project.as_deref() == Some(project) && mr.source_branch == branch
-            })
-            .map(|mr| mr.iid)
-            .collect();
-        let kind = self.default_kind();
-        iids.into_iter()
-            .map(|iid| self.merge_request_pipeline(event, iid, kind, push_skip))
-            .collect()
+        self.merge_request_pipelines_from(event, (Some(project), branch), push_skip)
     }
 
     /// The fork deleted `branch`: its merge requests here close, as for a branch of this
@@ -954,10 +943,21 @@ impl Timeline {
         branch: &str,
         push_skip: bool,
     ) -> Vec<PipelineRequest> {
+        self.merge_request_pipelines_from(event, (None, branch), push_skip)
+    }
+
+    /// A pipeline for each open merge request whose source is `branch` of `project` (`None`:
+    /// this project), by iid.
+    fn merge_request_pipelines_from(
+        &self,
+        event: usize,
+        (project, branch): (Option<&str>, &str),
+        push_skip: bool,
+    ) -> Vec<PipelineRequest> {
         let iids: Vec<u64> = self
             .open_merge_requests()
             .iter()
-            .filter(|mr| mr.source_branch == branch && mr.source_project.is_none())
+            .filter(|mr| mr.source_project.as_deref() == project && mr.source_branch == branch)
             .map(|mr| mr.iid)
             .collect();
         let kind = self.default_kind();

@@ -1,11 +1,11 @@
 // The simulation worker (web/src/worker.rs): runs the page's own wasm module off the page's
 // thread. The first message hands over the module's JS glue URL and its compiled
 // WebAssembly.Module; each later message {id, kind, request} (kind: "run", the default, a
-// simulation; "details", one job of the last run in full; "pack", a workspace compressed for
-// the address) is answered {id, kind, results}, {id, kind, error} when the Rust side refused
-// a question other than a run, or, when the wasm traps (a Rust panic, out of memory),
-// {id, kind, crash} with what happened. After a crash the page ends this worker: a trapped
-// instance is not used again.
+// simulation, whose `base` names the earlier run whose answer the page holds; "details", one
+// job of the last run in full; "pack", a workspace compressed for the address) is answered
+// {id, kind, results}, {id, kind, error} when the Rust side refused a question other than a
+// run, or, when the wasm traps (a Rust panic, out of memory), {id, kind, crash} with what
+// happened. After a crash the page ends this worker: a trapped instance is not used again.
 let ready = null;
 
 async function start(init) {
@@ -48,7 +48,7 @@ self.onmessage = async (event) => {
   try {
     api = await ready;
     const call = { run: api.glue.pipesim_worker_run, details: api.glue.pipesim_worker_details, pack: api.glue.pipesim_worker_pack }[kind];
-    const results = call(data.request);
+    const results = kind === "run" ? call(data.request, data.id >>> 0, data.base >>> 0) : call(data.request);
     self.postMessage({ id: data.id, kind, results });
   } catch (error) {
     // The Rust side's own refusal (Result::Err, a string) of a question is no crash.

@@ -14,10 +14,11 @@ pub fn pipesim_worker_start() {
     pipesim_web::worker::install_worker_hook();
 }
 
-/// Called by web/worker.js for each request: the results as JSON, or why there are none.
+/// Called by web/worker.js for request number `id`: the results as JSON (written against the
+/// answer to request `base`, which the page holds), or why there are none.
 #[wasm_bindgen]
-pub fn pipesim_worker_run(request: &str) -> Result<String, String> {
-    pipesim_web::worker::run_request(request)
+pub fn pipesim_worker_run(request: &str, id: u32, base: u32) -> Result<String, String> {
+    pipesim_web::worker::run_request(request, id, base)
 }
 
 /// Called by web/worker.js when the job drawer asks for one job of the last run in full.

@@ -88,14 +88,185 @@ pub fn encode_results(results: &Results) -> String {
 /// [`encode_job_detail`] when it opens). For 1,000 jobs this is a fifth of the text, and far
 /// fewer objects for the page to read back.
 pub fn encode_summary(results: &Results) -> String {
-    let mut simulation = (*results.simulation).clone();
-    for job in simulation.pipelines.iter_mut().flat_map(|p| &mut p.jobs) {
-        job.variables = Vec::new();
-        job.checks = Vec::new();
-        if job.created {
-            job.why = String::new();
+    encode_summary_against(results, None).0
+}
+
+/// The parts of one answer as the worker wrote them, kept so that the next answer can name
+/// what the page already holds instead of sending it again ([`encode_summary_against`]).
+pub struct Sent {
+    lint: String,
+    /// The simulation without its pipelines, in two halves around where they go.
+    head: (String, String),
+    pipelines: Vec<SentPipeline>,
+}
+
+struct SentPipeline {
+    /// The pipeline without its jobs (its text up to where `"jobs"` goes).
+    header: String,
+    jobs: Vec<String>,
+}
+
+impl Sent {
+    fn of(results: &Results) -> Option<Sent> {
+        let mut simulation = (*results.simulation).clone();
+        let pipelines = std::mem::take(&mut simulation.pipelines);
+        let text = serde_json::to_string(&simulation).ok()?;
+        // The simulation's fields are written in their declared order, `pipelines` after the
+        // version: the text splits there.
+        let (before, after) = text.split_once("\"pipelines\":[]")?;
+        let mut sent = Sent {
+            lint: serde_json::to_string(&*results.lint).ok()?,
+            head: (before.to_owned(), after.to_owned()),
+            pipelines: Vec::with_capacity(pipelines.len()),
+        };
+        for mut pipeline in pipelines {
+            let jobs = std::mem::take(&mut pipeline.jobs);
+            let header = serde_json::to_string(&pipeline).ok()?;
+            // `jobs` is the report's last field.
+            let header = header.strip_suffix(",\"jobs\":[]}")?.to_owned();
+            let jobs = jobs
+                .into_iter()
+                .map(|mut job| {
+                    summarise(&mut job);
+                    serde_json::to_string(&job).ok()
+                })
+                .collect::<Option<Vec<String>>>()?;
+            sent.pipelines.push(SentPipeline { header, jobs });
+        }
+        Some(sent)
+    }
+
+    fn same_pipeline(&self, at: usize, other: &SentPipeline) -> bool {
+        self.pipelines
+            .get(at)
+            .is_some_and(|p| p.header == other.header && p.jobs == other.jobs)
+    }
+}
+
+/// [`encode_summary`], naming what the page already holds: `base` is an earlier answer (its
+/// request's number and what it sent) whose results the page shows. The answer then says
+/// `"base": N`, and in place of a part equal to the base's it writes a reference: `"same"` for
+/// the lint or the whole simulation, `{"same": k}` for the base's pipeline `k`, `[k, j]` for
+/// its pipeline `k`'s job `j`. While typing changes nothing the results show (a comment, a
+/// blank line) an answer is a few hundred bytes and the page keeps the results it draws; an
+/// edit to one job sends that job. Returns the text and what it stands for, to be the base of
+/// a later answer.
+pub fn encode_summary_against(results: &Results, base: Option<(u32, &Sent)>) -> (String, Sent) {
+    let Some(sent) = Sent::of(results) else {
+        // Not expected (the parts are the derive's own text); the whole text is still right.
+        return (encode_full_summary(results), Sent::empty());
+    };
+    let mut out = String::with_capacity(256);
+    out.push_str("{\"ms\":");
+    out.push_str(&json_number(results.run.ms));
+    out.push_str(",\"lint_ms\":");
+    out.push_str(&json_number(results.run.lint_ms));
+    if let Some((id, _)) = base {
+        out.push_str(&format!(",\"base\":{id}"));
+    }
+    let base = base.map(|(_, sent)| sent);
+    out.push_str(",\"lint\":");
+    if base.is_some_and(|b| b.lint == sent.lint) {
+        out.push_str("\"same\"");
+    } else {
+        out.push_str(&sent.lint);
+    }
+    out.push_str(",\"simulation\":");
+    let whole_same = base.is_some_and(|b| {
+        b.head == sent.head
+            && b.pipelines.len() == sent.pipelines.len()
+            && sent
+                .pipelines
+                .iter()
+                .enumerate()
+                .all(|(i, p)| b.same_pipeline(i, p))
+    });
+    if whole_same {
+        out.push_str("\"same\"}");
+        return (out, sent);
+    }
+    // Where each of the base's jobs is, by its text.
+    let known: std::collections::HashMap<&str, (usize, usize)> = base
+        .map(|b| {
+            b.pipelines
+                .iter()
+                .enumerate()
+                .flat_map(|(k, p)| {
+                    p.jobs
+                        .iter()
+                        .enumerate()
+                        .map(move |(j, t)| (t.as_str(), (k, j)))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    out.push_str(&sent.head.0);
+    out.push_str("\"pipelines\":[");
+    for (i, pipeline) in sent.pipelines.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        let same = base.and_then(|b| {
+            (0..b.pipelines.len())
+                .map(|k| (k + i) % b.pipelines.len())
+                .find(|&k| b.same_pipeline(k, pipeline))
+        });
+        if let Some(k) = same {
+            out.push_str(&format!("{{\"same\":{k}}}"));
+            continue;
+        }
+        out.push_str(&pipeline.header);
+        out.push_str(",\"jobs\":[");
+        for (j, job) in pipeline.jobs.iter().enumerate() {
+            if j > 0 {
+                out.push(',');
+            }
+            match known.get(job.as_str()) {
+                Some((k, j)) => out.push_str(&format!("[{k},{j}]")),
+                None => out.push_str(job),
+            }
+        }
+        out.push_str("]}");
+    }
+    out.push(']');
+    out.push_str(&sent.head.1);
+    out.push('}');
+    (out, sent)
+}
+
+impl Sent {
+    fn empty() -> Sent {
+        Sent {
+            lint: String::new(),
+            head: (String::new(), String::new()),
+            pipelines: Vec::new(),
         }
     }
+}
+
+/// A job as the summary has it: without its variable table and evaluated clauses, and without
+/// its `why` when it is in the pipeline.
+fn summarise(job: &mut JobReport) {
+    job.variables = Vec::new();
+    job.checks = Vec::new();
+    if job.created {
+        job.why = String::new();
+    }
+}
+
+/// A number as JSON writes it (serde_json's own text for an `f64`).
+fn json_number(n: f64) -> String {
+    serde_json::to_string(&n).unwrap_or_else(|_| "0".into())
+}
+
+/// The summary written in one piece, without references.
+fn encode_full_summary(results: &Results) -> String {
+    let mut simulation = (*results.simulation).clone();
+    simulation
+        .pipelines
+        .iter_mut()
+        .flat_map(|p| &mut p.jobs)
+        .for_each(summarise);
     let out = ResultsOut {
         lint: &results.lint,
         simulation: &simulation,
@@ -282,6 +453,17 @@ pub fn decode_job_detail(text: &str) -> Result<JobDetail, String> {
 
 /// Reads [`encode_results`]' text back; `number` numbers the run on the page.
 pub fn decode_results(text: &str, number: u32) -> Result<Results, String> {
+    decode_results_against(text, number, None)
+}
+
+/// Reads an answer of [`encode_summary_against`]: `base` is the answer the page holds, with
+/// its request's number; the parts the text names by reference are taken from it (the same
+/// `Rc` when the whole simulation is unchanged, so the views it feeds do not redraw).
+pub fn decode_results_against(
+    text: &str,
+    number: u32,
+    base: Option<(u32, &Results)>,
+) -> Result<Results, String> {
     let value: Value =
         serde_json::from_str(text).map_err(|e| format!("unreadable results: {e}"))?;
     let run = Run {
@@ -289,9 +471,33 @@ pub fn decode_results(text: &str, number: u32) -> Result<Results, String> {
         ms: num(&value, "ms")?,
         lint_ms: num(&value, "lint_ms")?,
     };
+    let base = match optional(&value, "base") {
+        None => None,
+        Some(id) => match base {
+            Some((held, results)) if id.as_u64() == Some(u64::from(held)) => Some(results),
+            _ => {
+                return Err(format!(
+                    "the answer builds on results {id}, which the page does not hold"
+                ))
+            }
+        },
+    };
+    let lint = field(&value, "lint")?;
+    let lint = match (lint.as_str(), base) {
+        (Some("same"), Some(base)) => base.lint.clone(),
+        _ => Shared::new(lint_report(lint)?),
+    };
+    let simulation = field(&value, "simulation")?;
+    let simulation = match (simulation.as_str(), base) {
+        (Some("same"), Some(base)) => base.simulation.clone(),
+        (_, base) => Shared::new(simulation_against(
+            simulation,
+            base.map(|b| &*b.simulation),
+        )?),
+    };
     Ok(Results {
-        lint: Shared::new(lint_report(field(&value, "lint")?)?),
-        simulation: Shared::new(simulation(field(&value, "simulation")?)?),
+        lint,
+        simulation,
         run,
     })
 }
@@ -457,12 +663,26 @@ fn edit(v: &Value) -> R<pipesim::edit::Edit> {
     })
 }
 
-fn simulation(v: &Value) -> R<Simulation> {
+fn simulation_against(v: &Value, base: Option<&Simulation>) -> R<Simulation> {
+    let pipelines = array(v, "pipelines")?
+        .iter()
+        .map(|p| match optional(p, "same") {
+            Some(k) => referred(base.map(|b| b.pipelines.as_slice()), k).cloned(),
+            None => pipeline_against(p, base),
+        })
+        .collect::<R<Vec<PipelineReport>>>()?;
     Ok(Simulation {
         gitlab_version: pipesim::GITLAB_VERSION,
-        pipelines: list(v, "pipelines", pipeline)?,
+        pipelines,
         diagnostics: list(v, "diagnostics", diagnostic)?,
     })
+}
+
+/// The item of `list` an answer refers to by its index `at`.
+fn referred<'a, T>(list: Option<&'a [T]>, at: &Value) -> R<&'a T> {
+    at.as_u64()
+        .and_then(|i| list?.get(usize::try_from(i).ok()?))
+        .ok_or_else(|| format!("the answer refers to {at}, which the results it builds on lack"))
 }
 
 fn status(v: &Value) -> R<Status> {
@@ -492,7 +712,7 @@ fn string_map(v: &Value, key: &str) -> R<SortedMap<String, String>> {
         .collect()
 }
 
-fn pipeline(v: &Value) -> R<PipelineReport> {
+fn pipeline_against(v: &Value, base: Option<&Simulation>) -> R<PipelineReport> {
     Ok(PipelineReport {
         event: uint(v, "event")? as usize,
         id: uint(v, "id")?,
@@ -516,7 +736,16 @@ fn pipeline(v: &Value) -> R<PipelineReport> {
         warnings: list(v, "warnings", diagnostic)?,
         variables: string_map(v, "variables")?,
         stages: strings(v, "stages")?,
-        jobs: list(v, "jobs", job)?,
+        jobs: array(v, "jobs")?
+            .iter()
+            .map(|j| match j.as_array().map(Vec::as_slice) {
+                Some([k, i]) => {
+                    let pipeline = referred(base.map(|b| b.pipelines.as_slice()), k)?;
+                    referred(Some(pipeline.jobs.as_slice()), i).cloned()
+                }
+                _ => job(j),
+            })
+            .collect::<R<Vec<JobReport>>>()?,
     })
 }
 
@@ -627,6 +856,7 @@ fn job(v: &Value) -> R<JobReport> {
 mod tests {
     use super::*;
     use crate::presets::PRESETS;
+    use std::rc::Rc;
 
     /// Debug text of the results, without what the JSON contract leaves out.
     fn shown(results: &Results) -> String {
@@ -692,6 +922,112 @@ mod tests {
                 format!("{:?}", *results.lint)
             );
         }
+    }
+
+    /// The summary of `workspace` read back the way the page reads an answer that builds on
+    /// `base` (the answer to request 1, which the page holds).
+    fn answer_against(workspace: &Workspace, base: &Workspace) -> (String, Results, Results) {
+        let base_results = Results::of(base);
+        let (base_text, base_sent) = encode_summary_against(&base_results, None);
+        let held = decode_results(&base_text, 1).unwrap();
+        let results = Results::of(workspace);
+        let (text, _) = encode_summary_against(&results, Some((1, &base_sent)));
+        let decoded = decode_results_against(&text, 2, Some((1, &held))).unwrap();
+        let alone = decode_results(&encode_summary(&results), 2).unwrap();
+        (text, decoded, alone)
+    }
+
+    #[test]
+    fn an_answer_names_what_the_page_holds_instead_of_sending_it_again() {
+        for preset in PRESETS {
+            let workspace =
+                crate::state::load_scenario_text("preset.yml", preset.scenario).unwrap();
+            // A comment typed: nothing the views draw changes.
+            let mut typed = workspace.clone();
+            typed.files[0].text.push_str("\n# typed\n");
+            let base_results = Results::of(&workspace);
+            let (base_text, base_sent) = encode_summary_against(&base_results, None);
+            let held = decode_results(&base_text, 1).unwrap();
+            let (text, _) = encode_summary_against(&Results::of(&typed), Some((1, &base_sent)));
+            assert!(
+                text.contains("\"simulation\":\"same\""),
+                "{}: {text}",
+                preset.id
+            );
+            assert!(text.len() < 300, "{}: {} bytes", preset.id, text.len());
+            let decoded = decode_results_against(&text, 2, Some((1, &held))).unwrap();
+            assert!(
+                Rc::ptr_eq(&decoded.simulation.0, &held.simulation.0),
+                "the page keeps the results it draws"
+            );
+            assert_eq!(decoded.run.number, 2);
+        }
+    }
+
+    #[test]
+    fn an_edit_to_one_job_sends_that_job_and_names_the_others() {
+        let config = |when: &str| {
+            format!(
+                "stages: [build, test]\nbuild:\n  stage: build\n  when: {when}\n  script: [make]\n\
+                 test:\n  stage: test\n  script: [make test]\nlint:\n  stage: test\n  script: [make lint]\n"
+            )
+        };
+        let mut base = Workspace::with_config(&config("on_success"));
+        base.events[0].branch = "main".into();
+        let mut edited = base.clone();
+        edited.files[0].text = config("manual");
+        let (text, decoded, alone) = answer_against(&edited, &base);
+        assert!(text.contains("\"when\":\"manual\""), "{text}");
+        assert!(
+            !text.contains("\"name\":\"lint\""),
+            "the unchanged jobs are named: {text}"
+        );
+        assert!(text.contains("[0,2]"), "lint is the base's job 2: {text}");
+        assert_eq!(shown(&decoded), shown(&alone));
+    }
+
+    #[test]
+    fn an_event_added_names_the_pipelines_that_did_not_change() {
+        for preset in PRESETS {
+            let base = crate::state::load_scenario_text("preset.yml", preset.scenario).unwrap();
+            let mut more = base.clone();
+            more.events.insert(0, base.events[0].clone());
+            let (text, decoded, alone) = answer_against(&more, &base);
+            assert_eq!(shown(&decoded), shown(&alone), "{}", preset.id);
+            assert!(text.contains("\"base\":1"), "{text}");
+            // And the other way: an event removed.
+            let (_, decoded, alone) = answer_against(&base, &more);
+            assert_eq!(shown(&decoded), shown(&alone), "{}", preset.id);
+        }
+    }
+
+    #[test]
+    fn an_answer_on_results_the_page_does_not_hold_is_refused() {
+        let workspace = Workspace::with_config(crate::EXAMPLE);
+        let results = Results::of(&workspace);
+        let (base_text, sent) = encode_summary_against(&results, None);
+        let held = decode_results(&base_text, 1).unwrap();
+        let (text, _) = encode_summary_against(&results, Some((5, &sent)));
+        assert!(decode_results(&text, 2).is_err());
+        assert!(decode_results_against(&text, 2, Some((4, &held))).is_err());
+        assert!(decode_results_against(&text, 2, Some((5, &held))).is_ok());
+        // References past the end of what the page holds are an error, not a panic.
+        let bad = text.replace(
+            "\"simulation\":\"same\"",
+            "\"simulation\":{\"pipelines\":[{\"same\":9}],\"diagnostics\":[]}",
+        );
+        assert!(
+            decode_results_against(&bad, 2, Some((5, &held))).is_err(),
+            "{bad}"
+        );
+        let bad = text.replace(
+            "\"simulation\":\"same\"",
+            "\"simulation\":{\"pipelines\":[{\"event\":0}],\"diagnostics\":[]}",
+        );
+        assert!(
+            decode_results_against(&bad, 2, Some((5, &held))).is_err(),
+            "{bad}"
+        );
     }
 
     #[test]

@@ -9,8 +9,10 @@
 //! reaches the page. A trap in the worker (a Rust panic, out of memory, any `RuntimeError`)
 //! ends that worker; the page hears what happened and the next request starts a fresh one.
 //!
-//! The answer to a run is a summary ([`encode_summary`]: what the results views draw); the
-//! worker keeps the run's full results, and the job drawer asks it for one job in full
+//! The answer to a run is a summary (`wire::encode_summary_against`: what the results views
+//! draw), written against the answer the page holds: parts equal to that answer's are named,
+//! not sent again, and when nothing the views draw has changed the page keeps its results as
+//! they are (no redraw). The worker keeps the run's full results, and the job drawer asks it for one job in full
 //! ([`Simulator::details`]) when it opens. A second worker of the same module, the packer,
 //! compresses the workspace for the page's address ([`Simulator::pack`]), so that neither the
 //! page's thread nor the next simulation waits for it.
@@ -24,8 +26,8 @@ use web_sys::{ErrorEvent, MessageEvent, Worker, WorkerOptions, WorkerType};
 
 use crate::state::{Results, Selection, Workspace};
 use crate::wire::{
-    decode_job_detail, decode_request, decode_results, encode_job_detail, encode_summary,
-    DetailRequest, JobDetail,
+    decode_job_detail, decode_request, decode_results_against, encode_job_detail,
+    encode_summary_against, DetailRequest, JobDetail, Sent,
 };
 
 /// A running simulation older than this is ended when a newer request arrives.
@@ -53,14 +55,30 @@ pub fn install_worker_hook() {
 thread_local! {
     /// The worker's last run, kept for the drawer's questions about one job.
     static LAST: RefCell<Option<(Workspace, Results)>> = const { RefCell::new(None) };
+    /// The last answers sent, by request number, newest last: what a later answer may build on.
+    static SENT: RefCell<Vec<(u32, Sent)>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Runs one request (JSON of [`crate::wire::Request`]) and returns the summary of its results
-/// as JSON; the full results stay here for [`job_details`].
-pub fn run_request(request: &str) -> Result<String, String> {
+/// How many answers the worker remembers for the page to build on. The page holds one; the
+/// others are answers it dropped as stale while typing went on.
+const SENT_KEPT: usize = 4;
+
+/// Runs request number `id` (JSON of [`crate::wire::Request`]) and returns the summary of its
+/// results as JSON, written against answer `base` (the one the page holds, 0 for none) when
+/// the worker still has it; the full results stay here for [`job_details`].
+pub fn run_request(request: &str, id: u32, base: u32) -> Result<String, String> {
     let workspace = decode_request(request)?;
     let results = Results::of(&workspace);
-    let summary = encode_summary(&results);
+    let summary = SENT.with(|sent| {
+        let mut sent = sent.borrow_mut();
+        let held = sent.iter().find(|(n, _)| *n == base && base != 0);
+        let (text, parts) = encode_summary_against(&results, held.map(|(n, s)| (*n, s)));
+        if sent.len() == SENT_KEPT {
+            sent.remove(0);
+        }
+        sent.push((id, parts));
+        text
+    });
     LAST.with(|last| *last.borrow_mut() = Some((workspace, results)));
     Ok(summary)
 }
@@ -118,6 +136,8 @@ struct Inner {
     waiting: Option<(u32, String)>,
     /// Answers numbered for the page (the run number the views show).
     answers: u32,
+    /// The answer the page shows, with its request's number: what the next answer builds on.
+    held: Option<(u32, Results)>,
     on_outcome: OnOutcome,
     /// Numbers the drawer's and the packer's questions (only the newest is answered).
     asked: u32,
@@ -189,6 +209,7 @@ impl Simulator {
             running: None,
             waiting: None,
             answers: 0,
+            held: None,
             on_outcome: Rc::new(on_outcome),
             asked: 0,
             detail: None,
@@ -386,6 +407,8 @@ impl Simulator {
             return;
         }
         let message = question(id, "run", request);
+        let base = self.0.borrow().held.as_ref().map_or(0, |(n, _)| *n);
+        let _ = js_sys::Reflect::set(&message, &"base".into(), &base.into());
         let posted = {
             let mut inner = self.0.borrow_mut();
             inner.running = Some((id, now_ms()));
@@ -478,8 +501,16 @@ fn answered(weak: &Weak<RefCell<Inner>>, data: &JsValue) {
         inner.answers += 1;
         inner.answers
     };
-    let outcome = match decode_results(&results, number) {
-        Ok(results) => Outcome::Done(results),
+    let decoded = {
+        let inner = simulator.0.borrow();
+        let held = inner.held.as_ref().map(|(n, r)| (*n, r));
+        decode_results_against(&results, number, held)
+    };
+    let outcome = match decoded {
+        Ok(results) => {
+            simulator.0.borrow_mut().held = id.map(|id| (id, results.clone()));
+            Outcome::Done(results)
+        }
         Err(problem) => Outcome::Crashed(format!("the worker's answer was unreadable: {problem}")),
     };
     let on_outcome = simulator.0.borrow().on_outcome.clone();
@@ -530,5 +561,37 @@ fn failed(weak: &Weak<RefCell<Inner>>, id: Option<u32>, message: String) {
     if current {
         let on_outcome = simulator.0.borrow().on_outcome.clone();
         on_outcome(crashed.unwrap_or_default(), Outcome::Crashed(message));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::encode_request;
+
+    #[test]
+    fn an_answer_builds_on_one_the_worker_still_remembers() {
+        let mut workspace = Workspace::with_config(crate::EXAMPLE);
+        let request = encode_request(&workspace);
+        let first = run_request(&request, 1, 0).unwrap();
+        assert!(!first.contains("\"base\""), "nothing to build on: {first}");
+        let again = run_request(&request, 2, 1).unwrap();
+        assert!(
+            again.contains("\"base\":1") && again.contains("\"simulation\":\"same\""),
+            "{again}"
+        );
+        // An answer the worker never sent is no base.
+        let unknown = run_request(&request, 3, 9).unwrap();
+        assert!(!unknown.contains("\"base\""), "{unknown}");
+        // The page held answer 1 while the worker answered four more: forgotten.
+        workspace.files[0].text.push_str("\n# edited\n");
+        let request = encode_request(&workspace);
+        for id in 4..=6 {
+            run_request(&request, id, 0).unwrap();
+        }
+        let late = run_request(&request, 7, 1).unwrap();
+        assert!(!late.contains("\"base\""), "{late}");
+        let kept = run_request(&request, 8, 6).unwrap();
+        assert!(kept.contains("\"base\":6"), "{kept}");
     }
 }

@@ -282,6 +282,31 @@ async fn typing_does_not_redraw_the_graph() {
                 .unwrap();
             let during = run_js(client, renders).await;
             assert_eq!(before, during, "a keystroke does not draw the graph again");
+            // Nor does the answer to it: a comment changes nothing the graph shows, and the
+            // worker's answer says so instead of sending the results again (wire.rs).
+            let run = "return Number((document.querySelector('.sim-time') || { dataset: {} }).dataset.simRun || 0)";
+            let run_before = run_js(client, run).await;
+            let answered = || async {
+                let now = run_js(client, run).await;
+                (now.as_u64() > run_before.as_u64()).then_some(())
+            };
+            support::eventually(Duration::from_secs(20), "the answer to the comment", answered).await;
+            support::wait_until_checked(client).await;
+            let after = run_js(client, renders).await;
+            assert_eq!(before, after, "an answer that changes nothing does not draw the graph again");
+            // An edit the graph shows (a job moves to another stage) draws it again.
+            run_js(
+                client,
+                "const v = pipesimEditor.of(document.getElementById('editor')); \
+                 const at = v.state.doc.toString().indexOf('stage: deploy\\n  needs: [lint]'); \
+                 v.dispatch({ changes: { from: at, to: at + 'stage: deploy'.length, insert: 'stage: test' } });",
+            )
+            .await;
+            let moved = || async {
+                let now = run_js(client, renders).await;
+                (now.as_u64() > before.as_u64()).then_some(())
+            };
+            support::eventually(Duration::from_secs(20), "the graph drawn again", moved).await;
         })
         .await;
 }

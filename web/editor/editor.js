@@ -18,9 +18,41 @@ import { lintGutter, setDiagnostics as cmSetDiagnostics, lintKeymap } from "@cod
 import { autocompletion, completionKeymap } from "@codemirror/autocomplete";
 import {
   foldGutter, foldKeymap, syntaxHighlighting, indentOnInput, indentUnit, bracketMatching, indentService,
+  foldService, StreamLanguage,
 } from "@codemirror/language";
-import { classHighlighter } from "@lezer/highlight";
-import { yaml } from "@codemirror/lang-yaml";
+import { classHighlighter, tags } from "@lezer/highlight";
+import { yaml as yamlMode } from "@codemirror/legacy-modes/mode/yaml";
+
+// YAML as CodeMirror's line-by-line stream mode, not the @codemirror/lang-yaml grammar: on a
+// 6,000-line file the grammar's parse took 5-100 ms of every keystroke (its incremental reparse
+// after an edit re-reads much of the document), the stream mode 2-6 ms, as little as no
+// language at all (docs/BENCHMARKS.md, "Typing"); and it is 11 KB smaller. Its token names are
+// mapped to the tags the page's colours use (a key is `atom` in the mode).
+const yamlLanguage = StreamLanguage.define({
+  ...yamlMode,
+  tokenTable: { atom: tags.propertyName, variable: tags.labelName, def: tags.meta },
+});
+
+// Folding by indentation, as YAML nests: a line folds when the lines below it are indented
+// further, or, under a `key:`, are list items at its indentation (`script:` then `- make`).
+// Blank and comment lines inside the block fold with it.
+function yamlFold(state, from) {
+  const doc = state.doc;
+  const line = doc.lineAt(from);
+  const text = line.text;
+  if (!text.trim() || /^\s*#/.test(text)) return null;
+  const indent = /^\s*/.exec(text)[0].length;
+  const opens = /:\s*(#.*)?$/.test(text);
+  let last = null;
+  for (let n = line.number + 1; n <= doc.lines; n++) {
+    const next = doc.line(n);
+    if (!next.text.trim() || /^\s*#/.test(next.text)) continue;
+    const inner = /^\s*/.exec(next.text)[0].length;
+    if (inner < indent || (inner === indent && !(opens && /^\s*-(\s|$)/.test(next.text)))) break;
+    last = next;
+  }
+  return last ? { from: line.to, to: last.to } : null;
+}
 
 // The key a line defines (`  name:` or `- name:`), its indentation, or null.
 const KEY = /^(\s*)(?:-\s+)*([A-Za-z0-9_.\-\/]+)\s*:(?:\s|$)/;
@@ -168,7 +200,7 @@ class PipesimEditor {
       highlightSpecialChars(), history(), drawSelection(), indentOnInput(), bracketMatching(),
       highlightActiveLine(), highlightSelectionMatches(),
       syntaxHighlighting(classHighlighter),
-      yaml(), indentService.of(yamlIndent), indentUnit.of("  "), EditorState.tabSize.of(2),
+      yamlLanguage, foldService.of(yamlFold), indentService.of(yamlIndent), indentUnit.of("  "), EditorState.tabSize.of(2),
       search({ top: true }),
       autocompletion({ override: [keywordCompletion(this.tables)], icons: false }),
       keywordHover(this.tables),
@@ -180,7 +212,8 @@ class PipesimEditor {
       ]),
       EditorView.contentAttributes.of({ id: "editor", "aria-label": options.label || "Editor", "aria-describedby": "editor-hint status" }),
       EditorView.updateListener.of((u) => {
-        if (u.docChanged && !this.silent && this.onChange) this.onChange(u.state.doc.toString());
+        // Only that it changed: the page reads the text (getText) once typing pauses.
+        if (u.docChanged && !this.silent && this.onChange) this.onChange();
       }),
     ];
     this.view = new EditorView({ parent, state: this.fresh("") });

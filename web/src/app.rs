@@ -298,6 +298,26 @@ fn guarded_run(workspace: &Workspace) -> Results {
     results
 }
 
+/// What the simulation reads of the workspace (not the view, the selection or the step).
+#[derive(PartialEq)]
+struct Inputs(
+    Vec<FileTab>,
+    ProjectForm,
+    Vec<EventForm>,
+    Vec<crate::state::OtherProject>,
+);
+
+impl Inputs {
+    fn of(w: &Workspace) -> Inputs {
+        Inputs(
+            w.files.clone(),
+            w.project.clone(),
+            w.events.clone(),
+            w.projects.clone(),
+        )
+    }
+}
+
 /// Where the results stand against the workspace on screen.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Phase {
@@ -360,11 +380,16 @@ pub fn app(props: &AppProps) -> Html {
     // The files as last loaded (the start, an example, New, a link): what "edits" are measured
     // against before an example replaces them.
     let loaded_files = use_mut_ref(|| start.0.files.clone());
+    // An edit waits out the debounce before it is simulated; until then the results shown
+    // are for an earlier state, and an answer that lands meanwhile (to an earlier request)
+    // leaves them marked so.
+    let debouncing = use_mut_ref(|| false);
     let simulator = {
         let results = results.setter();
         let phase = phase.setter();
         let last_request = last_request.clone();
         let unwritten = unwritten.clone();
+        let debouncing = debouncing.clone();
         use_memo((), move |_| {
             if !*can_work {
                 return None;
@@ -372,7 +397,9 @@ pub fn app(props: &AppProps) -> Html {
             Simulator::new(move |_, outcome| match outcome {
                 Outcome::Done(done) => {
                     results.set(done);
-                    phase.set(Phase::Current);
+                    if !*debouncing.borrow() {
+                        phase.set(Phase::Current);
+                    }
                 }
                 Outcome::Crashed(what) => {
                     // A reload must bring back what crashed: the address is written now.
@@ -395,6 +422,7 @@ pub fn app(props: &AppProps) -> Html {
 
     // Re-simulate shortly after the last edit; keep the URL in step with the state.
     {
+        let shown_phase = (*phase).clone();
         let results = results.setter();
         let phase = phase.setter();
         let pending = pending.clone();
@@ -402,11 +430,26 @@ pub fn app(props: &AppProps) -> Html {
         let last_request = last_request.clone();
         let address_timer = use_mut_ref(|| None::<Timeout>);
         let unwritten = unwritten.clone();
+        let inputs = use_mut_ref(|| None::<Inputs>);
+        let debouncing = debouncing.clone();
         use_effect_with((workspace.clone(), *rerun), move |(workspace, _)| {
             let first = std::mem::replace(&mut *first_render.borrow_mut(), false);
             let workspace: Workspace = (**workspace).clone();
             let delay = if first { 0 } else { LINT_DEBOUNCE_MS };
+            // What the simulation reads changed (not only the view or the selection): the
+            // results on screen are for an earlier state from now on.
+            let now = Inputs::of(&workspace);
+            let changed = inputs.borrow().as_ref() != Some(&now);
+            *inputs.borrow_mut() = Some(now);
+            // Counted from the last edit: the progress line is for a run that takes long, not
+            // for typing that goes on. (A crash, a cancel or a held link keeps its message.)
+            let stale = matches!(shown_phase, Phase::Current | Phase::Running(_));
+            if changed && !first && simulator.is_some() && stale {
+                *debouncing.borrow_mut() = true;
+                phase.set(Phase::Running(now_ms()));
+            }
             *pending.borrow_mut() = Some(Timeout::new(delay, move || {
+                let was_debouncing = std::mem::replace(&mut *debouncing.borrow_mut(), false);
                 let request = encode_request(&workspace);
                 let same = last_request.borrow().as_deref() == Some(request.as_str());
                 match &*simulator {
@@ -428,6 +471,11 @@ pub fn app(props: &AppProps) -> Html {
                                 );
                             }));
                         if same {
+                            // Edited back to what was simulated: those results stand, once
+                            // the run for them (if one is under way) has answered.
+                            if was_debouncing && !simulator.busy() {
+                                phase.set(Phase::Current);
+                            }
                             return;
                         }
                         *last_request.borrow_mut() = Some(request.clone());

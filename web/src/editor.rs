@@ -40,7 +40,15 @@ extern "C" {
     fn cm_goto(editor: &CodeEditor, line: u32, column: u32);
     #[wasm_bindgen(js_namespace = pipesimEditor, js_name = destroy)]
     fn cm_destroy(editor: &CodeEditor);
+    #[wasm_bindgen(js_namespace = pipesimEditor, js_name = getText)]
+    fn cm_get_text(editor: &CodeEditor) -> String;
 }
+
+/// How long typing must pause before the editor hands its text to the app. A keystroke then
+/// costs the editor's own work only: the app's render (and reading the document out of the
+/// editor) comes in a frame of its own, once per pause, not once per key. Leaving the editor
+/// (a click on anything else, a tab) hands it over at once.
+pub const EDIT_SETTLE_MS: u32 = 30;
 
 /// Whether the editor bundle is loaded (the global `pipesimEditor`).
 fn code_editor_loaded() -> bool {
@@ -150,10 +158,34 @@ pub struct EditorProps {
 /// The editor's handle and what it needs from the latest props.
 struct Live {
     editor: Option<CodeEditor>,
-    /// The text last shown or typed, so that a render with the same text costs nothing.
+    /// The text last shown or handed to the app, so that a render with the same text costs
+    /// nothing.
     text: String,
     path: String,
-    _on_change: Option<Closure<dyn Fn(String)>>,
+    /// Typing not yet handed to the app: the file it is in, and the timer that hands it over.
+    typed: Option<(usize, gloo_timers::callback::Timeout)>,
+    /// The app's text at the last render: a different one now is the app's own change.
+    prior: Option<String>,
+    _on_change: Option<Closure<dyn Fn()>>,
+}
+
+/// What the editor hands to the app: the file (by index) and its new text.
+type OnEdit = Callback<(usize, String)>;
+
+/// Hands typing not yet handed over to `on_edit` (the text as the editor has it now).
+fn hand_over(live: &RefCell<Live>, on_edit: &OnEdit) {
+    let edit = {
+        let mut l = live.borrow_mut();
+        let Some((index, _timer)) = l.typed.take() else {
+            return;
+        };
+        let Some(text) = l.editor.as_ref().map(cm_get_text) else {
+            return;
+        };
+        l.text.clone_from(&text);
+        (index, text)
+    };
+    on_edit.emit(edit);
 }
 
 #[function_component(Editor)]
@@ -177,6 +209,8 @@ pub fn editor(props: &EditorProps) -> Html {
         editor: None,
         text: String::new(),
         path: String::new(),
+        typed: None,
+        prior: None,
         _on_change: None,
     });
     {
@@ -196,16 +230,27 @@ pub fn editor(props: &EditorProps) -> Html {
     // Created once, destroyed with the component.
     {
         let (host, live, target) = (host.clone(), live.clone(), target.clone());
+        let target_out = target.clone();
         let label = format!("Contents of {path}");
         let (path, value) = (path.clone(), value.clone());
         use_effect_with((), move |_| {
             if loaded {
                 if let Some(parent) = host.cast::<web_sys::Element>() {
                     let live_in = live.clone();
-                    let on_change = Closure::<dyn Fn(String)>::new(move |text: String| {
-                        let t = target.borrow();
-                        live_in.borrow_mut().text.clone_from(&text);
-                        t.1.emit((t.0.get(), text));
+                    // Each change restarts the timer; the file is the one typed in first.
+                    let on_change = Closure::<dyn Fn()>::new(move || {
+                        let index = {
+                            let l = live_in.borrow();
+                            l.typed.as_ref().map(|(index, _)| *index)
+                        };
+                        let index = index.unwrap_or_else(|| target.borrow().0.get());
+                        let (live, target) = (live_in.clone(), target.clone());
+                        let timer =
+                            gloo_timers::callback::Timeout::new(EDIT_SETTLE_MS, move || {
+                                let on_edit = target.borrow().1.clone();
+                                hand_over(&live, &on_edit);
+                            });
+                        live_in.borrow_mut().typed = Some((index, timer));
                     });
                     let options = js_sys::Object::new();
                     let set = |k: &str, v: &JsValue| {
@@ -227,6 +272,8 @@ pub fn editor(props: &EditorProps) -> Html {
                 }
             }
             move || {
+                let on_edit = target_out.borrow().1.clone();
+                hand_over(&live, &on_edit);
                 CURRENT.with(|c| *c.borrow_mut() = None);
                 if let Some(editor) = live.borrow_mut().editor.take() {
                     cm_destroy(&editor);
@@ -234,16 +281,27 @@ pub fn editor(props: &EditorProps) -> Html {
             }
         });
     }
-    // The shown file and its text (a typed change comes back equal and costs nothing).
+    // The shown file and its text (a typed change comes back equal and costs nothing). Typing
+    // not yet handed over stays: it is newer than the app's text, unless the app changed the
+    // text itself since (a fix applied, an example loaded), which then wins. Another file
+    // shown first takes the typing of the one before.
     {
+        let prior = live.borrow().prior.clone();
+        let typing = live.borrow().typed.is_some();
+        if typing && live.borrow().path != path {
+            hand_over(&live, &props.on_edit);
+        }
         let mut l = live.borrow_mut();
-        if l.editor.is_some() && (l.path != path || l.text != value) {
+        let app_changed = prior.as_ref() != Some(&value) || l.path != path;
+        if l.editor.is_some() && (l.path != path || l.text != value) && (!typing || app_changed) {
+            l.typed = None;
             if let Some(editor) = &l.editor {
                 cm_show(editor, &path, &value);
             }
             l.path.clone_from(&path);
             l.text.clone_from(&value);
         }
+        l.prior = Some(value.clone());
     }
     // The open files: the editor forgets the undo history of removed ones.
     {
@@ -268,7 +326,11 @@ pub fn editor(props: &EditorProps) -> Html {
     }
 
     let body = if loaded {
-        html! { <div class="code-editor" ref={host}></div> }
+        let onfocusout = {
+            let (live, on_edit) = (live.clone(), props.on_edit.clone());
+            Callback::from(move |_: FocusEvent| hand_over(&live, &on_edit))
+        };
+        html! { <div class="code-editor" ref={host} {onfocusout}></div> }
     } else {
         let oninput = props.on_edit.reform(move |e: InputEvent| {
             (

@@ -31,9 +31,11 @@ use pipesim::{Files, LintReport};
 
 pub use state::ENTRY;
 
-/// How long typing must pause before the configuration is simulated again (in the worker:
-/// a run under way is superseded by the next).
-pub const LINT_DEBOUNCE_MS: u32 = 150;
+/// How long the workspace must stay unchanged before it is simulated again (in the worker: a
+/// run under way is superseded by the next). Typing in the editor reaches the workspace once
+/// it pauses for [`editor::EDIT_SETTLE_MS`], so a pause in typing is simulated after both. Short,
+/// since an answer that changes nothing on screen costs the page almost nothing (`wire.rs`).
+pub const LINT_DEBOUNCE_MS: u32 = 50;
 
 /// What the editor shows on first load: small, valid, and using the common keywords.
 pub const EXAMPLE: &str = "\

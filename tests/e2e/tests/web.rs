@@ -317,6 +317,23 @@ async fn the_code_editor_edits_finds_indents_and_explains() {
             keys(client, CTRL_Z).await;
             assert_eq!(editor_text(client).await, "a:\n  b: 1\n  c: 2\n", "one undo per indent");
 
+            // Folding follows YAML's indentation: a key folds the block under it, a `key:`
+            // the list items at its own indentation too.
+            type_config(client, "build:\n  script:\n  - make\n  - make test\ntest:\n  script: [t]\n").await;
+            select(client, 0, 0).await;
+            keys(client, "\u{E009}\u{E008}[\u{E000}").await;
+            let folded = wait_for(client, ".cm-foldPlaceholder").await;
+            let shown = js(client, "return document.querySelector('.cm-content').innerText").await;
+            let shown = shown.as_str().unwrap_or_default();
+            assert!(shown.contains("test:") && !shown.contains("make test"), "build folds: {shown}");
+            folded.click().await.unwrap();
+            select(client, 9, 9).await;
+            keys(client, "\u{E009}\u{E008}[\u{E000}").await;
+            wait_for(client, ".cm-foldPlaceholder").await;
+            let shown = js(client, "return document.querySelector('.cm-content').innerText").await;
+            let shown = shown.as_str().unwrap_or_default();
+            assert!(shown.contains("build:") && shown.contains("test:") && !shown.contains("- make"), "script folds its items: {shown}");
+
             // Keyword completion from the core's tables, in the job's context.
             type_config(client, "build:\n  script: make\n  ").await;
             keys(client, "artif").await;
@@ -330,7 +347,9 @@ async fn the_code_editor_edits_finds_indents_and_explains() {
             // Findings: every one underlined, the message and "did you mean" on hover.
             type_config(client, "stages: [build]\nbuild:\n  stage: biuld\n  script: make\n  artifact:\n    paths: [a]\n").await;
             let underline = eventually(Duration::from_secs(15), "the unknown key underlined", || async {
-                let e = client.find(Locator::XPath("//*[contains(@class,'cm-lintRange-error')][contains(., 'artifact')]")).await.ok()?;
+                // Exactly `artifact`: the text before held `artifacts`, which may still be
+                // underlined until the new findings arrive.
+                let e = client.find(Locator::XPath("//*[contains(@class,'cm-lintRange-error')][normalize-space(.)='artifact']")).await.ok()?;
                 Some(e)
             })
             .await;
@@ -357,7 +376,7 @@ async fn the_code_editor_edits_finds_indents_and_explains() {
 
             // Hover help on a keyword names where it belongs and links GitLab's reference.
             type_config(client, "build:\n  script: make\n").await;
-            let key = client.find(Locator::XPath("//*[contains(@class,'tok-propertyName')][.='script']")).await.expect("the key");
+            let key = client.find(Locator::XPath("//*[contains(@class,'tok-propertyName')][normalize-space(.)='script']")).await.expect("the key");
             client
                 .perform_actions(fantoccini::actions::MouseActions::new("mouse".into()).then(
                     fantoccini::actions::PointerAction::MoveToElement { element: key, duration: Some(Duration::from_millis(100)), x: 0.0, y: 0.0 },
@@ -1057,8 +1076,9 @@ async fn a_shared_link_reopens_the_same_view_and_embeds() {
 /// input events: CodeMirror's background parsing yields to them): one key every 120 ms, a line
 /// break after every tenth and a 300 ms pause, so that runs and their answers land between keys.
 /// Returns the keystroke-to-next-frame delays (from the key event's own timestamp to the start
-/// of the next frame, queueing included), sorted, and how long after the last key the results
-/// of the last state were on screen.
+/// of the next frame, queueing included), sorted, and how long after the last key (a line
+/// break, so that the app's line count tells when it holds the last state) the results of the
+/// last state were on screen.
 async fn type_and_time(client: &Client, keys: usize) -> (Vec<f64>, f64) {
     js(
         client,
@@ -1070,25 +1090,33 @@ const run = () => Number((document.querySelector('.sim-time') || { dataset: {} }
 const probe = window.__typing = { delays: [], last: null, shown: null, loaf: [] };
 try { new PerformanceObserver(l => { for (const e of l.getEntries()) probe.loaf.push([Math.round(e.duration), Math.round(e.renderStart - e.startTime), Math.round(e.startTime + e.duration - e.styleAndLayoutStart), e.scripts.map(x => `${x.invoker}|${x.sourceFunctionName}:${Math.round(x.duration)}`).join(',')]); }).observe({ type: 'long-animation-frame' }); } catch (_) {}
 if (window.__typingListener) document.removeEventListener('keydown', window.__typingListener, true);
+// The app's own line count (the editor's summary line), which follows the editor once typing
+// pauses: after a line break it is one more, and results shown then are for that text.
+window.__appLines = () => parseInt((document.querySelector('.editor-head .summary') || { textContent: '' }).textContent, 10);
 window.__typingListener = e => {
   const t0 = e.timeStamp;
-  probe.last = { t: t0, run: run() };
+  probe.last = { t: t0, run: run(), lines: e.key === 'Enter' ? window.__appLines() + 1 : null };
   probe.shown = null;
   requestAnimationFrame(() => probe.delays.push(performance.now() - t0));
 };
 document.addEventListener('keydown', window.__typingListener, true);
 if (!window.__runObserver) {
+  // Results of the last state: a newer run, not busy, and after a line break the app holding
+  // the line it added (an answer to an earlier key can land after the last one).
   window.__runObserver = new MutationObserver(() => {
     const p = window.__typing;
-    if (p && p.last && p.shown === null && run() > p.last.run) {
+    const busy = document.querySelector('.results-body[aria-busy="true"]');
+    const current = p && p.last && (p.last.lines === null || window.__appLines() === p.last.lines);
+    if (p && p.last && p.shown === null && run() > p.last.run && !busy && current) {
       requestAnimationFrame(() => { if (p.shown === null) p.shown = performance.now() - p.last.t; });
     }
   });
-  window.__runObserver.observe(document.body, { subtree: true, attributes: true, attributeFilter: ['data-sim-run'], childList: true });
+  window.__runObserver.observe(document.body, { subtree: true, attributes: true, attributeFilter: ['data-sim-run', 'aria-busy'], childList: true, characterData: true });
 }
 "#,
     )
     .await;
+    assert_eq!(keys % 10, 0, "the last key is a line break");
     let mut actions = fantoccini::actions::KeyActions::new("keyboard".into());
     for i in 0..keys {
         let key = if i % 10 == 9 { '\u{E007}' } else { '#' };
@@ -1194,9 +1222,11 @@ async fn typing_stays_fluid_on_a_large_config() {
         .await;
 }
 
-/// The app's debounce (web/src/lib.rs `LINT_DEBOUNCE_MS`), as the figures say it.
+/// The editor's pause before it hands typing to the app and the app's debounce
+/// (web/src/editor.rs `EDIT_SETTLE_MS`, web/src/lib.rs `LINT_DEBOUNCE_MS`), as the figures say
+/// them.
 fn pipesim_e2e_debounce() -> u32 {
-    150
+    30 + 50
 }
 
 /// Replaces the value of a form field or the editor (by CSS selector) as a paste does.
@@ -1248,8 +1278,8 @@ async fn last_run(client: &Client) -> Option<Run> {
     })
 }
 
-/// Waits until no run has started for a while (four times the app's 150 ms debounce), and
-/// returns the last.
+/// Waits until no run has started for a while (600 ms, several times the editor's and the
+/// app's pauses), and returns the last.
 async fn settled_run(client: &Client) -> Run {
     let deadline = std::time::Instant::now() + Duration::from_secs(180);
     let mut last = last_run(client).await;

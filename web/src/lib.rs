@@ -35,7 +35,8 @@ pub use state::ENTRY;
 /// a run under way is superseded by the next).
 pub const LINT_DEBOUNCE_MS: u32 = 150;
 
-/// What the editor shows on first load: small, valid, and using the common keywords.
+/// A small configuration, valid and using the common keywords: what `AppProps::initial` may
+/// start from (the tests do; a first visit opens the seed example, `presets::FIRST_VISIT`).
 pub const EXAMPLE: &str = "\
 stages:
   - build

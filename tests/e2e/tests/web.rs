@@ -27,12 +27,10 @@ const CTRL_A: &str = "\u{E009}a\u{E000}";
 const TAB: &str = "\u{E004}";
 const ESCAPE: &str = "\u{E00C}";
 
+/// The tests' start: the small example on the Pipelines view with one push (a first visit
+/// opens the seed example instead, see `views.rs`).
 async fn load_app(client: &Client, origin: &str) {
-    client
-        .goto(&format!("{origin}/"))
-        .await
-        .expect("open the app");
-    wait_checked(client).await;
+    support::open_small_example(client, origin).await;
 }
 
 /// Waits until the verdict is for what is on screen (the simulation worker has answered).

@@ -73,9 +73,12 @@ fn first_visit(initial: Option<&str>) -> (Workspace, Option<usize>) {
 fn initial_state(initial: Option<&str>) -> Start {
     let fragment = current_fragment();
     let (decoded, notice) = if fragment.is_empty() {
+        // The first visit's example saved as it was opened is no work of the user's: it opens
+        // as a first visit again, with its lesson.
         let saved = local_storage()
             .and_then(|s| s.get_item(AUTOSAVE_KEY).ok().flatten())
-            .and_then(|saved| decode(&saved).ok());
+            .and_then(|saved| decode(&saved).ok())
+            .filter(|(saved, _)| *saved != first_visit(initial).0);
         let notice = saved.as_ref().map(|_| RESTORED_NOTICE.to_owned());
         (saved.map(|(workspace, _)| (workspace, false)), notice)
     } else {

@@ -194,6 +194,10 @@ mod tests {
         let codes: Vec<&str> = simulation.diagnostics.iter().map(|d| d.code).collect();
         assert!(codes.contains(&"dependency-not-in-pipeline"), "{codes:?}");
         assert!(codes.contains(&"variable-not-set"), "{codes:?}");
+        // Its address (what the autosave keeps) reads back as the same workspace, so the app
+        // can tell the unchanged example from the user's work.
+        let address = crate::share::encode(&workspace, false);
+        assert_eq!(crate::share::decode(&address).unwrap().0, workspace);
     }
 
     #[test]

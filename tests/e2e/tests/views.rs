@@ -180,6 +180,20 @@ async fn a_first_visit_opens_the_seed_case_on_the_timeline() {
                 summaries.starts_with("push to feature\nmerge request !1").then_some(())
             })
             .await;
+
+            // Saved in the browser as it opened, it is no work of the user's: the next visit
+            // without a link is a first visit again (the lesson, no "your work is back").
+            eventually(Duration::from_secs(10), "the autosave of the seed", || async {
+                let v = run_js(client, "return [localStorage.getItem('pipesim-autosave'), location.hash.slice(1)]").await;
+                (v[0].as_str().is_some_and(|s| s.starts_with("v1.")) && v[0] == v[1]).then_some(())
+            })
+            .await;
+            client.goto(&format!("{}/", page.origin)).await.unwrap();
+            wait_until_checked(client).await;
+            let lesson = texts_of(client, ".lesson").await;
+            assert!(lesson.contains(&preset_title("dotenv-across-pipelines-dotenv")), "{lesson}");
+            assert!(client.find(Locator::Css(".notice")).await.is_err(), "no notice");
+            assert_eq!(texts_of(client, ".view-tab[aria-selected=true]").await, "Timeline");
         })
         .await;
 }

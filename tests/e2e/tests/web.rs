@@ -345,8 +345,12 @@ async fn the_code_editor_edits_finds_indents_and_explains() {
                 ))
                 .await
                 .unwrap();
-            let tooltip = wait_for(client, ".cm-tooltip-lint").await;
-            let text = tooltip.text().await.unwrap();
+            // The tooltip is drawn, then filled (under load the two can be read apart).
+            let text = eventually(Duration::from_secs(15), "the finding's tooltip", || async {
+                let text = wait_for(client, ".cm-tooltip-lint").await.text().await.ok()?;
+                (!text.trim().is_empty()).then_some(text)
+            })
+            .await;
             assert!(text.contains("jobs:build config contains unknown keys: artifact"), "{text}");
             assert!(text.contains("did you mean `artifacts`?"), "{text}");
             save_screenshot(client, "editor-hover").await;

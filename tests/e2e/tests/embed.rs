@@ -1,7 +1,7 @@
 //! Embeds for docs and training, and the timeline's step-through and sizing (issue 14 item 9
 //! and the timeline part of item 8), in headless Chromium: the Embed popup's choices in the
 //! snippet, the frame made from it showing that view, those events, that job and the YAML
-//! read-only; step-through with its buttons and the arrow keys, in the app and in a frame
+//! read-only, highlighted as in the editor; step-through with its buttons and the arrow keys, in the app and in a frame
 //! whose reported height follows each step; the timeline opening at its first event with
 //! columns as wide as their text. Needs `dist/` (`trunk build --release`), chromium and
 //! chromedriver. Screenshots go to target/e2e-screenshots/.
@@ -118,7 +118,8 @@ async fn frame_until(client: &Client, what: &str, script: &str) {
 }
 
 /// Each choice of the Embed popup shows in the snippet at once; the frame made from it shows
-/// that view, only those events, that job open and the YAML read-only. Everything in the popup
+/// that view, only those events, that job open and the YAML read-only, highlighted as in the
+/// editor. Everything in the popup
 /// is reached with Tab, and Escape gives the focus back to Embed.
 #[tokio::test]
 async fn the_embed_snippet_follows_each_choice_and_its_frame_shows_them() {

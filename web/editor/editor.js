@@ -279,6 +279,60 @@ class PipesimEditor {
   }
 }
 
+// A read-only view of a file (an embed's YAML beside its results): the editor's YAML
+// highlighting and line numbers, long lines wrapped, nothing that edits. The text can be
+// focused (to scroll and select it) but not changed.
+function viewer(parent, text, label) {
+  const view = new EditorView({
+    parent,
+    state: EditorState.create({
+      doc: text,
+      extensions: [
+        lineNumbers(), highlightSpecialChars(), syntaxHighlighting(classHighlighter), yamlLanguage,
+        EditorState.readOnly.of(true), EditorView.editable.of(false), EditorView.lineWrapping,
+        EditorState.tabSize.of(2),
+        EditorView.contentAttributes.of({ tabindex: "0", "aria-label": label }),
+      ],
+    }),
+  });
+  view.dom.pipesim = { view };
+  return view;
+}
+
+// An embed (`#…&embed` links) shows its YAML read-only (web/src/share.rs `read_only_files`) as
+// plain numbered lines; here each such file is shown in a viewer instead, the plain lines kept
+// (hidden) for the app, and the viewer follows them when a new link changes them. Nothing of
+// this runs outside embeds.
+const viewers = new WeakMap();
+
+function showInViewers() {
+  for (const pre of document.querySelectorAll("pre.embed-code")) {
+    const text = pre.textContent.replace(/\n$/, "");
+    const shown = viewers.get(pre);
+    if (!shown) {
+      const host = document.createElement("div");
+      host.className = "embed-code embed-viewer";
+      pre.after(host);
+      pre.hidden = true;
+      viewers.set(pre, viewer(host, text, pre.getAttribute("aria-label") || "Read-only file"));
+    } else if (shown.state.doc.toString() !== text) {
+      shown.dispatch({ changes: { from: 0, to: shown.state.doc.length, insert: text } });
+    }
+  }
+}
+
+// What the viewers draw themselves is not looked at again.
+const outsideViewers = (r) => {
+  const element = r.target.nodeType === 1 ? r.target : r.target.parentElement;
+  return !(element && element.closest(".embed-viewer"));
+};
+
+if (/[#&]embed(&|$)/.test(location.hash)) {
+  new MutationObserver((records) => {
+    if (records.some(outsideViewers)) showInViewers();
+  }).observe(document.documentElement, { childList: true, subtree: true, characterData: true });
+}
+
 // What editor.rs calls (and the end-to-end tests: `pipesimEditor.of(element)`).
 window.pipesimEditor = {
   create: (parent, options) => new PipesimEditor(parent, options),

@@ -23,21 +23,14 @@ use crate::state::{EventForm, FileTab, ProjectForm, Results, Selection, View, Wo
 use crate::timeline::TimelineView;
 use crate::wire::encode_request;
 use crate::worker::{Outcome, Simulator};
-use crate::{EXAMPLE, LINT_DEBOUNCE_MS};
+use crate::LINT_DEBOUNCE_MS;
 
-#[derive(Properties, PartialEq)]
+#[derive(Properties, PartialEq, Default)]
 pub struct AppProps {
-    /// The configuration the editor starts with when the URL holds no state.
-    #[prop_or(AttrValue::Static(EXAMPLE))]
-    pub initial: AttrValue,
-}
-
-impl Default for AppProps {
-    fn default() -> Self {
-        AppProps {
-            initial: AttrValue::Static(EXAMPLE),
-        }
-    }
+    /// A configuration to start from (one push, the Pipelines view) instead of the first
+    /// visit's example, when neither the URL nor the browser holds a workspace.
+    #[prop_or_default]
+    pub initial: Option<AttrValue>,
 }
 
 /// The URL fragment without `#`.
@@ -54,26 +47,65 @@ pub const AUTOSAVE_KEY: &str = "pipesim-autosave";
 const RESTORED_NOTICE: &str =
     "Your last work in this browser is back (it is saved as you type). “New” starts blank.";
 
+/// Where the page starts: the workspace, whether it is an embed, a notice, and the example
+/// whose lesson is shown.
+struct Start {
+    workspace: Workspace,
+    embed: bool,
+    notice: Option<String>,
+    lesson: Option<usize>,
+}
+
+/// What a visit with nothing to restore opens: the configuration given to the app, else the
+/// seed example on the timeline with its lesson (`presets::FIRST_VISIT`).
+fn first_visit(initial: Option<&str>) -> (Workspace, Option<usize>) {
+    if let Some(text) = initial {
+        return (Workspace::with_config(text), None);
+    }
+    match crate::presets::first_visit() {
+        Some((workspace, index)) => (workspace, Some(index)),
+        None => (Workspace::with_config(""), None),
+    }
+}
+
 /// What the page starts from: the state in the link, else the last work saved in this
-/// browser, else the example.
-fn initial_state(initial: &str) -> (Workspace, bool, Option<String>) {
+/// browser, else the first visit's example.
+fn initial_state(initial: Option<&str>) -> Start {
     let fragment = current_fragment();
-    if fragment.is_empty() {
+    let (decoded, notice) = if fragment.is_empty() {
+        // The first visit's example saved as it was opened is no work of the user's: it opens
+        // as a first visit again, with its lesson.
         let saved = local_storage()
             .and_then(|s| s.get_item(AUTOSAVE_KEY).ok().flatten())
-            .and_then(|saved| decode(&saved).ok());
-        return match saved {
-            Some((workspace, _)) => (workspace, false, Some(RESTORED_NOTICE.to_owned())),
-            None => (Workspace::with_config(initial), false, None),
-        };
-    }
-    match decode(&fragment) {
-        Ok((workspace, embed)) => (workspace, embed, None),
-        Err(problem) => (
-            Workspace::with_config(initial),
-            false,
-            Some(format!("This link could not be opened: {problem}")),
-        ),
+            .and_then(|saved| decode(&saved).ok())
+            .filter(|(saved, _)| *saved != first_visit(initial).0);
+        let notice = saved.as_ref().map(|_| RESTORED_NOTICE.to_owned());
+        (saved.map(|(workspace, _)| (workspace, false)), notice)
+    } else {
+        match decode(&fragment) {
+            Ok(decoded) => (Some(decoded), None),
+            Err(problem) => (
+                None,
+                Some(format!("This link could not be opened: {problem}")),
+            ),
+        }
+    };
+    match decoded {
+        Some((workspace, embed)) => Start {
+            workspace,
+            embed,
+            notice,
+            lesson: None,
+        },
+        None => {
+            let (workspace, lesson) = first_visit(initial);
+            Start {
+                workspace,
+                embed: false,
+                notice,
+                lesson,
+            }
+        }
     }
 }
 
@@ -348,22 +380,22 @@ fn send<T: 'static>(d: &UseReducerDispatcher<Workspace>, make: fn(T) -> Action) 
 
 #[function_component(App)]
 pub fn app(props: &AppProps) -> Html {
-    let start = use_memo((), |_| initial_state(&props.initial));
-    let workspace = use_reducer(|| start.0.clone());
-    let embed = start.1;
-    let notice = use_state(|| start.2.clone());
-    let lesson = use_state(|| None::<usize>);
+    let start = use_memo((), |_| initial_state(props.initial.as_deref()));
+    let workspace = use_reducer(|| start.workspace.clone());
+    let embed = start.embed;
+    let notice = use_state(|| start.notice.clone());
+    let lesson = use_state(|| start.lesson);
     // A workspace that crashed the simulation before (or a large link) is not simulated on
     // open: the page shows it without results until the user edits or asks.
     let held = use_memo((), |_| {
-        hold_reason(&start.0, !current_fragment().is_empty())
+        hold_reason(&start.workspace, !current_fragment().is_empty())
     });
     let can_work = use_memo((), |_| crate::worker::available());
     let results = use_state(|| {
         if held.is_some() || *can_work {
             Results::none()
         } else {
-            guarded_run(&start.0)
+            guarded_run(&start.workspace)
         }
     });
     let phase = use_state(|| match &*held {
@@ -374,12 +406,12 @@ pub fn app(props: &AppProps) -> Html {
     // The request last given to the simulation (a change of view or selection does not run
     // it again); a held workspace counts as given.
     let last_request =
-        use_mut_ref(|| (held.is_some() || !*can_work).then(|| encode_request(&start.0)));
+        use_mut_ref(|| (held.is_some() || !*can_work).then(|| encode_request(&start.workspace)));
     // The workspace whose address is not written yet (see the debounce below).
     let unwritten = use_mut_ref(|| None::<Workspace>);
     // The files as last loaded (the start, an example, New, a link): what "edits" are measured
     // against before an example replaces them.
-    let loaded_files = use_mut_ref(|| start.0.files.clone());
+    let loaded_files = use_mut_ref(|| start.workspace.files.clone());
     // An edit waits out the debounce before it is simulated; until then the results shown
     // are for an earlier state, and an answer that lands meanwhile (to an earlier request)
     // leaves them marked so.

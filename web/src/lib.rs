@@ -37,7 +37,8 @@ pub use state::ENTRY;
 /// since an answer that changes nothing on screen costs the page almost nothing (`wire.rs`).
 pub const LINT_DEBOUNCE_MS: u32 = 50;
 
-/// What the editor shows on first load: small, valid, and using the common keywords.
+/// A small configuration, valid and using the common keywords: what `AppProps::initial` may
+/// start from (the tests do; a first visit opens the seed example, `presets::FIRST_VISIT`).
 pub const EXAMPLE: &str = "\
 stages:
   - build

@@ -1,10 +1,10 @@
 //! Examples for learning: scenario files (web/presets/, docs/SCENARIOS.md) with a few sentences
-//! on what to notice, and the menu that loads them.
+//! on what to notice, the menu that loads them, and the one a first visit opens.
 
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
-use crate::state::{load_scenario_text, Workspace};
+use crate::state::{load_scenario_text, View, Workspace};
 
 pub struct Preset {
     pub id: &'static str,
@@ -19,7 +19,7 @@ pub const PRESETS: &[Preset] = &[
     Preset {
         id: "dotenv-across-pipelines-dotenv",
         title: "Dotenv across pipelines: dependencies",
-        lesson: "`building` writes BUILD_VERSION to a dotenv report in the merge request pipeline; after the merge, `deploying` runs in the branch pipeline of `staging` with `dependencies: [building]`. Open the timeline and look at the merge event: `building` is not in that pipeline, so `deploying` prints an empty variable. Dotenv variables never cross pipelines this way.",
+        lesson: "`building` writes BUILD_VERSION to a dotenv report in the merge request pipeline; after the merge, `deploying` runs in the branch pipeline of `staging` with `dependencies: [building]`. On the timeline, look at the merge event: `building` is not in that pipeline, so `deploying` prints an empty variable. Dotenv variables never cross pipelines this way.",
         scenario: include_str!("../presets/dotenv-across-pipelines-dotenv.scenario.yml"),
     },
     Preset {
@@ -84,6 +84,25 @@ pub const PRESETS: &[Preset] = &[
     },
 ];
 
+/// The example a first visit opens (no link, nothing saved in this browser): the shared seed
+/// case, whose merge pipeline loses the dotenv variable of the merge request pipeline.
+pub const FIRST_VISIT: &str = "dotenv-across-pipelines-dotenv";
+
+/// Example `index` as it opens: on the timeline, every pipeline of its events and what passes
+/// between them.
+pub fn open(index: usize) -> Option<Workspace> {
+    let preset = PRESETS.get(index)?;
+    let mut workspace = load_scenario_text(preset.id, preset.scenario).ok()?;
+    workspace.view = View::Timeline;
+    Some(workspace)
+}
+
+/// What a first visit opens: the [`FIRST_VISIT`] example and its index in `PRESETS`.
+pub fn first_visit() -> Option<(Workspace, usize)> {
+    let index = PRESETS.iter().position(|p| p.id == FIRST_VISIT)?;
+    Some((open(index)?, index))
+}
+
 #[derive(Properties, PartialEq)]
 pub struct PresetMenuProps {
     /// The loaded workspace and the preset's index in `PRESETS`.
@@ -98,13 +117,8 @@ pub fn preset_menu(props: &PresetMenuProps) -> Html {
         let index = select.value().parse::<usize>().ok();
         // Back to the prompt, so that picking the same example again reloads it.
         select.set_value("");
-        if let Some((index, preset)) = index.and_then(|i| Some((i, PRESETS.get(i)?))) {
-            if let Ok(mut workspace) = load_scenario_text(preset.id, preset.scenario) {
-                // An example opens on the timeline: every pipeline of its events, and what
-                // passes between them.
-                workspace.view = crate::state::View::Timeline;
-                on_load.emit((workspace, index));
-            }
+        if let Some((index, workspace)) = index.and_then(|i| Some((i, open(i)?))) {
+            on_load.emit((workspace, index));
         }
     });
     let options = PRESETS.iter().enumerate().map(|(i, p)| {
@@ -153,6 +167,37 @@ mod tests {
             let sentences = preset.lesson.matches(". ").count() + 1;
             assert!((2..=5).contains(&sentences), "{}", preset.id);
         }
+    }
+
+    /// A first visit opens the seed case on the timeline: a dotenv report in the merge
+    /// request pipeline, the merge, and the deploy after it warned that the report is not
+    /// there.
+    #[test]
+    fn a_first_visit_opens_the_seed_case_on_the_timeline() {
+        let (workspace, index) = first_visit().expect("the seed example");
+        assert_eq!(PRESETS[index].id, FIRST_VISIT);
+        assert_eq!(workspace.view, View::Timeline);
+        assert_eq!(workspace.events.len(), 3);
+        assert!(workspace.files[0].text.contains("dotenv: build.env"));
+        let simulation = workspace.simulate();
+        let merge = simulation
+            .pipelines
+            .iter()
+            .find(|p| p.event == 3 && p.created)
+            .expect("the pipeline after the merge");
+        assert!(merge
+            .jobs
+            .iter()
+            .any(|j| j.name == "deploying" && j.created));
+        // The break pipesim explains: `building` is not in that pipeline, so BUILD_VERSION is
+        // empty in `deploying`.
+        let codes: Vec<&str> = simulation.diagnostics.iter().map(|d| d.code).collect();
+        assert!(codes.contains(&"dependency-not-in-pipeline"), "{codes:?}");
+        assert!(codes.contains(&"variable-not-set"), "{codes:?}");
+        // Its address (what the autosave keeps) reads back as the same workspace, so the app
+        // can tell the unchanged example from the user's work.
+        let address = crate::share::encode(&workspace, false);
+        assert_eq!(crate::share::decode(&address).unwrap().0, workspace);
     }
 
     #[test]

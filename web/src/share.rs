@@ -818,7 +818,10 @@ fn toggle_event(events: &[usize], n: usize, on: bool, count: usize) -> Vec<usize
     list
 }
 
-/// The files, read-only, for an embed that shows its YAML beside the results.
+/// The files, read-only, for an embed that shows its YAML beside the results: plain numbered
+/// lines, which the editor bundle (web/editor/editor.js `viewer`) shows in a read-only
+/// CodeMirror view with the editor's highlighting (where the bundle is not loaded, the lines
+/// stay).
 pub fn read_only_files(files: &[FileTab]) -> Html {
     html! {
         <section class="panel embed-yaml" aria-label="Configuration (read-only)">

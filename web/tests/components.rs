@@ -16,7 +16,8 @@ use pipesim_web::state::{
     EventForm, EventKind, FileTab, ProjectForm, Selection, Shared, Workspace,
 };
 use pipesim_web::{
-    App, DiagnosticsView, DiagnosticsViewProps, Editor, EditorProps, LINT_DEBOUNCE_MS,
+    App, AppProps, DiagnosticsView, DiagnosticsViewProps, Editor, EditorProps, EXAMPLE,
+    LINT_DEBOUNCE_MS,
 };
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
@@ -459,12 +460,51 @@ async fn share_menu_shows_the_embed_snippet() {
     assert_eq!(back.files, workspace.files);
 }
 
+/// The app started from the small example (one push, the Pipelines view) instead of the first
+/// visit's seed example.
+fn render_app_with_small_example(root: &Element) {
+    yew::Renderer::<App>::with_root_and_props(
+        root.clone(),
+        AppProps {
+            initial: Some(EXAMPLE.into()),
+        },
+    )
+    .render();
+}
+
+/// A first visit (no link, nothing saved) opens the seed example on the timeline, with its
+/// lesson and its break; the address then holds it.
+#[wasm_bindgen_test]
+async fn a_first_visit_opens_the_seed_example_on_the_timeline() {
+    clear_address();
+    let root = mount_point();
+    yew::Renderer::<App>::with_root(root.clone()).render();
+    yew::scheduler::flush().await;
+    sleep(Duration::from_millis(100)).await;
+    yew::scheduler::flush().await;
+    assert_eq!(text_of(&root, ".view-tab.active"), "Timeline");
+    let seed = PRESETS
+        .iter()
+        .find(|p| p.id == pipesim_web::presets::FIRST_VISIT)
+        .unwrap();
+    assert!(text_of(&root, ".lesson").contains(seed.title));
+    let editor: HtmlTextAreaElement = query(&root, "#editor").unwrap().dyn_into().unwrap();
+    assert!(editor.value().contains("dotenv: build.env"));
+    assert_eq!(root.query_selector_all(".tl-event").unwrap().length(), 3);
+    assert!(
+        query(&root, ".job-card[data-job='deploying'] .break").is_some(),
+        "the break is marked: {}",
+        text_of(&root, ".results-body")
+    );
+    clear_address();
+}
+
 /// The whole app: typing an invalid config shows its error after the debounce, and clicking
 /// the error puts the caret on its line.
 #[wasm_bindgen_test]
 async fn app_relints_as_you_type_and_jumps_to_the_error() {
     let root = mount_point();
-    yew::Renderer::<App>::with_root(root.clone()).render();
+    render_app_with_small_example(&root);
     yew::scheduler::flush().await;
     // The header says which GitLab pipesim follows.
     assert_eq!(
@@ -534,7 +574,7 @@ async fn after_a_crash_the_page_opens_without_running_it_again() {
         .unwrap();
     storage.set_item("pipesim-running", "1").unwrap();
     let root = mount_point();
-    yew::Renderer::<App>::with_root(root.clone()).render();
+    render_app_with_small_example(&root);
     yew::scheduler::flush().await;
     sleep(Duration::from_millis(LINT_DEBOUNCE_MS as u64 + 100)).await;
     yew::scheduler::flush().await;
@@ -565,7 +605,7 @@ async fn after_a_crash_the_page_opens_without_running_it_again() {
 #[wasm_bindgen_test]
 async fn panic_panel_shows_the_message_and_keeps_the_work() {
     let root = mount_point();
-    yew::Renderer::<App>::with_root(root.clone()).render();
+    render_app_with_small_example(&root);
     yew::scheduler::flush().await;
     let textarea: HtmlTextAreaElement = query(&root, "#editor").unwrap().dyn_into().unwrap();
     let typed = "crash-test:\n  script: echo kept\n";

@@ -1,7 +1,7 @@
 //! Embeds for docs and training, and the timeline's step-through and sizing (issue 14 item 9
 //! and the timeline part of item 8), in headless Chromium: the Embed popup's choices in the
 //! snippet, the frame made from it showing that view, those events, that job and the YAML
-//! read-only; step-through with its buttons and the arrow keys, in the app and in a frame
+//! read-only, highlighted as in the editor; step-through with its buttons and the arrow keys, in the app and in a frame
 //! whose reported height follows each step; the timeline opening at its first event with
 //! columns as wide as their text. Needs `dist/` (`trunk build --release`), chromium and
 //! chromedriver. Screenshots go to target/e2e-screenshots/.
@@ -13,8 +13,8 @@ use std::time::Duration;
 use fantoccini::{Client, Locator};
 use serde_json::{json, Value};
 use support::{
-    eventually, open_app, run_js as js, save_screenshot, screenshots_at_three_sizes, set_viewport,
-    setup, wait_for_css as find, Session,
+    eventually, open_small_example, run_js as js, save_screenshot, screenshots_at_three_sizes,
+    set_viewport, settled_frame_height, setup, wait_for_css as find, Session,
 };
 
 /// Example 0 (`presets::PRESETS`): a push to `feature` (no pipeline created), a merge request
@@ -117,47 +117,9 @@ async fn frame_until(client: &Client, what: &str, script: &str) {
     .await;
 }
 
-/// The last reported height once no new one came for a second, with the frame's own height,
-/// its content's height and its viewport's.
-async fn settled_height(client: &Client) -> (f64, f64, f64, f64) {
-    let last = std::sync::Mutex::new((-1.0, 0));
-    eventually(Duration::from_secs(30), "a settled height", || async {
-        let heights = js(client, "return window.heights").await;
-        let list: Vec<f64> = heights
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_f64)
-            .collect();
-        let now = (*list.last()?, list.len());
-        let changed = {
-            let mut last = last.lock().unwrap();
-            std::mem::replace(&mut *last, now) != now
-        };
-        if changed {
-            tokio::time::sleep(Duration::from_millis(1000)).await;
-            return None;
-        }
-        Some(())
-    })
-    .await;
-    let v = js(
-        client,
-        "const f = document.querySelector('iframe'); const d = f.contentDocument.documentElement; \
-         return [window.heights.at(-1), f.getBoundingClientRect().height, d.scrollHeight, d.clientHeight]",
-    )
-    .await;
-    let v: Vec<f64> = v
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap_or_default())
-        .collect();
-    (v[0], v[1], v[2], v[3])
-}
-
 /// Each choice of the Embed popup shows in the snippet at once; the frame made from it shows
-/// that view, only those events, that job open and the YAML read-only. Everything in the popup
+/// that view, only those events, that job open and the YAML read-only, highlighted as in the
+/// editor. Everything in the popup
 /// is reached with Tab, and Escape gives the focus back to Embed.
 #[tokio::test]
 async fn the_embed_snippet_follows_each_choice_and_its_frame_shows_them() {
@@ -166,7 +128,7 @@ async fn the_embed_snippet_follows_each_choice_and_its_frame_shows_them() {
     session
         .run(|page| async move {
             let client = &page.client;
-            open_app(client, &page.origin).await;
+            open_small_example(client, &page.origin).await;
             load_example(client).await;
             // The example opens on the timeline: the snippet starts from what the page shows.
             let embed = find(client, ".share-menu button[aria-expanded]").await;
@@ -264,8 +226,16 @@ async fn the_embed_snippet_follows_each_choice_and_its_frame_shows_them() {
                 json!("false")
             );
 
+            // The colour the editor gives a key, for the embed's YAML below.
+            let key_colour = js(
+                client,
+                "return getComputedStyle(document.querySelector('.code-editor .tok-propertyName')).color",
+            )
+            .await;
+            assert!(key_colour.as_str().is_some_and(|c| c.starts_with("rgb")), "{key_colour}");
+
             // The frame from the snippet without step-through: the timeline of events 2 and 3,
-            // deploying's details open, the YAML beside it and not editable.
+            // deploying's details open, the YAML beside it, highlighted and not editable.
             let plain = chosen.clone();
             host_with_frame(client, &page.origin, &plain, 1100).await;
             frame_until(
@@ -280,25 +250,55 @@ async fn the_embed_snippet_follows_each_choice_and_its_frame_shows_them() {
                 "const d = doc.querySelector('.job-details'); return !!d && d.innerText.includes('deploying')",
             )
             .await;
+            frame_until(client, "the YAML in a viewer", "return !!doc.querySelector('.embed-yaml .cm-content')").await;
+            // What the pane shows: the YAML in a read-only CodeMirror view, the one place of
+            // the frame that holds text, and nothing in the frame that edits.
             let yaml = in_frame(
                 client,
-                "const pre = doc.querySelector('.embed-yaml pre'); \
-                 return [pre.innerText.includes('deploying:'), pre.isContentEditable, \
-                   doc.querySelectorAll('textarea, [contenteditable], .cm-editor, #editor').length, \
+                "const content = doc.querySelector('.embed-yaml .cm-content'); \
+                 const view = doc.defaultView.pipesimEditor.of(content); \
+                 return [view.state.doc.toString().includes('deploying:\\n'), view.state.readOnly, \
+                   content.isContentEditable, content.tabIndex, \
+                   doc.querySelectorAll('.embed-yaml .cm-editor').length, \
+                   doc.querySelectorAll('textarea, [contenteditable=true], #editor').length, \
                    doc.querySelector('[role=tab][aria-selected=true]').innerText]",
             )
             .await;
-            assert_eq!(yaml, json!([true, false, 0, "Timeline"]), "read-only YAML beside the timeline");
-            // Typing into the YAML changes nothing.
-            in_frame(client, "doc.querySelector('.embed-yaml pre').focus()").await;
-            let before = in_frame(client, "return doc.querySelector('.embed-yaml pre').innerText").await;
+            assert_eq!(
+                yaml,
+                json!([true, true, false, 0, 1, 0, "Timeline"]),
+                "read-only YAML beside the timeline"
+            );
+            // Highlighted as in the editor: the keys are marked, in the editor's key colour
+            // (not the text's).
+            let keys = in_frame(
+                client,
+                "const keys = [...doc.querySelectorAll('.embed-yaml .tok-propertyName')]; \
+                 return [keys.map(k => k.textContent).filter(k => ['deploying', 'dependencies', 'dotenv'].includes(k)).sort(), \
+                   keys.length ? doc.defaultView.getComputedStyle(keys[0]).color : null, \
+                   doc.defaultView.getComputedStyle(doc.querySelector('.embed-yaml .cm-content')).color]",
+            )
+            .await;
+            assert_eq!(keys[0], json!(["dependencies", "deploying", "dotenv"]), "the keys marked: {keys}");
+            assert_eq!(keys[1], key_colour, "the editor's key colour: {keys}");
+            assert_ne!(keys[1], keys[2], "keys stand out from the text: {keys}");
+            // Typing into the YAML changes nothing (the text can be focused, to scroll it).
+            in_frame(client, "doc.querySelector('.embed-yaml .cm-content').focus()").await;
+            assert_eq!(
+                in_frame(client, "return doc.activeElement.classList.contains('cm-content')").await,
+                json!(true),
+                "the YAML takes the focus"
+            );
+            let text = "const v = doc.defaultView.pipesimEditor.of(doc.querySelector('.embed-yaml .cm-content')); \
+                        return [v.state.doc.toString(), doc.querySelector('.embed-yaml .cm-content').innerText]";
+            let before = in_frame(client, text).await;
             client.enter_frame(0).await.unwrap();
-            client.active_element().await.unwrap().send_keys("xyz").await.unwrap();
+            client.active_element().await.unwrap().send_keys("xyz\u{E007}\u{E003}").await.unwrap();
             client.enter_parent_frame().await.unwrap();
-            let after = in_frame(client, "return doc.querySelector('.embed-yaml pre').innerText").await;
+            let after = in_frame(client, text).await;
             assert_eq!(before, after, "the YAML is not editable");
-            let (reported, frame, content, viewport) = settled_height(client).await;
-            assert!((frame - reported).abs() < 1.0 && content <= viewport + 1.0, "fits: {reported} {frame} {content} {viewport}");
+            let height = settled_frame_height(client).await;
+            assert!(height.fits(), "fits: {height:?}");
             for scheme in ["light", "dark"] {
                 for (width, height) in [(1440, 900), (1024, 768), (390, 844)] {
                     set_viewport(client, (width, height), scheme).await;
@@ -322,7 +322,7 @@ async fn the_timeline_steps_through_the_events_with_buttons_and_keys() {
     session
         .run(|page| async move {
             let client = &page.client;
-            open_app(client, &page.origin).await;
+            open_small_example(client, &page.origin).await;
             load_example(client).await;
             let state = || async {
                 js(
@@ -392,7 +392,7 @@ async fn an_embed_height_follows_each_step() {
     session
         .run(|page| async move {
             let client = &page.client;
-            open_app(client, &page.origin).await;
+            open_small_example(client, &page.origin).await;
             load_example(client).await;
             find(client, ".share-menu button[aria-expanded]").await.click().await.unwrap();
             find(client, "#embed-step").await.click().await.unwrap();
@@ -400,8 +400,9 @@ async fn an_embed_height_follows_each_step() {
             assert!(parts(&src).ends_with("&view=timeline&step=1"), "{src}");
             host_with_frame(client, &page.origin, &src, 900).await;
             frame_until(client, "step 1 in the frame", "return !!doc.querySelector(\".tl-event.current[data-event='1']\")").await;
-            let (first, frame, content, viewport) = settled_height(client).await;
-            assert!((frame - first).abs() < 1.0 && content <= viewport + 1.0, "step 1 fits: {first} {frame} {content} {viewport}");
+            let height = settled_frame_height(client).await;
+            assert!(height.fits(), "step 1 fits: {height:?}");
+            let first = height.reported;
             save_screenshot(client, "embed-step-1").await;
             for step in [2, 3] {
                 in_frame(client, "doc.getElementById('tl-next').click()").await;
@@ -412,14 +413,16 @@ async fn an_embed_height_follows_each_step() {
                 )
                 .await;
             }
-            let (last, frame, content, viewport) = settled_height(client).await;
+            let height = settled_frame_height(client).await;
+            let last = height.reported;
             assert!(last > first + 40.0, "the break list made it taller: {first} → {last}");
-            assert!((frame - last).abs() < 1.0 && content <= viewport + 1.0, "step 3 fits: {last} {frame} {content} {viewport}");
+            assert!(height.fits(), "step 3 fits: {height:?}");
             save_screenshot(client, "embed-step-3").await;
             // And back: the frame shrinks again.
             in_frame(client, "doc.querySelector('.tl-scroll').focus(); doc.querySelector('.tl-scroll').dispatchEvent(new KeyboardEvent('keydown', {key: 'Home', bubbles: true}))").await;
             frame_until(client, "back at step 1", "return !!doc.querySelector(\".tl-event.current[data-event='1']\")").await;
-            let (back, frame, _, _) = settled_height(client).await;
+            let height = settled_frame_height(client).await;
+            let (back, frame) = (height.reported, height.frame);
             assert!((back - first).abs() < 1.0 && (frame - back).abs() < 1.0, "back to {first}: {back} {frame}");
         })
         .await;
@@ -438,7 +441,7 @@ async fn the_timeline_opens_at_the_first_event_with_columns_sized_to_content() {
         .run(|page| async move {
             let client = &page.client;
             set_viewport(client, (390, 844), "light").await;
-            open_app(client, &page.origin).await;
+            open_small_example(client, &page.origin).await;
             load_example(client).await;
             find(client, ".tl-scroll").await;
             tokio::time::sleep(Duration::from_millis(500)).await;

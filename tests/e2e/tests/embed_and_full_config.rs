@@ -8,7 +8,8 @@ use std::time::Duration;
 use fantoccini::Locator;
 use serde_json::Value;
 use support::{
-    eventually, open_app, run_js as js, save_screenshot, setup, wait_for_css as find, Session,
+    eventually, open_small_example, run_js as js, save_screenshot, settled_frame_height, setup,
+    wait_for_css as find, Session,
 };
 
 /// A frame made from the Embed snippet posts its content's height; sized to it, the frame
@@ -20,7 +21,7 @@ async fn an_embed_reports_its_height_and_fits_its_frame() {
     session
         .run(|page| async move {
             let client = &page.client;
-            open_app(client, &page.origin).await;
+            open_small_example(client, &page.origin).await;
             // The snippet of the default example, from the Embed menu.
             let embed = client
                 .find(Locator::XPath("//button[normalize-space()='Embed']"))
@@ -61,40 +62,16 @@ async fn an_embed_reports_its_height_and_fits_its_frame() {
                 ),
             )
             .await;
-            let height = eventually(Duration::from_secs(30), "a settled height", || async {
+            // The results are drawn (well past the header), then the height settles.
+            eventually(Duration::from_secs(30), "the results in the frame", || async {
                 let heights = js(client, "return window.heights").await;
-                let list: Vec<f64> = heights
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(Value::as_f64)
-                    .collect();
-                // Settled: the results are drawn (well past the header) and the last message
-                // is a second old.
-                let last = *list.last()?;
-                (last > 200.0).then_some(last)
+                let last = heights.as_array()?.last()?.as_f64()?;
+                (last > 200.0).then_some(())
             })
             .await;
-            tokio::time::sleep(Duration::from_millis(1500)).await;
-            let sized = js(
-                client,
-                "const f = document.querySelector('iframe'); const d = f.contentDocument.documentElement; \
-                 return [f.getBoundingClientRect().height, d.scrollHeight, d.clientHeight, window.heights.at(-1)]",
-            )
-            .await;
-            let v: Vec<f64> = sized
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|x| x.as_f64().unwrap_or_default())
-                .collect();
-            let (frame, content, viewport, last) = (v[0], v[1], v[2], v[3]);
-            assert!(height > 200.0 && last > 200.0, "the results are in the frame: {v:?}");
-            assert!((frame - last).abs() < 1.0, "the frame took the reported height: {v:?}");
-            assert!(
-                content <= viewport + 1.0,
-                "no scrollbar inside the sized frame: {v:?}"
-            );
+            let height = settled_frame_height(client).await;
+            assert!(height.reported > 200.0, "the results are in the frame: {height:?}");
+            assert!(height.fits(), "the frame took the reported height, no scrollbar: {height:?}");
             save_screenshot(client, "embed-sized-frame").await;
         })
         .await;
@@ -109,7 +86,7 @@ async fn the_full_configuration_view_shows_the_merged_yaml() {
     session
         .run(|page| async move {
             let client = &page.client;
-            open_app(client, &page.origin).await;
+            open_small_example(client, &page.origin).await;
             // An extends chain, typed into the editor through its API.
             js(
                 client,
@@ -173,7 +150,7 @@ async fn a_checked_fix_applies_as_one_undo_step() {
     session
         .run(|page| async move {
             let client = &page.client;
-            open_app(client, &page.origin).await;
+            open_small_example(client, &page.origin).await;
             support::paste_config(client, BROKEN).await;
             let finding = find(client, "li.diagnostic[data-code='dependency-not-in-pipeline']").await;
             assert_eq!(finding.attr("data-line").await.unwrap().as_deref(), Some("13"));

@@ -15,8 +15,8 @@ use fantoccini::actions::{InputSource, MouseActions, PointerAction};
 use fantoccini::Locator;
 use serde_json::{json, Value};
 use support::{
-    eventually, open_app, paste_config, run_js, screenshots_at_three_sizes, setup, wait_for_css,
-    Session,
+    eventually, open_small_example, paste_config, run_js, screenshots_at_three_sizes, setup,
+    wait_for_css, Session,
 };
 
 const LONG: &str = "integration-tests-against-the-staging-database-cluster";
@@ -93,7 +93,7 @@ async fn the_graph_draws_needs_and_highlights_the_chain() {
     session
         .run(|page| async move {
             let client = &page.client;
-            open_app(client, &page.origin).await;
+            open_small_example(client, &page.origin).await;
             paste_config(client, &config()).await;
             wait_for_css(client, ".gnode [data-job='package']").await;
 
@@ -199,7 +199,7 @@ async fn a_thousand_jobs_draw_what_is_in_view_and_scroll() {
     session
         .run(|page| async move {
             let client = &page.client;
-            open_app(client, &page.origin).await;
+            open_small_example(client, &page.origin).await;
             let mut yaml = String::from("stages: [build, test, deploy]\n");
             for i in 0..1000 {
                 let stage = ["build", "test", "deploy"][i % 3];
@@ -259,7 +259,7 @@ async fn typing_does_not_redraw_the_graph() {
     session
         .run(|page| async move {
             let client = &page.client;
-            open_app(client, &page.origin).await;
+            open_small_example(client, &page.origin).await;
             paste_config(client, &config()).await;
             wait_for_css(client, ".gnode [data-job='package']").await;
             support::wait_until_checked(client).await;

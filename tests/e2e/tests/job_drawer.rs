@@ -13,7 +13,8 @@ use std::time::Duration;
 use fantoccini::Locator;
 use serde_json::{json, Value};
 use support::{
-    eventually, open_app, paste_config, run_js, save_screenshot, setup, wait_for_css, Session,
+    eventually, open_small_example, paste_config, run_js, save_screenshot, setup, wait_for_css,
+    Session,
 };
 
 /// Two jobs: `build` writes a dotenv report, `test` (line 14) reads it, has a rule on the
@@ -66,7 +67,7 @@ async fn the_job_drawer_opens_beside_the_job_and_gives_the_focus_back() {
     session
         .run(|page| async move {
             let client = &page.client;
-            open_app(client, &page.origin).await;
+            open_small_example(client, &page.origin).await;
             paste_config(client, CONFIG).await;
             let card = wait_for_css(client, TEST_CARD).await;
             run_js(

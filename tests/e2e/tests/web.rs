@@ -27,12 +27,10 @@ const CTRL_A: &str = "\u{E009}a\u{E000}";
 const TAB: &str = "\u{E004}";
 const ESCAPE: &str = "\u{E00C}";
 
+/// The tests' start: the small example on the Pipelines view with one push (a first visit
+/// opens the seed example instead, see `views.rs`).
 async fn load_app(client: &Client, origin: &str) {
-    client
-        .goto(&format!("{origin}/"))
-        .await
-        .expect("open the app");
-    wait_checked(client).await;
+    support::open_small_example(client, origin).await;
 }
 
 /// Waits until the verdict is for what is on screen (the simulation worker has answered).
@@ -366,8 +364,12 @@ async fn the_code_editor_edits_finds_indents_and_explains() {
                 ))
                 .await
                 .unwrap();
-            let tooltip = wait_for(client, ".cm-tooltip-lint").await;
-            let text = tooltip.text().await.unwrap();
+            // The tooltip is drawn, then filled (under load the two can be read apart).
+            let text = eventually(Duration::from_secs(15), "the finding's tooltip", || async {
+                let text = wait_for(client, ".cm-tooltip-lint").await.text().await.ok()?;
+                (!text.trim().is_empty()).then_some(text)
+            })
+            .await;
             assert!(text.contains("jobs:build config contains unknown keys: artifact"), "{text}");
             assert!(text.contains("did you mean `artifacts`?"), "{text}");
             save_screenshot(client, "editor-hover").await;

@@ -597,16 +597,154 @@ pub async fn screenshots_at_three_sizes(client: &Client, name: &str, scroll_to: 
     .await;
 }
 
-// ---- Helpers of tests/e2e/tests/job_drawer.rs and embed_and_full_config.rs. -----------------
+// ---- The tests' start state, and helpers of job_drawer.rs and embed_and_full_config.rs. ----
 
-/// Opens the app and waits until the verdict is for what is on screen.
-#[allow(dead_code)]
-pub async fn open_app(client: &Client, origin: &str) {
+/// The small example of web/src/lib.rs (`EXAMPLE`), read from the source: a build job with
+/// artifacts and a test job with rules.
+pub fn small_example() -> String {
+    let source = include_str!("../../../../web/src/lib.rs");
+    let start = source
+        .find("pub const EXAMPLE: &str = \"\\\n")
+        .expect("EXAMPLE in web/src/lib.rs");
+    let body = &source[start..];
+    let body = &body[body.find('\n').unwrap() + 1..];
+    let end = body.find("\";\n").expect("the end of EXAMPLE");
+    body[..end].replace("\\\"", "\"")
+}
+
+/// The address (without `#`) of the small example, as the app itself wrote it: made once per
+/// test binary, then reused by every session.
+static SMALL_EXAMPLE_LINK: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Makes the small example's link the way a user would: "New" (one push to `feature`, the
+/// Pipelines view), the example pasted, and the address the app writes once typing pauses
+/// (the same as its autosave).
+async fn small_example_link(client: &Client, origin: &str) -> String {
     client
         .goto(&format!("{origin}/"))
         .await
         .expect("open the app");
     wait_until_checked(client).await;
+    wait_for_css(client, ".new-workspace")
+        .await
+        .click()
+        .await
+        .expect("New");
+    let address = "return [location.hash.slice(1), localStorage.getItem('pipesim-autosave')]";
+    let blank = eventually(Duration::from_secs(10), "New's address", || async {
+        let v = run_js(client, address).await;
+        let hash = v[0].as_str().unwrap_or_default().to_owned();
+        (hash.starts_with("v1.") && v[1] == v[0]).then_some(hash)
+    })
+    .await;
+    paste_config(client, &small_example()).await;
+    eventually(
+        Duration::from_secs(15),
+        "the small example's address",
+        || async {
+            let v = run_js(client, address).await;
+            let hash = v[0].as_str().unwrap_or_default().to_owned();
+            (hash.starts_with("v1.") && hash != blank && v[1] == v[0]).then_some(hash)
+        },
+    )
+    .await
+}
+
+/// Opens the app on the small example (web/src/lib.rs `EXAMPLE`) on the Pipelines view with
+/// one push to `feature`, nothing edited and nothing saved in the browser: through a link the
+/// app's own encoder wrote (see [`small_example_link`]). A first visit opens the seed example
+/// instead; the tests written against this start say so by calling this.
+pub async fn open_small_example(client: &Client, origin: &str) {
+    let fragment = match SMALL_EXAMPLE_LINK.get() {
+        Some(fragment) => fragment.clone(),
+        None => {
+            let fragment = small_example_link(client, origin).await;
+            // What making it left in this browser goes: the test starts as from a link.
+            client
+                .goto(&format!("{origin}/404-host.html"))
+                .await
+                .expect("a page of this origin");
+            run_js(client, "localStorage.clear(); sessionStorage.clear();").await;
+            SMALL_EXAMPLE_LINK.get_or_init(|| fragment).clone()
+        }
+    };
+    client
+        .goto(&format!("{origin}/#{fragment}"))
+        .await
+        .expect("open the small example's link");
+    wait_until_checked(client).await;
+    wait_for_css(client, ".job-card[data-job='build']").await;
+    let text = run_js(
+        client,
+        "return pipesimEditor.of(document.getElementById('editor')).state.doc.toString()",
+    )
+    .await;
+    assert_eq!(
+        text.as_str(),
+        Some(small_example().as_str()),
+        "the small example"
+    );
+}
+
+/// What a frame made from the Embed snippet measures once its height settled: the last height
+/// it reported to the host page, the frame's own height, its content's and its viewport's.
+#[derive(Clone, Copy, Debug)]
+pub struct FrameHeight {
+    pub reported: f64,
+    pub frame: f64,
+    pub content: f64,
+    pub viewport: f64,
+}
+
+impl FrameHeight {
+    /// The frame took the height it reported and shows everything without a scrollbar.
+    pub fn fits(&self) -> bool {
+        (self.frame - self.reported).abs() < 1.0 && self.content <= self.viewport + 1.0
+    }
+}
+
+/// Waits until the frame of the host page (which keeps what was reported in `window.heights`,
+/// README "Embedding") reported a height and then none for a second, and measures it.
+pub async fn settled_frame_height(client: &Client) -> FrameHeight {
+    let last = std::sync::Mutex::new((-1.0, 0));
+    eventually(Duration::from_secs(30), "a settled height", || async {
+        let heights = run_js(client, "return window.heights").await;
+        let list: Vec<f64> = heights
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_f64)
+            .collect();
+        let now = (*list.last()?, list.len());
+        let changed = {
+            let mut last = last.lock().unwrap();
+            std::mem::replace(&mut *last, now) != now
+        };
+        if changed {
+            tokio::time::sleep(Duration::from_millis(1000)).await;
+            return None;
+        }
+        Some(())
+    })
+    .await;
+    let v = run_js(
+        client,
+        "const f = document.querySelector('iframe'); const d = f.contentDocument.documentElement; \
+         return [window.heights.at(-1), f.getBoundingClientRect().height, d.scrollHeight, d.clientHeight]",
+    )
+    .await;
+    let v: Vec<f64> = v
+        .as_array()
+        .expect("four figures")
+        .iter()
+        .map(|x| x.as_f64().unwrap_or_default())
+        .collect();
+    FrameHeight {
+        reported: v[0],
+        frame: v[1],
+        content: v[2],
+        viewport: v[3],
+    }
 }
 
 /// Replaces the whole editor text as one paste.

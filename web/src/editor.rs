@@ -48,7 +48,7 @@ extern "C" {
 /// costs the editor's own work only: the app's render (and reading the document out of the
 /// editor) comes in a frame of its own, once per pause, not once per key. Leaving the editor
 /// (a click on anything else, a tab) hands it over at once.
-pub const EDIT_SETTLE_MS: u32 = 30;
+pub const EDIT_SETTLE_MS: u32 = 20;
 
 /// Whether the editor bundle is loaded (the global `pipesimEditor`).
 fn code_editor_loaded() -> bool {

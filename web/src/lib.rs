@@ -35,7 +35,7 @@ pub use state::ENTRY;
 /// run under way is superseded by the next). Typing in the editor reaches the workspace once
 /// it pauses for [`editor::EDIT_SETTLE_MS`], so a pause in typing is simulated after both. Short,
 /// since an answer that changes nothing on screen costs the page almost nothing (`wire.rs`).
-pub const LINT_DEBOUNCE_MS: u32 = 50;
+pub const LINT_DEBOUNCE_MS: u32 = 30;
 
 /// A small configuration, valid and using the common keywords: what `AppProps::initial` may
 /// start from (the tests do; a first visit opens the seed example, `presets::FIRST_VISIT`).

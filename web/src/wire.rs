@@ -17,6 +17,7 @@ use pipesim::sorted::SortedMap;
 use pipesim::{Diagnostic, LintReport, Severity};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::rc::Rc;
 
 use crate::state::{
     EventForm, FileTab, OtherProject, ProjectForm, Results, Run, Shared, Workspace,
@@ -107,29 +108,31 @@ struct SentPipeline {
 }
 
 impl Sent {
-    fn of(results: &Results) -> Option<Sent> {
-        let mut simulation = (*results.simulation).clone();
+    /// The parts of `simulation`'s summary. The summary leaves out each job's heaviest fields:
+    /// they are taken out for the writing and put back, so nothing is copied.
+    fn of(simulation: &mut Simulation, lint: &LintReport) -> Option<Sent> {
         let pipelines = std::mem::take(&mut simulation.pipelines);
-        let text = serde_json::to_string(&simulation).ok()?;
+        let head = serde_json::to_string(&*simulation);
+        simulation.pipelines = pipelines;
+        let head = head.ok()?;
         // The simulation's fields are written in their declared order, `pipelines` after the
         // version: the text splits there.
-        let (before, after) = text.split_once("\"pipelines\":[]")?;
+        let (before, after) = head.split_once("\"pipelines\":[]")?;
         let mut sent = Sent {
-            lint: serde_json::to_string(&*results.lint).ok()?,
+            lint: serde_json::to_string(lint).ok()?,
             head: (before.to_owned(), after.to_owned()),
-            pipelines: Vec::with_capacity(pipelines.len()),
+            pipelines: Vec::with_capacity(simulation.pipelines.len()),
         };
-        for mut pipeline in pipelines {
+        for pipeline in &mut simulation.pipelines {
             let jobs = std::mem::take(&mut pipeline.jobs);
-            let header = serde_json::to_string(&pipeline).ok()?;
+            let header = serde_json::to_string(&*pipeline);
+            pipeline.jobs = jobs;
             // `jobs` is the report's last field.
-            let header = header.strip_suffix(",\"jobs\":[]}")?.to_owned();
-            let jobs = jobs
-                .into_iter()
-                .map(|mut job| {
-                    summarise(&mut job);
-                    serde_json::to_string(&job).ok()
-                })
+            let header = header.ok()?.strip_suffix(",\"jobs\":[]}")?.to_owned();
+            let jobs = pipeline
+                .jobs
+                .iter_mut()
+                .map(summary_text)
                 .collect::<Option<Vec<String>>>()?;
             sent.pipelines.push(SentPipeline { header, jobs });
         }
@@ -152,9 +155,45 @@ impl Sent {
 /// edit to one job sends that job. Returns the text and what it stands for, to be the base of
 /// a later answer.
 pub fn encode_summary_against(results: &Results, base: Option<(u32, &Sent)>) -> (String, Sent) {
-    let Some(sent) = Sent::of(results) else {
+    let mut simulation = (*results.simulation).clone();
+    answer_text(results, &mut simulation, base)
+}
+
+/// [`encode_summary_against`] for results the caller owns alone (the worker's fresh run): the
+/// summary is written from them without a copy.
+pub fn encode_answer(results: &mut Results, base: Option<(u32, &Sent)>) -> (String, Sent) {
+    let mut taken = std::mem::replace(&mut results.simulation, Shared::new(empty_simulation()));
+    let answer = match Rc::get_mut(&mut taken.0) {
+        Some(simulation) => answer_text(results, simulation, base),
+        None => encode_summary_against(
+            &Results {
+                simulation: taken.clone(),
+                ..results.clone()
+            },
+            base,
+        ),
+    };
+    results.simulation = taken;
+    answer
+}
+
+fn empty_simulation() -> Simulation {
+    Simulation {
+        gitlab_version: pipesim::GITLAB_VERSION,
+        pipelines: Vec::new(),
+        diagnostics: Vec::new(),
+    }
+}
+
+/// The answer for `results`, whose simulation is `simulation` (lent to [`Sent::of`]).
+fn answer_text(
+    results: &Results,
+    simulation: &mut Simulation,
+    base: Option<(u32, &Sent)>,
+) -> (String, Sent) {
+    let Some(sent) = Sent::of(simulation, &results.lint) else {
         // Not expected (the parts are the derive's own text); the whole text is still right.
-        return (encode_full_summary(results), Sent::empty());
+        return (encode_full_summary(results, simulation), Sent::empty());
     };
     let mut out = String::with_capacity(256);
     out.push_str("{\"ms\":");
@@ -254,14 +293,32 @@ fn summarise(job: &mut JobReport) {
     }
 }
 
+/// The summary's text of `job` ([`summarise`]), which is left as it was.
+fn summary_text(job: &mut JobReport) -> Option<String> {
+    let variables = std::mem::take(&mut job.variables);
+    let checks = std::mem::take(&mut job.checks);
+    let why = if job.created {
+        std::mem::take(&mut job.why)
+    } else {
+        String::new()
+    };
+    let text = serde_json::to_string(&*job);
+    job.variables = variables;
+    job.checks = checks;
+    if job.created {
+        job.why = why;
+    }
+    text.ok()
+}
+
 /// A number as JSON writes it (serde_json's own text for an `f64`).
 fn json_number(n: f64) -> String {
     serde_json::to_string(&n).unwrap_or_else(|_| "0".into())
 }
 
 /// The summary written in one piece, without references.
-fn encode_full_summary(results: &Results) -> String {
-    let mut simulation = (*results.simulation).clone();
+fn encode_full_summary(results: &Results, simulation: &Simulation) -> String {
+    let mut simulation = simulation.clone();
     simulation
         .pipelines
         .iter_mut()
@@ -998,6 +1055,30 @@ mod tests {
             // And the other way: an event removed.
             let (_, decoded, alone) = answer_against(&base, &more);
             assert_eq!(shown(&decoded), shown(&alone), "{}", preset.id);
+        }
+    }
+
+    #[test]
+    fn the_worker_writes_its_answer_from_its_own_results_and_leaves_them_whole() {
+        for preset in PRESETS {
+            let workspace =
+                crate::state::load_scenario_text("preset.yml", preset.scenario).unwrap();
+            let mut results = Results::of(&workspace);
+            let before = format!("{:?}", *results.simulation);
+            let (copied, _) = encode_summary_against(&results, None);
+            let (lent, _) = encode_answer(&mut results, None);
+            assert_eq!(lent, copied, "{}", preset.id);
+            assert_eq!(
+                format!("{:?}", *results.simulation),
+                before,
+                "{}",
+                preset.id
+            );
+            // Shared results are copied, not changed.
+            let other = results.clone();
+            let (shared, _) = encode_answer(&mut results, None);
+            assert_eq!(shared, copied);
+            assert!(Rc::ptr_eq(&other.simulation.0, &results.simulation.0));
         }
     }
 

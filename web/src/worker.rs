@@ -26,8 +26,8 @@ use web_sys::{ErrorEvent, MessageEvent, Worker, WorkerOptions, WorkerType};
 
 use crate::state::{Results, Selection, Workspace};
 use crate::wire::{
-    decode_job_detail, decode_request, decode_results_against, encode_job_detail,
-    encode_summary_against, DetailRequest, JobDetail, Sent,
+    decode_job_detail, decode_request, decode_results_against, encode_answer, encode_job_detail,
+    DetailRequest, JobDetail, Sent,
 };
 
 /// A running simulation older than this is ended when a newer request arrives.
@@ -68,11 +68,11 @@ const SENT_KEPT: usize = 4;
 /// the worker still has it; the full results stay here for [`job_details`].
 pub fn run_request(request: &str, id: u32, base: u32) -> Result<String, String> {
     let workspace = decode_request(request)?;
-    let results = Results::of(&workspace);
+    let mut results = Results::of(&workspace);
     let summary = SENT.with(|sent| {
         let mut sent = sent.borrow_mut();
         let held = sent.iter().find(|(n, _)| *n == base && base != 0);
-        let (text, parts) = encode_summary_against(&results, held.map(|(n, s)| (*n, s)));
+        let (text, parts) = encode_answer(&mut results, held.map(|(n, s)| (*n, s)));
         if sent.len() == SENT_KEPT {
             sent.remove(0);
         }

@@ -1228,7 +1228,7 @@ async fn typing_stays_fluid_on_a_large_config() {
 /// (web/src/editor.rs `EDIT_SETTLE_MS`, web/src/lib.rs `LINT_DEBOUNCE_MS`), as the figures say
 /// them.
 fn pipesim_e2e_debounce() -> u32 {
-    30 + 50
+    20 + 30
 }
 
 /// Replaces the value of a form field or the editor (by CSS selector) as a paste does.

@@ -18,7 +18,7 @@ import { lintGutter, setDiagnostics as cmSetDiagnostics, lintKeymap } from "@cod
 import { autocompletion, completionKeymap } from "@codemirror/autocomplete";
 import {
   foldGutter, foldKeymap, syntaxHighlighting, indentOnInput, indentUnit, bracketMatching, indentService,
-  foldService, StreamLanguage,
+  foldService, StreamLanguage, forceParsing, syntaxTreeAvailable,
 } from "@codemirror/language";
 import { classHighlighter, tags } from "@lezer/highlight";
 import { yaml as yamlMode } from "@codemirror/legacy-modes/mode/yaml";
@@ -212,12 +212,30 @@ class PipesimEditor {
       ]),
       EditorView.contentAttributes.of({ id: "editor", "aria-label": options.label || "Editor", "aria-describedby": "editor-hint status" }),
       EditorView.updateListener.of((u) => {
+        if (u.docChanged) this.parseAhead();
         // Only that it changed: the page reads the text (getText) once typing pauses.
         if (u.docChanged && !this.silent && this.onChange) this.onChange();
       }),
     ];
     this.view = new EditorView({ parent, state: this.fresh("") });
     this.view.dom.pipesim = this;
+  }
+
+  // Parses the rest of the document in idle slices of a few milliseconds after each change.
+  // CodeMirror's own background parse takes slices of up to 100 ms and relies on
+  // `navigator.scheduling.isInputPending` to stop for a key; where that does not see the key
+  // (measured: keys sent by WebDriver), a slice is a key's wait. With the whole document
+  // parsed, a jump to its end (or a keystroke there) has nothing left to parse first.
+  parseAhead() {
+    if (this.parsing || typeof requestIdleCallback !== "function") return;
+    const step = () => {
+      this.parsing = null;
+      const view = this.view;
+      if (!view || syntaxTreeAvailable(view.state, view.state.doc.length)) return;
+      forceParsing(view, view.state.doc.length, 4);
+      this.parsing = requestIdleCallback(step, { timeout: 1000 });
+    };
+    this.parsing = requestIdleCallback(step, { timeout: 1000 });
   }
 
   fresh(text) {
@@ -236,6 +254,7 @@ class PipesimEditor {
       this.silent = false;
     }
     this.setText(text);
+    this.parseAhead();
   }
 
   setText(text) {
@@ -275,7 +294,9 @@ class PipesimEditor {
   }
 
   destroy() {
+    if (this.parsing) cancelIdleCallback(this.parsing);
     this.view.destroy();
+    this.view = null;
   }
 }
 

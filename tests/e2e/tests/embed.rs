@@ -270,11 +270,11 @@ async fn the_embed_snippet_follows_each_choice_and_its_frame_shows_them() {
                 "read-only YAML beside the timeline"
             );
             // Highlighted as in the editor: the keys are marked, in the editor's key colour
-            // (not the text's).
+            // (not the text's). The YAML stream mode's key token holds its indentation.
             let keys = in_frame(
                 client,
                 "const keys = [...doc.querySelectorAll('.embed-yaml .tok-propertyName')]; \
-                 return [keys.map(k => k.textContent).filter(k => ['deploying', 'dependencies', 'dotenv'].includes(k)).sort(), \
+                 return [keys.map(k => k.textContent.trim()).filter(k => ['deploying', 'dependencies', 'dotenv'].includes(k)).sort(), \
                    keys.length ? doc.defaultView.getComputedStyle(keys[0]).color : null, \
                    doc.defaultView.getComputedStyle(doc.querySelector('.embed-yaml .cm-content')).color]",
             )

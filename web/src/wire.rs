@@ -1092,23 +1092,18 @@ mod tests {
         assert!(decode_results(&text, 2).is_err());
         assert!(decode_results_against(&text, 2, Some((4, &held))).is_err());
         assert!(decode_results_against(&text, 2, Some((5, &held))).is_ok());
-        // References past the end of what the page holds are an error, not a panic.
-        let bad = text.replace(
-            "\"simulation\":\"same\"",
-            "\"simulation\":{\"pipelines\":[{\"same\":9}],\"diagnostics\":[]}",
-        );
-        assert!(
-            decode_results_against(&bad, 2, Some((5, &held))).is_err(),
-            "{bad}"
-        );
-        let bad = text.replace(
-            "\"simulation\":\"same\"",
-            "\"simulation\":{\"pipelines\":[{\"event\":0}],\"diagnostics\":[]}",
-        );
-        assert!(
-            decode_results_against(&bad, 2, Some((5, &held))).is_err(),
-            "{bad}"
-        );
+        // A reference past the end of what the page holds, and a pipeline missing its fields,
+        // are errors, not panics.
+        for pipeline in ["{\"same\":9}", "{\"event\":0}"] {
+            let bad = text.replace(
+                "\"simulation\":\"same\"",
+                &format!("\"simulation\":{{\"pipelines\":[{pipeline}],\"diagnostics\":[]}}"),
+            );
+            assert!(
+                decode_results_against(&bad, 2, Some((5, &held))).is_err(),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

@@ -266,6 +266,8 @@ async fn typing_does_not_redraw_the_graph() {
             tokio::time::sleep(Duration::from_millis(800)).await;
             let renders = "return Number(document.querySelector('.graph-scroll').dataset.renders)";
             let before = run_js(client, renders).await;
+            let run = "return Number((document.querySelector('.sim-time') || { dataset: {} }).dataset.simRun || 0)";
+            let run_before = run_js(client, run).await;
             // Three keys at once at the end of the text, read back before the debounce ends.
             run_js(
                 client,
@@ -284,8 +286,6 @@ async fn typing_does_not_redraw_the_graph() {
             assert_eq!(before, during, "a keystroke does not draw the graph again");
             // Nor does the answer to it: a comment changes nothing the graph shows, and the
             // worker's answer says so instead of sending the results again (wire.rs).
-            let run = "return Number((document.querySelector('.sim-time') || { dataset: {} }).dataset.simRun || 0)";
-            let run_before = run_js(client, run).await;
             let answered = || async {
                 let now = run_js(client, run).await;
                 (now.as_u64() > run_before.as_u64()).then_some(())

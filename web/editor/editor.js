@@ -224,8 +224,9 @@ class PipesimEditor {
   // Parses the rest of the document in idle slices of a few milliseconds after each change.
   // CodeMirror's own background parse takes slices of up to 100 ms and relies on
   // `navigator.scheduling.isInputPending` to stop for a key; where that does not see the key
-  // (measured: keys sent by WebDriver), a slice is a key's wait. With the whole document
-  // parsed, a jump to its end (or a keystroke there) has nothing left to parse first.
+  // (the benchmark's keys, sent by WebDriver, waited behind such slices in its long frames), a
+  // slice is a key's wait. With the whole document parsed, a jump to its end (or a keystroke
+  // there) has nothing left to parse first.
   parseAhead() {
     if (this.parsing || typeof requestIdleCallback !== "function") return;
     const step = () => {

@@ -21,7 +21,7 @@ use crate::presets::{PresetMenu, PRESETS};
 use crate::share::{decode, encode, ShareMenu};
 use crate::state::{EventForm, FileTab, ProjectForm, Results, Selection, View, Workspace};
 use crate::timeline::TimelineView;
-use crate::wire::encode_request;
+use crate::wire::{encode_request, Request};
 use crate::worker::{Outcome, Simulator};
 use crate::LINT_DEBOUNCE_MS;
 
@@ -330,26 +330,6 @@ fn guarded_run(workspace: &Workspace) -> Results {
     results
 }
 
-/// What the simulation reads of the workspace (not the view, the selection or the step).
-#[derive(PartialEq)]
-struct Inputs(
-    Vec<FileTab>,
-    ProjectForm,
-    Vec<EventForm>,
-    Vec<crate::state::OtherProject>,
-);
-
-impl Inputs {
-    fn of(w: &Workspace) -> Inputs {
-        Inputs(
-            w.files.clone(),
-            w.project.clone(),
-            w.events.clone(),
-            w.projects.clone(),
-        )
-    }
-}
-
 /// Where the results stand against the workspace on screen.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Phase {
@@ -462,7 +442,8 @@ pub fn app(props: &AppProps) -> Html {
         let last_request = last_request.clone();
         let address_timer = use_mut_ref(|| None::<Timeout>);
         let unwritten = unwritten.clone();
-        let inputs = use_mut_ref(|| None::<Inputs>);
+        // What the simulation last read of the workspace (the request, before it is encoded).
+        let inputs = use_mut_ref(|| None::<Request>);
         let debouncing = debouncing.clone();
         use_effect_with((workspace.clone(), *rerun), move |(workspace, _)| {
             let first = std::mem::replace(&mut *first_render.borrow_mut(), false);
@@ -470,7 +451,7 @@ pub fn app(props: &AppProps) -> Html {
             let delay = if first { 0 } else { LINT_DEBOUNCE_MS };
             // What the simulation reads changed (not only the view or the selection): the
             // results on screen are for an earlier state from now on.
-            let now = Inputs::of(&workspace);
+            let now = Request::of(&workspace);
             let changed = inputs.borrow().as_ref() != Some(&now);
             *inputs.borrow_mut() = Some(now);
             // Counted from the last edit: the progress line is for a run that takes long, not

@@ -25,7 +25,7 @@ use crate::state::{
 
 /// What the page asks the worker to run: everything the results depend on (not the view or
 /// the selected job).
-#[derive(Serialize, Deserialize)]
+#[derive(PartialEq, Serialize, Deserialize)]
 pub struct Request {
     pub files: Vec<FileTab>,
     pub project: ProjectForm,
@@ -139,6 +139,15 @@ impl Sent {
         Some(sent)
     }
 
+    /// What an answer written in one piece stands for: nothing a later answer can name.
+    fn empty() -> Sent {
+        Sent {
+            lint: String::new(),
+            head: (String::new(), String::new()),
+            pipelines: Vec::new(),
+        }
+    }
+
     fn same_pipeline(&self, at: usize, other: &SentPipeline) -> bool {
         self.pipelines
             .get(at)
@@ -156,50 +165,39 @@ impl Sent {
 /// a later answer.
 pub fn encode_summary_against(results: &Results, base: Option<(u32, &Sent)>) -> (String, Sent) {
     let mut simulation = (*results.simulation).clone();
-    answer_text(results, &mut simulation, base)
+    answer_text(&results.lint, results.run, &mut simulation, base)
 }
 
 /// [`encode_summary_against`] for results the caller owns alone (the worker's fresh run): the
 /// summary is written from them without a copy.
 pub fn encode_answer(results: &mut Results, base: Option<(u32, &Sent)>) -> (String, Sent) {
-    let mut taken = std::mem::replace(&mut results.simulation, Shared::new(empty_simulation()));
-    let answer = match Rc::get_mut(&mut taken.0) {
-        Some(simulation) => answer_text(results, simulation, base),
-        None => encode_summary_against(
-            &Results {
-                simulation: taken.clone(),
-                ..results.clone()
-            },
-            base,
-        ),
-    };
-    results.simulation = taken;
-    answer
-}
-
-fn empty_simulation() -> Simulation {
-    Simulation {
-        gitlab_version: pipesim::GITLAB_VERSION,
-        pipelines: Vec::new(),
-        diagnostics: Vec::new(),
+    let Results {
+        lint,
+        simulation,
+        run,
+    } = results;
+    match Rc::get_mut(&mut simulation.0) {
+        Some(simulation) => answer_text(lint, *run, simulation, base),
+        None => answer_text(lint, *run, &mut (**simulation).clone(), base),
     }
 }
 
-/// The answer for `results`, whose simulation is `simulation` (lent to [`Sent::of`]).
+/// The answer for a run's `lint`, `run` and `simulation` (lent to [`Sent::of`]).
 fn answer_text(
-    results: &Results,
+    lint: &LintReport,
+    run: Run,
     simulation: &mut Simulation,
     base: Option<(u32, &Sent)>,
 ) -> (String, Sent) {
-    let Some(sent) = Sent::of(simulation, &results.lint) else {
+    let Some(sent) = Sent::of(simulation, lint) else {
         // Not expected (the parts are the derive's own text); the whole text is still right.
-        return (encode_full_summary(results, simulation), Sent::empty());
+        return (encode_full_summary(lint, run, simulation), Sent::empty());
     };
     let mut out = String::with_capacity(256);
     out.push_str("{\"ms\":");
-    out.push_str(&json_number(results.run.ms));
+    out.push_str(&json_number(run.ms));
     out.push_str(",\"lint_ms\":");
-    out.push_str(&json_number(results.run.lint_ms));
+    out.push_str(&json_number(run.lint_ms));
     if let Some((id, _)) = base {
         out.push_str(&format!(",\"base\":{id}"));
     }
@@ -273,41 +271,36 @@ fn answer_text(
     (out, sent)
 }
 
-impl Sent {
-    fn empty() -> Sent {
-        Sent {
-            lint: String::new(),
-            head: (String::new(), String::new()),
-            pipelines: Vec::new(),
-        }
-    }
-}
+/// What the summary leaves out of a job: its variable table and evaluated clauses, and its
+/// `why` when it is in the pipeline. Taken out of `job`, to be put back by [`put_back`].
+type LeftOut = (Vec<VariableRow>, Vec<Check>, String);
 
-/// A job as the summary has it: without its variable table and evaluated clauses, and without
-/// its `why` when it is in the pipeline.
-fn summarise(job: &mut JobReport) {
-    job.variables = Vec::new();
-    job.checks = Vec::new();
-    if job.created {
-        job.why = String::new();
-    }
-}
-
-/// The summary's text of `job` ([`summarise`]), which is left as it was.
-fn summary_text(job: &mut JobReport) -> Option<String> {
-    let variables = std::mem::take(&mut job.variables);
-    let checks = std::mem::take(&mut job.checks);
+fn take_left_out(job: &mut JobReport) -> LeftOut {
     let why = if job.created {
         std::mem::take(&mut job.why)
     } else {
         String::new()
     };
-    let text = serde_json::to_string(&*job);
+    (
+        std::mem::take(&mut job.variables),
+        std::mem::take(&mut job.checks),
+        why,
+    )
+}
+
+fn put_back(job: &mut JobReport, (variables, checks, why): LeftOut) {
     job.variables = variables;
     job.checks = checks;
     if job.created {
         job.why = why;
     }
+}
+
+/// The summary's text of `job`, which is left as it was.
+fn summary_text(job: &mut JobReport) -> Option<String> {
+    let left_out = take_left_out(job);
+    let text = serde_json::to_string(&*job);
+    put_back(job, left_out);
     text.ok()
 }
 
@@ -317,18 +310,16 @@ fn json_number(n: f64) -> String {
 }
 
 /// The summary written in one piece, without references.
-fn encode_full_summary(results: &Results, simulation: &Simulation) -> String {
+fn encode_full_summary(lint: &LintReport, run: Run, simulation: &Simulation) -> String {
     let mut simulation = simulation.clone();
-    simulation
-        .pipelines
-        .iter_mut()
-        .flat_map(|p| &mut p.jobs)
-        .for_each(summarise);
+    for job in simulation.pipelines.iter_mut().flat_map(|p| &mut p.jobs) {
+        take_left_out(job);
+    }
     let out = ResultsOut {
-        lint: &results.lint,
+        lint,
         simulation: &simulation,
-        ms: results.run.ms,
-        lint_ms: results.run.lint_ms,
+        ms: run.ms,
+        lint_ms: run.lint_ms,
     };
     serde_json::to_string(&out).unwrap_or_default()
 }
@@ -913,7 +904,6 @@ fn job(v: &Value) -> R<JobReport> {
 mod tests {
     use super::*;
     use crate::presets::PRESETS;
-    use std::rc::Rc;
 
     /// Debug text of the results, without what the JSON contract leaves out.
     fn shown(results: &Results) -> String {
@@ -981,9 +971,19 @@ mod tests {
         }
     }
 
-    /// The summary of `workspace` read back the way the page reads an answer that builds on
-    /// `base` (the answer to request 1, which the page holds).
-    fn answer_against(workspace: &Workspace, base: &Workspace) -> (String, Results, Results) {
+    /// What the page reads for `workspace` when it holds the answer to `base` (request 1).
+    struct Answered {
+        /// The answer's text, built on the held one.
+        text: String,
+        /// The answer as the page reads it.
+        decoded: Results,
+        /// The same results read from an answer that builds on nothing.
+        alone: Results,
+        /// The answer the page held.
+        held: Results,
+    }
+
+    fn answer_against(workspace: &Workspace, base: &Workspace) -> Answered {
         let base_results = Results::of(base);
         let (base_text, base_sent) = encode_summary_against(&base_results, None);
         let held = decode_results(&base_text, 1).unwrap();
@@ -991,7 +991,12 @@ mod tests {
         let (text, _) = encode_summary_against(&results, Some((1, &base_sent)));
         let decoded = decode_results_against(&text, 2, Some((1, &held))).unwrap();
         let alone = decode_results(&encode_summary(&results), 2).unwrap();
-        (text, decoded, alone)
+        Answered {
+            text,
+            decoded,
+            alone,
+            held,
+        }
     }
 
     #[test]
@@ -1002,17 +1007,18 @@ mod tests {
             // A comment typed: nothing the views draw changes.
             let mut typed = workspace.clone();
             typed.files[0].text.push_str("\n# typed\n");
-            let base_results = Results::of(&workspace);
-            let (base_text, base_sent) = encode_summary_against(&base_results, None);
-            let held = decode_results(&base_text, 1).unwrap();
-            let (text, _) = encode_summary_against(&Results::of(&typed), Some((1, &base_sent)));
+            let Answered {
+                text,
+                decoded,
+                held,
+                ..
+            } = answer_against(&typed, &workspace);
             assert!(
                 text.contains("\"simulation\":\"same\""),
                 "{}: {text}",
                 preset.id
             );
             assert!(text.len() < 300, "{}: {} bytes", preset.id, text.len());
-            let decoded = decode_results_against(&text, 2, Some((1, &held))).unwrap();
             assert!(
                 Rc::ptr_eq(&decoded.simulation.0, &held.simulation.0),
                 "the page keeps the results it draws"
@@ -1033,7 +1039,12 @@ mod tests {
         base.events[0].branch = "main".into();
         let mut edited = base.clone();
         edited.files[0].text = config("manual");
-        let (text, decoded, alone) = answer_against(&edited, &base);
+        let Answered {
+            text,
+            decoded,
+            alone,
+            ..
+        } = answer_against(&edited, &base);
         assert!(text.contains("\"when\":\"manual\""), "{text}");
         assert!(
             !text.contains("\"name\":\"lint\""),
@@ -1049,11 +1060,16 @@ mod tests {
             let base = crate::state::load_scenario_text("preset.yml", preset.scenario).unwrap();
             let mut more = base.clone();
             more.events.insert(0, base.events[0].clone());
-            let (text, decoded, alone) = answer_against(&more, &base);
+            let Answered {
+                text,
+                decoded,
+                alone,
+                ..
+            } = answer_against(&more, &base);
             assert_eq!(shown(&decoded), shown(&alone), "{}", preset.id);
             assert!(text.contains("\"base\":1"), "{text}");
             // And the other way: an event removed.
-            let (_, decoded, alone) = answer_against(&base, &more);
+            let Answered { decoded, alone, .. } = answer_against(&base, &more);
             assert_eq!(shown(&decoded), shown(&alone), "{}", preset.id);
         }
     }

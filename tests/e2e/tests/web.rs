@@ -1087,7 +1087,9 @@ async fn type_and_time(client: &Client, keys: usize) -> (Vec<f64>, f64) {
         r#"
 const v = pipesimEditor.of(document.getElementById('editor'));
 v.focus();
-v.dispatch({ selection: { anchor: v.state.doc.length } });
+// The caret goes to the end with the view scrolled there, as a click at the end leaves it: the
+// keys measure typing where the user looks, not CodeMirror drawing the end of the file first.
+v.dispatch({ selection: { anchor: v.state.doc.length }, scrollIntoView: true });
 const run = () => Number((document.querySelector('.sim-time') || { dataset: {} }).dataset.simRun || 0);
 const probe = window.__typing = { delays: [], last: null, shown: null, loaf: [] };
 try { new PerformanceObserver(l => { for (const e of l.getEntries()) probe.loaf.push([Math.round(e.duration), Math.round(e.renderStart - e.startTime), Math.round(e.startTime + e.duration - e.styleAndLayoutStart), e.scripts.map(x => `${x.invoker}|${x.sourceFunctionName}:${Math.round(x.duration)}`).join(',')]); }).observe({ type: 'long-animation-frame' }); } catch (_) {}
@@ -1120,6 +1122,8 @@ if (!window.__runObserver) {
 "#,
     )
     .await;
+    // Frames for the scroll and the lines it draws, before the first key.
+    tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(keys % 10, 0, "the last key is a line break");
     let mut actions = fantoccini::actions::KeyActions::new("keyboard".into());
     for i in 0..keys {
@@ -1198,7 +1202,28 @@ async fn typing_stays_fluid_on_a_large_config() {
             .await;
             let first = start.elapsed().as_secs_f64() * 1000.0;
             tokio::time::sleep(Duration::from_millis(500)).await;
+            // PIPESIM_PROFILE=1: a CPU profile of the unthrottled keys, written beside perf.txt
+            // (target/e2e-screenshots/typing.cpuprofile, opens in Chromium's DevTools).
+            let profile = std::env::var_os("PIPESIM_PROFILE").is_some();
+            if profile {
+                cdp(client, "Profiler.enable", json!({})).await;
+                cdp(client, "Profiler.setSamplingInterval", json!({ "interval": 200 })).await;
+                // Two seconds without a key first: what the page's thread does at rest.
+                cdp(client, "Profiler.start", json!({})).await;
+                tokio::time::sleep(Duration::from_secs(2)).await;
+                let taken = cdp(client, "Profiler.stop", json!({})).await;
+                let dir = support::screenshots_dir();
+                std::fs::create_dir_all(&dir).unwrap();
+                std::fs::write(dir.join("idle.cpuprofile"), taken["profile"].to_string()).unwrap();
+                cdp(client, "Profiler.start", json!({})).await;
+            }
             let (keys, shown) = type_and_time(client, 40).await;
+            if profile {
+                let taken = cdp(client, "Profiler.stop", json!({})).await;
+                let dir = support::screenshots_dir();
+                std::fs::create_dir_all(&dir).unwrap();
+                std::fs::write(dir.join("typing.cpuprofile"), taken["profile"].to_string()).unwrap();
+            }
             cdp(client, "Emulation.setCPUThrottlingRate", json!({ "rate": 4 })).await;
             let (slow, slow_shown) = type_and_time(client, 20).await;
             cdp(client, "Emulation.setCPUThrottlingRate", json!({ "rate": 1 })).await;

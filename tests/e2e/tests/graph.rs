@@ -119,8 +119,12 @@ async fn the_graph_draws_needs_and_highlights_the_chain() {
                 (highlight(client).await == expected).then_some(())
             })
             .await;
-            let dimmed = run_js(client, "return getComputedStyle(document.querySelector('.gnode.dim')).opacity").await;
-            assert!(dimmed.as_str().and_then(|o| o.parse::<f64>().ok()).is_some_and(|o| o < 0.5), "{dimmed}");
+            // The dimming fades in (a 0.15 s transition), so its opacity is read once it settles.
+            eventually(Duration::from_secs(5), "the other cards dimmed", || async {
+                let dimmed = run_js(client, "return getComputedStyle(document.querySelector('.gnode.dim')).opacity").await;
+                dimmed.as_str().and_then(|o| o.parse::<f64>().ok()).is_some_and(|o| o < 0.5).then_some(())
+            })
+            .await;
             // The screenshots show the chain of the focused card (a resize moves the pointer
             // off the card).
             run_js(client, "document.querySelector(\".gnode [data-job='package']\").focus()").await;

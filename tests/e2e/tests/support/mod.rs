@@ -262,8 +262,15 @@ impl Driver {
             url: format!("http://127.0.0.1:{port}"),
             log,
         };
+        // Ready when chromedriver says it listens and the port answers. The port alone is not
+        // enough: between `free_port` letting it go and chromedriver binding it, another test's
+        // `free_port` can hold the same port for a moment, and a connect to that succeeds.
         let deadline = Instant::now() + Duration::from_secs(20);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        let started = || {
+            std::fs::read_to_string(&driver.log)
+                .is_ok_and(|text| text.contains("was started successfully"))
+        };
+        while !started() || TcpStream::connect(("127.0.0.1", port)).is_err() {
             assert!(
                 Instant::now() < deadline,
                 "chromedriver did not listen on port {port} within 20 s (log: {})",

@@ -1211,18 +1211,12 @@ async fn typing_stays_fluid_on_a_large_config() {
                 // Two seconds without a key first: what the page's thread does at rest.
                 cdp(client, "Profiler.start", json!({})).await;
                 tokio::time::sleep(Duration::from_secs(2)).await;
-                let taken = cdp(client, "Profiler.stop", json!({})).await;
-                let dir = support::screenshots_dir();
-                std::fs::create_dir_all(&dir).unwrap();
-                std::fs::write(dir.join("idle.cpuprofile"), taken["profile"].to_string()).unwrap();
+                save_profile(client, "idle.cpuprofile").await;
                 cdp(client, "Profiler.start", json!({})).await;
             }
             let (keys, shown) = type_and_time(client, 40).await;
             if profile {
-                let taken = cdp(client, "Profiler.stop", json!({})).await;
-                let dir = support::screenshots_dir();
-                std::fs::create_dir_all(&dir).unwrap();
-                std::fs::write(dir.join("typing.cpuprofile"), taken["profile"].to_string()).unwrap();
+                save_profile(client, "typing.cpuprofile").await;
             }
             cdp(client, "Emulation.setCPUThrottlingRate", json!({ "rate": 4 })).await;
             let (slow, slow_shown) = type_and_time(client, 20).await;
@@ -1249,6 +1243,14 @@ async fn typing_stays_fluid_on_a_large_config() {
             assert!(p50 < 250.0, "{text}");
         })
         .await;
+}
+
+/// Stops the CPU profiler and writes its profile beside perf.txt.
+async fn save_profile(client: &Client, name: &str) {
+    let taken = cdp(client, "Profiler.stop", json!({})).await;
+    let dir = support::screenshots_dir();
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(name), taken["profile"].to_string()).unwrap();
 }
 
 /// The editor's pause before it hands typing to the app and the app's debounce

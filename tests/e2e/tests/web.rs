@@ -1236,9 +1236,7 @@ async fn typing_stays_fluid_on_a_large_config() {
                 slow.len(),
                 verdict(s95 < 50.0),
             );
-            let dir = support::screenshots_dir();
-            std::fs::create_dir_all(&dir).unwrap();
-            std::fs::write(dir.join("perf.txt"), &text).unwrap();
+            support::write_output("perf.txt", &text);
             eprintln!("{text}");
             assert!(p50 < 250.0, "{text}");
         })
@@ -1248,9 +1246,7 @@ async fn typing_stays_fluid_on_a_large_config() {
 /// Stops the CPU profiler and writes its profile beside perf.txt.
 async fn save_profile(client: &Client, name: &str) {
     let taken = cdp(client, "Profiler.stop", json!({})).await;
-    let dir = support::screenshots_dir();
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join(name), taken["profile"].to_string()).unwrap();
+    support::write_output(name, taken["profile"].to_string());
 }
 
 /// The editor's pause before it hands typing to the app and the app's debounce
@@ -1518,8 +1514,7 @@ async fn wasm_simulation_time_by_size() {
                 verdict(simulate_min),
                 verdict(total_min),
             );
-            std::fs::create_dir_all(support::screenshots_dir()).unwrap();
-            std::fs::write(support::screenshots_dir().join("wasm-bench.txt"), &text).unwrap();
+            support::write_output("wasm-bench.txt", &text);
             eprintln!("{text}");
             assert!(m[1] < 5_000.0, "a 1,000-job run took over 5 s: {text}");
         })

@@ -481,10 +481,15 @@ pub async fn requested_urls(client: &Client, origin: &str) -> Vec<String> {
 
 pub async fn save_screenshot(client: &Client, name: &str) -> PathBuf {
     let png = client.screenshot().await.expect("screenshot");
+    write_output(&format!("{name}.png"), png)
+}
+
+/// Writes one of the tests' outputs (a screenshot, figures, a profile) under `target/`.
+pub fn write_output(name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
     let dir = screenshots_dir();
     std::fs::create_dir_all(&dir).expect("create screenshots dir");
-    let path = dir.join(format!("{name}.png"));
-    std::fs::write(&path, png).expect("write screenshot");
+    let path = dir.join(name);
+    std::fs::write(&path, contents).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
     path
 }
 
